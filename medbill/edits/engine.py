@@ -1,0 +1,372 @@
+"""The rule engine: rules are data, checks are vectorised, every input row is accounted for.
+
+A :class:`Rule` carries its id, title, category, severity, the reference it rests on, an explanation,
+a fix hint and a ``check(batch) -> DataFrame`` over the whole claims/lines batch. A check returns one
+row per finding with the positional ``claim`` and ``line`` (``-1`` for a claim-level finding), the
+``field`` and ``value`` that fired and a ``message``; it may add a ``reference`` column when the
+source is more specific than the rule's (an NCCI release, an MUE row). The engine stamps rule id,
+severity and reference, and maps positions back to ``claim_id`` / ``line_number``.
+
+A check that needs reference data nobody imported raises ``DataNotAvailable``; the engine records the
+rule as skipped, with the reason, instead of pretending the claims passed it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from medbill.exceptions import DataNotAvailable
+
+SEVERITIES = ("error", "warning", "info")
+CHECK_COLUMNS = ["claim", "line", "field", "value", "message"]
+DX_COLUMNS = [f"dx{i}" for i in range(1, 13)]
+MODIFIER_COLUMNS = [f"modifier{i}" for i in range(1, 5)]
+# Rule families, one module each under medbill/edits/rules/.
+RULE_MODULES = ("validity", "conventions", "age_sex", "ncci", "mue", "modifiers", "integrity")
+# Medicare's one calendar year from the date of service (42 CFR 424.44) when nothing else is configured.
+DEFAULT_TIMELY_FILING_DAYS = 365
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One edit: what it checks, why (reference), how to fix it, and the vectorised check."""
+
+    id: str
+    title: str
+    category: str
+    severity: str
+    reference: str
+    explanation: str
+    fix: str
+    check: Callable[[Batch], pd.DataFrame] = dataclasses.field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"Rule {self.id}: severity {self.severity!r} is not one of {SEVERITIES}.")
+
+    def to_dict(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "check"}
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    id: str, *, title: str, category: str, severity: str, reference: str, explanation: str, fix: str
+) -> Callable[[Callable[[Batch], pd.DataFrame]], Callable[[Batch], pd.DataFrame]]:
+    """Decorator registering a check function as a rule."""
+
+    def register(check: Callable[[Batch], pd.DataFrame]) -> Callable[[Batch], pd.DataFrame]:
+        if id in _REGISTRY:
+            raise ValueError(f"Rule id {id!r} is registered twice.")
+        _REGISTRY[id] = Rule(id, title, category, severity, reference, explanation, fix, check)
+        return check
+
+    return register
+
+
+def registry() -> dict[str, Rule]:
+    """Every rule, importing the rule modules on first use."""
+    for name in RULE_MODULES:
+        importlib.import_module(f"medbill.edits.rules.{name}")
+    return dict(_REGISTRY)
+
+
+def select(rules: Iterable[str] | None = None, disable: Iterable[str] = ()) -> list[Rule]:
+    """Rules matching ``rules`` (ids, categories or glob patterns such as ``"NCCI*"``) minus ``disable``.
+
+    A pattern that matches no rule raises ``ValueError`` naming the known ids, so a typo never
+    silently turns a rule off.
+    """
+    every = registry()
+
+    def matching(patterns: Iterable[str]) -> set[str]:
+        chosen: set[str] = set()
+        for pattern in patterns:
+            hits = {
+                r.id
+                for r in every.values()
+                if fnmatch.fnmatchcase(r.id, pattern.upper()) or r.category == pattern.lower()
+            }
+            if not hits:
+                raise ValueError(
+                    f"No scrub rule matches {pattern!r}; known rules: {', '.join(sorted(every))}; "
+                    f"categories: {', '.join(sorted({r.category for r in every.values()}))}."
+                )
+            chosen |= hits
+        return chosen
+
+    wanted = matching(rules) if rules is not None else set(every)
+    wanted -= matching(disable)
+    return [every[i] for i in sorted(wanted)]
+
+
+@dataclasses.dataclass(frozen=True)
+class PayerRules:
+    """Per-payer settings; ``None`` means "use the default" (the ``"*"`` entry, then medbill's)."""
+
+    timely_filing_days: int | None = None
+    bypass_modifiers: frozenset[str] | None = None  # NCCI PTP modifiers this payer honours
+    disable: frozenset[str] = frozenset()  # rule ids not applied to this payer's claims
+
+    @classmethod
+    def coerce(cls, value: PayerRules | Mapping[str, Any]) -> PayerRules:
+        if isinstance(value, PayerRules):
+            return value
+        unknown = set(value) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(
+                f"Unknown payer setting(s) {sorted(unknown)}; use timely_filing_days, bypass_modifiers, disable."
+            )
+        d = dict(value)
+        if d.get("bypass_modifiers") is not None:
+            d["bypass_modifiers"] = frozenset(m.upper() for m in d["bypass_modifiers"])
+        d["disable"] = frozenset(d.get("disable", ()))
+        return cls(**d)
+
+
+def empty_findings() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "claim": pd.Series(dtype="int64"),
+            "line": pd.Series(dtype="int64"),
+            "field": pd.Series(dtype="str"),
+            "value": pd.Series(dtype="str"),
+            "message": pd.Series(dtype="str"),
+        }
+    )
+
+
+def findings(
+    claim: Any, line: Any, field: Any, value: Any, message: Any, reference: Any = None
+) -> pd.DataFrame:
+    """Build a check's result from aligned arrays/Series or scalars (broadcast)."""
+    cols = {"claim": claim, "line": line, "field": field, "value": value, "message": message}
+    if reference is not None:
+        cols["reference"] = reference
+    arrays = {k: (v.to_numpy() if isinstance(v, pd.Series | pd.Index) else v) for k, v in cols.items()}
+    n = max((len(v) for v in arrays.values() if isinstance(v, np.ndarray | list)), default=0)
+    if n == 0:
+        return empty_findings()
+    df = pd.DataFrame({k: (v if isinstance(v, np.ndarray | list) else [v] * n) for k, v in arrays.items()})
+    df["claim"] = df["claim"].astype("int64")
+    df["line"] = df["line"].astype("int64")
+    for c in ("field", "value", "message"):
+        df[c] = df[c].astype("str").where(df[c].notna(), "")
+    return df
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Text column with surrounding spaces stripped and empty strings as NA."""
+    t = s.astype("string").str.strip()
+    return t.mask(t.eq(""))
+
+
+def _code(s: pd.Series) -> pd.Series:
+    """Codes upper-cased with dots and spaces removed (display or compact input both accepted)."""
+    return _text(s).str.upper().str.replace(r"[\s.]", "", regex=True).replace("", pd.NA)
+
+
+class Batch:
+    """The claims and lines being scrubbed, normalised once, with derived tables built on demand.
+
+    Positions are the identity: ``claims`` and ``lines`` have a RangeIndex and findings point at
+    those positions; ``lines["claim"]`` is the position of the line's claim (-1 when its claim_id
+    is not in the claims table).
+    """
+
+    def __init__(
+        self,
+        claims: pd.DataFrame,
+        lines: pd.DataFrame,
+        *,
+        payers: pd.DataFrame | None = None,
+        payer_config: Mapping[str, PayerRules | Mapping[str, Any]] | None = None,
+        as_of: date | None = None,
+    ) -> None:
+        self.raw_claims = claims.reset_index(drop=True)
+        self.raw_lines = lines.reset_index(drop=True)
+        self.payers = payers
+        self.config = {k: PayerRules.coerce(v) for k, v in (payer_config or {}).items()}
+        self.as_of = pd.Timestamp(as_of or date.today())
+        self.claims = self._normalise_claims(self.raw_claims)
+        self.lines = self._normalise_lines(self.raw_lines, self.claims)
+
+    # -- normalisation -------------------------------------------------------------------------
+    @staticmethod
+    def _normalise_claims(raw: pd.DataFrame) -> pd.DataFrame:
+        c = pd.DataFrame(index=raw.index)
+        for col in (
+            "claim_id",
+            "patient_id",
+            "payer_id",
+            "member_id",
+            "billing_npi",
+            "rendering_npi",
+            "referring_npi",
+            "claim_frequency",
+        ):
+            c[col] = _text(raw[col]) if col in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
+        c["place_of_service"] = (
+            _text(raw["place_of_service"]).str.zfill(2)
+            if "place_of_service" in raw
+            else pd.Series(pd.NA, index=raw.index, dtype="string")
+        )
+        c["patient_sex"] = (
+            _text(raw["patient_sex"]).str.upper()
+            if "patient_sex" in raw
+            else pd.Series(pd.NA, index=raw.index, dtype="string")
+        )
+        for col in ("patient_birth_date", "submitted_date"):
+            c[col] = pd.to_datetime(raw[col], errors="coerce") if col in raw else pd.NaT
+        for col in DX_COLUMNS:
+            c[col] = _code(raw[col]) if col in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
+        return c
+
+    @staticmethod
+    def _normalise_lines(raw: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+        ln = pd.DataFrame(index=raw.index)
+        ln["claim_id"] = _text(raw["claim_id"]) if "claim_id" in raw else pd.Series(pd.NA, dtype="string")
+        ln["line_number"] = (
+            pd.to_numeric(raw["line_number"], errors="coerce").astype("Int64")
+            if "line_number" in raw
+            else pd.Series(pd.NA, index=raw.index, dtype="Int64")
+        )
+        ln["service_date"] = (
+            pd.to_datetime(raw["service_date"], errors="coerce") if "service_date" in raw else pd.NaT
+        )
+        ln["procedure_code"] = (
+            _code(raw["procedure_code"])
+            if "procedure_code" in raw
+            else pd.Series(pd.NA, index=raw.index, dtype="string")
+        )
+        for col in MODIFIER_COLUMNS:
+            ln[col] = _code(raw[col]) if col in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
+        for col in ("units", "charge"):
+            ln[col] = pd.to_numeric(raw[col], errors="coerce") if col in raw else np.nan
+        ln["dx_pointers"] = (
+            _text(raw["dx_pointers"]).str.upper()
+            if "dx_pointers" in raw
+            else pd.Series(pd.NA, index=raw.index, dtype="string")
+        )
+        line_pos = _text(raw["place_of_service"]).str.zfill(2) if "place_of_service" in raw else None
+        # First claim row wins when a claim_id is duplicated (the duplicate itself is an integrity finding).
+        first = pd.Series(np.arange(len(claims)), index=claims["claim_id"].to_numpy())
+        first = first[~first.index.duplicated() & first.index.notna()]
+        ln["claim"] = ln["claim_id"].map(first).fillna(-1).astype("int64").to_numpy()
+        joined = claims.reindex(ln["claim"].where(ln["claim"] >= 0)).reset_index(drop=True)
+        for col in ("patient_id", "rendering_npi", "payer_id", "patient_sex", "patient_birth_date"):
+            ln[col] = joined[col].to_numpy()
+        ln["place_of_service"] = joined["place_of_service"].to_numpy()
+        ln["line_place_of_service"] = line_pos if line_pos is not None else pd.NA
+        if line_pos is not None:
+            ln["place_of_service"] = line_pos.fillna(ln["place_of_service"])
+        # Rendering provider may be given per line; otherwise the claim's, then the billing provider.
+        if "rendering_npi" in raw:
+            ln["rendering_npi"] = _text(raw["rendering_npi"]).fillna(ln["rendering_npi"])
+        ln["rendering_npi"] = ln["rendering_npi"].fillna(
+            pd.Series(joined["billing_npi"].to_numpy(), index=ln.index)
+        )
+        # NCCI and MUE group by patient; with no patient id the claim is the best stand-in.
+        ln["patient_key"] = ln["patient_id"].fillna(ln["claim_id"])
+        return ln
+
+    # -- derived tables ------------------------------------------------------------------------
+    @cached_property
+    def claim_dos(self) -> pd.Series:
+        """Earliest line date of service per claim position (NaT for a claim without dated lines)."""
+        ok = self.lines[self.lines["claim"] >= 0]
+        first = ok.groupby("claim")["service_date"].min()
+        return first.reindex(range(len(self.claims)))
+
+    @cached_property
+    def dx_long(self) -> pd.DataFrame:
+        """One row per (claim, diagnosis slot) in use: claim, pos (1-12), code (compact)."""
+        wide = self.claims[DX_COLUMNS].copy()
+        wide.columns = range(1, 13)
+        long = wide.stack().dropna().rename("code").reset_index()
+        long.columns = ["claim", "pos", "code"]
+        long["code"] = long["code"].astype("str")
+        long["claim"] = long["claim"].astype("int64")
+        long["pos"] = long["pos"].astype("int64")
+        return long
+
+    @cached_property
+    def modifiers_long(self) -> pd.DataFrame:
+        """One row per (line, modifier slot) in use: line, slot (1-4), modifier."""
+        wide = self.lines[MODIFIER_COLUMNS].copy()
+        wide.columns = range(1, 5)
+        long = wide.stack().dropna().rename("modifier").reset_index()
+        long.columns = ["line", "slot", "modifier"]
+        long["modifier"] = long["modifier"].astype("str")
+        return long
+
+    def line_has_modifier(self, modifiers: Iterable[str]) -> pd.Series:
+        """Bool per line: any of ``modifiers`` in modifier1-4."""
+        wanted = list(modifiers)
+        return self.lines[MODIFIER_COLUMNS].isin(wanted).any(axis=1)
+
+    def payer_rules(self, name: str) -> pd.Series:
+        """A per-claim Series of one payer setting (the payer's, else the ``"*"`` default, else NA)."""
+        default = getattr(self.config.get("*", PayerRules()), name)
+        per_payer = {
+            k: getattr(v, name) for k, v in self.config.items() if k != "*" and getattr(v, name) is not None
+        }
+        mapped = (
+            self.claims["payer_id"].map(per_payer)
+            if per_payer
+            else pd.Series(np.nan, index=self.claims.index)
+        )
+        return mapped.where(mapped.notna(), default).astype(object)
+
+
+def run(batch: Batch, rules: list[Rule]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply ``rules``; return (findings with positions and metadata, skipped rules with reasons)."""
+    parts = []
+    skipped = []
+    for r in rules:
+        try:
+            got = r.check(batch)
+        except DataNotAvailable as exc:
+            skipped.append({"rule_id": r.id, "reason": str(exc)})
+            continue
+        if got.empty:
+            continue
+        got = got.copy()
+        got["rule_id"] = r.id
+        got["severity"] = r.severity
+        if "reference" not in got:
+            got["reference"] = r.reference
+        else:
+            got["reference"] = got["reference"].fillna(r.reference)
+        parts.append(got)
+    skipped_df = pd.DataFrame(skipped, columns=["rule_id", "reason"])
+    if not parts:
+        f = empty_findings()
+        f["rule_id"] = pd.Series(dtype="str")
+        f["severity"] = pd.Series(dtype="str")
+        f["reference"] = pd.Series(dtype="str")
+        return _drop_payer_disabled(batch, f), skipped_df
+    return _drop_payer_disabled(batch, pd.concat(parts, ignore_index=True)), skipped_df
+
+
+def _drop_payer_disabled(batch: Batch, f: pd.DataFrame) -> pd.DataFrame:
+    """Remove findings of rules a claim's payer has turned off in ``payer_config``."""
+    pairs = [(p, rid) for p, cfg in batch.config.items() for rid in cfg.disable]
+    if not pairs or f.empty:
+        return f
+    claim = f["claim"].where(f["claim"] >= 0, batch.lines["claim"].reindex(f["line"]).to_numpy())
+    payer = batch.claims["payer_id"].reindex(claim).to_numpy()
+    default_off = {rid for p, rid in pairs if p == "*"}
+    key = pd.Series(payer, index=f.index).astype("string") + "\x00" + f["rule_id"]
+    off = key.isin([f"{p}\x00{rid}" for p, rid in pairs if p != "*"]) | f["rule_id"].isin(default_off)
+    return f[~off.fillna(False).to_numpy()].reset_index(drop=True)

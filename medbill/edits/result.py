@@ -1,0 +1,128 @@
+"""What a scrub returns: the findings table, counts, and a status for every input line and claim."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+
+import pandas as pd
+
+from medbill.exceptions import ScrubErrors
+
+FINDING_COLUMNS = ["claim_id", "line_number", "rule_id", "severity", "field", "value", "message", "reference"]
+_RANK = {"error": 3, "warning": 2, "info": 1}
+_STATUS = {3: "error", 2: "warning", 1: "info", 0: "clean"}
+_COLOURS = {"error": "#b00020", "warning": "#a15c00", "info": "#0b5394"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ScrubResult:
+    """Findings with fixed columns, plus one status row per input line and per input claim.
+
+    ``findings`` columns: claim_id, line_number (NA for claim-level findings), rule_id, severity,
+    field, value, message, reference; ``line_row`` / ``claim_row`` give the input positions.
+    ``skipped`` lists rules that could not run (reference data not imported) and why.
+    """
+
+    findings: pd.DataFrame
+    line_status: pd.DataFrame
+    claim_status: pd.DataFrame
+    rules: pd.DataFrame
+    skipped: pd.DataFrame
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """Findings per rule and severity, most frequent first."""
+        if self.findings.empty:
+            return pd.DataFrame({"rule_id": [], "severity": [], "findings": []}).astype(
+                {"rule_id": "str", "severity": "str", "findings": "int64"}
+            )
+        return (
+            self.findings.groupby(["rule_id", "severity"], sort=True)
+            .size()
+            .rename("findings")
+            .reset_index()
+            .sort_values(["findings", "rule_id"], ascending=[False, True], kind="stable")
+            .reset_index(drop=True)
+        )
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.findings[self.findings["severity"].eq("error")]
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error."""
+        return self.errors.empty
+
+    def raise_for_errors(self) -> ScrubResult:
+        """Raise ``ScrubErrors`` (with ``.findings`` = the error rows) when any error was found."""
+        errs = self.errors
+        if not errs.empty:
+            first = errs.iloc[0]
+            raise ScrubErrors(
+                errs.reset_index(drop=True),
+                f"{len(errs)} scrub error(s) on {errs['claim_id'].nunique()} claim(s); first: claim "
+                f"{first['claim_id']} {first['rule_id']}: {first['message']}. See .findings.",
+            )
+        return self
+
+    def to_dict(self) -> dict:
+        """The CLI's JSON shape."""
+        cols = ["claim_id", "line_number", "rule_id", "severity", "field", "value", "message", "reference"]
+        f = self.findings[cols].astype(object).where(self.findings[cols].notna(), None)
+        return {
+            "lines_checked": len(self.line_status),
+            "claims_checked": len(self.claim_status),
+            "counts": {r: int(n) for r, n in self.findings["rule_id"].value_counts().sort_index().items()},
+            "skipped_rules": self.skipped.to_dict("records"),
+            "findings": [
+                {k: (int(v) if k == "line_number" and v is not None else v) for k, v in row.items()}
+                for row in f.to_dict("records")
+            ],
+        }
+
+    def __repr__(self) -> str:
+        sev = self.findings["severity"].value_counts()
+        return (
+            f"<ScrubResult {len(self.claim_status)} claims, {len(self.line_status)} lines: "
+            f"{int(sev.get('error', 0))} errors, {int(sev.get('warning', 0))} warnings, "
+            f"{int(sev.get('info', 0))} info; {len(self.skipped)} rules skipped>"
+        )
+
+    def _repr_html_(self, max_rows: int = 200) -> str:
+        """Notebook rendering: a summary line, skipped rules, then findings coloured by severity."""
+        parts = [f"<p><b>{html.escape(repr(self)[1:-1])}</b></p>"]
+        if not self.skipped.empty:
+            items = "".join(
+                f"<li><code>{html.escape(r.rule_id)}</code>: {html.escape(r.reason)}</li>"
+                for r in self.skipped.itertuples()
+            )
+            parts.append(f"<details><summary>Rules not run</summary><ul>{items}</ul></details>")
+        if self.findings.empty:
+            parts.append("<p>No findings.</p>")
+            return "".join(parts)
+        head = "".join(f"<th>{c}</th>" for c in FINDING_COLUMNS)
+        rows = []
+        shown = self.findings.head(max_rows)
+        for r in shown[FINDING_COLUMNS].itertuples(index=False):
+            colour = _COLOURS.get(r.severity, "inherit")
+            cells = []
+            for name, v in zip(FINDING_COLUMNS, r, strict=True):
+                text = "" if pd.isna(v) else html.escape(str(v))
+                style = f' style="color:{colour};font-weight:bold"' if name == "severity" else ""
+                cells.append(f"<td{style}>{text}</td>")
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        if len(self.findings) > max_rows:
+            parts.append(f"<p>… {len(self.findings) - max_rows} more findings in <code>.findings</code>.</p>")
+        return "".join(parts)
+
+
+def worst(severities: pd.Series) -> pd.Series:
+    """Map severity text to rank (error 3 ... clean 0)."""
+    return severities.map(_RANK).fillna(0).astype("int64")
+
+
+def status_names(rank: pd.Series) -> pd.Series:
+    return rank.map(_STATUS)

@@ -1,0 +1,44 @@
+"""Small helpers shared by the rule modules."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+
+from medbill.exceptions import DataNotAvailable
+
+# CPT evaluation and management services: 99202-99499 (the E/M section of the CPT code set).
+EM_PATTERN = r"99[2-4][0-9]{2}"
+
+
+def require(module: str) -> ModuleType:
+    """Import a medbill module a rule depends on; a missing one makes the rule skip, with the reason."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise DataNotAvailable(f"{module} is not available in this installation ({exc}).") from exc
+
+
+def is_em(codes: pd.Series) -> pd.Series:
+    """Bool per code: an E/M service (CPT 99202-99499)."""
+    return codes.str.fullmatch(EM_PATTERN).fillna(False).astype(bool)
+
+
+def modifier_text(lines: pd.DataFrame) -> pd.Series:
+    """Modifiers of each line joined for messages: ``"26 TC"``."""
+    text = lines["modifier1"].fillna("")
+    for i in range(2, 5):
+        text = text + " " + lines[f"modifier{i}"].fillna("")
+    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def dates(s: pd.Series) -> pd.Series:
+    """ISO dates as text for messages (empty for NaT)."""
+    return s.dt.strftime("%Y-%m-%d").fillna("")
+
+
+def positions(mask: pd.Series | np.ndarray) -> np.ndarray:
+    return np.flatnonzero(np.asarray(mask))

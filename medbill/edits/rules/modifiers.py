@@ -1,0 +1,191 @@
+"""Modifier logic: contradictory pairs, modifiers on the wrong kind of code, duplicates, unknown codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.rules._util import is_em, modifier_text, positions, require
+
+CATEGORY = "modifiers"
+_NCCI_MANUAL = "NCCI Policy Manual for Medicare Services, ch. 1 §E (modifiers)"
+_X_MODIFIERS = ["XE", "XS", "XP", "XU"]
+# Modifiers that describe surgical, diagnostic or bilateral services and do not apply to an E/M visit.
+_NOT_ON_EM = ["26", "TC", "50", "51", "59", *_X_MODIFIERS]
+# E/M-only modifiers other than 25 (which has its own rule).
+_EM_ONLY = ["24", "57"]
+# CPT Category II performance-measure exclusion modifiers, valid only on Category II codes (####F).
+_CAT2_MODIFIERS = ["1P", "2P", "3P", "8P"]
+
+
+def _pair_on_line(b: Batch, first: list[str], second: list[str], message: str) -> pd.DataFrame:
+    pos = positions(b.line_has_modifier(first) & b.line_has_modifier(second))
+    mods = modifier_text(b.lines.iloc[pos])
+    return findings(b.lines["claim"].to_numpy()[pos], pos, "modifiers", mods, message)
+
+
+@rule(
+    "MOD-26-TC",
+    title="Modifiers 26 and TC on one line",
+    category=CATEGORY,
+    severity="error",
+    reference="CMS Claims Processing Manual ch. 12 §20.4.3 (professional and technical components)",
+    explanation="26 bills the professional component and TC the technical one; both together mean the global service.",
+    fix="Remove both modifiers to bill the global service, or keep the one component you performed.",
+)
+def mod_26_tc(b: Batch) -> pd.DataFrame:
+    return _pair_on_line(b, ["26"], ["TC"], "26 and TC on the same line")
+
+
+@rule(
+    "MOD-50-LTRT",
+    title="Modifier 50 with LT or RT",
+    category=CATEGORY,
+    severity="error",
+    reference="CMS Claims Processing Manual ch. 12 §40.7 (bilateral procedures)",
+    explanation="50 already means both sides; adding LT or RT contradicts it.",
+    fix="Bill one line with 50 (units 1) for a bilateral procedure, or LT/RT alone for one side.",
+)
+def mod_50_ltrt(b: Batch) -> pd.DataFrame:
+    return _pair_on_line(b, ["50"], ["LT", "RT"], "50 together with LT/RT")
+
+
+@rule(
+    "MOD-59-X",
+    title="Modifier 59 with an X modifier",
+    category=CATEGORY,
+    severity="error",
+    reference="CMS MLN Matters SE1418 (XE, XS, XP, XU are more specific subsets of 59)",
+    explanation="XE, XS, XP and XU replace 59 with a more specific reason; CMS says not to use 59 together with them.",
+    fix="Keep only the X modifier that states why the service was distinct.",
+)
+def mod_59_x(b: Batch) -> pd.DataFrame:
+    return _pair_on_line(b, ["59"], _X_MODIFIERS, "59 together with " + "/".join(_X_MODIFIERS))
+
+
+@rule(
+    "MOD-25-EM",
+    title="Modifier 25 on a code that is not E/M",
+    category=CATEGORY,
+    severity="error",
+    reference="CMS Claims Processing Manual ch. 12 §30.6.6 (modifier 25: significant, separately identifiable E/M)",
+    explanation="25 marks an evaluation and management service as separate from a same-day procedure; it only belongs on E/M codes.",
+    fix="Move 25 to the E/M line, or remove it.",
+)
+def mod_25_em(b: Batch) -> pd.DataFrame:
+    ln = b.lines
+    pos = positions(b.line_has_modifier(["25"]) & ln["procedure_code"].notna() & ~is_em(ln["procedure_code"]))
+    return findings(
+        ln["claim"].to_numpy()[pos],
+        pos,
+        "modifiers",
+        ln["procedure_code"].iloc[pos] + " 25",
+        "25 on " + ln["procedure_code"].iloc[pos] + ", which is not an E/M code (99202-99499)",
+    )
+
+
+@rule(
+    "MOD-25-NOPROC",
+    title="Modifier 25 without a same-day procedure",
+    category=CATEGORY,
+    severity="warning",
+    reference="CMS Claims Processing Manual ch. 12 §30.6.6",
+    explanation="25 is only needed when a procedure is billed the same day; without one the payer may deny or question it.",
+    fix="Remove 25, or add the same-day procedure line it refers to.",
+)
+def mod_25_noproc(b: Batch) -> pd.DataFrame:
+    ln = b.lines
+    em = is_em(ln["procedure_code"])
+    proc = ln["procedure_code"].notna() & ~em
+    key = [ln["claim"], ln["service_date"]]
+    has_proc = proc.groupby(key, dropna=False).transform("any")
+    pos = positions(b.line_has_modifier(["25"]) & em & ~has_proc)
+    return findings(
+        ln["claim"].to_numpy()[pos],
+        pos,
+        "modifiers",
+        ln["procedure_code"].iloc[pos] + " 25",
+        "25 on an E/M with no other procedure on the same claim and date",
+    )
+
+
+@rule(
+    "MOD-CODE-TYPE",
+    title="Modifier not valid for the kind of code",
+    category=CATEGORY,
+    severity="error",
+    reference=f"{_NCCI_MANUAL}; CPT Category II performance modifiers 1P/2P/3P/8P",
+    explanation=(
+        "Some modifiers only make sense on some kinds of code: 24 and 57 on E/M visits; 26, TC, 50, 51, 59 "
+        "and X{EPSU} not on E/M visits; 1P/2P/3P/8P only on Category II codes (####F)."
+    ),
+    fix="Remove the modifier or move it to the line it describes.",
+)
+def mod_code_type(b: Batch) -> pd.DataFrame:
+    m = b.modifiers_long
+    code = b.lines["procedure_code"].to_numpy()[m["line"].to_numpy()]
+    code = pd.Series(code, index=m.index, dtype="string")
+    em = is_em(code)
+    cat2 = code.str.fullmatch(r"[0-9]{4}F").fillna(False).astype(bool)
+    bad_em_only = m["modifier"].isin(_EM_ONLY) & ~em & code.notna()
+    bad_on_em = m["modifier"].isin(_NOT_ON_EM) & em
+    bad_cat2 = m["modifier"].isin(_CAT2_MODIFIERS) & ~cat2 & code.notna()
+    reason = np.select(
+        [bad_em_only, bad_on_em, bad_cat2],
+        ["is only valid on E/M codes", "is not valid on an E/M code", "is only valid on Category II codes"],
+        "",
+    )
+    hit = reason != ""
+    d = m[hit]
+    return findings(
+        b.lines["claim"].to_numpy()[d["line"].to_numpy()],
+        d["line"],
+        "modifier" + d["slot"].astype(str),
+        d["modifier"],
+        "modifier " + d["modifier"] + " on " + code[hit].astype(str) + " " + reason[hit],
+    )
+
+
+@rule(
+    "MOD-DUP",
+    title="Modifier repeated on a line",
+    category=CATEGORY,
+    severity="error",
+    reference="ASC X12 005010X222A1 SV101-3..6 (procedure modifiers)",
+    explanation="Each modifier is reported once per line; a repeat is a data entry slip.",
+    fix="Remove the repeated modifier.",
+)
+def mod_dup(b: Batch) -> pd.DataFrame:
+    m = b.modifiers_long
+    d = m[m.duplicated(["line", "modifier"], keep="first")]
+    return findings(
+        b.lines["claim"].to_numpy()[d["line"].to_numpy()],
+        d["line"],
+        "modifier" + d["slot"].astype(str),
+        d["modifier"],
+        "modifier " + d["modifier"] + " appears twice on the line",
+    )
+
+
+@rule(
+    "MOD-UNKNOWN",
+    title="Unknown modifier",
+    category=CATEGORY,
+    severity="error",
+    reference="CMS HCPCS Level II and CPT modifier lists",
+    explanation="A modifier that is not a published CPT or HCPCS Level II modifier is rejected.",
+    fix="Check the modifier against the CPT/HCPCS lists; modifiers are two characters.",
+)
+def mod_unknown(b: Batch) -> pd.DataFrame:
+    mods = require("medbill.codes.modifiers")
+    known = set(mods.table()["modifier"].astype(str).str.upper())
+    m = b.modifiers_long
+    d = m[~m["modifier"].isin(known)]
+    return findings(
+        b.lines["claim"].to_numpy()[d["line"].to_numpy()],
+        d["line"],
+        "modifier" + d["slot"].astype(str),
+        d["modifier"],
+        "modifier " + d["modifier"] + " is not a known CPT/HCPCS modifier",
+    )
