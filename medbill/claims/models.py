@@ -1,0 +1,626 @@
+"""Professional claim models: what a CMS-1500 / X12 837P carries, validated at construction.
+
+Every model is a frozen dataclass. ``__post_init__`` normalises (codes compacted, money to
+``Decimal`` with two places, dates to ``datetime.date``) and raises a :mod:`medbill.exceptions`
+error naming the field, the value and why it was refused. Fields that exist only in medbill's
+tables and are not carried by an 837P (local keys such as ``patient_id``, ``submitted_date``) are
+excluded from equality, so ``read_837p(write_837p(claims)) == claims`` is meaningful.
+
+Build claims from Python, or from the tidy tables of ``docs/tables.md`` with
+:meth:`Claim.from_tables` / :func:`claims_from_tables`; :func:`claims_to_tables` goes back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from medbill.exceptions import CodeError, InvalidFormat
+
+if TYPE_CHECKING:
+    from medbill.claims.tables import ClaimsData
+
+CENT = Decimal("0.01")
+UNIT_PLACES = Decimal("0.001")
+DX_LETTERS = "ABCDEFGHIJKL"
+MAX_DIAGNOSES = 12
+MAX_LINES = 50  # 837P loop 2400 repeats at most 50 times per claim
+SEXES = ("F", "M", "U")
+FREQUENCIES = ("1", "6", "7", "8")
+ASSIGNMENT_CODES = ("A", "B", "C")
+ACCIDENT_CODES = ("AA", "EM", "OA")
+# ICD-10-CM (ABK/ABF) is the code set of every claim since 2015-10-01; ICD-9-CM (BK/BF) is accepted
+# only so legacy sample files can be read.
+DX_CODE_SETS = ("ICD10", "ICD9")
+
+_PROCEDURE = re.compile(r"[A-Z0-9]{5}")
+_MODIFIER = re.compile(r"[A-Z0-9]{2}")
+_POS = re.compile(r"\d{2}")
+_ZIP = re.compile(r"\d{5}(\d{4})?")
+_STATE = re.compile(r"[A-Z]{2}")
+_NDC = re.compile(r"\d{11}")
+_ICD9 = re.compile(r"[0-9EV][0-9]{2}[0-9]{0,2}")
+_TAX_ID = re.compile(r"\d{9}")
+_TAXONOMY = re.compile(r"[0-9A-Z]{9}X")
+# X12 data elements may not contain the separators; keep free text to the basic character set.
+_TEXT = re.compile(r"[A-Za-z0-9 .,'&()/#@!?%+=\-]*")
+
+
+def _refuse(field: str, value: Any, why: str, error: type[CodeError] = InvalidFormat) -> None:
+    raise error(f"{field}: {value!r} {why}")
+
+
+def _text(field: str, value: Any, *, required: bool = True, max_len: int = 60) -> str:
+    if value is None or (isinstance(value, float) and value != value):  # None / NaN -> empty
+        value = ""
+    if not isinstance(value, str):
+        _refuse(field, value, f"must be text, not {type(value).__name__}")
+    value = value.strip()
+    if required and not value:
+        _refuse(field, value, "is required")
+    if len(value) > max_len:
+        _refuse(field, value[:80], f"is longer than {max_len} characters")
+    if not _TEXT.fullmatch(value):
+        _refuse(
+            field,
+            value,
+            "contains characters an X12 claim cannot carry (use letters, digits, spaces, .,'&()/#-)",
+        )
+    return value
+
+
+def _code(field: str, value: Any, pattern: re.Pattern[str], what: str, *, required: bool = True) -> str:
+    value = _text(field, value, required=required, max_len=80).upper().replace(" ", "")
+    if value and not pattern.fullmatch(value):
+        _refuse(field, value, f"is not {what}")
+    return value
+
+
+def _date(field: str, value: Any, *, required: bool = True) -> date | None:
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        if required:
+            _refuse(field, value, "is required (a date)")
+        return None
+    if isinstance(value, datetime):  # also pandas.Timestamp
+        if value != value:  # NaT
+            return _date(field, None, required=required)
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            _refuse(field, value, "is not an ISO date (YYYY-MM-DD)")
+    _refuse(field, value, f"must be a date, not {type(value).__name__}")
+    return None  # unreachable
+
+
+def _decimal(field: str, value: Any, places: Decimal = CENT, *, positive: bool = False) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
+        _refuse(field, value, f"must be a number, not {type(value).__name__}")
+    try:
+        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+        if not number.is_finite():
+            raise InvalidOperation
+        number = number.quantize(places)
+    except InvalidOperation:
+        _refuse(field, value, "is not a finite number")
+    if number < 0 or (positive and number == 0):
+        _refuse(field, value, "must be greater than zero" if positive else "must not be negative")
+    if number >= Decimal("1e10"):
+        _refuse(field, value, "is too large for an X12 amount")
+    return number
+
+
+def _choice(field: str, value: Any, choices: Iterable[str], default: str | None = None) -> str:
+    if (value is None or value == "") and default is not None:
+        return default
+    value = str(value).strip().upper() if isinstance(value, str) else value
+    if value not in tuple(choices):
+        _refuse(field, value, f"is not one of {', '.join(choices)}")
+    return value
+
+
+def _npi(field: str, value: Any, *, required: bool) -> str:
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        if required:
+            _refuse(field, value, "is required (a 10-digit NPI)")
+        return ""
+    from medbill.identifiers import npi
+
+    try:
+        return npi.validate(value)
+    except CodeError as exc:
+        raise type(exc)(f"{field}: {exc}") from None
+
+
+def _icd10(field: str, value: Any) -> str:
+    from medbill.codes import icd10cm
+
+    try:
+        return icd10cm.compact(value)
+    except CodeError as exc:
+        raise type(exc)(f"{field}: {exc}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Address:
+    """A US postal address; ``zip`` is 5 or 9 digits (billing providers need 9 on an 837P)."""
+
+    line1: str
+    city: str
+    state: str
+    zip: str
+    line2: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "line1", _text("address.line1", self.line1, max_len=55))
+        object.__setattr__(self, "line2", _text("address.line2", self.line2, required=False, max_len=55))
+        object.__setattr__(self, "city", _text("address.city", self.city, max_len=30))
+        object.__setattr__(
+            self, "state", _code("address.state", self.state, _STATE, "a two-letter state code")
+        )
+        zip_code = self.zip.replace("-", "") if isinstance(self.zip, str) else self.zip
+        object.__setattr__(self, "zip", _code("address.zip", zip_code, _ZIP, "a 5- or 9-digit ZIP code"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Patient:
+    """A person on a claim (the patient, or a subscriber who is not the patient)."""
+
+    last_name: str
+    first_name: str
+    birth_date: date
+    sex: str
+    address: Address | None = None
+    middle_name: str = ""
+    # medbill's own key (``patients.patient_id``); an 837P does not carry it.
+    patient_id: str = dataclasses.field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "last_name", _text("patient.last_name", self.last_name))
+        object.__setattr__(
+            self, "first_name", _text("patient.first_name", self.first_name, required=False, max_len=35)
+        )
+        object.__setattr__(
+            self, "middle_name", _text("patient.middle_name", self.middle_name, required=False, max_len=25)
+        )
+        object.__setattr__(self, "birth_date", _date("patient.birth_date", self.birth_date))
+        object.__setattr__(self, "sex", _choice("patient.sex", self.sex, SEXES))
+        object.__setattr__(
+            self, "patient_id", _text("patient.patient_id", self.patient_id, required=False, max_len=80)
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Provider:
+    """Billing, rendering or referring provider. ``entity_type`` is ``1`` person or ``2`` organisation."""
+
+    npi: str
+    last_name: str  # organisation name when entity_type is "2"
+    entity_type: str = "2"
+    first_name: str = ""
+    taxonomy: str = ""
+    tax_id: str = ""
+    tax_id_type: str = "EI"  # EI employer identification number, SY social security number
+    address: Address | None = None
+    phone: str = dataclasses.field(default="", compare=False)
+    specialty: str = dataclasses.field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "npi", _npi("provider.npi", self.npi, required=False))
+        object.__setattr__(
+            self, "entity_type", _choice("provider.entity_type", str(self.entity_type), ("1", "2"))
+        )
+        object.__setattr__(self, "last_name", _text("provider.last_name", self.last_name))
+        object.__setattr__(
+            self, "first_name", _text("provider.first_name", self.first_name, required=False, max_len=35)
+        )
+        if self.entity_type == "2" and self.first_name:
+            _refuse(
+                "provider.first_name", self.first_name, "must be empty for an organisation (entity_type 2)"
+            )
+        object.__setattr__(
+            self,
+            "taxonomy",
+            _code(
+                "provider.taxonomy",
+                self.taxonomy,
+                _TAXONOMY,
+                "a 10-character taxonomy code ending in X",
+                required=False,
+            ),
+        )
+        object.__setattr__(
+            self,
+            "tax_id",
+            _code(
+                "provider.tax_id",
+                str(self.tax_id).replace("-", ""),
+                _TAX_ID,
+                "a 9-digit tax id",
+                required=False,
+            ),
+        )
+        object.__setattr__(
+            self, "tax_id_type", _choice("provider.tax_id_type", self.tax_id_type, ("EI", "SY"), default="EI")
+        )
+        phone = re.sub(r"[^0-9]", "", self.phone or "") if isinstance(self.phone, str) else self.phone
+        object.__setattr__(
+            self,
+            "phone",
+            _code("provider.phone", phone, re.compile(r"\d{10}"), "a 10-digit phone number", required=False),
+        )
+        object.__setattr__(self, "specialty", _text("provider.specialty", self.specialty, required=False))
+
+
+@dataclasses.dataclass(frozen=True)
+class Payer:
+    """The destination payer; ``claim_filing_indicator`` is X12 SBR09 (MB, MC, CI, BL, HM, ZZ ...)."""
+
+    payer_id: str
+    name: str
+    claim_filing_indicator: str = "CI"
+    address: Address | None = None
+    kind: str = dataclasses.field(default="", compare=False)
+    timely_filing_days: int | None = dataclasses.field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "payer_id",
+            _code(
+                "payer.payer_id",
+                self.payer_id,
+                re.compile(r"[A-Z0-9\-]{2,80}"),
+                "a payer id (letters and digits)",
+            ),
+        )
+        object.__setattr__(self, "name", _text("payer.name", self.name))
+        object.__setattr__(
+            self,
+            "claim_filing_indicator",
+            _choice(
+                "payer.claim_filing_indicator",
+                self.claim_filing_indicator,
+                CLAIM_FILING_INDICATORS,
+                default="CI",
+            ),
+        )
+
+
+CLAIM_FILING_INDICATORS = (
+    "11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM", "LM",
+    "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ",
+)  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Subscriber:
+    """The insurance: who holds the policy with which payer. ``person`` is None when the patient is the
+    subscriber (relationship ``18``)."""
+
+    member_id: str
+    payer: Payer
+    relationship: str = "18"  # X12 individual relationship code of the patient to the subscriber
+    group_number: str = ""
+    person: Patient | None = None
+    payer_responsibility: str = "P"  # P primary, S secondary, T tertiary
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "member_id",
+            _code(
+                "subscriber.member_id",
+                self.member_id,
+                re.compile(r"[A-Z0-9\-]{2,80}"),
+                "a member id (letters and digits)",
+            ),
+        )
+        object.__setattr__(
+            self,
+            "group_number",
+            _code(
+                "subscriber.group_number",
+                self.group_number,
+                re.compile(r"[A-Z0-9\-]{1,50}"),
+                "a group number",
+                required=False,
+            ),
+        )
+        object.__setattr__(
+            self,
+            "relationship",
+            _choice("subscriber.relationship", str(self.relationship), RELATIONSHIPS, default="18"),
+        )
+        object.__setattr__(
+            self,
+            "payer_responsibility",
+            _choice("subscriber.payer_responsibility", self.payer_responsibility, ("P", "S", "T")),
+        )
+        if self.relationship == "18" and self.person is not None:
+            _refuse(
+                "subscriber.person",
+                "set",
+                "must be None when the patient is the subscriber (relationship 18)",
+            )
+        if self.relationship != "18" and self.person is None:
+            _refuse(
+                "subscriber.person",
+                None,
+                f"is required when the patient is not the subscriber (relationship {self.relationship})",
+            )
+
+
+# PAT01 patient relationship codes allowed in 837P 2000C, plus 18 (self).
+RELATIONSHIPS = ("18", "01", "19", "20", "21", "39", "40", "53", "G8")
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceFacility:
+    """Where the service was rendered when not the billing provider's address (loop 2310C)."""
+
+    name: str
+    address: Address
+    npi: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _text("service_facility.name", self.name))
+        object.__setattr__(self, "npi", _npi("service_facility.npi", self.npi, required=False))
+        if not isinstance(self.address, Address):
+            _refuse("service_facility.address", self.address, "must be an Address")
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceLine:
+    """One service line (loop 2400). ``dx_pointers`` are letters A-L into the claim's diagnoses."""
+
+    procedure_code: str
+    charge: Decimal
+    service_date: date
+    units: Decimal = Decimal("1")
+    modifiers: tuple[str, ...] = ()
+    dx_pointers: str = "A"
+    service_date_to: date | None = None
+    place_of_service: str = ""  # empty: the claim's place of service
+    ndc: str = ""
+    unit_code: str = "UN"  # UN units, MJ minutes (anesthesia)
+    rendering_provider: Provider | None = None  # None: the claim's rendering provider
+    line_number: int = dataclasses.field(default=0, compare=False)  # set by the claim (1-based)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(
+            self,
+            "procedure_code",
+            _code(
+                "line.procedure_code",
+                self.procedure_code,
+                _PROCEDURE,
+                "a CPT or HCPCS code (5 letters/digits)",
+            ),
+        )
+        set_(self, "charge", _decimal("line.charge", self.charge))
+        set_(self, "units", _decimal("line.units", self.units, UNIT_PLACES, positive=True))
+        set_(self, "service_date", _date("line.service_date", self.service_date))
+        to = _date("line.service_date_to", self.service_date_to, required=False) or self.service_date
+        if to < self.service_date:
+            _refuse("line.service_date_to", to, f"is before service_date {self.service_date}")
+        set_(self, "service_date_to", to)
+        if isinstance(self.modifiers, str):
+            _refuse(
+                "line.modifiers",
+                self.modifiers,
+                "must be a sequence of two-character modifiers, not one string",
+            )
+        mods = tuple(_code("line.modifier", m, _MODIFIER, "a two-character modifier") for m in self.modifiers)
+        if len(mods) > 4:
+            _refuse("line.modifiers", mods, "has more than 4 modifiers")
+        set_(self, "modifiers", mods)
+        pointers = _text("line.dx_pointers", self.dx_pointers).upper().replace(" ", "")
+        if not re.fullmatch(r"[A-L]{1,4}", pointers) or len(set(pointers)) != len(pointers):
+            _refuse("line.dx_pointers", pointers, "must be 1 to 4 distinct letters A-L")
+        set_(self, "dx_pointers", pointers)
+        set_(
+            self,
+            "place_of_service",
+            _code(
+                "line.place_of_service",
+                self.place_of_service,
+                _POS,
+                "a two-digit place of service code",
+                required=False,
+            ),
+        )
+        set_(
+            self,
+            "ndc",
+            _code(
+                "line.ndc", str(self.ndc).replace("-", ""), _NDC, "an 11-digit NDC (5-4-2)", required=False
+            ),
+        )
+        set_(self, "unit_code", _choice("line.unit_code", self.unit_code, ("UN", "MJ"), default="UN"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """A professional claim: CMS-1500 content as an 837P carries it."""
+
+    claim_id: str
+    patient: Patient
+    subscriber: Subscriber
+    billing_provider: Provider
+    place_of_service: str
+    diagnoses: tuple[str, ...]
+    lines: tuple[ServiceLine, ...]
+    rendering_provider: Provider | None = None  # None: the billing provider rendered the services
+    referring_provider: Provider | None = None
+    service_facility: ServiceFacility | None = None
+    frequency: str = "1"  # 1 original, 7 replacement, 8 void
+    original_claim_ref: str = ""  # payer claim control number being replaced or voided (REF*F8)
+    prior_authorization: str = ""
+    onset_date: date | None = None  # onset of current illness or injury (box 14)
+    accident_code: str = ""  # AA auto, EM employment, OA other accident (box 10)
+    accident_state: str = ""
+    accident_date: date | None = None
+    provider_signature: bool = True  # box 31 / CLM06
+    assignment: str = "A"  # accepts assignment (box 27) / CLM07
+    benefits_assigned: bool = True  # box 13 / CLM08
+    release_of_information: str = "Y"  # CLM09: Y signed, I informed consent
+    dx_code_set: str = "ICD10"
+    submitted_date: date | None = dataclasses.field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(
+            self,
+            "claim_id",
+            _code(
+                "claim.claim_id",
+                self.claim_id,
+                re.compile(r"[A-Z0-9\-]{1,38}"),
+                "a claim id of 1 to 38 letters/digits",
+            ),
+        )
+        for name, kind in (("patient", Patient), ("subscriber", Subscriber), ("billing_provider", Provider)):
+            if not isinstance(getattr(self, name), kind):
+                _refuse(f"claim.{name}", getattr(self, name), f"must be a {kind.__name__}")
+        set_(
+            self,
+            "place_of_service",
+            _code("claim.place_of_service", self.place_of_service, _POS, "a two-digit place of service code"),
+        )
+        set_(self, "dx_code_set", _choice("claim.dx_code_set", self.dx_code_set, DX_CODE_SETS))
+        if isinstance(self.diagnoses, str):
+            _refuse("claim.diagnoses", self.diagnoses, "must be a sequence of codes, not one string")
+        if self.dx_code_set == "ICD10":
+            dx = tuple(_icd10(f"claim.dx{i}", code) for i, code in enumerate(self.diagnoses, 1))
+        else:
+            dx = tuple(
+                _code(f"claim.dx{i}", str(code).replace(".", ""), _ICD9, "an ICD-9-CM code")
+                for i, code in enumerate(self.diagnoses, 1)
+            )
+        if not 1 <= len(dx) <= MAX_DIAGNOSES:
+            _refuse("claim.diagnoses", dx, f"must hold 1 to {MAX_DIAGNOSES} codes")
+        if len(set(dx)) != len(dx):
+            _refuse("claim.diagnoses", dx, "repeats a code")
+        set_(self, "diagnoses", dx)
+        lines = tuple(self.lines)
+        if not 1 <= len(lines) <= MAX_LINES:
+            _refuse("claim.lines", len(lines), f"must hold 1 to {MAX_LINES} service lines")
+        for number, line in enumerate(lines, 1):
+            if not isinstance(line, ServiceLine):
+                _refuse(f"claim.lines[{number}]", line, "must be a ServiceLine")
+            bad = [p for p in line.dx_pointers if DX_LETTERS.index(p) >= len(dx)]
+            if bad:
+                _refuse(
+                    f"line {number} dx_pointers",
+                    line.dx_pointers,
+                    f"points past the claim's {len(dx)} diagnoses",
+                )
+            set_(line, "line_number", number)
+        set_(self, "lines", lines)
+        set_(self, "frequency", _choice("claim.frequency", str(self.frequency), FREQUENCIES, default="1"))
+        set_(
+            self,
+            "original_claim_ref",
+            _code(
+                "claim.original_claim_ref",
+                self.original_claim_ref,
+                re.compile(r"[A-Z0-9\-]{1,50}"),
+                "a payer claim control number",
+                required=False,
+            ),
+        )
+        if self.frequency in ("7", "8") and not self.original_claim_ref:
+            _refuse(
+                "claim.original_claim_ref",
+                "",
+                f"is required for a frequency {self.frequency} (replacement/void) claim",
+            )
+        set_(
+            self,
+            "prior_authorization",
+            _code(
+                "claim.prior_authorization",
+                self.prior_authorization,
+                re.compile(r"[A-Z0-9\-]{1,50}"),
+                "an authorization number",
+                required=False,
+            ),
+        )
+        set_(self, "onset_date", _date("claim.onset_date", self.onset_date, required=False))
+        set_(self, "accident_date", _date("claim.accident_date", self.accident_date, required=False))
+        set_(
+            self,
+            "accident_code",
+            _choice("claim.accident_code", self.accident_code or "", (*ACCIDENT_CODES, "")),
+        )
+        set_(
+            self,
+            "accident_state",
+            _code(
+                "claim.accident_state", self.accident_state, _STATE, "a two-letter state code", required=False
+            ),
+        )
+        if self.accident_code == "AA" and not self.accident_state:
+            _refuse("claim.accident_state", "", "is required for an auto accident (accident_code AA)")
+        if self.accident_code and self.accident_date is None:
+            _refuse("claim.accident_date", None, f"is required with accident_code {self.accident_code}")
+        set_(self, "assignment", _choice("claim.assignment", self.assignment, ASSIGNMENT_CODES))
+        set_(
+            self,
+            "release_of_information",
+            _choice("claim.release_of_information", self.release_of_information, ("Y", "I")),
+        )
+        for flag in ("provider_signature", "benefits_assigned"):
+            if not isinstance(getattr(self, flag), bool):
+                _refuse(f"claim.{flag}", getattr(self, flag), "must be True or False")
+        set_(self, "submitted_date", _date("claim.submitted_date", self.submitted_date, required=False))
+
+    @property
+    def charge(self) -> Decimal:
+        """Total charge (CLM02): the sum of the line charges."""
+        return sum((line.charge for line in self.lines), Decimal("0.00"))
+
+    @property
+    def rendering(self) -> Provider:
+        """The provider who rendered the services (the billing provider unless one is named)."""
+        return self.rendering_provider or self.billing_provider
+
+    @property
+    def is_self(self) -> bool:
+        """True when the patient is the subscriber."""
+        return self.subscriber.relationship == "18"
+
+    @classmethod
+    def from_tables(cls, data: ClaimsData, claim_id: str) -> Claim:
+        """The claim ``claim_id`` of a :class:`~medbill.claims.tables.ClaimsData` (raises UnknownCode when absent)."""
+        from medbill.claims._from_tables import claim_from_tables
+
+        return claim_from_tables(data, claim_id)
+
+    def _repr_html_(self) -> str:
+        from medbill.claims.cms1500 import render_html
+
+        return render_html(self)
+
+
+def claims_from_tables(data: ClaimsData) -> list[Claim]:
+    """Every claim of ``data`` in the order of its ``claims`` table."""
+    from medbill.claims._from_tables import all_claims_from_tables
+
+    return all_claims_from_tables(data)
+
+
+def claims_to_tables(claims: Iterable[Claim]) -> ClaimsData:
+    """The tidy tables (claims, lines, patients, providers, payers) of ``claims``."""
+    from medbill.claims._from_tables import tables_from_claims
+
+    return tables_from_claims(list(claims))

@@ -1,0 +1,308 @@
+"""The claims tables (``docs/tables.md``): read and write a ``CLAIMS_DIR`` of CSV or Parquet files.
+
+Every table is typed the same way whatever its source: text columns as pandas ``string`` (codes keep
+their leading zeros), dates as ``datetime64[ns]``, money and units as ``float64``, line numbers as
+nullable ``Int64``. Columns the contract does not name are carried through untouched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from medbill.exceptions import ImportFailed
+
+DX_COLUMNS: tuple[str, ...] = tuple(f"dx{i}" for i in range(1, 13))
+MODIFIER_COLUMNS: tuple[str, ...] = tuple(f"modifier{i}" for i in range(1, 5))
+
+# column -> kind ("str", "date", "money", "float", "int"); the contract of docs/tables.md.
+SCHEMAS: dict[str, dict[str, str]] = {
+    "claims": {
+        "claim_id": "str",
+        "patient_id": "str",
+        "patient_birth_date": "date",
+        "patient_sex": "str",
+        "payer_id": "str",
+        "member_id": "str",
+        "group_number": "str",
+        "subscriber_relationship": "str",
+        "subscriber_id": "str",
+        "billing_npi": "str",
+        "rendering_npi": "str",
+        "referring_npi": "str",
+        "facility_npi": "str",
+        "place_of_service": "str",
+        "claim_frequency": "str",
+        "original_claim_ref": "str",
+        "prior_authorization": "str",
+        "onset_date": "date",
+        "accident_code": "str",
+        "accident_state": "str",
+        "accident_date": "date",
+        "submitted_date": "date",
+        **dict.fromkeys(DX_COLUMNS, "str"),
+    },
+    "lines": {
+        "claim_id": "str",
+        "line_number": "int",
+        "service_date": "date",
+        "service_date_to": "date",
+        "procedure_code": "str",
+        **dict.fromkeys(MODIFIER_COLUMNS, "str"),
+        "units": "float",
+        "unit_code": "str",
+        "charge": "money",
+        "dx_pointers": "str",
+        "ndc": "str",
+        "place_of_service": "str",
+        "rendering_npi": "str",
+    },
+    "patients": {
+        "patient_id": "str",
+        "last_name": "str",
+        "first_name": "str",
+        "middle_name": "str",
+        "birth_date": "date",
+        "sex": "str",
+        "address1": "str",
+        "address2": "str",
+        "city": "str",
+        "state": "str",
+        "zip": "str",
+    },
+    "providers": {
+        "npi": "str",
+        "entity_type": "str",
+        "last_name": "str",
+        "first_name": "str",
+        "taxonomy": "str",
+        "tax_id": "str",
+        "tax_id_type": "str",
+        "address1": "str",
+        "address2": "str",
+        "city": "str",
+        "state": "str",
+        "zip": "str",
+        "phone": "str",
+        "specialty": "str",
+    },
+    "payers": {
+        "payer_id": "str",
+        "name": "str",
+        "kind": "str",
+        "claim_filing_indicator": "str",
+        "address1": "str",
+        "address2": "str",
+        "city": "str",
+        "state": "str",
+        "zip": "str",
+        "timely_filing_days": "int",
+    },
+    "remit_payments": {
+        "payment_id": "str",
+        "payer_id": "str",
+        "payer_name": "str",
+        "payee_npi": "str",
+        "payment_date": "date",
+        "method": "str",
+        "amount": "money",
+        "plb_amount": "money",
+        "source_file": "str",
+    },
+    "remit_claims": {
+        "payment_id": "str",
+        "claim_id": "str",
+        "status_code": "str",
+        "charge": "money",
+        "paid": "money",
+        "patient_responsibility": "money",
+        "payer_claim_control": "str",
+        "received_date": "date",
+    },
+    "remit_lines": {
+        "payment_id": "str",
+        "claim_id": "str",
+        "line_number": "int",
+        "procedure_code": "str",
+        **dict.fromkeys(MODIFIER_COLUMNS, "str"),
+        "charge": "money",
+        "paid": "money",
+        "allowed": "money",
+        "units": "float",
+        "service_date": "date",
+    },
+    "remit_adjustments": {
+        "payment_id": "str",
+        "claim_id": "str",
+        "line_number": "int",
+        "group": "str",
+        "reason": "str",
+        "amount": "money",
+        "quantity": "float",
+    },
+    "remit_remarks": {
+        "payment_id": "str",
+        "claim_id": "str",
+        "line_number": "int",
+        "code": "str",
+    },
+}
+
+# Columns a table must have to be usable at all; the others are optional and added empty.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "claims": ("claim_id",),
+    "lines": ("claim_id", "line_number", "procedure_code", "charge"),
+    "patients": ("patient_id",),
+    "providers": ("npi",),
+    "payers": ("payer_id",),
+    "remit_payments": ("payment_id",),
+    "remit_claims": ("payment_id", "claim_id"),
+    "remit_lines": ("payment_id", "claim_id"),
+    "remit_adjustments": ("payment_id", "claim_id", "group", "reason", "amount"),
+    "remit_remarks": ("payment_id", "claim_id", "code"),
+}
+
+TABLES: tuple[str, ...] = tuple(SCHEMAS)
+
+
+@dataclasses.dataclass
+class ClaimsData:
+    """The tables of one ``CLAIMS_DIR``; the remittance tables are None when absent."""
+
+    claims: pd.DataFrame
+    lines: pd.DataFrame
+    patients: pd.DataFrame | None = None
+    providers: pd.DataFrame | None = None
+    payers: pd.DataFrame | None = None
+    remit_payments: pd.DataFrame | None = None
+    remit_claims: pd.DataFrame | None = None
+    remit_lines: pd.DataFrame | None = None
+    remit_adjustments: pd.DataFrame | None = None
+    remit_remarks: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        for name in TABLES:
+            frame = getattr(self, name)
+            if frame is not None:
+                setattr(self, name, coerce_table(name, frame))
+
+    def items(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        """(name, table) for each table present."""
+        for name in TABLES:
+            frame = getattr(self, name)
+            if frame is not None:
+                yield name, frame
+
+
+def coerce_table(name: str, frame: pd.DataFrame, source: str = "") -> pd.DataFrame:
+    """``frame`` typed per the contract of table ``name``: known columns converted, missing optional
+    columns added empty, extra columns kept. Raises ImportFailed naming the column and a bad value."""
+    schema = SCHEMAS[name]
+    where = f" in {source}" if source else ""
+    missing = [c for c in REQUIRED[name] if c not in frame.columns]
+    if missing:
+        raise ImportFailed(
+            f"table {name}{where} lacks required column(s) {', '.join(missing)}; see docs/tables.md"
+        )
+    out = frame.copy()
+    for column, kind in schema.items():
+        if column not in out.columns:
+            out[column] = pd.Series(None, index=out.index, dtype=_DTYPES[kind])
+            continue
+        out[column] = _convert(out[column], kind, f"{name}.{column}{where}")
+    extra = [c for c in out.columns if c not in schema]
+    return out[[*schema, *extra]]
+
+
+_DTYPES = {"str": "string", "date": "datetime64[ns]", "money": "float64", "float": "float64", "int": "Int64"}
+
+
+def _convert(values: pd.Series, kind: str, label: str) -> pd.Series:
+    if kind == "str":
+        text = values.astype("string").str.strip()
+        return text.mask(text == "")
+    if kind == "date":
+        if pd.api.types.is_datetime64_any_dtype(values):
+            return values.astype("datetime64[ns]")
+        text = values.astype("string").str.strip().replace("", pd.NA)
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        bad = text.notna() & parsed.isna()
+        if bad.any():
+            raise ImportFailed(
+                f"{label}: {text[bad].iloc[0]!r} is not an ISO date (YYYY-MM-DD) ({int(bad.sum())} bad rows)"
+            )
+        return parsed.astype("datetime64[ns]")
+    if pd.api.types.is_numeric_dtype(values):
+        numeric = values
+    else:
+        text = values.astype("string").str.strip().replace("", pd.NA)
+        numeric = pd.to_numeric(text, errors="coerce")
+        bad = text.notna() & numeric.isna()
+        if bad.any():
+            raise ImportFailed(f"{label}: {text[bad].iloc[0]!r} is not a number ({int(bad.sum())} bad rows)")
+    if kind == "int":
+        if (numeric.dropna() % 1 != 0).any():
+            raise ImportFailed(
+                f"{label}: whole numbers expected, found {numeric[numeric % 1 != 0].iloc[0]!r}"
+            )
+        return numeric.astype("Int64")
+    numeric = numeric.astype("float64")
+    return numeric.round(2) if kind == "money" else numeric
+
+
+def read_claims_dir(path: str | Path) -> ClaimsData:
+    """Read the tables of a ``CLAIMS_DIR`` (``<table>.parquet`` wins over ``<table>.csv``).
+
+    ``claims`` and ``lines`` are required; the other tables are None when absent.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise ImportFailed(
+            f"claims folder {folder} does not exist; it should hold claims.csv and lines.csv (docs/tables.md)"
+        )
+    found: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+        if parquet.exists():
+            found[name] = coerce_table(name, pd.read_parquet(parquet), str(parquet))
+        elif csv.exists():
+            raw = pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[""])
+            found[name] = coerce_table(name, raw, str(csv))
+    for name in ("claims", "lines"):
+        if name not in found:
+            raise ImportFailed(
+                f"claims folder {folder} has no {name}.csv or {name}.parquet (see docs/tables.md)"
+            )
+    return ClaimsData(**found)
+
+
+def write_claims_dir(data: ClaimsData, path: str | Path, fmt: str = "csv") -> list[Path]:
+    """Write every present table of ``data`` to ``path`` as ``<table>.csv`` or ``<table>.parquet``.
+
+    Dates are written ISO (``YYYY-MM-DD``) and money with two decimals; returns the files written.
+    """
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"fmt {fmt!r} is not 'csv' or 'parquet'")
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in data.items():
+        target = folder / f"{name}.{fmt}"
+        if fmt == "parquet":
+            frame.to_parquet(target, index=False)
+        else:
+            out = frame.copy()
+            for column, kind in SCHEMAS[name].items():
+                if kind == "date":
+                    out[column] = out[column].dt.strftime("%Y-%m-%d")
+                elif kind == "money":
+                    values = out[column].to_numpy(dtype="float64", na_value=np.nan)
+                    text = pd.Series(np.char.mod("%.2f", values), index=out.index, dtype="string")
+                    out[column] = text.mask(np.isnan(values))
+            out.to_csv(target, index=False)
+        written.append(target)
+    return written
