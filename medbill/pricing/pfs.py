@@ -1,0 +1,666 @@
+"""Medicare Physician Fee Schedule prices, to the cent, with the steps that produced them.
+
+::
+
+    fee = round((work RVU x work GPCI + PE RVU x PE GPCI + MP RVU x MP GPCI) x CF, 2)
+
+with the facility or non-facility PE RVU chosen by place of service and rounding half up on the
+unrounded product (this reproduces every amount of CMS's PFREV25C file). The payment rules then
+apply in the order described in :mod:`medbill.pricing.rules`.
+
+``FeeSchedule.price`` works in ``Decimal`` and explains each step; ``FeeSchedule.price_lines``
+prices a whole lines table with numpy integer arithmetic on scaled values (RVUs in hundredths,
+GPCIs in thousandths, CF in ten-thousandths, money in cents) and gives the same cents.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+from medbill import store
+from medbill.exceptions import DataNotAvailable, InvalidFormat, UnknownCode
+from medbill.pricing import rules
+from medbill.pricing.explain import PriceExplanation, Step
+from medbill.pricing.pfs_import import CF_PLACES, GPCI_PLACES, PAYLOAD_FILES, RVU_PLACES, SYSTEM
+
+MODIFIER_COLUMNS = ("modifier1", "modifier2", "modifier3", "modifier4")
+# Modifier -> small integer used by the batch path (0: any other modifier or none).
+_MOD_CODES = {"26": 1, "TC": 2, "53": 3, "50": 4, "62": 5, "80": 6, "81": 7, "82": 8, "AS": 9}
+_COMPONENT_BY_CODE = ("", "26", "TC", "53")
+# Scale of the raw product (RVU x GPCI x CF) and the half-cent added before integer division.
+_RAW_PER_CENT = 10 ** (RVU_PLACES + GPCI_PLACES + CF_PLACES - 2)
+
+_loaded: dict[tuple[int, str], FeeSchedule] = {}
+_load_lock = threading.Lock()
+
+
+def _rvu(value: int) -> Decimal:
+    return Decimal(int(value)).scaleb(-RVU_PLACES)
+
+
+def _gpci(value: int) -> Decimal:
+    return Decimal(int(value)).scaleb(-GPCI_PLACES)
+
+
+def _cf(value: int) -> Decimal:
+    return Decimal(int(value)).scaleb(-CF_PLACES)
+
+
+def _cents(value: int) -> Decimal:
+    return Decimal(int(value)).scaleb(-2)
+
+
+def _round_bp(cents: np.ndarray, bp: np.ndarray) -> np.ndarray:
+    """Integer twin of ``rules.apply_bp``: cents x bp / 10000, half up (amounts are >= 0)."""
+    return (cents * bp + rules.FULL // 2) // rules.FULL
+
+
+class FeeSchedule:
+    """One year's imported PFS: RVUs, GPCIs, localities, anesthesia CFs and OPPS caps.
+
+    Build with :meth:`load` (an imported year) or :meth:`from_tables`; no I/O in ``__init__``.
+    """
+
+    def __init__(self, provenance: store.Provenance, tables: dict[str, pd.DataFrame]) -> None:
+        self.provenance = provenance
+        self.year = int(provenance.release)
+        rvu = tables["rvu"].reset_index(drop=True)
+        gpci = tables["gpci"].reset_index(drop=True)
+        self.rvu = rvu
+        self.gpci = gpci
+        self.localities = tables["localities"]
+        self.anesthesia = tables["anesthesia"]
+        self._row = {(c, m): i for i, (c, m) in enumerate(zip(rvu["hcpcs"], rvu["mod"], strict=True))}
+        self._codes = frozenset(rvu["hcpcs"])
+        self._loc = {(m, lc): i for i, (m, lc) in enumerate(zip(gpci["mac"], gpci["locality"], strict=True))}
+        # Integer arrays for the batch path, indexed by RVU row and GPCI row.
+        self._a = {
+            c: rvu[c].to_numpy("int64") for c in ("work_rvu", "nonfac_pe_rvu", "fac_pe_rvu", "mp_rvu", "cf")
+        }
+        for c in ("pctc", "mult_proc", "bilat_surg", "asst_surg", "co_surg"):
+            self._a[c] = rvu[c].astype(int).to_numpy("int64")
+        self._status = pd.Categorical(rvu["status"])
+        self._g = {c: gpci[c].to_numpy("int64") for c in ("gpci_work", "gpci_pe", "gpci_mp")}
+        # OPPS caps that apply to paid codes, keyed by RVU row x number of localities + locality row.
+        caps = tables["oppscap"]
+        caps = caps[caps["status"].isin(rules.PAYABLE_STATUS)]
+        row = np.array([self._row.get((c, m), -1) for c, m in zip(caps["hcpcs"], caps["mod"], strict=True)])
+        loc = np.array(
+            [self._loc.get((m, lc), -1) for m, lc in zip(caps["mac"], caps["locality"], strict=True)]
+        )
+        keep = (row >= 0) & (loc >= 0)
+        self._cap_index = pd.Index(row[keep] * len(gpci) + loc[keep])
+        self._cap_fac = caps["cap_fac_cents"].to_numpy("int64")[keep]
+        self._cap_nonfac = caps["cap_nonfac_cents"].to_numpy("int64")[keep]
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_tables(cls, provenance: store.Provenance, tables: dict[str, pd.DataFrame]) -> FeeSchedule:
+        """A fee schedule from the tables ``pfs_import`` writes (rvu, gpci, localities, anesthesia, oppscap)."""
+        return cls(provenance, tables)
+
+    @classmethod
+    def load(cls, year: int) -> FeeSchedule:
+        """The imported fee schedule of ``year``, loaded once per process.
+
+        Raises ``DataNotAvailable`` naming the imported years and the import command.
+        """
+        if isinstance(year, bool) or not isinstance(year, (int, str)) or not str(year).strip().isdigit():
+            raise DataNotAvailable(f"PFS year {year!r} is not a year; pass e.g. 2025.")
+        release = str(int(year))
+        try:
+            provenance = store.installed_release(SYSTEM, release)
+        except DataNotAvailable:
+            have = ", ".join(p.release for p in store.installed(SYSTEM)) or "none"
+            raise DataNotAvailable(
+                f"Medicare PFS {release} is not imported; imported: {have}. "
+                f"Import CMS's files for that year with `medbill data import pfs DIR`."
+            ) from None
+        key = (int(release), provenance.sha256)
+        with _load_lock:
+            if key not in _loaded:
+                folder = store.release_dir(SYSTEM, release)
+                tables = {
+                    name.removesuffix(".parquet"): pd.read_parquet(folder / name) for name in PAYLOAD_FILES
+                }
+                _loaded[key] = cls.from_tables(provenance, tables)
+            return _loaded[key]
+
+    def __repr__(self) -> str:
+        return f"<FeeSchedule {self.year}: {len(self.rvu):,} code rows, {len(self.gpci)} localities>"
+
+    # ------------------------------------------------------------------ localities
+
+    def locality_key(self, locality: object) -> tuple[str, str]:
+        """Normalise a MAC-locality ('01112-05', '0111205', ('01112', '05')) or raise."""
+        parsed = rules.parse_locality(locality)
+        if parsed is None:
+            raise InvalidFormat(
+                f"Locality {locality!r} is not a MAC-locality such as '01112-05' (MAC number, locality number)."
+            )
+        if parsed not in self._loc:
+            raise UnknownCode(
+                f"Locality {parsed[0]}-{parsed[1]} is not in the PFS {self.year} GPCI file; "
+                f"see FeeSchedule.load({self.year}).gpci for the {len(self.gpci)} localities."
+            )
+        return parsed
+
+    def locality_for_county(self, state: str, county: str) -> str:
+        """The MAC-locality ('01112-05') paying for ``county`` in ``state`` (postal code or name)."""
+        if (
+            not isinstance(state, str)
+            or not isinstance(county, str)
+            or not state.strip()
+            or not county.strip()
+        ):
+            raise InvalidFormat("Give a state (postal code or name) and a county name.")
+        st = state.strip().upper()
+        postal = dict(zip(self.gpci["mac"] + self.gpci["locality"], self.gpci["state"], strict=True))
+        loc = self.localities.assign(
+            postal=(self.localities["mac"] + self.localities["locality"]).map(postal)
+        )
+        rows = loc[(loc["postal"] == st) | (loc["state_name"].str.strip() == st)]
+        if rows.empty:
+            raise UnknownCode(f"State {state!r} has no locality in the PFS {self.year} crosswalk.")
+        wanted = _county_name(county)
+        for mac, lc, counties in zip(rows["mac"], rows["locality"], rows["counties"], strict=True):
+            if wanted in _county_list(counties):
+                return f"{mac}-{lc}"
+        fallback = rows[rows["counties"].str.startswith("ALL")]
+        if fallback.empty:
+            raise UnknownCode(
+                f"County {county!r} is not listed for {state} in the PFS {self.year} crosswalk."
+            )
+        return f"{fallback['mac'].iloc[0]}-{fallback['locality'].iloc[0]}"
+
+    # ------------------------------------------------------------------ one code, Decimal
+
+    def price(
+        self,
+        code: str,
+        locality: object,
+        modifiers: Iterable[str] | str = (),
+        pos: str | int = "11",
+        units: int = 1,
+        *,
+        procedure_rank: int = 1,
+    ) -> PriceExplanation:
+        """Price one service line in ``Decimal`` and explain each step.
+
+        ``procedure_rank`` is the line's place among the claim's multiple-procedure-indicator-2
+        procedures of the day by amount (1 = highest, paid at 100%; 2 and later at 50%).
+        Raises ``InvalidFormat`` for malformed input, ``UnknownCode`` for a code or locality that
+        is not in this year's files.
+        """
+        code = _code(code)
+        mods = _modifiers(modifiers)
+        pos = _pos(pos)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise InvalidFormat(f"Units {units!r} must be a whole number of at least 1.")
+        units = int(units)
+        if isinstance(procedure_rank, bool) or not isinstance(procedure_rank, int) or procedure_rank < 1:
+            raise InvalidFormat(f"procedure_rank {procedure_rank!r} must be 1 (highest) or more.")
+        mac, lc = self.locality_key(locality)
+        if code not in self._codes:
+            raise UnknownCode(f"Code {code} is not in the Medicare PFS {self.year} relative value file.")
+        component = rules.component_modifier(mods)
+        row = self._row.get((code, component))
+        if row is None:
+            raise UnknownCode(
+                f"Code {code} has no {component} row in the PFS {self.year} file "
+                f"(PC/TC indicator {self.rvu.at[self._row[(code, '')], 'pctc']}): modifier {component} does not apply."
+            )
+        r = self.rvu.iloc[row]
+        g = self.gpci.iloc[self._loc[(mac, lc)]]
+        facility = pos in rules.FACILITY_POS
+        status = str(r["status"])
+        work, mp = _rvu(r["work_rvu"]), _rvu(r["mp_rvu"])
+        pe = _rvu(r["fac_pe_rvu"] if facility else r["nonfac_pe_rvu"])
+        gw, gpe, gmp = _gpci(g["gpci_work"]), _gpci(g["gpci_pe"]), _gpci(g["gpci_mp"])
+        cf = _cf(r["cf"])
+        setting = "facility" if facility else "non-facility"
+        components = {
+            "work_rvu": work, "pe_rvu": pe, "mp_rvu": mp,
+            "gpci_work": gw, "gpci_pe": gpe, "gpci_mp": gmp, "conversion_factor": cf,
+        }  # fmt: skip
+        steps = [
+            Step("code", f"{code} {rules.COMPONENT_MEANING[component]}", f"status {status}"),
+            Step("locality", f"{mac}-{lc} {g['name']} ({g['state']})", ""),
+            Step("setting", f"place of service {pos}", setting),
+        ]
+
+        def result(
+            outcome: int, amount: Decimal | None, fee: Decimal | None, **parts: object
+        ) -> PriceExplanation:
+            text = rules.rule_text(outcome, status=status, component=component, facility=facility, **parts)
+            steps.append(Step("allowed amount", text, "not priced" if amount is None else f"{amount:.2f}"))
+            return PriceExplanation(
+                code=code, modifiers=mods, year=self.year, locality=f"{mac}-{lc}", locality_name=str(g["name"]),
+                pos=pos, facility=facility, status=status, units=units, payable=bool(amount),
+                amount=amount, fee_schedule_amount=fee, components=components, rule=text, steps=tuple(steps),
+            )  # fmt: skip
+
+        if status in rules.PRICED_ELSEWHERE:
+            return result(rules.NOT_PRICED, None, None)
+        if status not in rules.PAYABLE_STATUS:
+            return result(rules.NOT_PAYABLE, Decimal("0.00"), None)
+
+        parts_work, parts_pe, parts_mp = work * gw, pe * gpe, mp * gmp
+        total = parts_work + parts_pe + parts_mp
+        raw = total * cf
+        fee = raw.quantize(rules.CENT, rounding=ROUND_HALF_UP)
+        steps += [
+            Step("work", f"work RVU {work} x work GPCI {gw}", f"{parts_work}"),
+            Step("practice expense", f"{setting} PE RVU {pe} x PE GPCI {gpe}", f"{parts_pe}"),
+            Step("malpractice", f"MP RVU {mp} x MP GPCI {gmp}", f"{parts_mp}"),
+            Step("adjusted RVUs", "work + practice expense + malpractice", f"{total}"),
+            Step(
+                "fee schedule amount",
+                f"{total} x conversion factor {cf} = {raw}, rounded to the cent",
+                f"{fee}",
+            ),
+        ]
+        amount = fee
+        cap_at = self._cap_index.get_indexer([row * len(self.gpci) + self._loc[(mac, lc)]])[0]
+        capped = False
+        if cap_at >= 0:
+            cap = _cents((self._cap_fac if facility else self._cap_nonfac)[cap_at])
+            capped = cap < amount
+            steps.append(
+                Step(
+                    "OPPS imaging cap",
+                    f"lesser of {amount} and the OPPS-based price {cap}",
+                    f"{min(amount, cap)}",
+                )
+            )
+            amount = min(amount, cap)
+        bilateral = int(r["bilat_surg"]) if "50" in mods else -1
+        if bilateral >= 0:
+            bp, why = rules.BILATERAL[bilateral]
+            amount = rules.apply_bp(amount, bp)
+            steps.append(Step("bilateral (50)", why, f"{amount}"))
+        assistant = rules.assistant_modifier(mods)
+        assist_kind = rules.ASSIST_NONE
+        if assistant:
+            if not rules.ASSISTANT_PAYABLE[int(r["asst_surg"])]:
+                return result(rules.ASSISTANT_BARRED, Decimal("0.00"), fee)
+            assist_kind = rules.ASSIST_NONPHYSICIAN if assistant == "AS" else rules.ASSIST_PHYSICIAN
+            bp = rules.ASSISTANT_NONPHYSICIAN if assistant == "AS" else rules.ASSISTANT_PHYSICIAN
+            amount = rules.apply_bp(amount, bp)
+            steps.append(
+                Step(f"assistant ({assistant})", f"{rules.bp_text(bp)} of the surgeon's amount", f"{amount}")
+            )
+        co_surgeon = "62" in mods
+        if co_surgeon:
+            if not rules.CO_SURGEON_PAYABLE[int(r["co_surg"])]:
+                return result(rules.CO_SURGEON_BARRED, Decimal("0.00"), fee)
+            amount = rules.apply_bp(amount, rules.CO_SURGEON_PERCENT)
+            steps.append(Step("co-surgeon (62)", "62.5% to each surgeon", f"{amount}"))
+        mult_proc = int(r["mult_proc"])
+        mppr = rules.MPPR_NONE
+        if mult_proc == rules.MPPR_INDICATOR and (procedure_rank > 1 or units > 1):
+            mppr = rules.MPPR_HIGHEST if procedure_rank == 1 else rules.MPPR_REDUCED
+            first = amount if procedure_rank == 1 else rules.apply_bp(amount, rules.MPPR_REDUCED)
+            further = rules.apply_bp(amount, rules.MPPR_REDUCED)
+            total_amount = first + further * (units - 1)
+            steps.append(
+                Step(
+                    "multiple procedures",
+                    f"procedure rank {procedure_rank}: first unit {first}, {units - 1} further unit(s) at 50% = {further}",
+                    f"{total_amount}",
+                )
+            )
+        else:
+            total_amount = amount * units
+            if units > 1:
+                steps.append(Step("units", f"{amount} x {units} units", f"{total_amount}"))
+        return result(
+            rules.PRICED, total_amount, fee, capped=capped, bilateral=bilateral, assistant=assist_kind,
+            co_surgeon=co_surgeon, mppr=mppr, mult_proc=mult_proc,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ many lines, integers
+
+    def price_lines(
+        self, lines: pd.DataFrame, locality: object = None, pos: str | int = "11"
+    ) -> pd.DataFrame:
+        """Price every row of a lines table (docs/tables.md) in one vectorised pass.
+
+        ``locality`` is one MAC-locality for all lines, or ``None`` to read a ``locality`` column.
+        ``place_of_service`` (when present and filled) overrides ``pos`` per line. Multiple
+        procedure reduction ranks indicator-2 lines within ``claim_id`` and ``service_date`` (when
+        those columns exist). Returns one row per input row, same index: ``allowed`` (dollars, NA
+        when the line cannot be priced), ``allowed_cents``, ``fee_schedule_amount``, ``facility``,
+        ``status``, ``rule`` and the RVUs, GPCIs and conversion factor used.
+        """
+        if not isinstance(lines, pd.DataFrame):
+            raise InvalidFormat(f"price_lines needs a DataFrame of lines, not {type(lines).__name__}.")
+        if "procedure_code" not in lines.columns:
+            raise InvalidFormat("The lines table has no procedure_code column (see docs/tables.md).")
+        n = len(lines)
+        n_loc = len(self.gpci)
+        outcome = np.full(n, rules.PRICED, dtype=np.int8)
+
+        # Codes and modifiers: work on the distinct values, then take back to the rows.
+        code_id, code_uniq = pd.factorize(lines["procedure_code"], use_na_sentinel=True)
+        code_clean = [str(c).strip().upper() for c in code_uniq]
+        mod_codes = np.zeros((n, len(MODIFIER_COLUMNS)), dtype=np.int8)
+        for j, col in enumerate(c for c in MODIFIER_COLUMNS if c in lines.columns):
+            ids, uniq = pd.factorize(lines[col], use_na_sentinel=True)
+            table = np.array([_MOD_CODES.get(str(u).strip().upper(), 0) for u in uniq] + [0], dtype=np.int8)
+            mod_codes[:, j] = table[ids]
+        component = np.zeros(n, dtype=np.int8)
+        for j in range(mod_codes.shape[1] - 1, -1, -1):  # the first component modifier wins
+            m = mod_codes[:, j]
+            component = np.where((m >= 1) & (m <= 3), m, component)
+        has = {name: (mod_codes == value).any(axis=1) for name, value in _MOD_CODES.items()}
+        # Row of the RVU file per distinct code and component; -1 for "not found".
+        rows_by_code = np.array(
+            [[self._row.get((c, comp), -1) for comp in _COMPONENT_BY_CODE] for c in code_clean] + [[-1] * 4],
+            dtype=np.int64,
+        ).reshape(-1, 4)
+        code_known = np.array([c in self._codes for c in code_clean] + [False])
+        row = rows_by_code[code_id, component]
+        outcome[row < 0] = rules.NO_COMPONENT_ROW
+        outcome[~code_known[code_id]] = rules.UNKNOWN_CODE
+
+        # Locality per line.
+        if locality is not None:
+            mac, lc = self.locality_key(locality)
+            loc = np.full(n, self._loc[(mac, lc)], dtype=np.int64)
+        elif "locality" in lines.columns:
+            ids, uniq = pd.factorize(lines["locality"], use_na_sentinel=True)
+            table = np.array(
+                [self._loc.get(rules.parse_locality(u), -1) for u in uniq] + [-1], dtype=np.int64
+            )
+            loc = table[ids]
+        else:
+            raise InvalidFormat("Give locality='MAC-LOC' or a locality column in the lines table.")
+        outcome[(loc < 0) & (outcome == rules.PRICED)] = rules.UNKNOWN_LOCALITY
+
+        # Place of service: the line's own when filled, else the default.
+        default_pos = _pos(pos)
+        if "place_of_service" in lines.columns:
+            ids, uniq = pd.factorize(lines["place_of_service"], use_na_sentinel=True)
+            table = np.array(
+                [_pos_or(u, default_pos) in rules.FACILITY_POS for u in uniq]
+                + [default_pos in rules.FACILITY_POS]
+            )
+            facility = table[ids]
+        else:
+            facility = np.full(n, default_pos in rules.FACILITY_POS)
+
+        # Units: whole numbers of at least 1.
+        if "units" in lines.columns:
+            u = pd.to_numeric(lines["units"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        else:
+            u = np.ones(n)
+        bad_units = ~(np.isfinite(u) & (u >= 1) & (u == np.floor(u)) & (u < 1e6))
+        outcome[bad_units & (outcome == rules.PRICED)] = rules.BAD_UNITS
+        units = np.where(bad_units, 1, u).astype(np.int64)
+
+        # Status.
+        r = np.where(row >= 0, row, 0)
+        status_code = self._status.codes[r]
+        cats = list(self._status.categories)
+        payable_cat = np.array([c in rules.PAYABLE_STATUS for c in cats])
+        elsewhere_cat = np.array([c in rules.PRICED_ELSEWHERE for c in cats])
+        ok = outcome == rules.PRICED
+        outcome[ok & elsewhere_cat[status_code]] = rules.NOT_PRICED
+        outcome[ok & ~payable_cat[status_code] & ~elsewhere_cat[status_code]] = rules.NOT_PAYABLE
+
+        # Fee schedule amount in cents.
+        lo = np.where(loc >= 0, loc, 0)
+        a, g = self._a, self._g
+        pe = np.where(facility, a["fac_pe_rvu"][r], a["nonfac_pe_rvu"][r])
+        raw = (
+            a["work_rvu"][r] * g["gpci_work"][lo] + pe * g["gpci_pe"][lo] + a["mp_rvu"][r] * g["gpci_mp"][lo]
+        ) * a["cf"][r]
+        fee = (raw + _RAW_PER_CENT // 2) // _RAW_PER_CENT
+
+        # OPPS imaging cap.
+        at = self._cap_index.get_indexer(r * n_loc + lo)
+        if len(self._cap_fac):
+            cap = np.where(facility, self._cap_fac[at], self._cap_nonfac[at])
+            capped = (at >= 0) & (cap < fee)
+        else:
+            cap, capped = fee, np.zeros(n, dtype=bool)
+        amount = np.where(capped, cap, fee)
+
+        # Bilateral, assistant, co-surgeon.
+        bilat_ind = a["bilat_surg"][r]
+        bilat_bp = np.array([rules.BILATERAL.get(i, (rules.FULL, ""))[0] for i in range(10)], dtype=np.int64)
+        bilateral = np.where(has["50"], bilat_ind, -1)
+        amount = np.where(has["50"], _round_bp(amount, bilat_bp[bilat_ind]), amount)
+        assist_kind = np.where(
+            has["AS"],
+            rules.ASSIST_NONPHYSICIAN,
+            np.where(has["80"] | has["81"] | has["82"], rules.ASSIST_PHYSICIAN, rules.ASSIST_NONE),
+        )
+        assist_ok = np.array([rules.ASSISTANT_PAYABLE.get(i, False) for i in range(10)])[a["asst_surg"][r]]
+        outcome[(outcome == rules.PRICED) & (assist_kind > 0) & ~assist_ok] = rules.ASSISTANT_BARRED
+        assist_bp = np.where(
+            assist_kind == rules.ASSIST_NONPHYSICIAN, rules.ASSISTANT_NONPHYSICIAN, rules.ASSISTANT_PHYSICIAN
+        )
+        amount = np.where(assist_kind > 0, _round_bp(amount, assist_bp), amount)
+        co_ok = np.array([rules.CO_SURGEON_PAYABLE.get(i, False) for i in range(10)])[a["co_surg"][r]]
+        outcome[(outcome == rules.PRICED) & has["62"] & ~co_ok] = rules.CO_SURGEON_BARRED
+        amount = np.where(has["62"], _round_bp(amount, rules.CO_SURGEON_PERCENT), amount)
+
+        # Multiple procedure reduction: rank indicator-2 lines by amount within claim and date.
+        mult_proc = a["mult_proc"][r]
+        priced = outcome == rules.PRICED
+        in_mppr = priced & (mult_proc == rules.MPPR_INDICATOR)
+        rank = _procedure_rank(lines, in_mppr, amount)
+        group_size = _group_size(lines, in_mppr)
+        mppr = np.where(
+            in_mppr & ((group_size > 1) | (units > 1)),
+            np.where(rank == 1, rules.MPPR_HIGHEST, rules.MPPR_REDUCED),
+            rules.MPPR_NONE,
+        )
+        reduced = _round_bp(amount, np.int64(rules.MPPR_REDUCED))
+        first = np.where(mppr == rules.MPPR_REDUCED, reduced, amount)
+        further = np.where(mppr == rules.MPPR_NONE, amount, reduced)
+        total = first + further * (units - 1)
+
+        no_amount = np.isin(outcome, list(rules.NO_AMOUNT))
+        total = np.where(priced, total, 0)
+        allowed_cents = pd.array(np.where(no_amount, 0, total), dtype="Int64")
+        allowed_cents[no_amount] = pd.NA
+        fee_cents = pd.array(fee, dtype="Int64")
+        fee_cents[~priced & ~np.isin(outcome, [rules.ASSISTANT_BARRED, rules.CO_SURGEON_BARRED])] = pd.NA
+
+        out = pd.DataFrame(
+            {
+                "allowed": allowed_cents.astype("Float64") / 100,
+                "allowed_cents": allowed_cents,
+                "fee_schedule_amount": fee_cents.astype("Float64") / 100,
+                "facility": facility,
+                "locality": _locality_labels(self.gpci, loc),
+                "status": pd.Categorical.from_codes(np.where(row >= 0, status_code, -1), categories=cats),
+                "payable": priced & (total > 0),
+                "rule": _rule_labels(outcome, status_code, cats, component, facility, capped, bilateral,
+                                     assist_kind, has["62"], mppr, mult_proc),
+                "work_rvu": a["work_rvu"][r] / 10**RVU_PLACES,
+                "pe_rvu": pe / 10**RVU_PLACES,
+                "mp_rvu": a["mp_rvu"][r] / 10**RVU_PLACES,
+                "gpci_work": g["gpci_work"][lo] / 10**GPCI_PLACES,
+                "gpci_pe": g["gpci_pe"][lo] / 10**GPCI_PLACES,
+                "gpci_mp": g["gpci_mp"][lo] / 10**GPCI_PLACES,
+                "conversion_factor": a["cf"][r] / 10**CF_PLACES,
+                "procedure_rank": np.where(in_mppr, rank, 0),
+            },
+            index=lines.index,
+        )  # fmt: skip
+        unknown_row = row < 0
+        for col in ("work_rvu", "pe_rvu", "mp_rvu", "conversion_factor"):
+            out.loc[unknown_row, col] = np.nan
+        for col in ("gpci_work", "gpci_pe", "gpci_mp"):
+            out.loc[loc < 0, col] = np.nan
+        return out
+
+
+# ---------------------------------------------------------------------- module-level shortcuts
+
+
+def price(
+    code: str,
+    *,
+    year: int,
+    locality: object,
+    modifiers: Iterable[str] | str = (),
+    pos: str | int = "11",
+    units: int = 1,
+) -> PriceExplanation:
+    """``FeeSchedule.load(year).price(...)``."""
+    return FeeSchedule.load(year).price(code, locality, modifiers, pos, units)
+
+
+def price_lines(
+    lines: pd.DataFrame, *, year: int, locality: object = None, pos: str | int = "11"
+) -> pd.DataFrame:
+    """``FeeSchedule.load(year).price_lines(...)``."""
+    return FeeSchedule.load(year).price_lines(lines, locality=locality, pos=pos)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _code(code: object) -> str:
+    if not isinstance(code, str) or not code.strip():
+        raise InvalidFormat(f"Procedure code {code!r} must be a non-empty string such as '99213'.")
+    text = code.strip().upper()
+    if len(text) != 5 or not text.isascii() or not text.isalnum():
+        raise InvalidFormat(f"Procedure code {code!r} is not a 5-character CPT or HCPCS code.")
+    return text
+
+
+def _modifiers(modifiers: Iterable[str] | str) -> tuple[str, ...]:
+    if isinstance(modifiers, str):
+        modifiers = (modifiers,)
+    out = []
+    for m in modifiers:
+        if (
+            not isinstance(m, str)
+            or len(m.strip()) != 2
+            or not m.strip().isascii()
+            or not m.strip().isalnum()
+        ):
+            raise InvalidFormat(f"Modifier {m!r} is not a two-character modifier such as '26'.")
+        out.append(m.strip().upper())
+    return tuple(out)
+
+
+def _pos(pos: object) -> str:
+    text = str(pos).strip() if isinstance(pos, (str, int)) and not isinstance(pos, bool) else ""
+    if not (text.isascii() and text.isdigit() and 1 <= len(text) <= 2):
+        raise InvalidFormat(f"Place of service {pos!r} is not a two-digit CMS code such as '11'.")
+    return text.zfill(2)
+
+
+def _pos_or(value: object, default: str) -> str:
+    try:
+        return _pos(int(value) if isinstance(value, float) and value == int(value) else value)
+    except (InvalidFormat, ValueError, OverflowError):
+        return default
+
+
+def _county_name(text: str) -> str:
+    words = [w for w in text.upper().replace(".", "").split() if w not in ("COUNTY", "CNTY", "PARISH")]
+    return " ".join(words)
+
+
+def _county_list(text: str) -> set[str]:
+    for sep in (";", "/", " AND "):
+        text = text.replace(sep, ",")
+    return {_county_name(part) for part in text.split(",") if part.strip()}
+
+
+def _group_keys(lines: pd.DataFrame) -> np.ndarray | None:
+    cols = [c for c in ("claim_id", "service_date") if c in lines.columns]
+    if not cols:
+        return None
+    if len(cols) == 1:
+        return pd.factorize(lines[cols[0]], use_na_sentinel=False)[0]
+    return pd.MultiIndex.from_arrays([lines[c] for c in cols]).factorize()[0]
+
+
+def _procedure_rank(lines: pd.DataFrame, member: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """1 for the highest amount among member lines of the same claim and date, 2, 3 ... after."""
+    n = len(lines)
+    rank = np.ones(n, dtype=np.int64)
+    keys = _group_keys(lines)
+    if keys is None or not member.any():
+        return rank
+    idx = np.flatnonzero(member)
+    order = idx[np.lexsort((idx, -amount[idx], keys[idx]))]  # group, amount desc, line order
+    k = keys[order]
+    starts = np.r_[True, k[1:] != k[:-1]]
+    pos = np.arange(len(order))
+    rank[order] = pos - np.maximum.accumulate(np.where(starts, pos, 0)) + 1
+    return rank
+
+
+def _group_size(lines: pd.DataFrame, member: np.ndarray) -> np.ndarray:
+    keys = _group_keys(lines)
+    if keys is None:
+        return np.ones(len(lines), dtype=np.int64)
+    counts = np.bincount(keys[member], minlength=keys.max() + 1 if len(keys) else 0)
+    return counts[keys] if len(keys) else np.zeros(0, dtype=np.int64)
+
+
+def _locality_labels(gpci: pd.DataFrame, loc: np.ndarray) -> pd.Categorical:
+    labels = (gpci["mac"] + "-" + gpci["locality"]).tolist()
+    return pd.Categorical.from_codes(np.where(loc >= 0, loc, -1), categories=labels)
+
+
+def _rule_labels(
+    outcome: np.ndarray,
+    status_code: np.ndarray,
+    cats: list[str],
+    component: np.ndarray,
+    facility: np.ndarray,
+    capped: np.ndarray,
+    bilateral: np.ndarray,
+    assist_kind: np.ndarray,
+    co_surgeon: np.ndarray,
+    mppr: np.ndarray,
+    mult_proc: np.ndarray,
+) -> pd.Categorical:
+    """The rule text of each line, composed once per distinct combination of its parts."""
+    parts = np.stack(
+        [
+            outcome,
+            status_code,
+            component,
+            facility,
+            capped,
+            bilateral + 1,
+            assist_kind,
+            co_surgeon,
+            mppr,
+            mult_proc,
+        ]
+    ).astype(np.int64)
+    radix = 64
+    key = np.zeros(parts.shape[1], dtype=np.int64)
+    for p in parts:
+        key = key * radix + p
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    texts = []
+    for i in first:
+        o, s, comp, fac, cap, bil, ak, co, mp, mpi = (int(v) for v in parts[:, i])
+        texts.append(
+            rules.rule_text(
+                o, status=cats[s] if s >= 0 else "", component=_COMPONENT_BY_CODE[comp], facility=bool(fac),
+                capped=bool(cap), bilateral=bil - 1, assistant=ak, co_surgeon=bool(co), mppr=mp, mult_proc=mpi,
+            )
+        )  # fmt: skip
+    text_id, text_uniq = pd.factorize(pd.Index(texts))
+    return pd.Categorical.from_codes(text_id[inverse.reshape(-1)], categories=text_uniq)

@@ -1,0 +1,185 @@
+"""Medicare PFS payment rules as data, shared by the one-code (Decimal) and batch (integer) paths.
+
+Percentages are in basis points (1/100 of a percent) so both paths apply the same exact
+fractions and round to the cent, half up, after each step:
+
+1. fee schedule amount from the RVUs of the code's row (the 26, TC or 53 row when modified);
+2. OPPS imaging cap: the lesser of that amount and CMS's OPPS-based price for the locality;
+3. bilateral surgery (modifier 50) by the bilateral indicator;
+4. assistant at surgery (80/81/82/AS) or co-surgeon (62) by their indicators;
+5. multiple procedure reduction (indicator 2): the highest-paid procedure of the claim and date
+   at 100%, every other one (and every further unit) at 50%.
+
+Sources: CMS, Medicare Claims Processing Manual ch. 12 (sections 20-40) and the PFS relative
+value file's record layout.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+FULL = 10_000  # 100% in basis points
+CENT = Decimal("0.01")
+
+# Place of service codes paid at the facility rate (the rest at the non-facility rate). POS 02
+# (telehealth outside the patient's home) is paid at the facility rate; POS 10 (in the home) is not.
+FACILITY_POS = frozenset(
+    {"02", "19", "21", "22", "23", "24", "26", "31", "34", "41", "42", "51", "52", "53", "56", "61"}
+)
+
+# Status codes. Only these are paid from the RVUs; the rest are not separately payable under the
+# PFS or are priced another way.
+PAYABLE_STATUS = frozenset({"A", "R", "T"})
+STATUS_MEANING = {
+    "A": "active code, paid under the fee schedule",
+    "B": "bundled: payment is included in another service",
+    "C": "carrier priced: the MAC sets the amount; no national RVUs",
+    "D": "deleted code",
+    "E": "excluded from the fee schedule by regulation",
+    "F": "deleted code, no grace period",
+    "G": "not valid for Medicare; another code is used",
+    "H": "deleted modifier for this code",
+    "I": "not valid for Medicare; another code is used",
+    "J": "anesthesia service: priced from base and time units times the anesthesia CF",
+    "M": "measurement code, used for reporting only",
+    "N": "non-covered service",
+    "P": "bundled or excluded: not separately payable",
+    "R": "restricted coverage: paid when covered",
+    "T": "injection: paid only when no other payable service is billed the same day",
+    "X": "statutory exclusion: not a physician service under the fee schedule",
+}
+PRICED_ELSEWHERE = frozenset({"C", "J"})  # no national amount: the line gets no price, not zero
+
+# Modifiers that select their own row of the RVU file.
+COMPONENT_MODIFIERS = ("26", "TC", "53")
+COMPONENT_MEANING = {
+    "": "global service",
+    "26": "professional component (modifier 26)",
+    "TC": "technical component (modifier TC)",
+    "53": "discontinued procedure (modifier 53)",
+}
+
+# Bilateral indicator -> percent (bp) of one side paid for a line with modifier 50, and why.
+BILATERAL = {
+    0: (FULL, "bilateral indicator 0: 150% does not apply; paid as one service"),
+    1: (15_000, "bilateral indicator 1: 150% of the fee schedule amount"),
+    2: (FULL, "bilateral indicator 2: RVUs already cover both sides; 100%"),
+    3: (20_000, "bilateral indicator 3: each side at 100% (200%)"),
+    9: (FULL, "bilateral indicator 9: concept does not apply; 100%"),
+}
+
+ASSISTANT_MODIFIERS = ("80", "81", "82", "AS")
+ASSISTANT_PHYSICIAN = 1_600  # 16% of the surgeon's amount
+ASSISTANT_NONPHYSICIAN = 1_360  # AS: 85% of 16%
+# Assistant indicator -> payable? 0 needs documentation (paid here, with a note); 1 statutory bar.
+ASSISTANT_PAYABLE = {0: True, 1: False, 2: True, 9: False}
+
+CO_SURGEON_PERCENT = 6_250  # 62.5% to each co-surgeon
+CO_SURGEON_PAYABLE = {0: False, 1: True, 2: True, 9: False}
+
+MPPR_INDICATOR = 2
+MPPR_REDUCED = 5_000  # 50% for the second and later procedures
+MPPR_NOT_APPLIED = {
+    3: "endoscopy family rule (indicator 3) not modelled",
+    4: "diagnostic imaging reduction (indicator 4) not modelled",
+    5: "therapy PE reduction (indicator 5) not modelled",
+    6: "cardiovascular diagnostic reduction (indicator 6) not modelled",
+    7: "ophthalmology diagnostic reduction (indicator 7) not modelled",
+}
+
+
+def apply_bp(amount: Decimal, bp: int) -> Decimal:
+    """``amount`` times ``bp`` basis points, rounded to the cent half up (as CMS rounds)."""
+    return (amount * bp / FULL).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def bp_text(bp: int) -> str:
+    return f"{Decimal(bp) / 100:g}%"
+
+
+def component_modifier(modifiers: tuple[str, ...]) -> str:
+    """The first modifier that selects its own RVU row (26, TC, 53), or '' for the global row."""
+    return next((m for m in modifiers if m in COMPONENT_MODIFIERS), "")
+
+
+def assistant_modifier(modifiers: tuple[str, ...]) -> str:
+    return next((m for m in modifiers if m in ASSISTANT_MODIFIERS), "")
+
+
+_LOCALITY = (re.compile(r"(\d{5})(\d{2})"), re.compile(r"(\d{1,5})\s*[-/ ]\s*(\d{1,2})"))
+
+
+def parse_locality(text: object) -> tuple[str, str] | None:
+    """'01112-05', '01112 05', '0111205', ('01112', '05') -> ('01112', '05'); None otherwise."""
+    if isinstance(text, tuple) and len(text) == 2:
+        text = f"{text[0]}-{text[1]}"
+    if not isinstance(text, str):
+        return None
+    for pattern in _LOCALITY:
+        m = pattern.fullmatch(text.strip())
+        if m:
+            return m.group(1).zfill(5), m.group(2).zfill(2)
+    return None
+
+
+# Outcome of pricing one line; the batch path keeps these as small integers.
+PRICED, UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PAYABLE, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS = range(7)
+ASSISTANT_BARRED, CO_SURGEON_BARRED = 7, 8
+# Outcomes with no amount at all (NA), as opposed to a zero payment.
+NO_AMOUNT = frozenset({UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS})
+
+# Multiple procedure state of a line.
+MPPR_NONE, MPPR_HIGHEST, MPPR_REDUCED = 0, 1, 2
+# Assistant kinds.
+ASSIST_NONE, ASSIST_PHYSICIAN, ASSIST_NONPHYSICIAN = 0, 1, 2
+
+
+def rule_text(
+    outcome: int,
+    *,
+    status: str = "",
+    component: str = "",
+    facility: bool = False,
+    capped: bool = False,
+    bilateral: int = -1,
+    assistant: int = ASSIST_NONE,
+    co_surgeon: bool = False,
+    mppr: int = MPPR_NONE,
+    mult_proc: int = 9,
+) -> str:
+    """The rule applied to a line, in words; the same text on the one-code and batch paths."""
+    if outcome == UNKNOWN_CODE:
+        return "unknown code: not in this fee schedule year"
+    if outcome == NO_COMPONENT_ROW:
+        return f"no {component} row for this code: the modifier does not apply to it"
+    if outcome == UNKNOWN_LOCALITY:
+        return "unknown locality: not a MAC-locality of this fee schedule year"
+    if outcome == BAD_UNITS:
+        return "units must be a whole number of at least 1"
+    if outcome in (NOT_PAYABLE, NOT_PRICED):
+        return f"status {status}: {STATUS_MEANING.get(status, 'not separately payable')}"
+    if outcome == ASSISTANT_BARRED:
+        return "assistant at surgery not payable for this code (assistant indicator 1 or 9)"
+    if outcome == CO_SURGEON_BARRED:
+        return "co-surgeons not payable for this code (co-surgeon indicator 0 or 9)"
+    parts = [f"{'facility' if facility else 'non-facility'} rate", COMPONENT_MEANING[component]]
+    if status != "A":
+        parts.append(f"status {status}: {STATUS_MEANING.get(status, '')}")
+    if capped:
+        parts.append("OPPS imaging cap applied")
+    if bilateral >= 0:
+        parts.append(BILATERAL[bilateral][1])
+    if assistant == ASSIST_PHYSICIAN:
+        parts.append("assistant at surgery: 16%")
+    elif assistant == ASSIST_NONPHYSICIAN:
+        parts.append("non-physician assistant (AS): 13.6%")
+    if co_surgeon:
+        parts.append("co-surgeon (62): 62.5%")
+    if mppr == MPPR_HIGHEST:
+        parts.append("multiple procedures: highest at 100%, further units at 50%")
+    elif mppr == MPPR_REDUCED:
+        parts.append("multiple procedures: reduced to 50%")
+    elif mult_proc in MPPR_NOT_APPLIED:
+        parts.append(MPPR_NOT_APPLIED[mult_proc])
+    return "; ".join(parts)
