@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from medbill.codes._types import CodeRecord
 from medbill.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
 __all__ = ["calc_check_digit", "compact", "format", "is_valid", "is_valid_many", "validate"]
@@ -101,3 +102,23 @@ def is_valid_many(numbers: pd.Series | Any) -> pd.Series:
         check = (10 - (_PREFIX_SUM + doubled + plain) % 10) % 10
         out[shaped] = check == digits[:, 9]
     return pd.Series(out, index=s.index, name=s.name, dtype=bool)
+
+
+# Registry protocol (``medbill codes lookup 1234567893 --system npi``) ---------------------------
+
+
+def lookup_record(code: str, on: Any = None) -> CodeRecord:
+    """An NPI has no title to look up offline: the record reports the check-digit verdict."""
+    value = validate(code)
+    return CodeRecord(
+        system="npi",
+        code=value,
+        title="well-formed NPI (check digit correct); registry details are not looked up",
+        billable=None,
+        release="n/a",
+        source="NPI check-digit algorithm (Luhn over 80840, CMS)",
+    )
+
+
+def embedded_releases() -> list[Any]:
+    return []

@@ -1,0 +1,260 @@
+"""Procedure code modifiers (CPT two-digit and HCPCS Level II two-character).
+
+Meanings are medbill's own plain-language wording (``medbill/_data/modifiers.csv``), with the
+modifier's kind (``pricing`` when it changes the allowed amount, else ``informational``), whether
+NCCI lets it bypass a procedure-to-procedure edit, and whether it names a body site. When an
+HCPCS release is imported, its official Level II modifier text is reported alongside.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from medbill import store
+from medbill.codes import _packaged
+from medbill.codes._types import CodeRecord, Hit
+from medbill.codes._wordindex import WordIndex
+from medbill.exceptions import InvalidFormat, InvalidLength, UnknownCode
+
+__all__ = [
+    "NCCI_BYPASS",
+    "Modifier",
+    "compact",
+    "get",
+    "is_valid",
+    "is_valid_many",
+    "lookup",
+    "search",
+    "table",
+    "validate",
+]
+
+SYSTEM = "modifier"
+FILE = "modifiers.csv"
+_FORMAT = re.compile(r"[A-Z0-9]{2}")
+
+# Modifiers that NCCI accepts to bypass a PTP edit whose modifier indicator is 1 (NCCI Policy
+# Manual, chapter I): anatomic, global-surgery, and the 59/X{EPSU}/27/91 distinct-service modifiers.
+NCCI_BYPASS: frozenset[str] = frozenset(
+    [
+        "E1",
+        "E2",
+        "E3",
+        "E4",
+        "FA",
+        "F1",
+        "F2",
+        "F3",
+        "F4",
+        "F5",
+        "F6",
+        "F7",
+        "F8",
+        "F9",
+        "LC",
+        "LD",
+        "LM",
+        "RC",
+        "RI",
+        "LT",
+        "RT",
+        "TA",
+        "T1",
+        "T2",
+        "T3",
+        "T4",
+        "T5",
+        "T6",
+        "T7",
+        "T8",
+        "T9",
+        "24",
+        "25",
+        "57",
+        "58",
+        "78",
+        "79",
+        "27",
+        "59",
+        "91",
+        "XE",
+        "XS",
+        "XP",
+        "XU",
+    ]
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Modifier:
+    modifier: str
+    meaning: str
+    kind: str  # "pricing" or "informational"
+    ncci_associated: bool
+    anatomic: bool
+    source: str  # "medbill plain-language label", or the HCPCS release when only it knows the code
+    hcpcs_description: str | None = None
+
+
+@store.lazy
+def table() -> pd.DataFrame:
+    """modifier (index and column), meaning, kind, ncci_associated, anatomic, label_source."""
+    df = _packaged.read_csv(FILE)
+    for col in ("ncci_associated", "anatomic"):
+        df[col] = df[col].map({"true": True, "false": False}).astype(bool)
+    df["kind"] = df["kind"].astype("category")
+    return df.set_index("modifier", drop=False)
+
+
+def compact(code: Any) -> str:
+    """Canonical form: upper case without spaces or a leading dash (``"-lt"`` -> ``"LT"``)."""
+    if not isinstance(code, str):
+        raise InvalidFormat(f"Modifier must be text, got {type(code).__name__} {code!r}.")
+    return re.sub(r"\s", "", code).lstrip("-").upper()
+
+
+def validate(code: Any) -> str:
+    """Return the compact modifier if it is two letters or digits (known or not)."""
+    value = compact(code)
+    if len(value) != 2:
+        raise InvalidLength(f"Modifier {code!r} must be exactly 2 characters.")
+    if not _FORMAT.fullmatch(value):
+        raise InvalidFormat(f"Modifier {code!r} must be 2 ASCII letters or digits.")
+    return value
+
+
+def _hcpcs_modifiers() -> pd.DataFrame | None:
+    """Level II modifiers of the newest imported HCPCS release, or None when none is imported."""
+    from medbill.codes import hcpcs
+
+    if not hcpcs.releases():
+        return None
+    return hcpcs.latest().modifiers
+
+
+def get(code: Any) -> Modifier | None:
+    """The modifier, or None when malformed or unknown (to medbill and any imported HCPCS release)."""
+    try:
+        value = validate(code)
+    except InvalidFormat:
+        return None
+    hcpcs_mods = _hcpcs_modifiers()
+    official = None
+    if hcpcs_mods is not None and value in hcpcs_mods.index:
+        official = hcpcs_mods.at[value, "long_description"]
+    t = table()
+    if value in t.index:
+        row = t.loc[value]
+        return Modifier(
+            value,
+            row["meaning"],
+            str(row["kind"]),
+            bool(row["ncci_associated"]),
+            bool(row["anatomic"]),
+            row["label_source"],
+            official,
+        )
+    if official is not None:
+        return Modifier(
+            value,
+            official,
+            "informational",
+            value in NCCI_BYPASS,
+            False,
+            f"CMS HCPCS Level II {_hcpcs_release_name()}",
+            official,
+        )
+    return None
+
+
+def _hcpcs_release_name() -> str:
+    from medbill.codes import hcpcs
+
+    return hcpcs.latest().name
+
+
+def lookup(code: Any) -> Modifier:
+    """The modifier; ``InvalidFormat`` when malformed, ``UnknownCode`` when unknown."""
+    value = validate(code)
+    found = get(value)
+    if found is None:
+        raise UnknownCode(
+            f"Modifier {value} is not in medbill's modifier table"
+            + (
+                ""
+                if _hcpcs_modifiers() is not None
+                else " (import an HCPCS release for all Level II modifiers)"
+            )
+            + "."
+        )
+    return found
+
+
+def is_valid(code: Any) -> bool:
+    """True for a known modifier (medbill's table or an imported HCPCS release); never raises."""
+    return get(code) is not None
+
+
+def known_codes() -> frozenset[str]:
+    """Every modifier medbill can describe now."""
+    codes = set(table().index)
+    hcpcs_mods = _hcpcs_modifiers()
+    if hcpcs_mods is not None:
+        codes |= set(hcpcs_mods.index)
+    return frozenset(codes)
+
+
+def is_valid_many(values: pd.Series) -> pd.Series:
+    """Vectorised ``is_valid``: NA and unknown give False (same index)."""
+    clean = values.astype("string").str.strip().str.lstrip("-").str.upper()
+    return clean.isin(known_codes()).fillna(False).astype(bool)
+
+
+@store.lazy
+def _index() -> WordIndex:
+    t = table()
+    return WordIndex(t.index, t["meaning"])
+
+
+def search(text: str, limit: int = 10) -> list[Hit]:
+    """Ranked search of the plain-language meanings."""
+    t = table()
+    return [
+        Hit(SYSTEM, code, t.at[code, "meaning"], None, score, matched)
+        for code, score, matched in _index().search(text, limit)
+    ]
+
+
+# Registry protocol -------------------------------------------------------------------------------
+
+
+def lookup_record(code: str, on: date | None = None) -> CodeRecord:
+    found = lookup(code)
+    extra: dict[str, Any] = {
+        "kind": found.kind,
+        "ncci_associated": found.ncci_associated,
+        "anatomic": found.anatomic,
+    }
+    if found.hcpcs_description is not None:
+        extra["hcpcs_description"] = found.hcpcs_description
+    release = (
+        embedded_releases()[0].release if found.source == _packaged.LABEL_SOURCE else _hcpcs_release_name()
+    )
+    return CodeRecord(SYSTEM, found.modifier, found.meaning, None, release, found.source, extra=extra)
+
+
+def search_hits(text: str, limit: int, on: date | None = None) -> list[Hit]:
+    return search(text, limit)
+
+
+def embedded_releases() -> list[store.Provenance]:
+    return [
+        _packaged.provenance(
+            SYSTEM, FILE, len(table()), "modifier meanings written by medbill in its own words"
+        )
+    ]
