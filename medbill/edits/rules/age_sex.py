@@ -1,1 +1,157 @@
-"""Rules: age_sex."""
+"""Age and sex edits: MCE lists (newborn, pediatric, maternity, adult, female, male) and the tabular's
+own chapter rules (chapter 15 maternal records only, chapter 16 newborn records only)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from medbill.edits import _refdata
+from medbill.edits import mce as mce_tables
+from medbill.edits.engine import Batch, findings, rule
+
+_MCE = "CMS Medicare Code Editor, Definitions of Medicare Code Edits"
+
+
+def _claim_dx(b: Batch) -> pd.DataFrame:
+    """Diagnoses with the claim's age (whole years on the first date of service) and sex."""
+    dx = b.dx_long
+    dos = b.claim_dos.to_numpy()[dx["claim"].to_numpy()]
+    birth = b.claims["patient_birth_date"].to_numpy()[dx["claim"].to_numpy()]
+    dos_s, birth_s = pd.Series(pd.to_datetime(dos)), pd.Series(pd.to_datetime(birth))
+    before_birthday = (dos_s.dt.month < birth_s.dt.month) | (
+        (dos_s.dt.month == birth_s.dt.month) & (dos_s.dt.day < birth_s.dt.day)
+    )
+    age = dos_s.dt.year - birth_s.dt.year - before_birthday.astype("int64")
+    return dx.assign(
+        age=age.to_numpy(),
+        dos=dos,
+        sex=b.claims["patient_sex"].to_numpy()[dx["claim"].to_numpy()],
+    )
+
+
+def _mce_hits(b: Batch, edits: list[str]) -> pd.DataFrame:
+    """Claim diagnoses on the given MCE lists, matched against the MCE release in effect on the date."""
+    releases = mce_tables.load()
+    provs = [p for p, _ in releases]
+    dx = _claim_dx(b)
+    dx["release"] = _refdata.pick_by_date(provs, pd.Series(dx["dos"]))
+    lists = pd.concat(
+        [
+            t[(t["code_type"] == "D") & t["edit"].isin(edits)].assign(release=i)
+            for i, (_, t) in enumerate(releases)
+        ],
+        ignore_index=True,
+    )
+    hit = dx.merge(lists[["release", "code", "edit"]], on=["release", "code"], how="inner")
+    hit["mce"] = np.array([p.release for p in provs], dtype=object)[hit["release"].to_numpy()]
+    return hit
+
+
+@rule(
+    "MCE-AGE",
+    title="Diagnosis inconsistent with the patient's age",
+    category="age_sex",
+    severity="error",
+    reference=f"{_MCE}, section 4 (age conflict)",
+    explanation=(
+        "The MCE lists diagnoses that are only plausible at some ages: newborn (age 0), pediatric (0-17), "
+        "maternity (12-55) and adult (15-124). A diagnosis outside its range means the code or the birth date is wrong."
+    ),
+    fix="Check the birth date, then pick the code meant for the patient's age group.",
+)
+def mce_age(b: Batch) -> pd.DataFrame:
+    hit = _mce_hits(b, list(mce_tables.AGE_LIMITS))
+    lo = hit["edit"].map({k: v[0] for k, v in mce_tables.AGE_LIMITS.items()})
+    hi = hit["edit"].map({k: v[1] for k, v in mce_tables.AGE_LIMITS.items()})
+    bad = hit[hit["age"].notna() & ((hit["age"] < lo) | (hit["age"] > hi))]
+    lo, hi = lo[bad.index], hi[bad.index]
+    group = bad["edit"].str.replace("_Only", "", regex=False).str.lower()
+    return findings(
+        bad["claim"],
+        -1,
+        "dx" + bad["pos"].astype(str),
+        bad["code"],
+        bad["code"]
+        + " is a "
+        + group
+        + " diagnosis (ages "
+        + lo.astype(str)
+        + "-"
+        + hi.astype(str)
+        + ") but the patient is "
+        + bad["age"].astype("int64").astype(str),
+        reference=_MCE + " " + bad["mce"] + ", " + bad["edit"],
+    )
+
+
+@rule(
+    "MCE-SEX",
+    title="Diagnosis inconsistent with the patient's sex",
+    category="age_sex",
+    severity="error",
+    reference=f"{_MCE}, section 5 (sex conflict)",
+    explanation="The MCE lists diagnoses that apply to one sex only (female-only and male-only lists).",
+    fix="Check the patient's recorded sex, then the code; U (unknown) sex is not edited.",
+)
+def mce_sex(b: Batch) -> pd.DataFrame:
+    hit = _mce_hits(b, list(mce_tables.SEX_EDITS))
+    want = hit["edit"].map(mce_tables.SEX_EDITS)
+    bad = hit[hit["sex"].isin(["F", "M"]) & hit["sex"].ne(want)]
+    return findings(
+        bad["claim"],
+        -1,
+        "dx" + bad["pos"].astype(str),
+        bad["code"],
+        bad["code"]
+        + " is on the "
+        + bad["edit"].str.replace("_", "-").str.lower()
+        + " list but the patient's sex is "
+        + bad["sex"].astype(str),
+        reference=_MCE + " " + bad["mce"] + ", " + bad["edit"],
+    )
+
+
+@rule(
+    "ICD-CH15-MATERNAL",
+    title="Obstetric code on a record that is not maternal",
+    category="age_sex",
+    severity="error",
+    reference="ICD-10-CM Official Guidelines I.C.15.a.1 (chapter 15 codes are for maternal records only)",
+    explanation="Chapter 15 (O00-O9A) codes describe the mother; they never go on a newborn's or a male patient's claim.",
+    fix="On the newborn's record use chapter 16 (P) codes; check the patient's sex and birth date.",
+)
+def ch15_maternal(b: Batch) -> pd.DataFrame:
+    dx = _claim_dx(b)
+    o = dx[dx["code"].str.startswith("O")]
+    bad = o[o["sex"].eq("M") | (o["age"] < 1)]
+    why = np.where(bad["sex"].eq("M"), "the patient is male", "the patient is a newborn (age 0)")
+    return findings(
+        bad["claim"],
+        -1,
+        "dx" + bad["pos"].astype(str),
+        bad["code"],
+        bad["code"] + " is a chapter 15 (pregnancy) code but " + why,
+    )
+
+
+@rule(
+    "ICD-CH16-NEWBORN",
+    title="Perinatal code on a maternal record",
+    category="age_sex",
+    severity="error",
+    reference="ICD-10-CM Official Guidelines I.C.16 (chapter 16 codes are for newborn records only, never maternal records)",
+    explanation="Chapter 16 (P00-P96) codes describe the newborn; with chapter 15 codes on the same claim, the claim is a maternal record.",
+    fix="Remove the P code from the mother's claim; bill the newborn's care on the newborn's own claim.",
+)
+def ch16_newborn(b: Batch) -> pd.DataFrame:
+    dx = b.dx_long
+    maternal = dx.loc[dx["code"].str.startswith("O"), "claim"].unique()
+    bad = dx[dx["code"].str.startswith("P") & dx["claim"].isin(maternal)]
+    return findings(
+        bad["claim"],
+        -1,
+        "dx" + bad["pos"].astype(str),
+        bad["code"],
+        bad["code"] + " is a chapter 16 (newborn) code on a maternal record (chapter 15 codes present)",
+    )

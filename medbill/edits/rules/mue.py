@@ -1,1 +1,84 @@
-"""Rules: mue."""
+"""Medically unlikely edits: more units than CMS considers plausible, per line or per day."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from medbill.edits import _refdata
+from medbill.edits import mue as mue_tables
+from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.rules._util import dates
+
+_DAY_KEY = ["patient_key", "rendering_npi", "service_date", "procedure_code"]
+_MAI = {1: "MAI 1 (per line)", 2: "MAI 2 (per day, policy)", 3: "MAI 3 (per day, clinical)"}
+
+
+@rule(
+    "MUE",
+    title="Units above the medically unlikely edit",
+    category="mue",
+    severity="error",
+    reference="CMS Medically Unlikely Edits, practitioner services",
+    explanation=(
+        "The MUE is the most units of a code one provider would report for one patient. MAI 1 counts units "
+        "on each claim line; MAI 2 and 3 add up the units of all lines for the patient, provider and date. "
+        "MAI 2 limits are absolute (policy); MAI 3 limits can be appealed with medical records."
+    ),
+    fix="Check the units against the record; split only if the payer allows (MAI 1 with 76/77/91/anatomic modifiers), otherwise correct the units.",
+)
+def mue(b: Batch) -> pd.DataFrame:
+    releases = mue_tables.load("practitioner")
+    provs = [p for p, _ in releases]
+    ln = b.lines[b.lines["procedure_code"].notna() & b.lines["units"].notna()]
+    ln = ln.assign(
+        line=ln.index.to_numpy(),
+        release=_refdata.pick_by_date(provs, ln["service_date"]),
+        rendering_npi=ln["rendering_npi"].fillna("claim:" + ln["claim_id"].fillna("")),
+    )
+    tables = pd.concat([t.assign(release=i) for i, (_, t) in enumerate(releases)], ignore_index=True)
+    hit = ln.merge(tables, left_on=["release", "procedure_code"], right_on=["release", "code"], how="inner")
+    per_day = hit["mai"].to_numpy() != 1
+    day_units = hit.groupby(_DAY_KEY, dropna=False)["units"].transform("sum")
+    counted = np.where(per_day, day_units, hit["units"])
+    over = counted > hit["mue"].to_numpy()
+    h = hit[over].reset_index(drop=True)
+    counted = counted[over]
+    first = np.array([p.effective_from for p in provs], dtype="datetime64[ns]")
+    before = h["service_date"].to_numpy() < first[h["release"].to_numpy()]
+    release_name = np.array([p.release for p in provs], dtype=object)[h["release"].to_numpy()]
+    message = (
+        h["procedure_code"]
+        + ": "
+        + pd.Series(counted, dtype="float").map("{:g}".format)
+        + np.where(per_day[over], " units that day", " units on the line")
+        + " exceed the MUE of "
+        + h["mue"].astype(str)
+        + " ("
+        + h["mai"].map(_MAI)
+        + ")"
+    )
+    reference = (
+        "CMS MUE "
+        + pd.Series(release_name, dtype="str")
+        + np.where(
+            before,
+            " (earliest installed; the date of service " + dates(h["service_date"]) + " precedes it)",
+            "",
+        )
+        + ": "
+        + h["procedure_code"]
+        + " MUE "
+        + h["mue"].astype(str)
+        + ", "
+        + h["mai"].map(_MAI)
+        + ("; rationale: " + h["rationale"]).where(h["rationale"].ne(""), "")
+    )
+    return findings(
+        b.lines["claim"].to_numpy()[h["line"].to_numpy()],
+        h["line"],
+        "units",
+        h["units"].map("{:g}".format),
+        message,
+        reference=reference,
+    )

@@ -1,1 +1,107 @@
-"""Rules: ncci."""
+"""NCCI procedure-to-procedure edits: two codes billed for one patient, by one provider, on one date."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from medbill.edits import ncci as ncci_tables
+from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.rules._util import dates, require
+
+_KEY = ["patient_key", "rendering_npi", "service_date"]
+_INDICATOR = {
+    0: "modifier indicator 0: no modifier bypasses this edit",
+    1: "modifier indicator 1: bypassed only by an NCCI-associated modifier, none present",
+}
+
+
+def bypass_mask(b: Batch) -> pd.Series:
+    """Bool per line: carries a modifier that bypasses indicator-1 edits for the claim's payer."""
+    star = b.config.get("*")
+    default = star.bypass_modifiers if star and star.bypass_modifiers is not None else None
+    if default is None:
+        default = require("medbill.codes.modifiers").NCCI_BYPASS
+    mask = b.line_has_modifier(default)
+    for payer, cfg in b.config.items():
+        if payer != "*" and cfg.bypass_modifiers is not None:
+            rows = b.lines["payer_id"].eq(payer).fillna(False).to_numpy()
+            mask[rows] = b.line_has_modifier(cfg.bypass_modifiers)[rows]
+    return mask
+
+
+@rule(
+    "NCCI-PTP",
+    title="NCCI procedure-to-procedure edit",
+    category="ncci",
+    severity="error",
+    reference="CMS National Correct Coding Initiative, practitioner PTP edits",
+    explanation=(
+        "CMS pays only the column 1 code when both codes of a PTP pair are billed for the same patient by "
+        "the same provider on the same date, while the edit is in effect (effective date through deletion "
+        "date). Indicator 1 edits may be bypassed with an NCCI-associated modifier (59, XE, XS, XP, XU, "
+        "anatomic modifiers ...) when the services were truly distinct; indicator 0 edits never; 9 are inactive."
+    ),
+    fix="Remove the column 2 service, or, only if documentation supports a distinct service, add the appropriate NCCI-associated modifier.",
+)
+def ncci_ptp(b: Batch) -> pd.DataFrame:
+    table, _ = ncci_tables.load("practitioner")
+    table = table[table["modifier_indicator"] != 9]
+    ln = b.lines[b.lines["procedure_code"].notna() & b.lines["service_date"].notna()]
+    ln = ln.assign(
+        line=ln.index.to_numpy(),
+        rendering_npi=ln["rendering_npi"].fillna("claim:" + ln["claim_id"].fillna("")),
+    )
+    left = ln.loc[ln["procedure_code"].isin(table["column1"]), [*_KEY, "line", "procedure_code"]]
+    right = ln.loc[ln["procedure_code"].isin(table["column2"]), [*_KEY, "line", "procedure_code"]]
+    pairs = left.merge(right, on=_KEY, suffixes=("_1", "_2"))
+    pairs = pairs[pairs["line_1"] != pairs["line_2"]]
+    hits = pairs.merge(
+        table, left_on=["procedure_code_1", "procedure_code_2"], right_on=["column1", "column2"], how="inner"
+    )
+    dos = hits["service_date"]
+    live = (hits["effective"] <= dos) & (hits["deletion"].isna() | (dos <= hits["deletion"]))
+    hits = hits[live.to_numpy()]
+    if hits.empty:
+        return findings([], [], [], [], [])
+    bypass = bypass_mask(b).to_numpy()
+    bypassed = (hits["modifier_indicator"].to_numpy() == 1) & (
+        bypass[hits["line_1"].to_numpy()] | bypass[hits["line_2"].to_numpy()]
+    )
+    hits = hits[~bypassed].reset_index(drop=True)
+    line2 = hits["line_2"].to_numpy()
+    line1_number = b.lines["line_number"].astype("string").fillna("?").to_numpy()[hits["line_1"].to_numpy()]
+    deleted = dates(hits["deletion"]).replace("", "none")
+    message = (
+        hits["column2"]
+        + " is column 2 to "
+        + hits["column1"]
+        + " (line "
+        + line1_number
+        + ") on "
+        + dates(hits["service_date"])
+        + "; "
+        + hits["modifier_indicator"].map(_INDICATOR)
+        + ("; rationale: " + hits["rationale"]).where(hits["rationale"].ne(""), "")
+    )
+    reference = (
+        "CMS NCCI PTP "
+        + hits["release"]
+        + ": "
+        + hits["column1"]
+        + "/"
+        + hits["column2"]
+        + " effective "
+        + dates(hits["effective"])
+        + ", deletion "
+        + deleted
+        + ", modifier indicator "
+        + hits["modifier_indicator"].astype(str)
+    )
+    return findings(
+        b.lines["claim"].to_numpy()[line2],
+        line2,
+        "procedure_code",
+        hits["column2"],
+        message,
+        reference=reference,
+    )
