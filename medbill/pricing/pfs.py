@@ -88,15 +88,29 @@ class FeeSchedule:
         self._g = {c: gpci[c].to_numpy("int64") for c in ("gpci_work", "gpci_pe", "gpci_mp")}
         # OPPS caps that apply to paid codes, keyed by RVU row x number of localities + locality row.
         caps = tables["oppscap"]
+        self._add_locality_aliases(zip(caps["mac"], caps["locality"], strict=True))
         caps = caps[caps["status"].isin(rules.PAYABLE_STATUS)]
         row = np.array([self._row.get((c, m), -1) for c, m in zip(caps["hcpcs"], caps["mod"], strict=True)])
         loc = np.array(
             [self._loc.get((m, lc), -1) for m, lc in zip(caps["mac"], caps["locality"], strict=True)]
         )
-        keep = (row >= 0) & (loc >= 0)
-        self._cap_index = pd.Index(row[keep] * len(gpci) + loc[keep])
+        key = row * len(gpci) + loc
+        keep = (row >= 0) & (loc >= 0) & ~pd.Series(key).duplicated().to_numpy()  # aliases repeat rows
+        self._cap_index = pd.Index(key[keep])
         self._cap_fac = caps["cap_fac_cents"].to_numpy("int64")[keep]
         self._cap_nonfac = caps["cap_nonfac_cents"].to_numpy("int64")[keep]
+
+    def _add_locality_aliases(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Accept a second MAC number for a locality, as CMS's OPPS cap file does.
+
+        Some localities are served by two MAC numbers of one contractor (01112 and 01182 in
+        California); the GPCI file names one. A pair missing from it is mapped to the GPCI row with
+        the same locality number and the same contractor prefix when there is exactly one.
+        """
+        for mac, lc in set(pairs) - set(self._loc):
+            same = [i for (m, c), i in self._loc.items() if c == lc and m[:3] == mac[:3]]
+            if len(same) == 1:
+                self._loc[(mac, lc)] = same[0]
 
     # ------------------------------------------------------------------ construction
 

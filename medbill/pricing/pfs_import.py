@@ -96,6 +96,12 @@ def import_release(path: Path) -> store.Provenance:
         "anes": _find(folder, "ANES*.csv", "the anesthesia conversion factors (ANES<year>.csv)"),
         "oppscap": _find(folder, "OPPSCAP*.csv", "the OPPS imaging cap file (OPPSCAP*.csv)"),
     }
+    digest = hashlib.sha256()
+    for key in sorted(files):
+        digest.update(f"{files[key].name}:{store.file_sha256(files[key])}\n".encode())
+    for installed in store.installed(SYSTEM):
+        if installed.sha256 == digest.hexdigest():
+            return installed  # the same files are already installed: nothing to do
     rvu, title = _read_rvu(files["rvu"])
     year = _release_year(title, files["rvu"])
     tables = {
@@ -105,9 +111,6 @@ def import_release(path: Path) -> store.Provenance:
         "anesthesia.parquet": _read_anes(files["anes"]),
         "oppscap.parquet": _read_oppscap(files["oppscap"]),
     }
-    digest = hashlib.sha256()
-    for key in sorted(files):
-        digest.update(f"{files[key].name}:{store.file_sha256(files[key])}\n".encode())
     provenance = store.Provenance(
         system=SYSTEM,
         release=str(year),
