@@ -206,7 +206,7 @@ def dx_unpointed(b: Batch) -> pd.DataFrame:
     with_lines[ln["claim"].to_numpy()] = True
     miss = ~pointed[dx["claim"].to_numpy(), dx["pos"].to_numpy() - 1] & with_lines[dx["claim"].to_numpy()]
     d = dx[miss]
-    letters = (d["pos"] + 64).map(chr)
+    letters = pd.Series(np.array(list(" ABCDEFGHIJKL"))[d["pos"].to_numpy()], index=d.index)
     return findings(
         d["claim"],
         -1,
