@@ -1,0 +1,70 @@
+"""``medbill app encounter``: the encounter coder as a standalone web page (Voila), code hidden.
+
+For teaching labs: students get the widgets, not the notebook. The command writes a one-cell
+notebook that builds ``EncounterCoder`` over a practice's claims folder and serves it with Voila.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from medbill.exceptions import DataNotAvailable
+
+DEFAULT_PRACTICE = Path("data") / "sample"
+
+
+def encounter_notebook(practice: Path) -> nbformat.NotebookNode:
+    """The notebook Voila serves: one cell that shows the encounter coder for ``practice``."""
+    source = (
+        "from medbill.widgets import EncounterCoder\n\n"
+        f"coder = EncounterCoder.from_practice_dir({str(practice)!r})\n"
+        "coder"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def voila_command(notebook: Path, port: int | None, open_browser: bool) -> list[str]:
+    command = [sys.executable, "-m", "voila", str(notebook), "--Voila.ip=127.0.0.1", "--strip_sources=True"]
+    if port:
+        command.append(f"--port={port}")
+    if not open_browser:
+        command.append("--no-browser")
+    return command
+
+
+def _encounter(args: argparse.Namespace) -> int:
+    practice = Path(args.practice).resolve()
+    if not practice.is_dir():
+        raise DataNotAvailable(
+            f"Practice folder {practice} does not exist; pass --practice CLAIMS_DIR "
+            "(a claims folder as in docs/tables.md, e.g. the repository's data/sample or `medbill synth --out DIR`)."
+        )
+    with tempfile.TemporaryDirectory(prefix="medbill-app-") as folder:
+        notebook = Path(folder) / "encounter.ipynb"
+        nbformat.write(encounter_notebook(practice), notebook)
+        try:
+            return subprocess.call(voila_command(notebook, args.port, not args.no_browser))
+        except KeyboardInterrupt:
+            return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("app", help="serve an interactive medbill page (Voila)")
+    apps = parser.add_subparsers(dest="app", required=True, metavar="APP")
+    encounter = apps.add_parser("encounter", help="the encounter coder as a standalone page")
+    encounter.add_argument(
+        "--practice",
+        default=str(DEFAULT_PRACTICE),
+        help="claims folder with the payers and providers to offer (default: data/sample)",
+    )
+    encounter.add_argument("--port", type=int, default=None, help="port to serve on (default: Voila's 8866)")
+    encounter.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    encounter.set_defaults(func=_encounter)

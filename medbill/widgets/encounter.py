@@ -1,0 +1,669 @@
+"""``EncounterCoder``: code one encounter and see, as you go, what the scrubber says and what it pays.
+
+The widget keeps the encounter as one claim row and its line rows in the shape of
+``docs/tables.md`` (:meth:`EncounterCoder.tables`); every change re-runs ``medbill.edits.scrub`` and
+the pricing functions on those two small tables. Exports (837P, CMS-1500, JSON) go through
+``medbill.claims``. Parts of the package that are not installed show a "not available" note instead
+of numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from medbill.codes._types import CodeRecord
+from medbill.exceptions import MedbillError
+from medbill.widgets.code_search import CodeSearch
+
+CLAIM_ID = "ENC1"
+DX_COLUMNS = [f"dx{i}" for i in range(1, 13)]  # docs/tables.md: dx1 … dx12, pointers A–L
+MODIFIER_COLUMNS = [f"modifier{i}" for i in range(1, 5)]
+DX_LETTERS = "ABCDEFGHIJKL"
+# The encounter's patient is anonymous: only age and sex matter to coding and pricing.
+PATIENT_ID = "ENCOUNTER"
+PATIENT_NAME = ("PATIENT", "ENCOUNTER")
+MEMBER_ID = "ENC000000001"
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _unavailable(what: str, exc: BaseException) -> str:
+    return f"<p class='medbill-unavailable' style='color:#777'><b>{_esc(what)} not available</b>: {_esc(exc)}</p>"
+
+
+def _birth_date(age: int, on: date) -> date:
+    """A birth date that makes the patient exactly ``age`` on ``on`` (their birthday)."""
+    try:
+        return on.replace(year=on.year - age)
+    except ValueError:  # 29 February in a non-leap year
+        return on.replace(year=on.year - age, day=28)
+
+
+@dataclasses.dataclass
+class LineEntry:
+    """One procedure line as the user typed it."""
+
+    procedure_code: str = ""
+    modifiers: str = ""  # space or comma separated, up to four
+    units: float = 1.0
+    charge: float = 0.0
+    dx_pointers: str = "A"
+
+
+class _LineRow(widgets.HBox):
+    """Editable widgets of one procedure line."""
+
+    def __init__(self, entry: LineEntry, on_change: Any, on_remove: Any) -> None:
+        small = widgets.Layout(width="7em")
+        self.code = widgets.Text(
+            entry.procedure_code, placeholder="CPT/HCPCS", continuous_update=False, layout=small
+        ).add_class("medbill-line-code")
+        self.modifiers = widgets.Text(
+            entry.modifiers,
+            placeholder="mods e.g. 25",
+            continuous_update=False,
+            layout=widgets.Layout(width="9em"),
+        ).add_class("medbill-line-modifiers")
+        self.units = widgets.BoundedFloatText(entry.units, min=0, max=9999, step=1, layout=small).add_class(
+            "medbill-line-units"
+        )
+        self.charge = widgets.BoundedFloatText(
+            entry.charge, min=0, max=1e7, step=1, layout=widgets.Layout(width="9em")
+        ).add_class("medbill-line-charge")
+        self.pointers = widgets.Text(
+            entry.dx_pointers, placeholder="dx ptrs e.g. AB", continuous_update=False, layout=small
+        ).add_class("medbill-line-pointers")
+        self.remove = widgets.Button(
+            icon="trash", tooltip="Remove this line", layout=widgets.Layout(width="3em")
+        )
+        for w in (self.code, self.modifiers, self.units, self.charge, self.pointers):
+            w.observe(lambda _c: on_change(), "value")
+        self.remove.on_click(lambda _b: on_remove(self))
+        super().__init__([self.code, self.modifiers, self.units, self.charge, self.pointers, self.remove])
+        self.add_class("medbill-line")
+
+    def entry(self) -> LineEntry:
+        return LineEntry(
+            self.code.value.strip().upper(),
+            self.modifiers.value,
+            float(self.units.value),
+            float(self.charge.value),
+            self.pointers.value.strip().upper(),
+        )
+
+
+class EncounterCoder(widgets.VBox):
+    """Patient, date and place of service, payer, diagnoses, procedure lines; live findings and price.
+
+    ``practice`` (a ``ClaimsData`` such as ``read_claims_dir("data/sample")``) supplies the payers and
+    providers to choose from; without it the encounter can still be coded and scrubbed, but not priced
+    or exported.
+    """
+
+    def __init__(self, practice: Any | None = None, *, service_date: date | None = None) -> None:
+        self.practice = practice
+        self._scrubbed: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        self.scrub_result: Any = None
+        self.price_source = ""
+        self.findings: pd.DataFrame | None = None
+        self.prices: pd.DataFrame | None = None
+        self.export_text = ""
+
+        payers = self._table("payers")
+        providers = self._table("providers")
+        dos = service_date or date.today()
+        self.age = widgets.BoundedIntText(45, min=0, max=125, description="Age").add_class("medbill-age")
+        self.sex = widgets.Dropdown(
+            options=[("Female", "F"), ("Male", "M"), ("Unknown", "U")], value="F", description="Sex"
+        )
+        self.service_date = widgets.DatePicker(value=dos, description="Date of service")
+        self.place_of_service = widgets.Dropdown(options=_pos_options(), value="11", description="Place")
+        self.payer = widgets.Dropdown(
+            options=[(f"{r.name} ({r.kind})", r.payer_id) for r in payers.itertuples()]
+            or [("(no payers)", "")],
+            description="Payer",
+        ).add_class("medbill-payer")
+        people = providers[providers["entity_type"].astype(str) == "1"] if len(providers) else providers
+        self.rendering = widgets.Dropdown(
+            options=[(f"{r.last_name}, {r.first_name} ({r.npi})", r.npi) for r in people.itertuples()]
+            or [("(no providers)", "")],
+            description="Rendering",
+        )
+        self.locality = widgets.Text(
+            "", placeholder="MAC+locality, e.g. 0111201", description="PFS locality", continuous_update=False
+        )
+        self.deductible_left = widgets.BoundedFloatText(0.0, min=0, max=1e6, description="Deductible left $")
+        self.coinsurance = widgets.BoundedFloatText(20.0, min=0, max=100, description="Coinsurance %")
+        self.copay = widgets.BoundedFloatText(0.0, min=0, max=1e6, description="Copay $")
+
+        self.search = CodeSearch(systems=("icd10cm",), on=dos, on_select=self.add_diagnosis)
+        self.diagnoses = widgets.Select(
+            options=[], rows=5, description="Diagnoses", layout=widgets.Layout(width="48em")
+        ).add_class("medbill-dx-list")
+        self.dx_up = widgets.Button(icon="arrow-up", tooltip="Move up", layout=widgets.Layout(width="3em"))
+        self.dx_down = widgets.Button(
+            icon="arrow-down", tooltip="Move down", layout=widgets.Layout(width="3em")
+        )
+        self.dx_remove = widgets.Button(
+            icon="trash", tooltip="Remove diagnosis", layout=widgets.Layout(width="3em")
+        )
+        self.line_rows = widgets.VBox([]).add_class("medbill-lines")
+        self.add_line_button = widgets.Button(description="Add procedure line", icon="plus").add_class(
+            "medbill-add-line"
+        )
+        self.findings_view = widgets.HTML().add_class("medbill-findings")
+        self.price_view = widgets.HTML().add_class("medbill-price")
+        self.export_buttons = {
+            kind: widgets.Button(description=label).add_class(f"medbill-export-{kind}")
+            for kind, label in (("837p", "837P text"), ("cms1500", "CMS-1500 view"), ("json", "Claim JSON"))
+        }
+        self.export_view = widgets.HTML().add_class("medbill-export")
+        self.state_path = widgets.Text("encounter.json", description="State file")
+        self.save_button = widgets.Button(description="Save", icon="save")
+        self.load_button = widgets.Button(description="Load", icon="folder-open")
+        self.state_message = widgets.HTML()
+
+        for w in (
+            self.age,
+            self.sex,
+            self.service_date,
+            self.place_of_service,
+            self.payer,
+            self.rendering,
+            self.locality,
+            self.deductible_left,
+            self.coinsurance,
+            self.copay,
+        ):
+            w.observe(lambda _c: self.refresh(), "value")
+        self.service_date.observe(self._on_date, "value")
+        self.dx_up.on_click(lambda _b: self._move_dx(-1))
+        self.dx_down.on_click(lambda _b: self._move_dx(+1))
+        self.dx_remove.on_click(lambda _b: self._remove_dx())
+        self.add_line_button.on_click(lambda _b: self.add_line())
+        self.export_buttons["837p"].on_click(lambda _b: self._show_export("837P", self.to_837p))
+        self.export_buttons["cms1500"].on_click(lambda _b: self._show_export("CMS-1500", self.to_cms1500))
+        self.export_buttons["json"].on_click(lambda _b: self._show_export("Claim JSON", self.to_json))
+        self.save_button.on_click(lambda _b: self._save_clicked())
+        self.load_button.on_click(lambda _b: self._load_clicked())
+
+        header = widgets.VBox(
+            [
+                widgets.HBox([self.age, self.sex, self.service_date]),
+                widgets.HBox([self.place_of_service, self.payer, self.rendering]),
+                widgets.HBox([self.locality, self.deductible_left, self.coinsurance, self.copay]),
+            ]
+        )
+        columns = widgets.HTML(
+            "<div style='font-size:85%;color:#555'>code · modifiers · units · charge $ · dx pointers</div>"
+        )
+        super().__init__(
+            [
+                widgets.HTML("<h3>Encounter</h3>"),
+                header,
+                widgets.HTML("<h4>Diagnoses</h4>"),
+                self.search,
+                widgets.HBox([self.diagnoses, widgets.VBox([self.dx_up, self.dx_down, self.dx_remove])]),
+                widgets.HTML("<h4>Procedure lines</h4>"),
+                columns,
+                self.line_rows,
+                self.add_line_button,
+                widgets.HTML("<h4>Scrubber findings</h4>"),
+                self.findings_view,
+                widgets.HTML("<h4>Expected payment</h4>"),
+                self.price_view,
+                widgets.HBox(list(self.export_buttons.values())),
+                self.export_view,
+                widgets.HBox([self.state_path, self.save_button, self.load_button]),
+                self.state_message,
+            ]
+        )
+        self.add_class("medbill-encounter")
+        self.refresh()
+
+    # --- construction helpers -----------------------------------------------------------------
+    @classmethod
+    def from_practice_dir(cls, path: str | Path, **kwargs: Any) -> EncounterCoder:
+        """An encounter coder offering the payers and providers of a claims folder."""
+        from medbill.claims.tables import read_claims_dir
+
+        return cls(read_claims_dir(path), **kwargs)
+
+    def _table(self, name: str) -> pd.DataFrame:
+        table = getattr(self.practice, name, None) if self.practice is not None else None
+        return table if isinstance(table, pd.DataFrame) else pd.DataFrame()
+
+    # --- diagnoses and lines ------------------------------------------------------------------
+    @property
+    def diagnosis_codes(self) -> list[str]:
+        return [value for _label, value in self.diagnoses.options]
+
+    def add_diagnosis(self, record: CodeRecord | str) -> None:
+        """Append a diagnosis (a ``CodeRecord`` from ``CodeSearch`` or a code string)."""
+        code = record.code if isinstance(record, CodeRecord) else str(record).strip().upper()
+        title = record.title if isinstance(record, CodeRecord) else ""
+        if code in self.diagnosis_codes:
+            return
+        if len(self.diagnosis_codes) >= len(DX_LETTERS):
+            self.state_message.value = (
+                f"A claim carries at most {len(DX_LETTERS)} diagnoses; {code} not added."
+            )
+            return
+        self._titles[code] = title
+        self._set_dx([*self.diagnosis_codes, code])
+
+    @property
+    def _titles(self) -> dict[str, str]:
+        if not hasattr(self, "_dx_titles"):
+            self._dx_titles: dict[str, str] = {}
+        return self._dx_titles
+
+    def _set_dx(self, codes: list[str], selected: str | None = None) -> None:
+        self.diagnoses.options = [
+            (f"{DX_LETTERS[i]}  {c}  {self._titles.get(c, '')}".rstrip(), c) for i, c in enumerate(codes)
+        ]
+        self.diagnoses.value = selected if selected in codes else None
+        self.refresh()
+
+    def _move_dx(self, step: int) -> None:
+        codes, chosen = self.diagnosis_codes, self.diagnoses.value
+        if chosen is None:
+            return
+        i = codes.index(chosen)
+        j = min(max(i + step, 0), len(codes) - 1)
+        codes[i], codes[j] = codes[j], codes[i]
+        self._set_dx(codes, chosen)
+
+    def _remove_dx(self) -> None:
+        if self.diagnoses.value is not None:
+            self._set_dx([c for c in self.diagnosis_codes if c != self.diagnoses.value])
+
+    def add_line(self, entry: LineEntry | None = None, **fields: Any) -> _LineRow:
+        """Append a procedure line (``add_line(procedure_code="99213", charge=120)``)."""
+        row = _LineRow(entry or LineEntry(**fields), self.refresh, self._remove_line)
+        self.line_rows.children = (*self.line_rows.children, row)
+        self.refresh()
+        return row
+
+    def _remove_line(self, row: _LineRow) -> None:
+        self.line_rows.children = tuple(r for r in self.line_rows.children if r is not row)
+        self.refresh()
+
+    def _on_date(self, change: dict) -> None:
+        self.search.date.value = change["new"]
+
+    # --- the encounter as tables ---------------------------------------------------------------
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The encounter as one ``claims`` row and its ``lines`` rows (docs/tables.md)."""
+        dos = self.service_date.value or date.today()
+        billing = self._billing_npi()
+        claim: dict[str, Any] = {
+            "claim_id": CLAIM_ID,
+            "patient_id": PATIENT_ID,
+            "patient_birth_date": _birth_date(int(self.age.value), dos),
+            "patient_sex": self.sex.value,
+            "payer_id": self.payer.value or pd.NA,
+            "member_id": MEMBER_ID,
+            "subscriber_relationship": "18",
+            "billing_npi": billing or pd.NA,
+            "rendering_npi": self.rendering.value or pd.NA,
+            "place_of_service": self.place_of_service.value,
+            "claim_frequency": "1",
+            "submitted_date": dos,
+        }
+        codes = self.diagnosis_codes
+        claim.update({col: codes[i] if i < len(codes) else pd.NA for i, col in enumerate(DX_COLUMNS)})
+        claims = pd.DataFrame([claim])
+        for col in ("patient_birth_date", "submitted_date"):
+            claims[col] = pd.to_datetime(claims[col])
+        rows = []
+        for number, row in enumerate(self.line_rows.children, start=1):
+            e = row.entry()
+            mods = [m for m in e.modifiers.replace(",", " ").upper().split() if m][:4]
+            rows.append(
+                {
+                    "claim_id": CLAIM_ID,
+                    "line_number": number,
+                    "service_date": dos,
+                    "procedure_code": e.procedure_code or pd.NA,
+                    **{col: mods[i] if i < len(mods) else pd.NA for i, col in enumerate(MODIFIER_COLUMNS)},
+                    "units": e.units,
+                    "charge": e.charge,
+                    "dx_pointers": e.dx_pointers or pd.NA,
+                    "place_of_service": self.place_of_service.value,
+                }
+            )
+        lines = pd.DataFrame(
+            rows,
+            columns=[
+                "claim_id",
+                "line_number",
+                "service_date",
+                "procedure_code",
+                *MODIFIER_COLUMNS,
+                "units",
+                "charge",
+                "dx_pointers",
+                "place_of_service",
+            ],
+        )
+        lines["service_date"] = pd.to_datetime(lines["service_date"])
+        lines["line_number"] = lines["line_number"].astype("int64")
+        return claims, lines
+
+    def _billing_npi(self) -> str:
+        providers = self._table("providers")
+        if not len(providers):
+            return ""
+        orgs = providers[providers["entity_type"].astype(str) == "2"]
+        return str((orgs if len(orgs) else providers)["npi"].iloc[0])
+
+    def _payer_row(self) -> pd.Series | None:
+        payers = self._table("payers")
+        match = payers[payers["payer_id"] == self.payer.value] if len(payers) else payers
+        return match.iloc[0] if len(match) else None
+
+    # --- live findings and price ---------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-scrub and re-price the encounter now."""
+        if not hasattr(self, "price_view"):  # called while building the widgets
+            return
+        claims, lines = self.tables()
+        # Fields that only change the price (locality, benefits) need no new scrub.
+        if self._scrubbed is None or not (
+            self._scrubbed[0].equals(claims) and self._scrubbed[1].equals(lines)
+        ):
+            self.findings_view.value = self._scrub(claims, lines)
+            self._scrubbed = (claims, lines)
+        self.price_view.value = self._price(claims, lines)
+
+    def _scrub(self, claims: pd.DataFrame, lines: pd.DataFrame) -> str:
+        self.findings = None
+        if lines.empty:
+            return "<p>Add a procedure line to scrub the claim.</p>"
+        try:
+            from medbill import edits
+
+            result = edits.scrub(claims, lines)
+        except ImportError as exc:
+            return _unavailable("Scrubber", exc)
+        except Exception as exc:  # shown in the page: a widget callback has no cell to raise into
+            return f"<p style='color:#b00'>Scrub failed: {_esc(type(exc).__name__)}: {_esc(exc)}</p>"
+        self.findings = result.findings
+        self.scrub_result = result
+        return render_findings(result.findings, _rule_explanations())
+
+    def _price(self, claims: pd.DataFrame, lines: pd.DataFrame) -> str:
+        self.prices = None
+        self.price_source = ""
+        if lines.empty:
+            return "<p>Add a procedure line to see the expected payment.</p>"
+        try:
+            source, allowed = self._expected_allowed(lines)
+        except ImportError as exc:
+            return _unavailable("Pricing", exc)
+        except MedbillError as exc:
+            return _unavailable("Expected price", exc)
+        except Exception as exc:  # shown in the page: a widget callback has no cell to raise into
+            return f"<p style='color:#b00'>Pricing failed: {_esc(type(exc).__name__)}: {_esc(exc)}</p>"
+        table = lines[["line_number", "procedure_code", "units", "charge"]].copy()
+        table["allowed"] = allowed["allowed"].to_numpy()
+        table["rule"] = allowed["rule"].astype("string").to_numpy()
+        self.prices, self.price_source = table, source
+        return render_price(table, source, self._patient_share(table))
+
+    def _expected_allowed(self, lines: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+        """(what priced it, DataFrame with ``allowed`` and ``rule`` per line): Medicare PFS for a
+        Medicare payer once the year is imported, otherwise the payer's contract."""
+        payer = self._payer_row()
+        if payer is None:
+            raise MedbillError("Choose a payer to price the encounter.")
+        dos = self.service_date.value or date.today()
+        if str(payer["kind"]).lower() == "medicare":
+            from medbill.pricing.pfs import FeeSchedule
+
+            schedule = FeeSchedule.load(dos.year)
+            if not self.locality.value.strip():
+                raise MedbillError(
+                    "Enter the PFS locality (MAC-locality such as 01112-05) to price with the PFS."
+                )
+            priced = schedule.price_lines(
+                lines, locality=self.locality.value.strip(), pos=self.place_of_service.value
+            )
+            return f"Medicare PFS {schedule.year}, locality {self.locality.value.strip()}", priced
+        from medbill.pricing import contracts
+
+        contract = contracts.for_payer(payer["payer_id"])
+        return f"{payer['name']} contract", contract.expected_allowed(lines)
+
+    def _patient_share(self, table: pd.DataFrame) -> pd.DataFrame | str:
+        """Patient responsibility per line from the benefit fields, or why it cannot be shown."""
+        try:
+            from medbill.pricing.patient import Benefit, patient_share
+        except ImportError as exc:
+            return _unavailable("Patient responsibility", exc)
+        benefit = Benefit(
+            deductible=self.deductible_left.value,
+            coinsurance=self.coinsurance.value / 100,
+            copay=self.copay.value,
+        )
+        return patient_share(table, benefit)
+
+    # --- exports --------------------------------------------------------------------------------
+    def claims_data(self) -> Any:
+        """The encounter as a ``ClaimsData`` (claims, lines, the patient, the practice's parties)."""
+        from medbill.claims.tables import ClaimsData
+
+        claims, lines = self.tables()
+        patient = pd.DataFrame(
+            [
+                {
+                    "patient_id": PATIENT_ID,
+                    "last_name": PATIENT_NAME[0],
+                    "first_name": PATIENT_NAME[1],
+                    "birth_date": claims.at[0, "patient_birth_date"],
+                    "sex": self.sex.value,
+                }
+            ]
+        )
+        return ClaimsData(
+            claims=claims,
+            lines=lines,
+            patients=patient,
+            providers=self._table("providers"),
+            payers=self._table("payers"),
+        )
+
+    def claim(self) -> Any:
+        """The encounter as a ``medbill.claims.models.Claim`` (raises on incomplete data)."""
+        from medbill.claims.models import Claim
+
+        return Claim.from_tables(self.claims_data(), CLAIM_ID)
+
+    def to_837p(self) -> str:
+        from medbill.claims.x12 import write_837p
+
+        return write_837p([self.claim()])
+
+    def to_cms1500(self) -> str:
+        from medbill.claims import cms1500
+
+        return cms1500.render_text(self.claim())
+
+    def to_json(self) -> str:
+        claim = self.claim()
+        payload = claim.to_dict() if hasattr(claim, "to_dict") else dataclasses.asdict(claim)
+        return json.dumps(payload, indent=2, default=str)
+
+    def _show_export(self, title: str, build: Any) -> None:
+        try:
+            self.export_text = build()
+        except ImportError as exc:
+            self.export_text = ""
+            self.export_view.value = _unavailable(title, exc)
+            return
+        except (MedbillError, ValueError) as exc:
+            self.export_text = ""
+            self.export_view.value = f"<p style='color:#b00'>{_esc(title)}: {_esc(exc)}</p>"
+            return
+        self.export_view.value = (
+            f"<b>{_esc(title)}</b><pre style='max-height:24em;overflow:auto;font-size:85%'>"
+            f"{_esc(self.export_text)}</pre>"
+        )
+
+    # --- state ----------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """Everything the user entered, JSON-ready."""
+        return {
+            "age": int(self.age.value),
+            "sex": self.sex.value,
+            "service_date": self.service_date.value.isoformat() if self.service_date.value else None,
+            "place_of_service": self.place_of_service.value,
+            "payer_id": self.payer.value,
+            "rendering_npi": self.rendering.value,
+            "locality": self.locality.value,
+            "benefit": {
+                "deductible_left": self.deductible_left.value,
+                "coinsurance_pct": self.coinsurance.value,
+                "copay": self.copay.value,
+            },
+            "diagnoses": [{"code": c, "title": self._titles.get(c, "")} for c in self.diagnosis_codes],
+            "lines": [dataclasses.asdict(r.entry()) for r in self.line_rows.children],
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state` returned (one refresh at the end)."""
+        self._titles.clear()
+        with self.hold_trait_notifications():
+            self.age.value = state["age"]
+            self.sex.value = state["sex"]
+            if state.get("service_date"):
+                self.service_date.value = date.fromisoformat(state["service_date"])
+            self.place_of_service.value = state["place_of_service"]
+            if state.get("payer_id") in {v for _l, v in self.payer.options}:
+                self.payer.value = state["payer_id"]
+            if state.get("rendering_npi") in {v for _l, v in self.rendering.options}:
+                self.rendering.value = state["rendering_npi"]
+            self.locality.value = state.get("locality", "")
+            benefit = state.get("benefit", {})
+            self.deductible_left.value = benefit.get("deductible_left", 0.0)
+            self.coinsurance.value = benefit.get("coinsurance_pct", 20.0)
+            self.copay.value = benefit.get("copay", 0.0)
+        for dx in state.get("diagnoses", []):
+            self._titles[dx["code"]] = dx.get("title", "")
+        self.line_rows.children = tuple(
+            _LineRow(LineEntry(**entry), self.refresh, self._remove_line) for entry in state.get("lines", [])
+        )
+        self._set_dx([dx["code"] for dx in state.get("diagnoses", [])])
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.state(), indent=2))
+        return path
+
+    def load(self, path: str | Path) -> None:
+        path = Path(path)
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise MedbillError(f"Cannot load encounter state from {path}: {exc}") from exc
+        self.set_state(state)
+
+    def _save_clicked(self) -> None:
+        path = self.save(self.state_path.value)
+        self.state_message.value = f"Saved to {_esc(path)}"
+
+    def _load_clicked(self) -> None:
+        try:
+            self.load(self.state_path.value)
+        except MedbillError as exc:
+            self.state_message.value = f"<span style='color:#b00'>{_esc(exc)}</span>"
+            return
+        self.state_message.value = f"Loaded {_esc(self.state_path.value)}"
+
+
+def _pos_options() -> list[tuple[str, str]]:
+    """Place-of-service choices from ``medbill.codes.pos``; the office (11) alone until it is installed."""
+    try:
+        from medbill.codes import pos
+
+        table = pos.table()
+    except ImportError:
+        return [("11 Office", "11")]
+    return [(f"{r.code} {r.name}", str(r.code)) for r in table.itertuples()]
+
+
+_RULES: pd.DataFrame | None = None
+
+
+def _rule_explanations() -> pd.DataFrame:
+    global _RULES
+    if _RULES is None:
+        from medbill import edits
+
+        _RULES = edits.rules().set_index("id")
+    return _RULES
+
+
+def render_price(table: pd.DataFrame, source: str, patient: pd.DataFrame | str) -> str:
+    """Expected allowed amount per line and in total, and the patient's share when known."""
+    total = table["allowed"].sum(skipna=True)
+    unpriced = int(table["allowed"].isna().sum())
+    rows = "".join(
+        f"<tr><td>{int(r.line_number)}</td><td>{_esc(r.procedure_code)}</td><td>${r.charge:,.2f}</td>"
+        f"<td>{'—' if pd.isna(r.allowed) else f'${r.allowed:,.2f}'}</td><td>{_esc(r.rule)}</td></tr>"
+        for r in table.itertuples()
+    )
+    parts = [
+        f"<p>Priced by <b>{_esc(source)}</b>.</p>",
+        "<table><tr><th>line</th><th>code</th><th>charge</th><th>allowed</th><th>rule</th></tr>"
+        + rows
+        + "</table>",
+        f"<p class='medbill-total'>Expected allowed: <b>${total:,.2f}</b>"
+        + (f" ({unpriced} line(s) not priced)" if unpriced else "")
+        + "</p>",
+    ]
+    if isinstance(patient, str):
+        parts.append(patient)
+    else:
+        share = float(patient["patient_responsibility"].sum())
+        parts.append(
+            f"<p class='medbill-patient'>Patient responsibility: <b>${share:,.2f}</b>; "
+            f"payer pays <b>${total - share:,.2f}</b></p>"
+        )
+    return "".join(parts)
+
+
+def render_findings(findings: pd.DataFrame, rules: pd.DataFrame) -> str:
+    """Findings as an HTML table, each with its rule's explanation and fix."""
+    if findings.empty:
+        return "<p class='medbill-clean' style='color:#060'>No findings: the scrubber passes this claim.</p>"
+    colour = {"error": "#b00", "warning": "#a60", "info": "#555"}
+    rows = []
+    for f in findings.itertuples():
+        rule = rules.loc[f.rule_id] if f.rule_id in rules.index else None
+        why = (
+            ""
+            if rule is None
+            else (
+                f"<div style='color:#555'>{_esc(rule.get('explanation', ''))}"
+                f"<br><i>Fix:</i> {_esc(rule.get('fix', ''))}</div>"
+            )
+        )
+        line = "" if pd.isna(f.line_number) else f"line {int(f.line_number)}"
+        rows.append(
+            f"<tr class='medbill-finding'><td style='color:{colour.get(f.severity, '#000')}'><b>{_esc(f.severity)}</b></td>"
+            f"<td>{_esc(f.rule_id)}</td><td>{line}</td><td>{_esc(f.message)}{why}"
+            f"<div style='font-size:85%;color:#777'>{_esc(f.reference)}</div></td></tr>"
+        )
+    return "<table class='medbill-findings-table'>" + "".join(rows) + "</table>"

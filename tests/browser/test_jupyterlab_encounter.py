@@ -1,0 +1,259 @@
+"""One real-browser run of the encounter coder: JupyterLab and the Voila app, in Debian's Chromium.
+
+Follows ``../shared/STACK.md``: a temporary copy of the notebooks, a token, ``--allow-root``, a
+settings folder that turns off the news toast, and waiting for the kernel's ``kernel_info_reply`` on
+its websocket before running anything. In CI (``CI=true``) the test must run; elsewhere it skips
+when /usr/bin/chromium is absent. Screenshots go to ``test-artifacts/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 60_000
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = (
+        f"{CHROMIUM} is absent: install Debian's Chromium (apt-get install chromium) to run browser tests"
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"server did not answer {url} within {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, medbill_home: Path) -> Path:
+    """A temporary copy of the notebooks, with ``../data`` pointing at the repository's sample data."""
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("reports"))
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    return tmp_path / "notebooks"
+
+
+def _server_env(medbill_home: Path) -> dict[str, str]:
+    env = dict(os.environ, MEDBILL_HOME=str(medbill_home), PYTHONUNBUFFERED="1")
+    env.pop("JUPYTER_TOKEN", None)
+    return env
+
+
+@pytest.fixture
+def jupyterlab(workspace: Path, tmp_path: Path, medbill_home: Path) -> Iterator[str]:
+    _require_chromium()
+    settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    port, token = _free_port(), "medbill-browser-test"
+    log = tmp_path / "jupyterlab.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--allow-root",
+                f"--port={port}",
+                "--ServerApp.ip=127.0.0.1",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={workspace}",
+                f"--LabApp.user_settings_dir={tmp_path / 'lab-settings'}",
+                f"--LabApp.workspaces_dir={tmp_path / 'lab-workspaces'}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_server_env(medbill_home),
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_http(f"{base}/api/status?token={token}", process, log)
+        yield f"{base}/lab/tree/code_an_encounter.ipynb?token={token}"
+    finally:
+        _stop(process)
+
+
+@pytest.fixture
+def voila_app(workspace: Path, tmp_path: Path, medbill_home: Path) -> Iterator[str]:
+    _require_chromium()
+    port = _free_port()
+    log = tmp_path / "voila.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from medbill.cli import main; sys.exit(main())",
+                "app",
+                "encounter",
+                f"--port={port}",
+                "--no-browser",
+                f"--practice={ROOT / 'data' / 'sample'}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_server_env(medbill_home),
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_http(f"{base}/", process, log, seconds=90)
+        yield base + "/"
+    finally:
+        _stop(process)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _code_an_encounter(page, shot: str) -> None:
+    """Drive the widgets the notebook (or the app) shows: search, pick, add a line, read the results."""
+    search = page.locator(".medbill-search-input input")
+    search.wait_for(timeout=TIMEOUT_MS)
+    search.click()
+    search.press_sequentially("diabetes", delay=40)
+    options = page.locator(".medbill-search-results select option")
+    options.first.wait_for(timeout=TIMEOUT_MS)
+    labels = options.all_inner_texts()
+    # A diabetes code that is complete and billable: E11.9 when ranked, else the first billable hit.
+    target = next((t for t in labels if t.startswith("E11.9 ")), None) or next(
+        t for t in labels if "not billable" not in t
+    )
+    page.locator(".medbill-search-results select").select_option(label=target)
+    use = page.locator("button.medbill-use-code")
+    page.wait_for_function(
+        "() => !document.querySelector('button.medbill-use-code').disabled", timeout=TIMEOUT_MS
+    )
+    use.click()
+    code = target.split()[0]
+    page.locator(".medbill-dx-list").get_by_text(code).first.wait_for(timeout=TIMEOUT_MS)
+
+    page.locator("button.medbill-add-line").click()
+    line_code = page.locator(".medbill-line-code input").last
+    line_code.fill("99214")
+    line_code.press("Tab")
+    charge = page.locator(".medbill-line-charge input").last
+    charge.fill("180")
+    charge.press("Tab")
+
+    page.locator(".medbill-findings .medbill-finding").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "() => /\\$\\s?\\d/.test(document.querySelector('.medbill-price')?.innerText || '')",
+        timeout=TIMEOUT_MS,
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+    assert page.locator(".medbill-findings .medbill-finding").count() >= 1
+    assert re.search(r"\$\s?\d", page.locator(".medbill-price").inner_text())
+
+
+def test_encounter_in_jupyterlab(browser, jupyterlab: str) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    kernel_ready: list[bool] = []
+
+    def watch(ws) -> None:
+        if "/api/kernels/" in ws.url and "/channels" in ws.url:
+
+            def frame(payload) -> None:
+                data = payload if isinstance(payload, bytes) else str(payload).encode()
+                if b"kernel_info_reply" in data:
+                    kernel_ready.append(True)
+
+            ws.on("framereceived", frame)
+
+    page.on("websocket", watch)
+    page.goto(jupyterlab)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not kernel_ready and time.monotonic() < deadline:
+        page.wait_for_timeout(200)  # lets Playwright deliver websocket events
+    assert kernel_ready, "the kernel websocket never sent kernel_info_reply"
+
+    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+    page.locator("li[data-command='notebook:run-all-cells']").click()
+    # Every code cell has run once its prompt reads [n] and none reads [*].
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.innerText);
+            return prompts.length > 0 && prompts.every(t => /\\[\\d+\\]/.test(t));
+        }""",
+        timeout=TIMEOUT_MS * 2,
+    )
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").count() == 0, (
+        errors.all_inner_texts()
+    )
+    _code_an_encounter(page, "jupyterlab-encounter.png")
+
+
+def test_encounter_in_voila_app(browser, voila_app: str) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(voila_app)
+    _code_an_encounter(page, "voila-encounter.png")
+    # App mode hides the code: no input cells are rendered.
+    assert page.locator(".jp-InputArea").count() == 0
