@@ -24,7 +24,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 
-from medbill.codes import icd10cm
+from medbill.codes import icd10cm, modifiers
 from medbill.exceptions import CodeError, DataNotAvailable
 from medbill.teach.exercises import Exercise, exercise
 
@@ -221,8 +221,6 @@ def _parse_procedure(text: str) -> tuple[str, frozenset[str]]:
 
 
 def _check_procedures(ex: Exercise, expected: Sequence[str], given: list[str]) -> tuple[float, list[str]]:
-    from medbill.codes import modifiers
-
     want = [_parse_procedure(e) for e in expected]
     got = [_parse_procedure(g) for g in given]
     feedback: list[str] = []
@@ -238,9 +236,9 @@ def _check_procedures(ex: Exercise, expected: Sequence[str], given: list[str]) -
                 continue
             credit += 0.5
             for m in sorted(mods - got[i][1]):
-                feedback.append(f"{code} needs modifier {m}: {_modifier_meaning(modifiers, m)}")
+                feedback.append(f"{code} needs modifier {m}: {_modifier_meaning(m)}")
             for m in sorted(got[i][1] - mods):
-                feedback.append(f"{code} should not carry modifier {m}: {_modifier_meaning(modifiers, m)}")
+                feedback.append(f"{code} should not carry modifier {m}: {_modifier_meaning(m)}")
             continue
         family = [i for i, (c, _) in enumerate(got) if c[:4] == code[:4] and i not in used]
         if family:
@@ -259,6 +257,6 @@ def _check_procedures(ex: Exercise, expected: Sequence[str], given: list[str]) -
     return credit / len(want), feedback
 
 
-def _modifier_meaning(modifiers: object, mod: str) -> str:
-    record = modifiers.get(mod)  # type: ignore[attr-defined]
-    return record.title if record is not None else "not a known modifier"
+def _modifier_meaning(mod: str) -> str:
+    record = modifiers.get(mod)
+    return record.meaning if record is not None else "not a known modifier"
