@@ -320,8 +320,8 @@ class FeeSchedule:
         mppr = rules.MPPR_NONE
         if mult_proc == rules.MPPR_INDICATOR and (procedure_rank > 1 or units > 1):
             mppr = rules.MPPR_HIGHEST if procedure_rank == 1 else rules.MPPR_REDUCED
-            first = amount if procedure_rank == 1 else rules.apply_bp(amount, rules.MPPR_REDUCED)
-            further = rules.apply_bp(amount, rules.MPPR_REDUCED)
+            first = amount if procedure_rank == 1 else rules.apply_bp(amount, rules.MPPR_FURTHER)
+            further = rules.apply_bp(amount, rules.MPPR_FURTHER)
             total_amount = first + further * (units - 1)
             steps.append(
                 Step(
@@ -478,7 +478,7 @@ class FeeSchedule:
             np.where(rank == 1, rules.MPPR_HIGHEST, rules.MPPR_REDUCED),
             rules.MPPR_NONE,
         )
-        reduced = _round_bp(amount, np.int64(rules.MPPR_REDUCED))
+        reduced = _round_bp(amount, np.int64(rules.MPPR_FURTHER))
         first = np.where(mppr == rules.MPPR_REDUCED, reduced, amount)
         further = np.where(mppr == rules.MPPR_NONE, amount, reduced)
         total = first + further * (units - 1)

@@ -79,7 +79,7 @@ CO_SURGEON_PERCENT = 6_250  # 62.5% to each co-surgeon
 CO_SURGEON_PAYABLE = {0: False, 1: True, 2: True, 9: False}
 
 MPPR_INDICATOR = 2
-MPPR_REDUCED = 5_000  # 50% for the second and later procedures
+MPPR_FURTHER = 5_000  # 50% for the second and later procedures and units
 MPPR_NOT_APPLIED = {
     3: "endoscopy family rule (indicator 3) not modelled",
     4: "diagnostic imaging reduction (indicator 4) not modelled",
