@@ -1,0 +1,53 @@
+"""Coding audit: scrubber findings over the period, unspecified-diagnosis rates and where more
+specific codes exist.
+
+A diagnosis is *unspecified* when its ICD-10-CM title says so ("unspecified" in the title). A
+*specificity opportunity* is an unspecified billable code whose parent has other billable children.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from medbill.analytics.summary import diagnosis_codes, icd10cm_table
+
+
+def findings_summary(findings: pd.DataFrame) -> pd.DataFrame:
+    """Scrubber findings per rule and severity: findings and distinct claims, most frequent first."""
+    out = findings.groupby(["rule_id", "severity"], dropna=False).agg(
+        findings=("claim_id", "size"), claims=("claim_id", "nunique")
+    )
+    return out.sort_values("findings", ascending=False).reset_index()
+
+
+def unspecified_rate(data: Any, code_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per rendering provider (and ``all``): diagnoses listed, unspecified ones, and their rate."""
+    table = icd10cm_table() if code_table is None else code_table
+    dx = diagnosis_codes(data)
+    title = dx["code"].map(table["title"]).astype("string")
+    dx["unspecified"] = title.str.contains("unspecified", case=False).fillna(False)
+    dx["in_release"] = title.notna()
+    npi = dx["rendering_npi"].fillna("(none)")
+    out = dx.groupby(npi).agg(
+        diagnoses=("code", "size"), unspecified=("unspecified", "sum"), in_release=("in_release", "sum")
+    )
+    out.loc["all"] = out.sum()
+    out["unspecified_rate"] = out["unspecified"] / out["diagnoses"]
+    out["not_in_release"] = out.pop("in_release").rsub(out["diagnoses"])
+    return out.round(4).reset_index(names="rendering_npi")
+
+
+def specificity_opportunities(data: Any, code_table: pd.DataFrame | None = None, n: int = 20) -> pd.DataFrame:
+    """The most used unspecified codes with how many billable siblings a coder could choose instead."""
+    table = icd10cm_table() if code_table is None else code_table
+    dx = diagnosis_codes(data)
+    title = dx["code"].map(table["title"]).astype("string")
+    dx = dx[title.str.contains("unspecified", case=False).fillna(False)]
+    billable = table[table["billable"].astype(bool)]
+    siblings = billable.groupby("parent").size()
+    out = dx.groupby("code").agg(claims=("claim_id", "nunique"))
+    out["title"] = out.index.map(table["title"])
+    out["billable_alternatives"] = (out.index.map(table["parent"]).map(siblings).fillna(1) - 1).astype(int)
+    return out.sort_values("claims", ascending=False).head(n).reset_index()

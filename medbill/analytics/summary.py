@@ -1,0 +1,128 @@
+"""Billing summary: money by month, payer, provider and place of service; top procedures and
+diagnoses; E/M level distribution by provider against the practice.
+
+Money is attributed to the claim's month of service (a cohort view): what was charged for March's
+services, and what has been paid and adjusted on them so far.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from medbill.analytics.facts import claim_facts
+from medbill.analytics.tables import as_tables
+
+SUMMARY_BY = ("month", "payer_id", "rendering_npi", "billing_npi", "place_of_service")
+MONEY = ["charge", "paid", "contractual_adjustment", "other_adjustment", "patient_adjustment", "balance"]
+
+# Office/outpatient E/M visits (CPT 99202–99215), by patient category and level.
+EM_LEVELS: dict[str, tuple[str, int]] = {
+    **{f"9920{n}": ("new", n) for n in range(2, 6)},
+    **{f"9921{n}": ("established", n) for n in range(1, 6)},
+}
+
+LEVELS = ("chapter", "block", "code")
+
+
+def money_summary(data: Any, by: str = "month") -> pd.DataFrame:
+    """Claims, lines and money per ``by`` value (one of :data:`SUMMARY_BY`), with a ``total`` row.
+
+    Columns: claims, lines, charge, paid, contractual_adjustment, other_adjustment,
+    patient_adjustment (patient responsibility), balance (still open with insurance).
+    """
+    if by not in SUMMARY_BY:
+        raise ValueError(f"the summary can be grouped by {', '.join(SUMMARY_BY)}, got {by!r}")
+    facts = claim_facts(data)
+    if by == "month":
+        key = facts["service_date"].dt.to_period("M").astype("string").fillna("(no service date)")
+    else:
+        key = facts[by].fillna("(none)")
+    out = facts.groupby(key.rename(by)).agg(
+        claims=("claim_id", "size"), lines=("lines", "sum"), **{m: (m, "sum") for m in MONEY}
+    )
+    out.loc["total"] = out.sum()
+    return out.round(2).reset_index()
+
+
+def top_procedures(data: Any, n: int = 10) -> pd.DataFrame:
+    """The ``n`` procedure codes with the largest charges: lines, units and charges."""
+    lines = as_tables(data).lines
+    out = lines.groupby(lines["procedure_code"].fillna("(none)")).agg(
+        lines=("line_number", "size"), units=("units", "sum"), charge=("charge", "sum")
+    )
+    return out.sort_values(["charge", "lines"], ascending=False).head(n).round(2).reset_index()
+
+
+def diagnosis_codes(data: Any) -> pd.DataFrame:
+    """One row per diagnosis listed on a claim: claim_id, rendering_npi, position (1 = first-listed)
+    and the compact code."""
+    claims = as_tables(data).claims
+    dx = [c for c in claims.columns if c.startswith("dx") and c[2:].isdigit()]
+    long = claims.melt(
+        id_vars=["claim_id", "rendering_npi"], value_vars=dx, var_name="position", value_name="code"
+    )
+    long = long[long["code"].notna()]
+    long["position"] = long["position"].str[2:].astype(int)
+    long["code"] = long["code"].str.replace(".", "", regex=False).str.upper().str.strip()
+    return long.sort_values(["claim_id", "position"]).reset_index(drop=True)
+
+
+def icd10cm_table(release: str | None = None) -> pd.DataFrame:
+    """The ICD-10-CM release table (indexed by compact code) with chapter and block columns."""
+    from medbill.codes import icd10cm
+
+    rel = icd10cm.release(release) if release else icd10cm.latest()
+    return rel.table
+
+
+def top_diagnoses(
+    data: Any, level: str = "chapter", n: int = 10, code_table: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Claims per ICD-10-CM ``level`` (chapter, block or code) over every listed diagnosis.
+
+    ``code_table`` is an ICD-10-CM release table (default: the latest release); codes it does not
+    hold are counted under ``(not in release)`` rather than dropped.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"diagnoses can be grouped by {', '.join(LEVELS)}, got {level!r}")
+    table = icd10cm_table() if code_table is None else code_table
+    dx = diagnosis_codes(data)
+    if level == "code":
+        dx["group"] = dx["code"]
+        dx["title"] = dx["code"].map(table["title"]).fillna("(not in release)")
+    else:
+        dx["group"] = dx["code"].map(table[level]).fillna("(not in release)")
+        dx["title"] = dx["code"].map(table[f"{level}_title"]).fillna("")
+    out = dx.groupby(["group", "title"]).agg(claims=("claim_id", "nunique"), mentions=("code", "size"))
+    out = out.sort_values(["claims", "mentions"], ascending=False).head(n).reset_index()
+    return out.rename(columns={"group": level})
+
+
+def em_distribution(data: Any) -> pd.DataFrame:
+    """E/M office visit levels per rendering provider against the whole practice.
+
+    One row per provider, category (new/established) and level with the provider's line count,
+    its share of the provider's visits in that category, and the practice's share for that level.
+    """
+    t = as_tables(data)
+    lines = t.lines[t.lines["procedure_code"].isin(EM_LEVELS)]
+    lines = lines.merge(t.claims[["claim_id", "rendering_npi"]], on="claim_id", how="left")
+    info = lines["procedure_code"].map(EM_LEVELS)
+    lines = lines.assign(
+        category=info.str[0],
+        level=info.str[1].astype("Int64"),
+        rendering_npi=lines["rendering_npi"].fillna("(none)"),
+    )
+    out = (
+        lines.groupby(["rendering_npi", "category", "level", "procedure_code"])
+        .size()
+        .rename("visits")
+        .reset_index()
+    )
+    out["share"] = out["visits"] / out.groupby(["rendering_npi", "category"])["visits"].transform("sum")
+    practice = lines.groupby(["category", "procedure_code"]).size()
+    practice = (practice / practice.groupby(level="category").transform("sum")).rename("practice_share")
+    out = out.merge(practice.reset_index(), on=["category", "procedure_code"], how="left")
+    return out.sort_values(["rendering_npi", "category", "level"]).reset_index(drop=True)

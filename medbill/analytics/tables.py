@@ -1,0 +1,192 @@
+"""The claims and remittance tables as analytics sees them: typed, complete, filterable.
+
+Every analytics function accepts ``data`` as a :class:`Tables`, a ``ClaimsData`` (anything with the
+table names of docs/tables.md as attributes), a mapping of name to DataFrame, or a claims folder.
+:func:`as_tables` turns each into a :class:`Tables` with the contract's dtypes (identifiers and codes
+as strings, dates as datetimes, money as float) and an empty, correctly named frame for every
+absent table, so a practice with no remittances yet gets zeros, not KeyErrors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+# The columns analytics reads, per table, and their kind (docs/tables.md). Extra columns are kept.
+SCHEMA: dict[str, dict[str, str]] = {
+    "claims": {
+        "claim_id": "str",
+        "patient_id": "str",
+        "payer_id": "str",
+        "billing_npi": "str",
+        "rendering_npi": "str",
+        "place_of_service": "str",
+        "claim_frequency": "str",
+        "submitted_date": "date",
+        **{f"dx{i}": "str" for i in range(1, 13)},
+    },
+    "lines": {
+        "claim_id": "str",
+        "line_number": "int",
+        "service_date": "date",
+        "procedure_code": "str",
+        **{f"modifier{i}": "str" for i in range(1, 5)},
+        "units": "float",
+        "charge": "float",
+    },
+    "patients": {"patient_id": "str"},
+    "providers": {"npi": "str", "last_name": "str", "first_name": "str", "specialty": "str"},
+    "payers": {"payer_id": "str", "name": "str", "kind": "str"},
+    "remit_payments": {"payment_id": "str", "payer_id": "str", "payment_date": "date", "amount": "float"},
+    "remit_claims": {
+        "payment_id": "str",
+        "claim_id": "str",
+        "status_code": "str",
+        "charge": "float",
+        "paid": "float",
+        "patient_responsibility": "float",
+        "received_date": "date",
+    },
+    "remit_lines": {
+        "payment_id": "str",
+        "claim_id": "str",
+        "line_number": "int",
+        "procedure_code": "str",
+        "charge": "float",
+        "paid": "float",
+        "allowed": "float",
+        "units": "float",
+        "service_date": "date",
+    },
+    "remit_adjustments": {
+        "payment_id": "str",
+        "claim_id": "str",
+        "line_number": "int",
+        "group": "str",
+        "reason": "str",
+        "amount": "float",
+    },
+    "remit_remarks": {"payment_id": "str", "claim_id": "str", "line_number": "int", "code": "str"},
+}
+
+
+def _typed(frame: pd.DataFrame, schema: Mapping[str, str]) -> pd.DataFrame:
+    frame = frame.copy()
+    for column, kind in schema.items():
+        if column not in frame.columns:
+            frame[column] = pd.Series(pd.NA, index=frame.index, dtype="object")
+        col = frame[column]
+        if kind == "str":
+            # Identifiers read as numbers (an NPI, POS "11" read as 11) become their text again.
+            if pd.api.types.is_float_dtype(col):
+                col = col.astype("Int64")
+            frame[column] = col.astype("string").str.strip().replace("", pd.NA)
+        elif kind == "date":
+            frame[column] = pd.to_datetime(col, errors="raise")
+        elif kind == "int":
+            frame[column] = pd.to_numeric(col, errors="raise").astype("Int64")
+        else:
+            frame[column] = pd.to_numeric(col, errors="raise").astype("float64")
+    return frame
+
+
+@dataclass(frozen=True)
+class Tables(Mapping[str, pd.DataFrame]):
+    """Typed claims and remittance tables, by name (``t.claims`` or ``t["claims"]``).
+
+    ``source`` is the folder the tables were read from, when they were read from one.
+    """
+
+    frames: dict[str, pd.DataFrame]
+    source: Path | None = field(default=None)
+    # Derived frames (claim facts per as-of date) computed once per Tables; the frames never change.
+    cache: dict[Any, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.frames[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.frames)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+
+def as_tables(data: Any) -> Tables:
+    """Typed :class:`Tables` from a Tables, ClaimsData, mapping, or claims folder path."""
+    if isinstance(data, Tables):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        return read_dir(data)
+    frames: dict[str, pd.DataFrame] = {}
+    names = set(SCHEMA) | (set(data) if isinstance(data, Mapping) else set())
+    for name in sorted(names):
+        value = data.get(name) if isinstance(data, Mapping) else getattr(data, name, None)
+        if value is None and name not in SCHEMA:
+            continue
+        frame = value if isinstance(value, pd.DataFrame) else pd.DataFrame()
+        frames[name] = _typed(frame, SCHEMA.get(name, {}))
+    return Tables(frames)
+
+
+def read_dir(path: str | os.PathLike[str]) -> Tables:
+    """Read a claims folder with :func:`medbill.claims.tables.read_claims_dir` and type it."""
+    from medbill.claims.tables import read_claims_dir
+
+    folder = Path(path)
+    return Tables(as_tables(read_claims_dir(folder)).frames, source=folder)
+
+
+def data_files(tables: Tables) -> list[Path]:
+    """The table files a folder-backed :class:`Tables` was read from (for provenance)."""
+    if tables.source is None:
+        return []
+    return sorted(p for p in tables.source.iterdir() if p.suffix in (".csv", ".parquet") and p.is_file())
+
+
+def filter_tables(
+    data: Any,
+    *,
+    provider_npi: str | None = None,
+    payer_id: str | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+) -> Tables:
+    """Restrict every table to the claims of one rendering provider / payer / service-date range.
+
+    A claim's service date is its earliest line's; ``start`` and ``end`` are inclusive. The
+    remittance tables keep the rows of the kept claims (payments: those carrying one of them).
+    """
+    t = as_tables(data)
+    claims = t.claims
+    keep = pd.Series(True, index=claims.index)
+    if provider_npi:
+        keep &= claims["rendering_npi"].eq(str(provider_npi)).fillna(False)
+    if payer_id:
+        keep &= claims["payer_id"].eq(str(payer_id)).fillna(False)
+    if start is not None or end is not None:
+        first = t.lines.groupby("claim_id")["service_date"].min()
+        dates = claims["claim_id"].map(first)
+        if start is not None:
+            keep &= dates.ge(pd.Timestamp(start)).fillna(False)
+        if end is not None:
+            keep &= dates.le(pd.Timestamp(end)).fillna(False)
+    ids = set(claims.loc[keep, "claim_id"])
+    frames = dict(t.frames)
+    for name, frame in t.frames.items():
+        if "claim_id" in frame.columns:
+            frames[name] = frame[frame["claim_id"].isin(ids)].reset_index(drop=True)
+    payment_ids = set(frames["remit_claims"]["payment_id"])
+    frames["remit_payments"] = t.remit_payments[t.remit_payments["payment_id"].isin(payment_ids)]
+    return Tables(frames, source=t.source)
