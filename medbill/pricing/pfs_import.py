@@ -170,11 +170,34 @@ def _text(path: Path) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _rows(path: Path) -> list[list[str]]:
+def _rows(path: Path, text: str | None = None, head: int | None = None) -> list[list[str]]:
+    """CSV records of the file (only the first ``head`` lines when given: enough for a header)."""
+    text = _text(path) if text is None else text
+    if head is not None:
+        text = "\n".join(text.splitlines()[:head])
     try:
-        return list(csv.reader(io.StringIO(_text(path))))
+        return list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise ImportFailed(f"{path.name}: not a readable CSV file ({exc}).") from None
+
+
+def _body(path: Path, text: str, header_row: int, positions: dict[str, int]) -> pd.DataFrame:
+    """The data rows after ``header_row``, the columns at ``positions``, as stripped text."""
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            skiprows=header_row + 1,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            usecols=sorted(positions.values()),
+        )
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ImportFailed(f"{path.name}: the rows after the header cannot be read ({exc}).") from None
+    df = df.rename(columns={i: name for name, i in positions.items()})[list(positions)]
+    for name in df.columns:
+        df[name] = df[name].str.strip()
+    return df[df.iloc[:, 0] != ""]
 
 
 def _header_index(rows: list[list[str]], path: Path, test: Callable[[list[str]], bool], what: str) -> int:
@@ -186,7 +209,8 @@ def _header_index(rows: list[list[str]], path: Path, test: Callable[[list[str]],
 
 
 def _read_rvu(path: Path) -> tuple[pd.DataFrame, str]:
-    rows = _rows(path)
+    text = _text(path)
+    rows = _rows(path, text, head=60)
     h = _header_index(rows, path, lambda r: bool(r) and r[0] == "HCPCS", "a row starting with HCPCS")
     width = len(rows[h])
     headers = [
@@ -208,10 +232,7 @@ def _read_rvu(path: Path) -> tuple[pd.DataFrame, str]:
     title = next(
         (" ".join(c.split()) for r in rows[:h] for c in r if "RELATIVE VALUE" in c.upper()), path.name
     )
-    body = [r for r in rows[h + 1 :] if r and r[0].strip()]
-    df = pd.DataFrame(
-        {name: [r[i].strip() if i < len(r) else "" for r in body] for name, i in positions.items()}
-    )
+    df = _body(path, text, h, positions)
     if df.empty:
         raise ImportFailed(f"{path.name}: no data rows after the header.")
     df = df[df["hcpcs"].str.fullmatch(r"[0-9A-Z]{5}")].reset_index(drop=True)
@@ -360,26 +381,23 @@ def _read_anes(path: Path) -> pd.DataFrame:
 
 
 def _read_oppscap(path: Path) -> pd.DataFrame:
-    header, body = _table(path, lambda r: bool(r) and r[0] == "HCPCS", "a header row starting with HCPCS")
-    i_mod = _column(header, path, "MOD")
-    i_status = _column(header, path, "PROCSTAT", "STATUS")
-    i_mac = _column(header, path, "CARRIER", "CONTRACTOR")
-    i_loc = _column(header, path, "LOCALITY")
-    i_fac = _column(header, path, "FACILITY PRICE")
-    i_nonfac = _column(header, path, "NON-FACIL")
-    body = [r for r in body if len(r) > max(i_fac, i_nonfac) and r[0].strip()]
-    if not body:
+    text = _text(path)
+    rows = _rows(path, text, head=60)
+    h = _header_index(rows, path, lambda r: r[0] == "HCPCS", "a header row starting with HCPCS")
+    header = [c.strip().upper() for c in rows[h]]
+    positions = {
+        "hcpcs": 0,
+        "mod": _column(header, path, "MOD"),
+        "status": _column(header, path, "PROCSTAT", "STATUS"),
+        "mac": _column(header, path, "CARRIER", "CONTRACTOR"),
+        "locality": _column(header, path, "LOCALITY"),
+        "cap_fac_cents": _column(header, path, "FACILITY PRICE"),
+        "cap_nonfac_cents": _column(header, path, "NON-FACIL"),
+    }
+    df = _body(path, text, h, positions)
+    if df.empty:
         raise ImportFailed(f"{path.name}: no capped price rows.")
-    return pd.DataFrame(
-        {
-            "hcpcs": [r[0].strip() for r in body],
-            "mod": [r[i_mod].strip() for r in body],
-            "status": [r[i_status].strip() for r in body],
-            "mac": _mac(pd.Series([r[i_mac] for r in body])),
-            "locality": _loc(pd.Series([r[i_loc] for r in body])),
-            "cap_fac_cents": _scaled(pd.Series([r[i_fac] for r in body]), 2, path, "FACILITY PRICE"),
-            "cap_nonfac_cents": _scaled(
-                pd.Series([r[i_nonfac] for r in body]), 2, path, "NON-FACILITY PRICE"
-            ),
-        }
-    )
+    df["mac"], df["locality"] = _mac(df["mac"]), _loc(df["locality"])
+    df["cap_fac_cents"] = _scaled(df["cap_fac_cents"], 2, path, "FACILITY PRICE")
+    df["cap_nonfac_cents"] = _scaled(df["cap_nonfac_cents"], 2, path, "NON-FACILITY PRICE")
+    return df.reset_index(drop=True)

@@ -1,0 +1,44 @@
+"""``medbill price``: the Medicare PFS amount of one service, with its explanation."""
+
+from __future__ import annotations
+
+import argparse
+
+from medbill.cli._output import print_json
+from medbill.exceptions import InvalidFormat
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "price",
+        help="Medicare PFS price of one code at one locality, explained",
+        description="Price one code from an imported PFS year (`medbill data import pfs DIR`).",
+    )
+    p.add_argument("code", help="CPT or HCPCS code, e.g. 99213")
+    p.add_argument("--year", type=int, required=True, help="fee schedule year, e.g. 2025")
+    p.add_argument("--locality", help="MAC-locality, e.g. 01112-05 (or give --state and --county)")
+    p.add_argument("--state", help="state postal code or name, with --county")
+    p.add_argument("--county", help="county name, with --state")
+    p.add_argument("--mod", action="append", default=[], metavar="M", help="modifier (repeatable)")
+    p.add_argument("--pos", default="11", help="place of service (default 11, office)")
+    p.add_argument("--units", type=int, default=1)
+    p.add_argument("--json", action="store_true", help="JSON with amount as a two-decimal string")
+    p.set_defaults(func=_price)
+
+
+def _price(args: argparse.Namespace) -> int:
+    from medbill.pricing.pfs import FeeSchedule
+
+    fs = FeeSchedule.load(args.year)
+    if args.locality:
+        locality = args.locality
+    elif args.state and args.county:
+        locality = fs.locality_for_county(args.state, args.county)
+    else:
+        raise InvalidFormat("Give --locality MAC-LOC (e.g. 01112-05) or --state and --county.")
+    explanation = fs.price(args.code, locality, tuple(args.mod), pos=args.pos, units=args.units)
+    if args.json:
+        print_json(explanation.to_dict())
+    else:
+        print(explanation)
+    return 0

@@ -1,0 +1,131 @@
+"""Importing CMS's PFS folder: atomic, idempotent, loud about what is wrong, no CPT descriptors kept."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from medbill import store
+from medbill.exceptions import DataNotAvailable, ImportFailed
+from medbill.pricing.pfs import FeeSchedule
+from medbill.pricing.pfs_import import PAYLOAD_FILES, import_release
+
+NEEDED = ("PPRRVU2025_Oct.csv", "GPCI2025.csv", "25LOCCO.csv", "ANES2025.csv", "OPPSCAP_Oct.csv")
+
+
+def _copy(pfs_dir: Path, target: Path, skip: str = "") -> Path:
+    target.mkdir()
+    for name in NEEDED:
+        if name != skip:
+            shutil.copy(pfs_dir / name, target / name)
+    return target
+
+
+def test_import_installs_year_with_provenance(pfs_dir, fresh_home):
+    prov = import_release(pfs_dir)
+    assert (prov.system, prov.release, prov.rows) == ("pfs", "2025", 19090)
+    assert "October" in prov.note  # the October release wins over January
+    assert [p.release for p in store.installed("pfs")] == ["2025"]
+    assert FeeSchedule.load(2025).provenance.sha256 == prov.sha256
+
+
+def test_reimport_is_a_no_op(pfs_dir, fresh_home):
+    import_release(pfs_dir)
+    manifest = store.release_dir("pfs", "2025") / "manifest.json"
+    before = manifest.stat().st_mtime_ns
+    again = import_release(pfs_dir)
+    assert manifest.stat().st_mtime_ns == before
+    assert again.sha256 == json.loads(manifest.read_text())["sha256"]
+
+
+def test_no_cpt_descriptor_is_stored(pfs_dir, fresh_home):
+    import_release(pfs_dir)
+    folder = store.release_dir("pfs", "2025")
+    rvu = pd.read_parquet(folder / "rvu.parquet")
+    assert "description" not in {c.lower() for c in rvu.columns}
+    payload = b"".join((folder / name).read_bytes() for name in PAYLOAD_FILES)
+    assert b"(descriptor text withheld)" not in payload  # 76145's short descriptor in PPRRVU
+
+
+@pytest.mark.parametrize(
+    ("skip", "named"),
+    [
+        ("PPRRVU2025_Oct.csv", "PPRRVU"),  # no relative value file
+        ("GPCI2025.csv", "GPCI"),  # no GPCI file
+        ("25LOCCO.csv", "LOCCO"),  # no crosswalk
+        ("ANES2025.csv", "ANES"),  # no anesthesia CFs
+        ("OPPSCAP_Oct.csv", "OPPSCAP"),  # no OPPS cap file
+    ],
+)
+def test_missing_file_is_named(pfs_dir, fresh_home, tmp_path, skip, named):
+    folder = _copy(pfs_dir, tmp_path / "pfs", skip=skip)
+    with pytest.raises(ImportFailed, match=named):
+        import_release(folder)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        # a conversion factor that is not a number
+        ("PPRRVU2025_Oct.csv", ",32.3465,", ",abc,", "non-numeric"),
+        # a header that is not CMS's layout
+        ("PPRRVU2025_Oct.csv", "HCPCS,MOD,DESCRIPTION,CODE", "CODE,MOD,DESCRIPTION,CODE", "HCPCS"),
+        # a GPCI with more decimals than CMS publishes
+        ("GPCI2025.csv", ",1.017,1.093,0.662", ",1.01799,1.093,0.662", "decimals"),
+        # an OPPS cap file without its header
+        ("OPPSCAP_Oct.csv", "HCPCS,MOD,PROCSTAT", "X,Y,Z", "HCPCS"),
+    ],
+)
+def test_corrupt_file_is_named(pfs_dir, fresh_home, tmp_path, name, old, new, message):
+    folder = _corrupt(pfs_dir, tmp_path, name, old, new)
+    with pytest.raises(ImportFailed, match=message) as info:
+        import_release(folder)
+    assert name in str(info.value)
+    assert store.installed("pfs") == []
+
+
+def test_failed_import_keeps_installed_release(pfs_dir, fresh_home, tmp_path):
+    good = import_release(pfs_dir)
+    folder = _corrupt(pfs_dir, tmp_path, "PPRRVU2025_Oct.csv", ",32.3465,", ",abc,")
+    with pytest.raises(ImportFailed):
+        import_release(folder)
+    assert store.installed_release("pfs", "2025").sha256 == good.sha256
+    assert FeeSchedule.load(2025).price("99213", "10112-00").amount is not None
+
+
+def _corrupt(pfs_dir: Path, tmp_path: Path, name: str, old: str, new: str) -> Path:
+    folder = _copy(pfs_dir, tmp_path / "bad")
+    path = folder / name
+    text = path.read_text(encoding="latin-1")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="latin-1")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "does-not-exist",  # no such folder
+        "file.txt",  # a file, not a folder
+        "empty",  # an empty folder
+    ],
+)
+def test_wrong_path(tmp_path, fresh_home, path):
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ImportFailed):
+        import_release(tmp_path / path)
+
+
+def test_year_not_imported_names_what_is_and_how(pfs_dir, fresh_home):
+    with pytest.raises(DataNotAvailable, match=r"imported: none.*medbill data import pfs DIR"):
+        FeeSchedule.load(2025)
+    import_release(pfs_dir)
+    with pytest.raises(DataNotAvailable, match=r"PFS 2024 is not imported; imported: 2025"):
+        FeeSchedule.load(2024)
+    with pytest.raises(DataNotAvailable):
+        FeeSchedule.load("twenty")

@@ -1,0 +1,89 @@
+"""The batch path (integers) gives the same cents as the one-code path (Decimal), row by row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from medbill.exceptions import UnknownCode
+
+
+def _random_lines(fs, n: int, seed: int, claims: int | None = None) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    codes = fs.rvu["hcpcs"].drop_duplicates().to_numpy()
+    locs = (fs.gpci["mac"] + "-" + fs.gpci["locality"]).to_numpy()
+    return pd.DataFrame(
+        {
+            "claim_id": np.arange(n).astype(str)
+            if claims is None
+            else rng.integers(0, claims, n).astype(str),
+            "service_date": pd.Timestamp("2025-06-01"),
+            "procedure_code": rng.choice(codes, n),
+            "modifier1": rng.choice(["", "26", "TC", "50", "80", "AS", "62", "RT", "53"], n),
+            "modifier2": rng.choice(["", "", "", "59", "26"], n),
+            "units": rng.choice([1, 1, 1, 2, 3], n),
+            "place_of_service": rng.choice(["11", "21", "22", "02", "10", "24", "31"], n),
+            "locality": rng.choice(locs, n),
+        }
+    )
+
+
+def _one_by_one(fs, lines: pd.DataFrame, ranks: pd.Series) -> list[int | None]:
+    cents = []
+    for row, rank in zip(lines.itertuples(), ranks, strict=True):
+        mods = tuple(m for m in (row.modifier1, row.modifier2) if m)
+        try:
+            e = fs.price(row.procedure_code, row.locality, mods, row.place_of_service, int(row.units),
+                         procedure_rank=max(int(rank), 1))  # fmt: skip
+        except UnknownCode:
+            cents.append(None)
+            continue
+        cents.append(None if e.amount is None else int(e.amount * 100))
+    return cents
+
+
+def test_price_lines_equals_price_on_many_rows(fs):
+    lines = _random_lines(fs, 4000, seed=1)
+    out = fs.price_lines(lines)
+    expected = _one_by_one(fs, lines, out["procedure_rank"])
+    got = [None if pd.isna(v) else int(v) for v in out["allowed_cents"]]
+    assert got == expected
+    assert out["allowed"].notna().sum() > 1000  # the sample really prices lines
+
+
+def test_price_lines_equals_price_with_multiple_procedures(fs):
+    lines = _random_lines(fs, 3000, seed=2, claims=600)  # about five lines per claim
+    out = fs.price_lines(lines)
+    assert (out["procedure_rank"] > 1).sum() > 50  # reductions really happen
+    expected = _one_by_one(fs, lines, out["procedure_rank"])
+    got = [None if pd.isna(v) else int(v) for v in out["allowed_cents"]]
+    assert got == expected
+
+
+def test_every_input_row_is_accounted_for(fs):
+    lines = pd.DataFrame(
+        {
+            "procedure_code": ["99213", None, "", "99999", "99213", "99213", "99213", "0042T"],
+            "modifier1": [None, None, None, None, "26", None, None, None],
+            "units": [1, 1, 1, 1, 1, 0, np.nan, 1],
+            "locality": ["10112-00"] * 6 + ["nowhere", "10112-00"],
+        },
+        index=[10, 11, 12, 13, 14, 15, 16, 17],
+    )
+    out = fs.price_lines(lines)
+    assert list(out.index) == list(lines.index)
+    assert out.loc[10, "allowed"] == 81.86
+    assert out.loc[[11, 12, 13, 14, 15, 16, 17], "allowed"].isna().all()
+    rules = out["rule"].astype(str)
+    assert rules[13].startswith("unknown code")
+    assert rules[14].startswith("no 26 row")
+    assert rules[15].startswith("units must be")
+    assert rules[16].startswith("unknown locality")
+    assert rules[17].startswith("status C")
+    assert not out["payable"][11:].any()
+
+
+def test_alias_mac_prices_like_the_gpci_mac(fs):
+    lines = pd.DataFrame({"procedure_code": ["99213", "99213"], "locality": ["01182-18", "01112-18"]})
+    out = fs.price_lines(lines)
+    assert out["allowed"].iloc[0] == out["allowed"].iloc[1]
