@@ -134,16 +134,19 @@ class PayerRules:
         return cls(**d)
 
 
+_EMPTY = pd.DataFrame(
+    {
+        "claim": np.zeros(0, dtype="int64"),
+        "line": np.zeros(0, dtype="int64"),
+        "field": np.zeros(0, dtype=object),
+        "value": np.zeros(0, dtype=object),
+        "message": np.zeros(0, dtype=object),
+    }
+)
+
+
 def empty_findings() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "claim": pd.Series(dtype="int64"),
-            "line": pd.Series(dtype="int64"),
-            "field": pd.Series(dtype="str"),
-            "value": pd.Series(dtype="str"),
-            "message": pd.Series(dtype="str"),
-        }
-    )
+    return _EMPTY.copy()
 
 
 def findings(
@@ -156,7 +159,7 @@ def findings(
     arrays = {k: (v.to_numpy() if isinstance(v, pd.Series | pd.Index) else v) for k, v in cols.items()}
     n = max((len(v) for v in arrays.values() if isinstance(v, np.ndarray | list)), default=0)
     if n == 0:
-        return empty_findings()
+        return _EMPTY
     df = pd.DataFrame({k: (v if isinstance(v, np.ndarray | list) else [v] * n) for k, v in arrays.items()})
     df["claim"] = df["claim"].astype("int64")
     df["line"] = df["line"].astype("int64")
@@ -198,6 +201,7 @@ class Batch:
         self.payers = payers
         self.config = {k: PayerRules.coerce(v) for k, v in (payer_config or {}).items()}
         self.as_of = pd.Timestamp(as_of or date.today())
+        self.memo: dict[str, Any] = {}  # derived tables several rules share (ICD status per diagnosis ...)
         self.claims = self._normalise_claims(self.raw_claims)
         self.lines = self._normalise_lines(self.raw_lines, self.claims)
 

@@ -14,12 +14,16 @@ from medbill.exceptions import DataNotAvailable
 EM_PATTERN = r"99[2-4][0-9]{2}"
 
 
-def require(module: str) -> ModuleType:
-    """Import a medbill module a rule depends on; a missing one makes the rule skip, with the reason."""
+def require(module: str, *names: str) -> ModuleType:
+    """Import a medbill module a rule depends on (with ``names``); if missing, the rule skips, saying why."""
     try:
-        return importlib.import_module(module)
+        found = importlib.import_module(module)
     except ImportError as exc:
         raise DataNotAvailable(f"{module} is not available in this installation ({exc}).") from exc
+    lacking = [n for n in names if not hasattr(found, n)]
+    if lacking:
+        raise DataNotAvailable(f"{module} does not provide {', '.join(lacking)} in this installation.")
+    return found
 
 
 def is_em(codes: pd.Series) -> pd.Series:

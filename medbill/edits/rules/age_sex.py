@@ -62,8 +62,8 @@ def _mce_hits(b: Batch, edits: list[str]) -> pd.DataFrame:
 )
 def mce_age(b: Batch) -> pd.DataFrame:
     hit = _mce_hits(b, list(mce_tables.AGE_LIMITS))
-    lo = hit["edit"].map({k: v[0] for k, v in mce_tables.AGE_LIMITS.items()})
-    hi = hit["edit"].map({k: v[1] for k, v in mce_tables.AGE_LIMITS.items()})
+    lo = hit["edit"].map({k: v[0] for k, v in mce_tables.AGE_LIMITS.items()}).astype("int64")
+    hi = hit["edit"].map({k: v[1] for k, v in mce_tables.AGE_LIMITS.items()}).astype("int64")
     bad = hit[hit["age"].notna() & ((hit["age"] < lo) | (hit["age"] > hi))]
     lo, hi = lo[bad.index], hi[bad.index]
     group = bad["edit"].str.replace("_Only", "", regex=False).str.lower()

@@ -1,1 +1,170 @@
-"""Rules: validity."""
+"""Code validity on the date of service: ICD-10-CM (invalid, header, 7th character, X placeholder)
+and procedure codes (HCPCS by its effective dates where imported, CPT by format and known codes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.rules._util import dates, require
+
+_GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
+
+
+def _release_per_claim(b: Batch) -> pd.Series:
+    """ICD-10-CM release name in effect on each claim's first date of service (latest when undated)."""
+    icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
+    names = icd.release_names_for(b.claim_dos).astype("string")
+    return names.where(b.claim_dos.notna(), icd.latest().name)
+
+
+def icd_status(b: Batch) -> pd.DataFrame:
+    """dx_long plus ``release``, ``status`` (ok/invalid/norelease/header/seventh/placeholder) and ``hint``."""
+    if "icd_status" in b.memo:
+        return b.memo["icd_status"]
+    icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
+    dx = b.dx_long.copy()
+    dx["release"] = _release_per_claim(b).to_numpy()[dx["claim"].to_numpy()]
+    dx["status"] = "norelease"
+    dx["hint"] = ""
+    for name in dx["release"].dropna().unique():
+        rows = (dx["release"] == name).fillna(False).to_numpy()
+        codes = dx.loc[rows, "code"]
+        table = icd.release(name).table
+        known = codes.isin(table.index)
+        billable = codes.map(table["billable"]).fillna(False).astype(bool)
+        seventh = codes.map(table["requires_7th"]).fillna(False).astype(bool)
+        # A code that needs X placeholders: strip the trailing 7th character and the X's before it,
+        # pad back to six characters with X, and see whether that code exists ("T07D" -> "T07XXXD").
+        base = codes.str[:-1].str.rstrip("X")
+        padded = base.str.pad(6, side="right", fillchar="X") + codes.str[-1]
+        placeholder = (
+            ~known & (codes.str.len() >= 4) & padded.isin(table.index[table["billable"]]) & padded.ne(codes)
+        )
+        # For a header code, name its first billable descendant as an example.
+        bill = np.sort(table.index[table["billable"]].to_numpy().astype(str))
+        at = np.searchsorted(bill, codes.to_numpy().astype(str))
+        example = pd.Series(bill[np.minimum(at, len(bill) - 1)], index=codes.index)
+        example = example.where(example.str.startswith(codes), "")
+        status = np.select(
+            [known & billable, known & seventh, known, placeholder],
+            ["ok", "seventh", "header", "placeholder"],
+            "invalid",
+        )
+        hint = np.select(
+            [status == "placeholder", status == "header", status == "seventh"],
+            [padded.to_numpy(), example.to_numpy(), example.to_numpy()],
+            "",
+        )
+        dx.loc[rows, "status"] = status
+        dx.loc[rows, "hint"] = hint
+    dx["dos"] = b.claim_dos.to_numpy()[dx["claim"].to_numpy()]
+    b.memo["icd_status"] = dx
+    return dx
+
+
+def _icd_findings(b: Batch, statuses: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    dx = icd_status(b)
+    d = dx[dx["status"].isin(statuses)]
+    return d, "dx" + d["pos"].astype(str)
+
+
+@rule(
+    "ICD-INVALID",
+    title="ICD-10-CM code not valid on the date of service",
+    category="validity",
+    severity="error",
+    reference=f"{_GUIDE} I.A; HIPAA code set rules (45 CFR 162.1002: the code set in effect on the date of service)",
+    explanation="Diagnosis codes must exist in the ICD-10-CM release in effect on the date of service (1 October - 30 September).",
+    fix="Look the condition up in the release for that date (`medbill codes search`); a deleted code has a more specific successor.",
+)
+def icd_invalid(b: Batch) -> pd.DataFrame:
+    d, field = _icd_findings(b, ["invalid", "norelease"])
+    msg = np.where(
+        d["status"] == "invalid",
+        d["code"]
+        + " is not an ICD-10-CM code in "
+        + d["release"].astype(str)
+        + " (in effect on "
+        + dates(d["dos"])
+        + ")",
+        "no ICD-10-CM release is installed for "
+        + dates(d["dos"])
+        + "; import one with `medbill data import icd10cm PATH`",
+    )
+    return findings(d["claim"], -1, field, d["code"], msg)
+
+
+@rule(
+    "ICD-HEADER",
+    title="Non-billable ICD-10-CM header code",
+    category="validity",
+    severity="error",
+    reference=f"{_GUIDE} I.B.2 (level of detail: code to the highest number of characters available)",
+    explanation="Categories and subcategories that have codes below them are headers; only complete codes are billable.",
+    fix="Choose the complete code under the header that matches the documentation.",
+)
+def icd_header(b: Batch) -> pd.DataFrame:
+    d, field = _icd_findings(b, ["header"])
+    example = (", for example " + d["hint"]).where(d["hint"].ne(""), "")
+    return findings(
+        d["claim"], -1, field, d["code"], d["code"] + " is a header, not a billable code" + example
+    )
+
+
+@rule(
+    "ICD-7TH",
+    title="Missing 7th character",
+    category="validity",
+    severity="error",
+    reference=f"{_GUIDE} I.A.5 (7th characters) and I.C.19.a (injury encounter characters A, D, S)",
+    explanation="Codes in categories with a 7th-character extension are invalid without it.",
+    fix="Add the 7th character (e.g. A initial, D subsequent, S sequela), padding with X placeholders to six characters first.",
+)
+def icd_7th(b: Batch) -> pd.DataFrame:
+    d, field = _icd_findings(b, ["seventh"])
+    example = (", for example " + d["hint"]).where(d["hint"].ne(""), "")
+    return findings(d["claim"], -1, field, d["code"], d["code"] + " needs a 7th character" + example)
+
+
+@rule(
+    "ICD-PLACEHOLDER",
+    title="Missing X placeholder",
+    category="validity",
+    severity="error",
+    reference=f"{_GUIDE} I.A.4 (placeholder character X)",
+    explanation="When a code with a 7th character has fewer than six characters, X fills the empty positions.",
+    fix="Insert X placeholders so the 7th character is in position 7.",
+)
+def icd_placeholder(b: Batch) -> pd.DataFrame:
+    d, field = _icd_findings(b, ["placeholder"])
+    return findings(
+        d["claim"], -1, field, d["code"], d["code"] + " is missing X placeholders; the code is " + d["hint"]
+    )
+
+
+@rule(
+    "PROC-INVALID",
+    title="Procedure code not valid on the date of service",
+    category="validity",
+    severity="error",
+    reference="HIPAA code sets (45 CFR 162.1002): HCPCS Level II by its effective and termination dates; CPT",
+    explanation=(
+        "HCPCS Level II codes are checked against the imported CMS file for the date of service; CPT codes by "
+        "format and, where a CPT file is imported, by presence."
+    ),
+    fix="Use a code in effect on the date of service; check for a replacement code in the current HCPCS/CPT release.",
+)
+def proc_invalid(b: Batch) -> pd.DataFrame:
+    proc = require("medbill.codes.procedures", "is_valid_on_many")
+    ln = b.lines[b.lines["procedure_code"].notna()]
+    ok = proc.is_valid_on_many(ln["procedure_code"], ln["service_date"]).to_numpy()
+    bad = ln[~ok]
+    return findings(
+        bad["claim"],
+        bad.index,
+        "procedure_code",
+        bad["procedure_code"],
+        bad["procedure_code"] + " is not a valid CPT/HCPCS code on " + dates(bad["service_date"]),
+    )
