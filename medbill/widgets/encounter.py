@@ -465,6 +465,14 @@ class EncounterCoder(widgets.VBox):
         from medbill.claims.tables import ClaimsData
 
         claims, lines = self.tables()
+        # The anonymous patient gets the billing practice's address: an 837P requires one.
+        providers = self._table("providers")
+        practice = providers[providers["npi"] == claims.at[0, "billing_npi"]] if len(providers) else providers
+        address = {
+            col: (str(practice.iloc[0][col])[:5] if col == "zip" else practice.iloc[0][col])
+            for col in ("address1", "city", "state", "zip")
+            if len(practice) and col in practice.columns
+        }
         patient = pd.DataFrame(
             [
                 {
@@ -473,6 +481,7 @@ class EncounterCoder(widgets.VBox):
                     "first_name": PATIENT_NAME[1],
                     "birth_date": claims.at[0, "patient_birth_date"],
                     "sex": self.sex.value,
+                    **address,
                 }
             ]
         )

@@ -234,7 +234,8 @@ def test_encounter_in_jupyterlab(browser, jupyterlab: str) -> None:
     assert kernel_ready, "the kernel websocket never sent kernel_info_reply"
 
     page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-    page.locator("li[data-command='notebook:run-all-cells']").click()
+    run_all = page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
+    page.locator(".lm-Menu-item", has=run_all).click()
     # Every code cell has run once its prompt reads [n] and none reads [*].
     page.wait_for_function(
         """() => {

@@ -1,0 +1,160 @@
+"""EncounterCoder headless: set values, click buttons, read findings, price and exports."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from medbill.widgets.encounter import EncounterCoder
+
+DOS = date(2025, 11, 3)
+
+
+@pytest.fixture
+def coder(practice) -> EncounterCoder:
+    return EncounterCoder(practice, service_date=DOS)
+
+
+def test_tables_follow_the_contract(coder: EncounterCoder) -> None:
+    coder.age.value = 67
+    coder.sex.value = "M"
+    coder.add_diagnosis("E11.9")
+    coder.add_diagnosis("I10")
+    coder.add_line(procedure_code="99214", modifiers="25, gt", units=1, charge=180.0, dx_pointers="ab")
+    claims, lines = coder.tables()
+    assert len(claims) == 1 and len(lines) == 1
+    row = claims.iloc[0]
+    assert (row["dx1"], row["dx2"], row["patient_sex"]) == ("E11.9", "I10", "M")
+    assert pd.isna(row["dx3"])
+    # The birth date makes the patient exactly the age entered on the date of service.
+    assert row["patient_birth_date"] == pd.Timestamp(1958, 11, 3)
+    line = lines.iloc[0]
+    assert (line["modifier1"], line["modifier2"], line["dx_pointers"]) == ("25", "GT", "AB")
+    assert pd.isna(line["modifier3"])
+    assert line["service_date"] == pd.Timestamp(DOS)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # Pointer B names the empty second diagnosis slot.
+        ([{"procedure_code": "99214", "charge": 180.0, "dx_pointers": "B"}], {("DX-POINTER", 1, "error")}),
+        # Modifier 25 on an E/M with no other procedure that day.
+        (
+            [{"procedure_code": "99214", "charge": 180.0, "dx_pointers": "A", "modifiers": "25"}],
+            {("MOD-25-NOPROC", 1, "warning")},
+        ),
+    ],
+)
+def test_findings_appear_with_explanations(coder: EncounterCoder, lines: list, expected: set) -> None:
+    coder.add_diagnosis("E11.9")
+    for line in lines:
+        coder.add_line(**line)
+    found = {
+        (f.rule_id, None if pd.isna(f.line_number) else int(f.line_number), f.severity)
+        for f in coder.findings.itertuples()
+    }
+    assert expected <= found
+    html = coder.findings_view.value
+    assert html.count("class='medbill-finding'") == len(coder.findings)
+    assert "Fix:" in html  # each finding carries its rule's explanation and fix
+
+
+def test_fixing_the_pointer_clears_the_finding(coder: EncounterCoder) -> None:
+    coder.add_diagnosis("E11.9")
+    row = coder.add_line(procedure_code="99214", charge=180.0, dx_pointers="B")
+    assert "DX-POINTER" in set(coder.findings["rule_id"])
+    row.pointers.value = "A"  # typing in the line's pointer box re-scrubs
+    assert "DX-POINTER" not in set(coder.findings["rule_id"])
+
+
+def test_medicare_price_from_the_imported_pfs(coder: EncounterCoder, pfs_home: str) -> None:
+    from medbill.pricing.pfs import FeeSchedule
+
+    coder.payer.value = "MCR01"
+    coder.add_diagnosis("E11.9")
+    coder.add_line(procedure_code="99214", charge=180.0)
+    assert "locality" in coder.price_view.value and coder.prices is None
+    coder.locality.value = "01112-05"
+    expected = FeeSchedule.load(2025).price("99214", "01112-05").amount
+    assert Decimal(str(coder.prices["allowed"].iloc[0])).quantize(Decimal("0.01")) == expected
+    assert f"${expected:,.2f}" in coder.price_view.value
+    assert coder.price_source.startswith("Medicare PFS 2025")
+
+
+def test_price_not_available_is_said_not_faked(coder: EncounterCoder, fresh_home) -> None:
+    coder.payer.value = "MCR01"
+    coder.locality.value = "01112-05"
+    coder.add_line(procedure_code="99214", charge=180.0)
+    assert coder.prices is None
+    assert "not available" in coder.price_view.value
+    assert "$" not in coder.price_view.value
+
+
+def test_diagnosis_order_buttons(coder: EncounterCoder) -> None:
+    for code in ("E11.9", "I10", "E78.5"):
+        coder.add_diagnosis(code)
+    coder.add_diagnosis("I10")  # a repeat is ignored
+    coder.diagnoses.value = "E78.5"
+    coder.dx_up.click()
+    assert coder.diagnosis_codes == ["E11.9", "E78.5", "I10"]
+    coder.dx_down.click()
+    coder.dx_down.click()  # already last: stays
+    assert coder.diagnosis_codes == ["E11.9", "I10", "E78.5"]
+    coder.dx_remove.click()
+    assert coder.diagnosis_codes == ["E11.9", "I10"]
+    assert coder.diagnoses.options[1][0].startswith("B  I10")
+
+
+def test_at_most_twelve_diagnoses(coder: EncounterCoder) -> None:
+    for i in range(13):
+        coder.add_diagnosis(f"Z{i:02d}.0")
+    assert len(coder.diagnosis_codes) == 12
+    assert "at most 12" in coder.state_message.value
+
+
+def test_add_and_remove_lines(coder: EncounterCoder) -> None:
+    coder.add_line_button.click()
+    coder.add_line_button.click()
+    assert len(coder.line_rows.children) == 2
+    coder.line_rows.children[0].remove.click()
+    assert len(coder.line_rows.children) == 1
+    assert list(coder.tables()[1]["line_number"]) == [1]
+
+
+def test_state_round_trip(coder: EncounterCoder, practice, tmp_path) -> None:
+    coder.age.value = 8
+    coder.sex.value = "M"
+    coder.payer.value = "ACME1"
+    coder.add_diagnosis("J02.9")
+    coder.add_line(procedure_code="87880", modifiers="QW", charge=35.0, dx_pointers="A")
+    path = coder.save(tmp_path / "enc.json")
+    again = EncounterCoder(practice)
+    again.state_path.value = str(path)
+    again.load_button.click()
+    assert again.state() == coder.state()
+    assert again.tables()[1].equals(coder.tables()[1])
+    assert json.loads(path.read_text())["lines"][0]["procedure_code"] == "87880"
+
+
+def test_loading_a_bad_file_says_so(coder: EncounterCoder, tmp_path) -> None:
+    coder.state_path.value = str(tmp_path / "missing.json")
+    coder.load_button.click()
+    assert "Cannot load encounter state" in coder.state_message.value
+
+
+def test_exports(coder: EncounterCoder) -> None:
+    coder.payer.value = "MCR01"
+    coder.add_diagnosis("E11.9")
+    coder.add_line(procedure_code="99214", charge=180.0)
+    coder.export_buttons["837p"].click()
+    text = coder.export_text
+    assert text.startswith("ISA*") and "CLM*ENC1*180" in text and "HI*ABK:E119" in text
+    assert "ISA*" in coder.export_view.value
+    coder.export_buttons["json"].click()
+    claim = json.loads(coder.export_text)
+    assert claim["claim_id"] == "ENC1"
