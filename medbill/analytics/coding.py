@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from medbill.analytics.summary import diagnosis_codes, icd10cm_table
+from medbill.analytics.tables import as_tables
 
 
 def findings_summary(findings: pd.DataFrame) -> pd.DataFrame:
@@ -51,3 +52,12 @@ def specificity_opportunities(data: Any, code_table: pd.DataFrame | None = None,
     out["title"] = out.index.map(table["title"])
     out["billable_alternatives"] = (out.index.map(table["parent"]).map(siblings).fillna(1) - 1).astype(int)
     return out.sort_values("claims", ascending=False).head(n).reset_index()
+
+
+def scrub_findings(data: Any) -> pd.DataFrame:
+    """The scrubber's findings on the claims of ``data`` (``medbill.edits.scrub``), for the clean
+    claim rate, the denials a scrubber would have caught, and the coding audit."""
+    from medbill.edits import scrub
+
+    t = as_tables(data)
+    return scrub(t.claims, t.lines).findings

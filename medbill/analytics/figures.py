@@ -161,3 +161,12 @@ def kpi_cards_html(kpis: Mapping[str, Any], max_rows: int = 25) -> str:
 def show_kpi_cards(kpis: Mapping[str, Any], max_rows: int = 25) -> None:
     """Display :func:`kpi_cards_html`."""
     _display_html(kpi_cards_html(kpis, max_rows=max_rows))
+
+
+def grouped_bars(frame: pd.DataFrame, x: str, y: str, group: str, title: str) -> go.Figure:
+    """Bars of ``y`` per ``x``, one series per ``group`` value (e.g. mean paid per procedure by payer)."""
+    fig = go.Figure(
+        [go.Bar(name=str(g), x=rows[x].astype(str), y=rows[y]) for g, rows in frame.groupby(group)]
+    )
+    fig.update_layout(barmode="group")
+    return _layout(fig, title)

@@ -141,10 +141,11 @@ def gross_collection_rate(data: Any, *, start: Any = None, end: Any = None) -> K
 
 
 def net_collection_rate(data: Any, *, start: Any = None, end: Any = None) -> KPI:
-    """Payer payments over charges less contractual adjustments, on adjudicated claims."""
+    """Payer payments over what the payers owed: charges less contractual adjustments and less the
+    patient's share (patient payments are not in the tables), on adjudicated claims."""
     rows = _collection_rows(data, start, end)
-    net = rows["charge"].sum() - rows["contractual_adjustment"].sum()
-    return _kpi("net_collection_rate", rows["paid"].sum(), net, rows)
+    owed = rows["charge"].sum() - rows["contractual_adjustment"].sum() - rows["patient_adjustment"].sum()
+    return _kpi("net_collection_rate", rows["paid"].sum(), owed, rows)
 
 
 def denial_write_off_pct(data: Any, *, start: Any = None, end: Any = None) -> KPI:
