@@ -6,11 +6,13 @@ import re
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import yaml
-from conftest import ROOT
 
 import medbill
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _name(requirement: str) -> str:
