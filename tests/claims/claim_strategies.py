@@ -95,6 +95,11 @@ PROCEDURES = [
 ]
 MODIFIERS = ["25", "59", "QW", "LT", "RT", "76", "GT", "95", "XS", "26", "TC", "GA"]
 NAMES = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=12)
+CITIES = (
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ ", min_size=2, max_size=30)
+    .map(str.strip)
+    .filter(lambda s: len(s) >= 2)
+)
 STATES = st.sampled_from(["IL", "NY", "CA", "TX", "FL"])
 
 
@@ -112,7 +117,7 @@ days = st.dates(date(2024, 1, 1), date(2026, 9, 30))
 
 def addresses(zips: st.SearchStrategy[str] = zip5) -> st.SearchStrategy[Address]:
     line = st.builds(lambda n, s: f"{n} {s} ST", st.integers(1, 9999), NAMES)
-    return st.builds(Address, line, NAMES, STATES, zips)
+    return st.builds(Address, line, CITIES, STATES, zips)
 
 
 people = st.builds(
@@ -218,3 +223,48 @@ def claims(draw: st.DrawFn, claim_id: str | None = None) -> Claim:
 def claim_batches(draw: st.DrawFn, max_size: int = 4) -> list[Claim]:
     n = draw(st.integers(1, max_size))
     return [draw(claims(claim_id=f"CLM{i:04d}")) for i in range(n)]
+
+
+_MAP_PICKLES: dict[tuple, bytes] = {}
+
+
+def _install_map_cache() -> None:
+    """pyx12 parses its XML maps on every document (~1 s). Keep each parsed map pickled and hand out
+    a fresh unpickled copy per document (~50 ms), so validation state never leaks between documents."""
+    import pickle
+
+    import pyx12.map_if
+
+    if getattr(pyx12.map_if.load_map_file, "_medbill_cached", False):
+        return
+    original = pyx12.map_if.load_map_file
+
+    def load_map_file(map_file, param, map_path=None):  # type: ignore[no-untyped-def]
+        key = (map_file, map_path)
+        if key not in _MAP_PICKLES:
+            _MAP_PICKLES[key] = pickle.dumps(
+                original(map_file, param, map_path), protocol=pickle.HIGHEST_PROTOCOL
+            )
+        return pickle.loads(_MAP_PICKLES[key])
+
+    load_map_file._medbill_cached = True  # type: ignore[attr-defined]
+    pyx12.map_if.load_map_file = load_map_file
+
+
+def pyx12_check(text: str) -> tuple[bool, str]:
+    """pyx12's verdict on an X12 text and its JSON error report (the external oracle)."""
+    import io
+
+    import pyx12.params
+    import pyx12.x12n_document
+
+    _install_map_cache()
+    report = io.StringIO()
+    ok = pyx12.x12n_document.x12n_document(
+        param=pyx12.params.params(),
+        src_file=io.StringIO(text),
+        fd_997=io.StringIO(),
+        fd_html=None,
+        fd_json=report,
+    )
+    return bool(ok), report.getvalue()

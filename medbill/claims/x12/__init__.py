@@ -1,0 +1,57 @@
+"""X12 for professional claims: 837P out and in, 835 in, structural validation.
+
+``write_837p(claims, ...) -> str``, ``read_837p(source) -> list[Claim]``,
+``read_835(source) -> Remittance``, ``validate(source) -> list[Problem]``, and the streaming
+``iter_segments(source)`` underneath them all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from medbill.claims.x12.envelope import Problem
+    from medbill.claims.x12.reader_835 import Remittance, read_835
+    from medbill.claims.x12.reader_837p import read_837p
+    from medbill.claims.x12.tokenizer import Segment, Separators, iter_segments
+    from medbill.claims.x12.validate import validate
+    from medbill.claims.x12.writer_837p import Receiver, Submitter, check_claims, write_837p
+
+_EXPORTS = {
+    "Problem": "envelope",
+    "Remittance": "reader_835",
+    "read_835": "reader_835",
+    "read_837p": "reader_837p",
+    "Segment": "tokenizer",
+    "Separators": "tokenizer",
+    "iter_segments": "tokenizer",
+    "validate": "validate",
+    "Receiver": "writer_837p",
+    "Submitter": "writer_837p",
+    "check_claims": "writer_837p",
+    "write_837p": "writer_837p",
+}
+
+__all__ = [
+    "Problem",
+    "Receiver",
+    "Remittance",
+    "Segment",
+    "Separators",
+    "Submitter",
+    "check_claims",
+    "iter_segments",
+    "read_835",
+    "read_837p",
+    "validate",
+    "write_837p",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
