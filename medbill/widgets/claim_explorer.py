@@ -8,6 +8,7 @@ claims.
 from __future__ import annotations
 
 import html
+import json
 from typing import Any
 
 import ipywidgets as widgets
@@ -16,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 ALL = "(all)"
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
 GROUPS = {
     "payer": "payer_id",
     "rendering provider": "rendering_npi",
@@ -65,6 +67,20 @@ def explorer_table(data: Any) -> pd.DataFrame:
     return facts
 
 
+def _bar_figure(on_click: Any) -> tuple[go.Figure, widgets.Widget]:
+    """(figure, widget showing it): a live FigureWidget whose bars can be clicked, or, where plotly's
+    FigureWidget is unavailable (it needs the ``anywidget`` package), a static figure in an Output;
+    the "Bar" dropdown selects a bar either way."""
+    layout = {"height": 320, "margin": {"t": 30, "b": 40, "l": 50, "r": 10}}
+    try:
+        figure = go.FigureWidget(data=[go.Bar(x=[], y=[])], layout=layout)
+    except ImportError:
+        figure = go.Figure(data=[go.Bar(x=[], y=[])], layout=layout)
+        return figure, widgets.Output()
+    figure.data[0].on_click(on_click)
+    return figure, figure
+
+
 def _options(values: pd.Series) -> list[str]:
     return [ALL, *sorted(values.dropna().astype(str).unique())]
 
@@ -90,14 +106,11 @@ class ClaimExplorer(widgets.VBox):
         )
         self.group_by = widgets.Dropdown(options=list(GROUPS), value="payer", description="Group by")
         self.metric = widgets.Dropdown(options=list(METRICS), value="claims", description="Measure")
-        self.figure = go.FigureWidget(
-            data=[go.Bar(x=[], y=[])], layout={"height": 320, "margin": {"t": 30, "b": 40, "l": 50, "r": 10}}
-        )
-        self.figure.data[0].on_click(self._on_bar_click)
+        self.figure, self.chart = _bar_figure(self._on_bar_click)
+        self.bar = widgets.Dropdown(options=[ALL], description="Bar").add_class("medbill-explorer-bar")
+        self.bar.observe(lambda c: self.select_group(None if c["new"] == ALL else c["new"]), "value")
         self.summary = widgets.HTML().add_class("medbill-explorer-summary")
         self.rows_view = widgets.HTML().add_class("medbill-explorer-rows")
-        self.clear_button = widgets.Button(description="Show all bars' rows", icon="times")
-        self.clear_button.on_click(lambda _b: self.select_group(None))
         for w in (
             self.start,
             self.end,
@@ -114,8 +127,8 @@ class ClaimExplorer(widgets.VBox):
                 widgets.HBox([self.start, self.end, self.payer]),
                 widgets.HBox([self.provider, self.status, self.procedure]),
                 widgets.HBox([self.group_by, self.metric]),
-                self.figure,
-                widgets.HBox([self.summary, self.clear_button]),
+                self.chart,
+                widgets.HBox([self.bar, self.summary]),
                 self.rows_view,
             ]
         )
@@ -167,6 +180,7 @@ class ClaimExplorer(widgets.VBox):
     def select_group(self, group: str | None) -> None:
         """Show only the rows of bar ``group`` (None: every filtered row)."""
         self.selected_group = group
+        self.bar.value = ALL if group is None else group
         self._draw_rows()
 
     def _on_bar_click(self, trace: Any, points: Any, _state: Any) -> None:
@@ -176,11 +190,15 @@ class ClaimExplorer(widgets.VBox):
     def refresh(self) -> None:
         self.selected_group = None
         bars = self.grouped()
+        self.bar.options = [ALL, *bars["group"].tolist()]
         with self.figure.batch_update():
             self.figure.data[0].x = bars["group"].tolist()
             self.figure.data[0].y = bars["value"].tolist()
             self.figure.layout.xaxis.title = self.group_by.value
             self.figure.layout.yaxis.title = self.metric.value
+        if isinstance(self.chart, widgets.Output):  # static figure: show the new version
+            bundle = {PLOTLY_MIME: json.loads(self.figure.to_json()), "text/plain": "bar chart"}
+            self.chart.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
         self._draw_rows()
 
     def _draw_rows(self) -> None:

@@ -71,3 +71,11 @@ def pfs_home(_pfs_home: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """MEDBILL_HOME pointing at the home with the 2025 PFS imported, for one test."""
     monkeypatch.setenv("MEDBILL_HOME", _pfs_home)
     return _pfs_home
+
+
+@pytest.fixture(scope="session")
+def synth_practice():
+    """A small seeded synthetic practice with remittances (claims tables per docs/tables.md)."""
+    from medbill.synth import generate
+
+    return generate(lines=600, seed=7)
