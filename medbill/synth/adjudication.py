@@ -293,7 +293,7 @@ def _payment_ids(payer_ids: np.ndarray, payer: np.ndarray, pay_day: np.ndarray) 
     """Trace number of a payer's payment run on a day: payer id + YYYYMMDD (formatted once per run)."""
     day = pay_day.astype("datetime64[D]")
     key = payer.astype(np.int64) * 1_000_000 + np.where(np.isnat(day), 0, day.astype(np.int64))
-    runs, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     text = np.char.replace(np.datetime_as_string(day[first], unit="D"), "-", "").astype(object)
     ids = (payer_ids[payer[first]] + text).astype(object)
     return np.where(np.isnat(day), "", ids[inverse.ravel()])

@@ -28,10 +28,104 @@ FEMALE_SHARE = 0.54
 CHILD_MAX_AGE = 17
 SENIOR_MIN_AGE = 65
 
-_FIRST_F = ["Ava", "Chloe", "Dana", "Elena", "Fiona", "Grace", "Hana", "Iris", "June", "Kara", "Lena", "Mia", "Nora", "Opal", "Pia", "Quinn", "Rosa", "Sara", "Tess", "Uma", "Vera", "Willa", "Yara", "Zoe"]
-_FIRST_M = ["Adam", "Ben", "Cole", "Dev", "Eli", "Finn", "Gus", "Hugo", "Ian", "Jon", "Kai", "Leo", "Max", "Ned", "Omar", "Paul", "Reid", "Sam", "Theo", "Umar", "Vic", "Will", "Yuri", "Zane"]
-_LAST = ["Abbott", "Baker", "Carver", "Dalton", "Ellis", "Foster", "Garner", "Hale", "Irving", "Jensen", "Keller", "Lowry", "Mercer", "Nolan", "Osborn", "Parker", "Quincy", "Rhodes", "Sutton", "Tanner", "Upton", "Vance", "Walsh", "Yates", "Zeller", "Brandt", "Cortez", "Duval", "Ferris", "Greer"]
-_STREETS = ["Oak", "Maple", "Cedar", "Elm", "Pine", "Birch", "Walnut", "Willow", "Chestnut", "Spruce", "Poplar", "Aspen"]
+_FIRST_F = [
+    "Ava",
+    "Chloe",
+    "Dana",
+    "Elena",
+    "Fiona",
+    "Grace",
+    "Hana",
+    "Iris",
+    "June",
+    "Kara",
+    "Lena",
+    "Mia",
+    "Nora",
+    "Opal",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sara",
+    "Tess",
+    "Uma",
+    "Vera",
+    "Willa",
+    "Yara",
+    "Zoe",
+]
+_FIRST_M = [
+    "Adam",
+    "Ben",
+    "Cole",
+    "Dev",
+    "Eli",
+    "Finn",
+    "Gus",
+    "Hugo",
+    "Ian",
+    "Jon",
+    "Kai",
+    "Leo",
+    "Max",
+    "Ned",
+    "Omar",
+    "Paul",
+    "Reid",
+    "Sam",
+    "Theo",
+    "Umar",
+    "Vic",
+    "Will",
+    "Yuri",
+    "Zane",
+]
+_LAST = [
+    "Abbott",
+    "Baker",
+    "Carver",
+    "Dalton",
+    "Ellis",
+    "Foster",
+    "Garner",
+    "Hale",
+    "Irving",
+    "Jensen",
+    "Keller",
+    "Lowry",
+    "Mercer",
+    "Nolan",
+    "Osborn",
+    "Parker",
+    "Quincy",
+    "Rhodes",
+    "Sutton",
+    "Tanner",
+    "Upton",
+    "Vance",
+    "Walsh",
+    "Yates",
+    "Zeller",
+    "Brandt",
+    "Cortez",
+    "Duval",
+    "Ferris",
+    "Greer",
+]
+_STREETS = [
+    "Oak",
+    "Maple",
+    "Cedar",
+    "Elm",
+    "Pine",
+    "Birch",
+    "Walnut",
+    "Willow",
+    "Chestnut",
+    "Spruce",
+    "Poplar",
+    "Aspen",
+]
 _STREET_KINDS = ["ST", "AVE", "RD", "LN", "DR", "CT"]
 # (city, state, 5-digit zip) of the practice's catchment area.
 _TOWNS = (
@@ -47,6 +141,7 @@ _TOWNS = (
 PRACTICE_NAME = "MEDBILL SYNTHETIC MEDICAL GROUP"
 PRACTICE_ADDRESS = ("100 MAIN ST", "COLUMBUS", "OH", "432151234")
 PRACTICE_EIN = "990000001"
+PRACTICE_PHONE = "6145550100"
 # MBI positions: C = 1-9, A = letters without S L O I B Z, N = digit, AN = either.
 _MBI_A = "ACDEFGHJKMNPQRTUVWXY"
 _MBI_C = "123456789"
@@ -121,7 +216,7 @@ def _providers(rng: np.random.Generator, specialties: pd.DataFrame) -> tuple[pd.
     group = {
         "npi": npis[0], "entity_type": "2", "last_name": PRACTICE_NAME, "first_name": "",
         "taxonomy": "193200000X", "tax_id": PRACTICE_EIN, "tax_id_type": "EI", "address1": addr,
-        "city": city, "state": state, "zip": zip9, "specialty": "multi_specialty_group",
+        "city": city, "state": state, "zip": zip9, "phone": PRACTICE_PHONE, "specialty": "multi-specialty group",
     }  # fmt: skip
     people = pd.DataFrame(
         {
