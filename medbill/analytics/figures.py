@@ -85,13 +85,17 @@ def money_by_period(
     return _layout(fig, title)
 
 
-def bar(frame: pd.DataFrame, x: str, y: str, title: str, *, horizontal: bool = False) -> go.Figure:
-    """A single-series bar chart of ``y`` per ``x``."""
+def bar(
+    frame: pd.DataFrame, x: str, y: str, title: str, *, horizontal: bool = False, percent: bool = False
+) -> go.Figure:
+    """A single-series bar chart of ``y`` per ``x`` (``percent``: ``y`` is a 0–1 rate)."""
     xs, ys = frame[x].astype(str), frame[y]
     trace = go.Bar(x=ys, y=xs, orientation="h") if horizontal else go.Bar(x=xs, y=ys)
     fig = go.Figure([trace])
     if horizontal:
         fig.update_yaxes(autorange="reversed")
+    if percent:
+        (fig.update_xaxes if horizontal else fig.update_yaxes)(tickformat=".0%")
     return _layout(fig, title)
 
 

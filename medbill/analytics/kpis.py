@@ -231,7 +231,8 @@ def all_kpis(
 
 
 def kpi_table(kpis: dict[str, KPI]) -> pd.DataFrame:
-    """One row per KPI: name, display value, numerator, denominator, formula and standard."""
+    """One row per KPI: name, display value, the value as a number and its unit, numerator,
+    denominator, formula and standard."""
     rows = []
     for k in kpis.values():
         d = k.definition
@@ -239,6 +240,8 @@ def kpi_table(kpis: dict[str, KPI]) -> pd.DataFrame:
             {
                 "kpi": k.name,
                 "value": k.display(),
+                "number": k.value,
+                "unit": k.unit,
                 "numerator": k.numerator,
                 "denominator": k.denominator,
                 "formula": d["formula"],

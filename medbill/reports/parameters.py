@@ -138,7 +138,8 @@ def coerce(param: Parameter, value: Any, *, where: str = "parameter") -> Any:
         return (
             float(value) if param.base == "float" else list(value) if param.base.startswith("list") else value
         )
-    raise ReportError(f"{where} {param.name!r}: {value!r} is not a {param.type}")
+    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    raise ReportError(f"{where} {param.name!r}: {shown} is not a {param.type}")
 
 
 def validate(report: str, declared: list[Parameter], given: Mapping[str, Any]) -> dict[str, Any]:

@@ -176,3 +176,18 @@ def findings() -> pd.DataFrame:
 @pytest.fixture
 def icd_table() -> pd.DataFrame:
     return ICD_TABLE.copy()
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory):
+    """The sample practice: the committed data/sample, or the same generator's output when absent."""
+    from medbill.reports.provenance import CHECKOUT_SAMPLE
+
+    if (CHECKOUT_SAMPLE / "claims.csv").is_file():
+        return CHECKOUT_SAMPLE
+    from medbill.claims.tables import write_claims_dir
+    from medbill.synth import generate
+
+    folder = tmp_path_factory.mktemp("sample")
+    write_claims_dir(generate(), folder)
+    return folder

@@ -1,0 +1,99 @@
+"""Every report template runs on the sample practice to an offline HTML page; bad parameters stop a
+run before anything executes; a failing cell is reported with its source."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from medbill.exceptions import ReportError
+from medbill.reports import list_reports, run_report
+from medbill.reports.registry import get_report
+
+TEMPLATES = [
+    "billing_summary",
+    "denials",
+    "ar_aging",
+    "kpi_dashboard",
+    "payer_comparison",
+    "coding_audit",
+    "provider_scorecard",
+]
+EXTERNAL = re.compile(r"<(script|link|img|iframe)[^>]+(src|href)=\"(https?:)?//", re.I)
+
+
+def test_every_template_is_listed_with_documented_parameters():
+    reports = {r.name: r for r in list_reports()}
+    assert sorted(reports) == sorted(TEMPLATES)
+    for r in reports.values():
+        assert r.description, r.name
+        assert "data_dir" in [p.name for p in r.parameters]
+        assert all(p.help for p in r.parameters), r.name
+
+
+def test_committed_templates_carry_no_outputs():
+    for r in list_reports():
+        nb = nbformat.read(r.path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, f"{r.name}: outputs not stripped"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_runs_on_the_sample_to_offline_html(name, sample_dir, tmp_path):
+    out = run_report(name, data_dir=sample_dir, out_dir=tmp_path)
+    executed = nbformat.read(out.notebook, as_version=4)
+    errors = [
+        o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
+    assert errors == []
+    html = out.html.read_text(encoding="utf-8")
+    assert EXTERNAL.search(html) is None, EXTERNAL.search(html)
+    assert html.count("plotly.js v") == 1  # embedded once, whatever the number of charts
+    assert html.count('class="plotly-graph-div"') >= 1
+    assert "medbill-provenance" in html and "sha256" in html and "claims.csv" in html
+    assert "show_provenance(" not in html  # no code cells
+    assert out.html.stat().st_size < 8_000_000
+
+
+def test_unknown_parameter_stops_before_running(tmp_path):
+    with pytest.raises(ReportError, match="has no parameter 'colour'") as err:
+        run_report("billing_summary", {"colour": "red"}, out_dir=tmp_path)
+    assert err.value.report == "billing_summary"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_wrong_type_stops_before_running(tmp_path):
+    with pytest.raises(ReportError, match="'top': 'many' is not a int"):
+        run_report("billing_summary", {"top": "many"}, out_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_report_lists_the_available_ones():
+    with pytest.raises(ReportError, match="no report named 'sales'; available: ar_aging, billing_summary"):
+        get_report("sales")
+
+
+@pytest.mark.slow
+def test_failing_cell_is_reported_with_its_source(sample_dir, tmp_path):
+    with pytest.raises(ReportError, match="aging basis must be one of") as err:
+        run_report("ar_aging", {"basis": "payment"}, data_dir=sample_dir, out_dir=tmp_path)
+    assert "aging.ar_aging(" in err.value.cell
+    assert err.value.parameters["basis"] == "payment"
+    assert (tmp_path / "ar_aging.ipynb").exists()  # kept for inspection
+
+
+@pytest.mark.slow
+def test_provenance_names_the_parameters_and_files(sample_dir, tmp_path):
+    out = run_report(
+        "ar_aging", {"edges": "45,90"}, data_dir=sample_dir, out_dir=tmp_path, stem="aging-45-90"
+    )
+    assert out.html.name == "aging-45-90.html"
+    html = out.html.read_text(encoding="utf-8")
+    assert "[45, 90]" in html and "0–45" in html and ">90" in html
+    nb = json.loads(out.notebook.read_text())
+    assert nb["metadata"]["papermill"]["parameters"]["edges"] == [45, 90]
