@@ -18,9 +18,17 @@ from medbill.codes._types import CodeRecord, Hit
 
 SYSTEMS: dict[str, str] = {
     "icd10cm": "medbill.codes.icd10cm",
+    "hcpcs": "medbill.codes.hcpcs",
+    "cpt": "medbill.codes.cpt",
+    "modifier": "medbill.codes.modifiers",
+    "pos": "medbill.codes.pos",
+    "carc": "medbill.codes.carc",
+    "rarc": "medbill.codes.rarc",
+    "npi": "medbill.identifiers.npi",
+    "taxonomy": "medbill.identifiers.taxonomy",
 }
 
-SEARCHABLE: tuple[str, ...] = ("icd10cm",)
+SEARCHABLE: tuple[str, ...] = ("icd10cm", "hcpcs", "cpt", "modifier")
 
 
 def system_module(system: str) -> ModuleType:
