@@ -24,6 +24,7 @@ from medbill.exceptions import InvalidFormat, InvalidLength, UnknownCode
 __all__ = [
     "NCCI_BYPASS",
     "Modifier",
+    "ModifierAccessor",
     "compact",
     "get",
     "is_valid",
@@ -258,3 +259,30 @@ def embedded_releases() -> list[store.Provenance]:
             SYSTEM, FILE, len(table()), "modifier meanings written by medbill in its own words"
         )
     ]
+
+
+@pd.api.extensions.register_series_accessor("modifier")
+class ModifierAccessor:
+    """``s.modifier``: vectorised modifier helpers (NA-safe; index preserved)."""
+
+    def __init__(self, series: pd.Series) -> None:
+        self._s = series
+
+    def compact(self) -> pd.Series:
+        return self._s.astype("string").str.replace(r"\s", "", regex=True).str.lstrip("-").str.upper()
+
+    def is_valid(self) -> pd.Series:
+        return is_valid_many(self._s)
+
+    def meaning(self) -> pd.Series:
+        return self.compact().map(table()["meaning"]).astype("string")
+
+    def kind(self) -> pd.Series:
+        return self.compact().map(table()["kind"].astype(str)).astype("string")
+
+    def is_ncci_bypass(self) -> pd.Series:
+        """True for modifiers NCCI accepts to bypass a PTP edit (False for NA)."""
+        return self.compact().isin(NCCI_BYPASS).fillna(False).astype(bool)
+
+    def is_anatomic(self) -> pd.Series:
+        return self.compact().map(table()["anatomic"]).fillna(False).astype(bool)
