@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from medbill.codes.icd10cm import _accessor_hook, _sources
 from medbill.codes.icd10cm._format import compact, format, validate
-from medbill.codes.icd10cm.release import Code, Note, Release
+from medbill.codes.icd10cm._release import Code, Note, Release
 from medbill.exceptions import DataNotAvailable
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def is_billable(code: Any, on: DateLike | None = None) -> bool:
 
 
 def search(text: str, limit: int = 10, on: DateLike | None = None) -> list[Hit]:
-    """Ranked search of titles and inclusion terms; see :mod:`medbill.codes.icd10cm.search`."""
+    """Ranked search of titles and inclusion terms; see :mod:`medbill.codes.icd10cm.text_search`."""
     return _pick(on, None).search(text, limit)
 
 

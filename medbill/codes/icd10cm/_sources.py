@@ -126,7 +126,7 @@ def _parse_packed(path: Path) -> dict[str, Any]:
 
 
 def _load_xml(path: Path, origin: str, note_prefix: str, licence: str) -> Any:
-    from medbill.codes.icd10cm.release import Release
+    from medbill.codes.icd10cm._release import Release
 
     sha = checksum(path)
     packed = store.cached(f"icd10cm-xml-{sha[:32]}-v{PACK_FORMAT}", lambda: _parse_packed(path))

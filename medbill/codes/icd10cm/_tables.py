@@ -11,7 +11,7 @@ from medbill.codes.icd10cm._format import format_compact
 from medbill.codes.icd10cm._model import BLOCK, CATEGORY, CHAPTER, KIND_NAMES, unpack_notes
 
 if TYPE_CHECKING:
-    from medbill.codes.icd10cm.release import Release
+    from medbill.codes.icd10cm._release import Release
 
 
 def _nearest(parents: np.ndarray, kinds: np.ndarray, kind: int) -> np.ndarray:

@@ -126,7 +126,7 @@ def build(db: Path, borrowed_from: Any) -> ReleaseData:
 def load() -> Any:
     """Load (through the compiled cache) the embedded FY2025 release."""
     from medbill.codes.icd10cm import _sources
-    from medbill.codes.icd10cm.release import Release
+    from medbill.codes.icd10cm._release import Release
 
     db = db_path()
     assert db is not None  # the catalog lists this source only when the file exists

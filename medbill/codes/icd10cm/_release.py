@@ -291,7 +291,7 @@ class Release:
         return self._notes_table
 
     def search(self, text: str, limit: int = 10) -> list[Hit]:
-        """Ranked text search over titles and inclusion terms; see :mod:`medbill.codes.icd10cm.search`."""
-        from medbill.codes.icd10cm.search import search_release
+        """Ranked text search over titles and inclusion terms; see :mod:`medbill.codes.icd10cm.text_search`."""
+        from medbill.codes.icd10cm.text_search import search_release
 
         return search_release(self, text, limit)
