@@ -115,10 +115,21 @@ def _version_key(release: str) -> tuple[int, int]:
     return (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
 
 
+_combined: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
+
+
 def load(setting: str = "practitioner") -> tuple[pd.DataFrame, list[store.Provenance]]:
     """All installed PTP edits of one setting, newest version winning per edit, with a ``release`` column."""
     provs = _refdata.releases(SYSTEM, lambda p: p.release.startswith(setting + "-"))
     provs = sorted(provs, key=lambda p: (_version_key(p.release), p.release))
+    key = tuple((p.release, p.sha256) for p in provs)
+    if key not in _combined:
+        _combined.clear()  # only the current combination is worth keeping
+        _combined[key] = _combine(provs)
+    return _combined[key], provs
+
+
+def _combine(provs: list[store.Provenance]) -> pd.DataFrame:
     parts = []
     for rank, p in enumerate(provs):
         t = _refdata.load(p).copy()
@@ -127,4 +138,4 @@ def load(setting: str = "practitioner") -> tuple[pd.DataFrame, list[store.Proven
         parts.append(t)
     table = pd.concat(parts, ignore_index=True).sort_values("_rank", kind="stable")
     table = table.drop_duplicates(["column1", "column2", "effective"], keep="last").drop(columns="_rank")
-    return table.reset_index(drop=True), provs
+    return table.reset_index(drop=True)

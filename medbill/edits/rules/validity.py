@@ -19,6 +19,36 @@ def _release_per_claim(b: Batch) -> pd.Series:
     return names.where(b.claim_dos.notna(), icd.latest().name)
 
 
+def _classify(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Status and hint per distinct code against one release's table (indexed by compact code)."""
+    known = codes.isin(table.index)
+    billable = codes.map(table["billable"]).fillna(False).astype(bool)
+    seventh = codes.map(table["requires_7th"]).fillna(False).astype(bool)
+    billable_codes = table.index[table["billable"].astype(bool)]
+    # A code that needs X placeholders: strip the trailing 7th character and the X's before it,
+    # pad back to six characters with X, and see whether that code exists ("T07D" -> "T07XXXD").
+    base = codes.str[:-1].str.rstrip("X")
+    padded = base.str.pad(6, side="right", fillchar="X") + codes.str[-1]
+    placeholder = ~known & (codes.str.len() >= 4) & padded.isin(billable_codes) & padded.ne(codes)
+    # For a header code, name its first billable descendant as an example.
+    ordered = np.sort(billable_codes.to_numpy().astype(str))
+    at = np.minimum(np.searchsorted(ordered, codes.to_numpy().astype(str)), max(len(ordered) - 1, 0))
+    example = (
+        [e if e.startswith(c) else "" for e, c in zip(ordered[at], codes, strict=True)]
+        if len(ordered)
+        else [""] * len(codes)
+    )
+    status = np.select(
+        [known & billable, known & seventh, known, placeholder],
+        ["ok", "seventh", "header", "placeholder"],
+        "invalid",
+    )
+    hint = np.select(
+        [status == "placeholder", status != "ok"], [padded.to_numpy(), np.array(example, dtype=object)], ""
+    )
+    return pd.Series(status, index=codes.to_numpy()), pd.Series(hint, index=codes.to_numpy())
+
+
 def icd_status(b: Batch) -> pd.DataFrame:
     """dx_long plus ``release``, ``status`` (ok/invalid/norelease/header/seventh/placeholder) and ``hint``."""
     if "icd_status" in b.memo:
@@ -30,35 +60,12 @@ def icd_status(b: Batch) -> pd.DataFrame:
     dx["hint"] = ""
     for name in dx["release"].dropna().unique():
         rows = (dx["release"] == name).fillna(False).to_numpy()
-        codes = dx.loc[rows, "code"]
-        table = icd.release(name).table
-        known = codes.isin(table.index)
-        billable = codes.map(table["billable"]).fillna(False).astype(bool)
-        seventh = codes.map(table["requires_7th"]).fillna(False).astype(bool)
-        # A code that needs X placeholders: strip the trailing 7th character and the X's before it,
-        # pad back to six characters with X, and see whether that code exists ("T07D" -> "T07XXXD").
-        base = codes.str[:-1].str.rstrip("X")
-        padded = base.str.pad(6, side="right", fillchar="X") + codes.str[-1]
-        placeholder = (
-            ~known & (codes.str.len() >= 4) & padded.isin(table.index[table["billable"]]) & padded.ne(codes)
+        # Classify each distinct code once, then map back to the claims.
+        status, hint = _classify(
+            pd.Series(dx.loc[rows, "code"].unique(), dtype="str"), icd.release(name).table
         )
-        # For a header code, name its first billable descendant as an example.
-        bill = np.sort(table.index[table["billable"]].to_numpy().astype(str))
-        at = np.searchsorted(bill, codes.to_numpy().astype(str))
-        example = pd.Series(bill[np.minimum(at, len(bill) - 1)], index=codes.index)
-        example = example.where(example.str.startswith(codes), "")
-        status = np.select(
-            [known & billable, known & seventh, known, placeholder],
-            ["ok", "seventh", "header", "placeholder"],
-            "invalid",
-        )
-        hint = np.select(
-            [status == "placeholder", status == "header", status == "seventh"],
-            [padded.to_numpy(), example.to_numpy(), example.to_numpy()],
-            "",
-        )
-        dx.loc[rows, "status"] = status
-        dx.loc[rows, "hint"] = hint
+        dx.loc[rows, "status"] = dx.loc[rows, "code"].map(status).to_numpy()
+        dx.loc[rows, "hint"] = dx.loc[rows, "code"].map(hint).to_numpy()
     dx["dos"] = b.claim_dos.to_numpy()[dx["claim"].to_numpy()]
     b.memo["icd_status"] = dx
     return dx
