@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.exceptions import InvalidFormat
+from medbill.pricing._groups import cumsum_before, group_ids
 from medbill.pricing.explain import Step, steps_html, steps_table, steps_text
 
 # Medicare Part B: 20% coinsurance after the yearly deductible (CMS announcements per year).
@@ -118,66 +119,68 @@ def patient_share(
         dtype=np.int64,
     )
     has_plan = np.array([p in plans for p in plan_names] + [False])[plan_codes]
-    ded_limit, coins_bp, copay_amt, oop_max = (params[plan_codes, i] for i in range(4))
-
-    amount = frame["_allowed_cents"].to_numpy(dtype=np.int64)
-    valid = frame["_valid"].to_numpy() & has_plan
-    a = np.where(valid, amount, 0)
-    year = frame["service_date"].dt.year.to_numpy()
-    person = pd.MultiIndex.from_arrays(
-        [frame["patient_id"].astype("string").fillna(""), plan, year]
-    ).factorize()[0]
-    claim = pd.MultiIndex.from_arrays([person, frame["claim_id"].astype("string").fillna("")]).factorize()[0]
+    dates = frame["service_date"]
+    year = dates.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    patient_codes = pd.factorize(frame["patient_id"], sort=True, use_na_sentinel=False)[0]
+    claim_codes = pd.factorize(frame["claim_id"], sort=True, use_na_sentinel=False)[0]
+    # Date order within each patient (then claim id, then line number); only arrays are reordered.
+    keys = [patient_codes, dates.to_numpy(dtype="datetime64[ns]").view(np.int64), claim_codes]
+    if "line_number" in frame.columns:
+        keys.append(pd.to_numeric(frame["line_number"], errors="coerce").fillna(0).to_numpy())
+    order = np.lexsort(keys[::-1])
+    valid = (frame["_valid"].to_numpy() & has_plan)[order]
+    a = np.where(valid, frame["_allowed_cents"].to_numpy(dtype=np.int64)[order], 0)
+    ded_limit, coins_bp, copay_amt, oop_max = (params[plan_codes[order], i] for i in range(4))
+    person = group_ids(patient_codes[order], plan_codes[order], year[order])
+    claim = group_ids(person, claim_codes[order])
 
     # 1. copay per claim, from the claim's first lines.
-    before_in_claim = _cumsum_before(a, claim)
-    copay = np.minimum(a, np.maximum(0, copay_amt - before_in_claim))
+    copay = np.minimum(a, np.maximum(0, copay_amt - cumsum_before(a, claim)))
     rest = a - copay
     # 2. deductible until the year's deductible is met.
-    before_in_year = _cumsum_before(rest, person)
-    deductible = np.minimum(rest, np.maximum(0, ded_limit - before_in_year))
+    deductible = np.minimum(rest, np.maximum(0, ded_limit - cumsum_before(rest, person)))
     # 3. coinsurance on what is left.
     coinsurance = ((rest - deductible) * coins_bp + 5_000) // 10_000
     # 4. out-of-pocket maximum on the running patient total.
     share = copay + deductible + coinsurance
-    total_before = _cumsum_before(share, person)
-    total_after = total_before + share
+    total_before = cumsum_before(share, person)
     capped = np.where(
-        oop_max >= 0, np.minimum(total_after, oop_max) - np.minimum(total_before, oop_max), share
+        oop_max >= 0, np.minimum(total_before + share, oop_max) - np.minimum(total_before, oop_max), share
     )
     excess = share - capped
     cut_coins = np.minimum(coinsurance, excess)
     cut_ded = np.minimum(deductible, excess - cut_coins)
-    cut_copay = excess - cut_coins - cut_ded
-    coinsurance, deductible, copay = coinsurance - cut_coins, deductible - cut_ded, copay - cut_copay
+    coinsurance, deductible = coinsurance - cut_coins, deductible - cut_ded
+    copay = copay - (excess - cut_coins - cut_ded)
     patient = copay + deductible + coinsurance
 
-    out = pd.DataFrame(
-        {
-            "allowed": a,
-            "copay": copay,
-            "deductible": deductible,
-            "coinsurance": coinsurance,
-            "oop_reduction": excess,
-            "patient_pays": patient,
-            "payer_pays": a - patient,
-            "deductible_to_date": _cumsum_before(deductible, person) + deductible,
-            "patient_to_date": _cumsum_before(patient, person) + patient,
-        },
-        index=frame.index,
-    )
-    out = out.astype("Float64") / 100
-    out.loc[~valid, :] = pd.NA
+    columns = {
+        "allowed": a,
+        "copay": copay,
+        "deductible": deductible,
+        "coinsurance": coinsurance,
+        "oop_reduction": excess,
+        "patient_pays": patient,
+        "payer_pays": a - patient,
+        "deductible_to_date": cumsum_before(deductible, person) + deductible,
+        "patient_to_date": cumsum_before(patient, person) + patient,
+    }
+    missing = np.empty(len(order), dtype=bool)
+    missing[order] = ~valid
+    out = pd.DataFrame(index=lines.index)
+    for name, sorted_values in columns.items():
+        values = np.empty_like(sorted_values)
+        values[order] = sorted_values  # back to the input's row order
+        dollars = pd.array(values, dtype="Int64").astype("Float64") / 100
+        dollars[missing] = pd.NA
+        out[name] = dollars
     out["year"] = pd.array(year, dtype="Int64")
-    out["rule"] = np.where(
-        valid,
-        "copay, deductible, coinsurance",
-        np.where(has_plan, "no allowed amount", "no benefit for this payer"),
+    rule = np.where(~missing, 0, np.where(has_plan, 1, 2))
+    out["rule"] = pd.Categorical.from_codes(
+        rule, categories=["copay, deductible, coinsurance", "no allowed amount", "no benefit for this payer"]
     )
-    out["patient_id"] = frame["patient_id"].to_numpy()
-    out["claim_id"] = frame["claim_id"].to_numpy()
-    out = out.iloc[np.argsort(frame["_pos"].to_numpy())]  # back to the input's row order
-    out.index = lines.index
+    out["patient_id"] = frame["patient_id"].array
+    out["claim_id"] = frame["claim_id"].array
     return out
 
 
@@ -247,7 +250,7 @@ def _prepare(
 ) -> pd.DataFrame:
     if not isinstance(lines, pd.DataFrame):
         raise InvalidFormat(f"patient_share needs a DataFrame of lines, not {type(lines).__name__}.")
-    frame = lines.copy()
+    frame = lines.copy(deep=False)
     needed = ["patient_id"] + ([] if isinstance(benefits, Benefit) else ["payer_id"])
     missing = [c for c in needed if c not in frame.columns]
     if missing:
@@ -262,20 +265,13 @@ def _prepare(
         if col not in frame.columns:
             raise InvalidFormat(f"The lines table has no {col} column (see docs/tables.md).")
     frame["service_date"] = pd.to_datetime(frame["service_date"], errors="coerce")
-    values = frame[allowed] if isinstance(allowed, str) else allowed.reindex(frame.index)
+    if isinstance(allowed, str):
+        values = frame[allowed]
+    else:
+        values = allowed if allowed.index.equals(frame.index) else allowed.reindex(frame.index)
     dollars = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     frame["_valid"] = np.isfinite(dollars) & (dollars >= 0) & frame["service_date"].notna().to_numpy()
     frame["_allowed_cents"] = np.where(frame["_valid"], np.round(np.nan_to_num(dollars) * 100), 0).astype(
         np.int64
     )
-    frame["_pos"] = np.arange(len(frame))
-    order = ["patient_id", "service_date", "claim_id"] + (
-        ["line_number"] if "line_number" in frame.columns else []
-    )
-    return frame.sort_values(order, kind="stable", na_position="last")
-
-
-def _cumsum_before(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Running total within each group of everything before the row (rows are in date order)."""
-    running = pd.Series(values).groupby(groups).cumsum().to_numpy()
-    return running - values
+    return frame

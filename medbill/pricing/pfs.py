@@ -25,6 +25,7 @@ import pandas as pd
 from medbill import store
 from medbill.exceptions import DataNotAvailable, InvalidFormat, UnknownCode
 from medbill.pricing import rules
+from medbill.pricing._groups import group_ids
 from medbill.pricing.explain import PriceExplanation, Step
 from medbill.pricing.pfs_import import CF_PLACES, GPCI_PLACES, PAYLOAD_FILES, RVU_PLACES, SYSTEM
 
@@ -364,16 +365,18 @@ class FeeSchedule:
         # Codes and modifiers: work on the distinct values, then take back to the rows.
         code_id, code_uniq = pd.factorize(lines["procedure_code"], use_na_sentinel=True)
         code_clean = [str(c).strip().upper() for c in code_uniq]
-        mod_codes = np.zeros((n, len(MODIFIER_COLUMNS)), dtype=np.int8)
-        for j, col in enumerate(c for c in MODIFIER_COLUMNS if c in lines.columns):
+        mod_codes = []
+        for col in (c for c in MODIFIER_COLUMNS if c in lines.columns):
             ids, uniq = pd.factorize(lines[col], use_na_sentinel=True)
             table = np.array([_MOD_CODES.get(str(u).strip().upper(), 0) for u in uniq] + [0], dtype=np.int8)
-            mod_codes[:, j] = table[ids]
+            mod_codes.append(table[ids])
         component = np.zeros(n, dtype=np.int8)
-        for j in range(mod_codes.shape[1] - 1, -1, -1):  # the first component modifier wins
-            m = mod_codes[:, j]
+        for m in reversed(mod_codes):  # the first component modifier wins
             component = np.where((m >= 1) & (m <= 3), m, component)
-        has = {name: (mod_codes == value).any(axis=1) for name, value in _MOD_CODES.items()}
+        has = {name: np.zeros(n, dtype=bool) for name in ("50", "62", "80", "81", "82", "AS")}
+        for m in mod_codes:
+            for name in has:
+                has[name] |= m == _MOD_CODES[name]
         # Row of the RVU file per distinct code and component; -1 for "not found".
         rows_by_code = np.array(
             [[self._row.get((c, comp), -1) for comp in _COMPONENT_BY_CODE] for c in code_clean] + [[-1] * 4],
@@ -471,8 +474,9 @@ class FeeSchedule:
         mult_proc = a["mult_proc"][r]
         priced = outcome == rules.PRICED
         in_mppr = priced & (mult_proc == rules.MPPR_INDICATOR)
-        rank = _procedure_rank(lines, in_mppr, amount)
-        group_size = _group_size(lines, in_mppr)
+        keys = _group_keys(lines)
+        rank = _procedure_rank(keys, in_mppr, amount)
+        group_size = _group_size(keys, in_mppr)
         mppr = np.where(
             in_mppr & ((group_size > 1) | (units > 1)),
             np.where(rank == 1, rules.MPPR_HIGHEST, rules.MPPR_REDUCED),
@@ -597,19 +601,14 @@ def _county_list(text: str) -> set[str]:
 
 
 def _group_keys(lines: pd.DataFrame) -> np.ndarray | None:
-    cols = [c for c in ("claim_id", "service_date") if c in lines.columns]
-    if not cols:
-        return None
-    if len(cols) == 1:
-        return pd.factorize(lines[cols[0]], use_na_sentinel=False)[0]
-    return pd.MultiIndex.from_arrays([lines[c] for c in cols]).factorize()[0]
+    """Multiple procedure groups: one per claim and date of service (when the columns exist)."""
+    cols = [lines[c] for c in ("claim_id", "service_date") if c in lines.columns]
+    return group_ids(*cols) if cols else None
 
 
-def _procedure_rank(lines: pd.DataFrame, member: np.ndarray, amount: np.ndarray) -> np.ndarray:
-    """1 for the highest amount among member lines of the same claim and date, 2, 3 ... after."""
-    n = len(lines)
-    rank = np.ones(n, dtype=np.int64)
-    keys = _group_keys(lines)
+def _procedure_rank(keys: np.ndarray | None, member: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """1 for the highest amount among member lines of the same group, 2, 3 ... after."""
+    rank = np.ones(len(member), dtype=np.int64)
     if keys is None or not member.any():
         return rank
     idx = np.flatnonzero(member)
@@ -621,12 +620,12 @@ def _procedure_rank(lines: pd.DataFrame, member: np.ndarray, amount: np.ndarray)
     return rank
 
 
-def _group_size(lines: pd.DataFrame, member: np.ndarray) -> np.ndarray:
-    keys = _group_keys(lines)
+def _group_size(keys: np.ndarray | None, member: np.ndarray) -> np.ndarray:
+    """Number of member lines in each line's group."""
     if keys is None:
-        return np.ones(len(lines), dtype=np.int64)
-    counts = np.bincount(keys[member], minlength=keys.max() + 1 if len(keys) else 0)
-    return counts[keys] if len(keys) else np.zeros(0, dtype=np.int64)
+        return member.astype(np.int64)
+    counts = np.bincount(keys[member], minlength=int(keys.max()) + 1 if len(keys) else 0)
+    return counts[keys]
 
 
 def _locality_labels(gpci: pd.DataFrame, loc: np.ndarray) -> pd.Categorical:
@@ -648,28 +647,27 @@ def _rule_labels(
     mult_proc: np.ndarray,
 ) -> pd.Categorical:
     """The rule text of each line, composed once per distinct combination of its parts."""
-    parts = np.stack(
-        [
-            outcome,
-            status_code,
-            component,
-            facility,
-            capped,
-            bilateral + 1,
-            assist_kind,
-            co_surgeon,
-            mppr,
-            mult_proc,
-        ]
-    ).astype(np.int64)
-    radix = 64
-    key = np.zeros(parts.shape[1], dtype=np.int64)
-    for p in parts:
-        key = key * radix + p
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    parts = (
+        outcome,
+        status_code,
+        component,
+        facility,
+        capped,
+        bilateral + 1,
+        assist_kind,
+        co_surgeon,
+        mppr,
+        mult_proc,
+    )
+    key = np.zeros(len(outcome), dtype=np.int64)
+    for p in parts:  # each part is below 64: a mixed-radix number identifies the combination
+        key = key * 64 + p.astype(np.int64)
+    inverse, uniq = pd.factorize(key)
+    first = np.full(len(uniq), -1, dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(key))[::-1]  # first row of each combination
     texts = []
     for i in first:
-        o, s, comp, fac, cap, bil, ak, co, mp, mpi = (int(v) for v in parts[:, i])
+        o, s, comp, fac, cap, bil, ak, co, mp, mpi = (int(p[i]) for p in parts)
         texts.append(
             rules.rule_text(
                 o, status=cats[s] if s >= 0 else "", component=_COMPONENT_BY_CODE[comp], facility=bool(fac),
@@ -677,4 +675,4 @@ def _rule_labels(
             )
         )  # fmt: skip
     text_id, text_uniq = pd.factorize(pd.Index(texts))
-    return pd.Categorical.from_codes(text_id[inverse.reshape(-1)], categories=text_uniq)
+    return pd.Categorical.from_codes(text_id[inverse], categories=text_uniq)
