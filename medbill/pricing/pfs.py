@@ -233,7 +233,9 @@ class FeeSchedule:
             )
         r = self.rvu.iloc[row]
         g = self.gpci.iloc[self._loc[(mac, lc)]]
-        facility = pos in rules.FACILITY_POS
+        if pos not in rules.known_pos():
+            raise UnknownCode(f"Place of service {pos} is not an assigned CMS place of service code.")
+        facility = pos in rules.facility_pos()
         status = str(r["status"])
         work, mp = _rvu(r["work_rvu"]), _rvu(r["mp_rvu"])
         pe = _rvu(r["fac_pe_rvu"] if facility else r["nonfac_pe_rvu"])
@@ -401,17 +403,16 @@ class FeeSchedule:
             raise InvalidFormat("Give locality='MAC-LOC' or a locality column in the lines table.")
         outcome[(loc < 0) & (outcome == rules.PRICED)] = rules.UNKNOWN_LOCALITY
 
-        # Place of service: the line's own when filled, else the default.
+        # Place of service: the line's own when filled, else the default; unknown codes are flagged.
         default_pos = _pos(pos)
         if "place_of_service" in lines.columns:
             ids, uniq = pd.factorize(lines["place_of_service"], use_na_sentinel=True)
-            table = np.array(
-                [_pos_or(u, default_pos) in rules.FACILITY_POS for u in uniq]
-                + [default_pos in rules.FACILITY_POS]
-            )
-            facility = table[ids]
+            codes = [_pos_or(u, default_pos) for u in uniq] + [default_pos]
         else:
-            facility = np.full(n, default_pos in rules.FACILITY_POS)
+            ids, codes = np.zeros(n, dtype=np.int64), [default_pos]
+        facility = np.array([c in rules.facility_pos() for c in codes])[ids]
+        pos_known = np.array([c in rules.known_pos() for c in codes])[ids]
+        outcome[~pos_known & (outcome == rules.PRICED)] = rules.UNKNOWN_POS
 
         # Units: whole numbers of at least 1.
         if "units" in lines.columns:
@@ -582,11 +583,14 @@ def _pos(pos: object) -> str:
     return text.zfill(2)
 
 
-def _pos_or(value: object, default: str) -> str:
+def _pos_or(value: object, default: str) -> str | None:
+    """A line's place of service: ``default`` when missing, None when not a POS code."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return default
     try:
         return _pos(int(value) if isinstance(value, float) and value == int(value) else value)
     except (InvalidFormat, ValueError, OverflowError):
-        return default
+        return None
 
 
 def _county_name(text: str) -> str:

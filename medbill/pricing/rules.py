@@ -16,17 +16,34 @@ value file's record layout.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
 FULL = 10_000  # 100% in basis points
 CENT = Decimal("0.01")
 
-# Place of service codes paid at the facility rate (the rest at the non-facility rate). POS 02
-# (telehealth outside the patient's home) is paid at the facility rate; POS 10 (in the home) is not.
-FACILITY_POS = frozenset(
-    {"02", "19", "21", "22", "23", "24", "26", "31", "34", "41", "42", "51", "52", "53", "56", "61"}
-)
+
+@functools.cache
+def facility_pos() -> frozenset[str]:
+    """Place of service codes paid at the facility rate (CMS's POS list, ``medbill.codes.pos``).
+
+    Hospitals, ASCs, SNFs and the like (19, 21, 22, 23, 24, 26, 31, 34, 41, 42, 51-53, 56, 61,
+    provider-based IHS/tribal 06 and 08) and POS 02 (telehealth outside the patient's home).
+    """
+    from medbill.codes import pos
+
+    table = pos.table()
+    return frozenset(table.index[table["facility"]])
+
+
+@functools.cache
+def known_pos() -> frozenset[str]:
+    """Every assigned place of service code."""
+    from medbill.codes import pos
+
+    return frozenset(pos.table().index)
+
 
 # Status codes. Only these are paid from the RVUs; the rest are not separately payable under the
 # PFS or are priced another way.
@@ -125,9 +142,9 @@ def parse_locality(text: object) -> tuple[str, str] | None:
 
 # Outcome of pricing one line; the batch path keeps these as small integers.
 PRICED, UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PAYABLE, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS = range(7)
-ASSISTANT_BARRED, CO_SURGEON_BARRED = 7, 8
+ASSISTANT_BARRED, CO_SURGEON_BARRED, UNKNOWN_POS = 7, 8, 9
 # Outcomes with no amount at all (NA), as opposed to a zero payment.
-NO_AMOUNT = frozenset({UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS})
+NO_AMOUNT = frozenset({UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS, UNKNOWN_POS})
 
 # Multiple procedure state of a line.
 MPPR_NONE, MPPR_HIGHEST, MPPR_REDUCED = 0, 1, 2
@@ -155,6 +172,8 @@ def rule_text(
         return f"no {component} row for this code: the modifier does not apply to it"
     if outcome == UNKNOWN_LOCALITY:
         return "unknown locality: not a MAC-locality of this fee schedule year"
+    if outcome == UNKNOWN_POS:
+        return "unknown place of service: not an assigned CMS POS code"
     if outcome == BAD_UNITS:
         return "units must be a whole number of at least 1"
     if outcome in (NOT_PAYABLE, NOT_PRICED):

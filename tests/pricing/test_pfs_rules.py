@@ -77,8 +77,9 @@ def test_priced_elsewhere_has_no_amount(fs, code, status):
 
 
 def test_facility_flag_follows_place_of_service(fs):
-    # Hospital inpatient (21), outpatient (22), ASC (24), telehealth not at home (02): facility.
-    for pos in ("21", "22", "24", "02"):
+    # Hospital inpatient (21), outpatient (22), ASC (24), telehealth not at home (02),
+    # IHS provider-based facility (06): facility.
+    for pos in ("21", "22", "24", "02", "06"):
         assert fs.price("99213", AL, pos=pos).facility is True
     # Office (11), home (12), telehealth at home (10): non-facility.
     for pos in ("11", "12", "10"):
@@ -154,6 +155,7 @@ def test_explanation_table_shows_every_input(fs):
         ({"modifiers": (None,)}, InvalidFormat),
         ({"pos": "x1"}, InvalidFormat),
         ({"pos": None}, InvalidFormat),
+        ({"pos": "00"}, UnknownCode),  # well formed, not an assigned POS code
         ({"units": 0}, InvalidFormat),
         ({"units": 1.5}, InvalidFormat),
     ],

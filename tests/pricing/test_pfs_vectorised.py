@@ -63,24 +63,38 @@ def test_price_lines_equals_price_with_multiple_procedures(fs):
 def test_every_input_row_is_accounted_for(fs):
     lines = pd.DataFrame(
         {
-            "procedure_code": ["99213", None, "", "99999", "99213", "99213", "99213", "0042T"],
-            "modifier1": [None, None, None, None, "26", None, None, None],
-            "units": [1, 1, 1, 1, 1, 0, np.nan, 1],
-            "locality": ["10112-00"] * 6 + ["nowhere", "10112-00"],
+            "procedure_code": [
+                "99213",
+                None,
+                "",
+                "99999",
+                "99213",
+                "99213",
+                "99213",
+                "0042T",
+                "99213",
+                "99213",
+            ],
+            "modifier1": [None, None, None, None, "26", None, None, None, None, None],
+            "units": [1, 1, 1, 1, 1, 0, np.nan, 1, 1, 1],
+            "locality": ["10112-00"] * 6 + ["nowhere"] + ["10112-00"] * 3,
+            "place_of_service": ["11", "11", "11", "11", "11", "11", "11", "11", "00", None],
         },
-        index=[10, 11, 12, 13, 14, 15, 16, 17],
+        index=[10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
     )
     out = fs.price_lines(lines)
     assert list(out.index) == list(lines.index)
     assert out.loc[10, "allowed"] == 81.86
-    assert out.loc[[11, 12, 13, 14, 15, 16, 17], "allowed"].isna().all()
+    assert out.loc[19, "allowed"] == 81.86  # missing POS: the default (11, office)
+    assert out.loc[[11, 12, 13, 14, 15, 16, 17, 18], "allowed"].isna().all()
     rules = out["rule"].astype(str)
     assert rules[13].startswith("unknown code")
     assert rules[14].startswith("no 26 row")
     assert rules[15].startswith("units must be")
     assert rules[16].startswith("unknown locality")
     assert rules[17].startswith("status C")
-    assert not out["payable"][11:].any()
+    assert rules[18].startswith("unknown place of service")
+    assert not out.loc[11:18, "payable"].any()
 
 
 def test_alias_mac_prices_like_the_gpci_mac(fs):
