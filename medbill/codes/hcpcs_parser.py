@@ -38,6 +38,7 @@ is 320 bytes long. The file opens with a free-text disclaimer before the first r
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -126,7 +127,14 @@ def parse(path: Path) -> ParsedFile:
             f"{path} ({member}) line {line_no} is not an HCPCS record: {stray.iloc[0][:60]!r}. "
             f"Expected {EXPECTED}."
         )
-    body = body[is_record.iloc[first:]].str.pad(RECORD_LENGTH, side="right")
+    last = lines.iloc[-1]
+    if not text.endswith("\n") and len(last) != RECORD_LENGTH and last.strip():
+        raise ImportFailed(
+            f"{path} ({member}) ends in the middle of a record (line {len(lines)}); the file looks "
+            f"truncated. Expected {EXPECTED}."
+        )
+    # Plain Python strings: fixed-width slicing is faster on them than on Arrow strings.
+    body = body[is_record.iloc[first:]].str.pad(RECORD_LENGTH, side="right").astype(object)
     record_id = body.str[10]
     heads = body[record_id.isin(["3", "7"])]
     too_short = lines.iloc[heads.index].str.len() < 293
@@ -165,15 +173,12 @@ def _first_lines(heads: pd.Series) -> pd.DataFrame:
 
 def _long_descriptions(body: pd.Series) -> pd.Series:
     """Join each code's first line and continuation lines (in sequence order) into one text."""
-    parts = pd.DataFrame(
-        {
-            "code": body.str[0:5].str.strip().to_numpy(),
-            "seq": body.str[5:10].to_numpy(),
-            "text": body.str[11:91].str.strip().to_numpy(),
-        }
-    ).sort_values(["code", "seq"], kind="stable")
-    joined = parts[parts["text"] != ""].groupby("code", sort=False)["text"].agg(" ".join)
-    return joined.str.replace(r"\s+", " ", regex=True)
+    parts = sorted(zip(body.str[0:5].str.strip(), body.str[5:10], body.str[11:91], strict=True))
+    joined = {
+        code: " ".join(" ".join(text.split()) for _, _, text in group)
+        for code, group in itertools.groupby(parts, key=lambda p: p[0])
+    }
+    return pd.Series(joined, dtype=object).str.strip()
 
 
 def _release_name(member: str, table: pd.DataFrame) -> str:
