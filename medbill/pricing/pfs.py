@@ -24,17 +24,9 @@ import pandas as pd
 
 from medbill import store
 from medbill.exceptions import DataNotAvailable, InvalidFormat, UnknownCode
-from medbill.pricing import rules
-from medbill.pricing._groups import group_ids
+from medbill.pricing import pfs_batch, rules
 from medbill.pricing.explain import PriceExplanation, Step
 from medbill.pricing.pfs_import import CF_PLACES, GPCI_PLACES, PAYLOAD_FILES, RVU_PLACES, SYSTEM
-
-MODIFIER_COLUMNS = ("modifier1", "modifier2", "modifier3", "modifier4")
-# Modifier -> small integer used by the batch path (0: any other modifier or none).
-_MOD_CODES = {"26": 1, "TC": 2, "53": 3, "50": 4, "62": 5, "80": 6, "81": 7, "82": 8, "AS": 9}
-_COMPONENT_BY_CODE = ("", "26", "TC", "53")
-# Scale of the raw product (RVU x GPCI x CF) and the half-cent added before integer division.
-_RAW_PER_CENT = 10 ** (RVU_PLACES + GPCI_PLACES + CF_PLACES - 2)
 
 _loaded: dict[tuple[int, str], FeeSchedule] = {}
 _load_lock = threading.Lock()
@@ -54,11 +46,6 @@ def _cf(value: int) -> Decimal:
 
 def _cents(value: int) -> Decimal:
     return Decimal(int(value)).scaleb(-2)
-
-
-def _round_bp(cents: np.ndarray, bp: np.ndarray) -> np.ndarray:
-    """Integer twin of ``rules.apply_bp``: cents x bp / 10000, half up (amounts are >= 0)."""
-    return (cents * bp + rules.FULL // 2) // rules.FULL
 
 
 class FeeSchedule:
@@ -215,7 +202,7 @@ class FeeSchedule:
         """
         code = _code(code)
         mods = _modifiers(modifiers)
-        pos = _pos(pos)
+        pos = rules.parse_pos(pos)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise InvalidFormat(f"Units {units!r} must be a whole number of at least 1.")
         units = int(units)
@@ -354,175 +341,9 @@ class FeeSchedule:
         procedure reduction ranks indicator-2 lines within ``claim_id`` and ``service_date`` (when
         those columns exist). Returns one row per input row, same index: ``allowed`` (dollars, NA
         when the line cannot be priced), ``allowed_cents``, ``fee_schedule_amount``, ``facility``,
-        ``status``, ``rule`` and the RVUs, GPCIs and conversion factor used.
+        ``status``, ``rule``, ``procedure_rank`` and the RVUs, GPCIs and conversion factor used.
         """
-        if not isinstance(lines, pd.DataFrame):
-            raise InvalidFormat(f"price_lines needs a DataFrame of lines, not {type(lines).__name__}.")
-        if "procedure_code" not in lines.columns:
-            raise InvalidFormat("The lines table has no procedure_code column (see docs/tables.md).")
-        n = len(lines)
-        n_loc = len(self.gpci)
-        outcome = np.full(n, rules.PRICED, dtype=np.int8)
-
-        # Codes and modifiers: work on the distinct values, then take back to the rows.
-        code_id, code_uniq = pd.factorize(lines["procedure_code"], use_na_sentinel=True)
-        code_clean = [str(c).strip().upper() for c in code_uniq]
-        mod_codes = []
-        for col in (c for c in MODIFIER_COLUMNS if c in lines.columns):
-            ids, uniq = pd.factorize(lines[col], use_na_sentinel=True)
-            table = np.array([_MOD_CODES.get(str(u).strip().upper(), 0) for u in uniq] + [0], dtype=np.int8)
-            mod_codes.append(table[ids])
-        component = np.zeros(n, dtype=np.int8)
-        for m in reversed(mod_codes):  # the first component modifier wins
-            component = np.where((m >= 1) & (m <= 3), m, component)
-        has = {name: np.zeros(n, dtype=bool) for name in ("50", "62", "80", "81", "82", "AS")}
-        for m in mod_codes:
-            for name in has:
-                has[name] |= m == _MOD_CODES[name]
-        # Row of the RVU file per distinct code and component; -1 for "not found".
-        rows_by_code = np.array(
-            [[self._row.get((c, comp), -1) for comp in _COMPONENT_BY_CODE] for c in code_clean] + [[-1] * 4],
-            dtype=np.int64,
-        ).reshape(-1, 4)
-        code_known = np.array([c in self._codes for c in code_clean] + [False])
-        row = rows_by_code[code_id, component]
-        outcome[row < 0] = rules.NO_COMPONENT_ROW
-        outcome[~code_known[code_id]] = rules.UNKNOWN_CODE
-
-        # Locality per line.
-        if locality is not None:
-            mac, lc = self.locality_key(locality)
-            loc = np.full(n, self._loc[(mac, lc)], dtype=np.int64)
-        elif "locality" in lines.columns:
-            ids, uniq = pd.factorize(lines["locality"], use_na_sentinel=True)
-            table = np.array(
-                [self._loc.get(rules.parse_locality(u), -1) for u in uniq] + [-1], dtype=np.int64
-            )
-            loc = table[ids]
-        else:
-            raise InvalidFormat("Give locality='MAC-LOC' or a locality column in the lines table.")
-        outcome[(loc < 0) & (outcome == rules.PRICED)] = rules.UNKNOWN_LOCALITY
-
-        # Place of service: the line's own when filled, else the default; unknown codes are flagged.
-        default_pos = _pos(pos)
-        if "place_of_service" in lines.columns:
-            ids, uniq = pd.factorize(lines["place_of_service"], use_na_sentinel=True)
-            codes = [_pos_or(u, default_pos) for u in uniq] + [default_pos]
-        else:
-            ids, codes = np.zeros(n, dtype=np.int64), [default_pos]
-        facility = np.array([c in rules.facility_pos() for c in codes])[ids]
-        pos_known = np.array([c in rules.known_pos() for c in codes])[ids]
-        outcome[~pos_known & (outcome == rules.PRICED)] = rules.UNKNOWN_POS
-
-        # Units: whole numbers of at least 1.
-        if "units" in lines.columns:
-            u = pd.to_numeric(lines["units"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        else:
-            u = np.ones(n)
-        bad_units = ~(np.isfinite(u) & (u >= 1) & (u == np.floor(u)) & (u < 1e6))
-        outcome[bad_units & (outcome == rules.PRICED)] = rules.BAD_UNITS
-        units = np.where(bad_units, 1, u).astype(np.int64)
-
-        # Status.
-        r = np.where(row >= 0, row, 0)
-        status_code = self._status.codes[r]
-        cats = list(self._status.categories)
-        payable_cat = np.array([c in rules.PAYABLE_STATUS for c in cats])
-        elsewhere_cat = np.array([c in rules.PRICED_ELSEWHERE for c in cats])
-        ok = outcome == rules.PRICED
-        outcome[ok & elsewhere_cat[status_code]] = rules.NOT_PRICED
-        outcome[ok & ~payable_cat[status_code] & ~elsewhere_cat[status_code]] = rules.NOT_PAYABLE
-
-        # Fee schedule amount in cents.
-        lo = np.where(loc >= 0, loc, 0)
-        a, g = self._a, self._g
-        pe = np.where(facility, a["fac_pe_rvu"][r], a["nonfac_pe_rvu"][r])
-        raw = (
-            a["work_rvu"][r] * g["gpci_work"][lo] + pe * g["gpci_pe"][lo] + a["mp_rvu"][r] * g["gpci_mp"][lo]
-        ) * a["cf"][r]
-        fee = (raw + _RAW_PER_CENT // 2) // _RAW_PER_CENT
-
-        # OPPS imaging cap.
-        at = self._cap_index.get_indexer(r * n_loc + lo)
-        if len(self._cap_fac):
-            cap = np.where(facility, self._cap_fac[at], self._cap_nonfac[at])
-            capped = (at >= 0) & (cap < fee)
-        else:
-            cap, capped = fee, np.zeros(n, dtype=bool)
-        amount = np.where(capped, cap, fee)
-
-        # Bilateral, assistant, co-surgeon.
-        bilat_ind = a["bilat_surg"][r]
-        bilat_bp = np.array([rules.BILATERAL.get(i, (rules.FULL, ""))[0] for i in range(10)], dtype=np.int64)
-        bilateral = np.where(has["50"], bilat_ind, -1)
-        amount = np.where(has["50"], _round_bp(amount, bilat_bp[bilat_ind]), amount)
-        assist_kind = np.where(
-            has["AS"],
-            rules.ASSIST_NONPHYSICIAN,
-            np.where(has["80"] | has["81"] | has["82"], rules.ASSIST_PHYSICIAN, rules.ASSIST_NONE),
-        )
-        assist_ok = np.array([rules.ASSISTANT_PAYABLE.get(i, False) for i in range(10)])[a["asst_surg"][r]]
-        outcome[(outcome == rules.PRICED) & (assist_kind > 0) & ~assist_ok] = rules.ASSISTANT_BARRED
-        assist_bp = np.where(
-            assist_kind == rules.ASSIST_NONPHYSICIAN, rules.ASSISTANT_NONPHYSICIAN, rules.ASSISTANT_PHYSICIAN
-        )
-        amount = np.where(assist_kind > 0, _round_bp(amount, assist_bp), amount)
-        co_ok = np.array([rules.CO_SURGEON_PAYABLE.get(i, False) for i in range(10)])[a["co_surg"][r]]
-        outcome[(outcome == rules.PRICED) & has["62"] & ~co_ok] = rules.CO_SURGEON_BARRED
-        amount = np.where(has["62"], _round_bp(amount, rules.CO_SURGEON_PERCENT), amount)
-
-        # Multiple procedure reduction: rank indicator-2 lines by amount within claim and date.
-        mult_proc = a["mult_proc"][r]
-        priced = outcome == rules.PRICED
-        in_mppr = priced & (mult_proc == rules.MPPR_INDICATOR)
-        keys = _group_keys(lines)
-        rank = _procedure_rank(keys, in_mppr, amount)
-        group_size = _group_size(keys, in_mppr)
-        mppr = np.where(
-            in_mppr & ((group_size > 1) | (units > 1)),
-            np.where(rank == 1, rules.MPPR_HIGHEST, rules.MPPR_REDUCED),
-            rules.MPPR_NONE,
-        )
-        reduced = _round_bp(amount, np.int64(rules.MPPR_FURTHER))
-        first = np.where(mppr == rules.MPPR_REDUCED, reduced, amount)
-        further = np.where(mppr == rules.MPPR_NONE, amount, reduced)
-        total = first + further * (units - 1)
-
-        no_amount = np.isin(outcome, list(rules.NO_AMOUNT))
-        total = np.where(priced, total, 0)
-        allowed_cents = pd.array(np.where(no_amount, 0, total), dtype="Int64")
-        allowed_cents[no_amount] = pd.NA
-        fee_cents = pd.array(fee, dtype="Int64")
-        fee_cents[~priced & ~np.isin(outcome, [rules.ASSISTANT_BARRED, rules.CO_SURGEON_BARRED])] = pd.NA
-
-        out = pd.DataFrame(
-            {
-                "allowed": allowed_cents.astype("Float64") / 100,
-                "allowed_cents": allowed_cents,
-                "fee_schedule_amount": fee_cents.astype("Float64") / 100,
-                "facility": facility,
-                "locality": _locality_labels(self.gpci, loc),
-                "status": pd.Categorical.from_codes(np.where(row >= 0, status_code, -1), categories=cats),
-                "payable": priced & (total > 0),
-                "rule": _rule_labels(outcome, status_code, cats, component, facility, capped, bilateral,
-                                     assist_kind, has["62"], mppr, mult_proc),
-                "work_rvu": a["work_rvu"][r] / 10**RVU_PLACES,
-                "pe_rvu": pe / 10**RVU_PLACES,
-                "mp_rvu": a["mp_rvu"][r] / 10**RVU_PLACES,
-                "gpci_work": g["gpci_work"][lo] / 10**GPCI_PLACES,
-                "gpci_pe": g["gpci_pe"][lo] / 10**GPCI_PLACES,
-                "gpci_mp": g["gpci_mp"][lo] / 10**GPCI_PLACES,
-                "conversion_factor": a["cf"][r] / 10**CF_PLACES,
-                "procedure_rank": np.where(in_mppr, rank, 0),
-            },
-            index=lines.index,
-        )  # fmt: skip
-        unknown_row = row < 0
-        for col in ("work_rvu", "pe_rvu", "mp_rvu", "conversion_factor"):
-            out.loc[unknown_row, col] = np.nan
-        for col in ("gpci_work", "gpci_pe", "gpci_mp"):
-            out.loc[loc < 0, col] = np.nan
-        return out
+        return pfs_batch.price_lines(self, lines, locality, pos)
 
 
 # ---------------------------------------------------------------------- module-level shortcuts
@@ -576,23 +397,6 @@ def _modifiers(modifiers: Iterable[str] | str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _pos(pos: object) -> str:
-    text = str(pos).strip() if isinstance(pos, (str, int)) and not isinstance(pos, bool) else ""
-    if not (text.isascii() and text.isdigit() and 1 <= len(text) <= 2):
-        raise InvalidFormat(f"Place of service {pos!r} is not a two-digit CMS code such as '11'.")
-    return text.zfill(2)
-
-
-def _pos_or(value: object, default: str) -> str | None:
-    """A line's place of service: ``default`` when missing, None when not a POS code."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value == "":
-        return default
-    try:
-        return _pos(int(value) if isinstance(value, float) and value == int(value) else value)
-    except (InvalidFormat, ValueError, OverflowError):
-        return None
-
-
 def _county_name(text: str) -> str:
     words = [w for w in text.upper().replace(".", "").split() if w not in ("COUNTY", "CNTY", "PARISH")]
     return " ".join(words)
@@ -602,81 +406,3 @@ def _county_list(text: str) -> set[str]:
     for sep in (";", "/", " AND "):
         text = text.replace(sep, ",")
     return {_county_name(part) for part in text.split(",") if part.strip()}
-
-
-def _group_keys(lines: pd.DataFrame) -> np.ndarray | None:
-    """Multiple procedure groups: one per claim and date of service (when the columns exist)."""
-    cols = [lines[c] for c in ("claim_id", "service_date") if c in lines.columns]
-    return group_ids(*cols) if cols else None
-
-
-def _procedure_rank(keys: np.ndarray | None, member: np.ndarray, amount: np.ndarray) -> np.ndarray:
-    """1 for the highest amount among member lines of the same group, 2, 3 ... after."""
-    rank = np.ones(len(member), dtype=np.int64)
-    if keys is None or not member.any():
-        return rank
-    idx = np.flatnonzero(member)
-    order = idx[np.lexsort((idx, -amount[idx], keys[idx]))]  # group, amount desc, line order
-    k = keys[order]
-    starts = np.r_[True, k[1:] != k[:-1]]
-    pos = np.arange(len(order))
-    rank[order] = pos - np.maximum.accumulate(np.where(starts, pos, 0)) + 1
-    return rank
-
-
-def _group_size(keys: np.ndarray | None, member: np.ndarray) -> np.ndarray:
-    """Number of member lines in each line's group."""
-    if keys is None:
-        return member.astype(np.int64)
-    counts = np.bincount(keys[member], minlength=int(keys.max()) + 1 if len(keys) else 0)
-    return counts[keys]
-
-
-def _locality_labels(gpci: pd.DataFrame, loc: np.ndarray) -> pd.Categorical:
-    labels = (gpci["mac"] + "-" + gpci["locality"]).tolist()
-    return pd.Categorical.from_codes(np.where(loc >= 0, loc, -1), categories=labels)
-
-
-def _rule_labels(
-    outcome: np.ndarray,
-    status_code: np.ndarray,
-    cats: list[str],
-    component: np.ndarray,
-    facility: np.ndarray,
-    capped: np.ndarray,
-    bilateral: np.ndarray,
-    assist_kind: np.ndarray,
-    co_surgeon: np.ndarray,
-    mppr: np.ndarray,
-    mult_proc: np.ndarray,
-) -> pd.Categorical:
-    """The rule text of each line, composed once per distinct combination of its parts."""
-    parts = (
-        outcome,
-        status_code,
-        component,
-        facility,
-        capped,
-        bilateral + 1,
-        assist_kind,
-        co_surgeon,
-        mppr,
-        mult_proc,
-    )
-    key = np.zeros(len(outcome), dtype=np.int64)
-    for p in parts:  # each part is below 64: a mixed-radix number identifies the combination
-        key = key * 64 + p.astype(np.int64)
-    inverse, uniq = pd.factorize(key)
-    first = np.full(len(uniq), -1, dtype=np.int64)
-    first[inverse[::-1]] = np.arange(len(key))[::-1]  # first row of each combination
-    texts = []
-    for i in first:
-        o, s, comp, fac, cap, bil, ak, co, mp, mpi = (int(p[i]) for p in parts)
-        texts.append(
-            rules.rule_text(
-                o, status=cats[s] if s >= 0 else "", component=_COMPONENT_BY_CODE[comp], facility=bool(fac),
-                capped=bool(cap), bilateral=bil - 1, assistant=ak, co_surgeon=bool(co), mppr=mp, mult_proc=mpi,
-            )
-        )  # fmt: skip
-    text_id, text_uniq = pd.factorize(pd.Index(texts))
-    return pd.Categorical.from_codes(text_id[inverse], categories=text_uniq)

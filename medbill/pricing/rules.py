@@ -20,6 +20,8 @@ import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from medbill.exceptions import InvalidFormat
+
 FULL = 10_000  # 100% in basis points
 CENT = Decimal("0.01")
 
@@ -138,6 +140,14 @@ def parse_locality(text: object) -> tuple[str, str] | None:
         if m:
             return m.group(1).zfill(5), m.group(2).zfill(2)
     return None
+
+
+def parse_pos(pos: object) -> str:
+    """'11', 11, '2' -> two-digit place of service text; ``InvalidFormat`` otherwise."""
+    text = str(pos).strip() if isinstance(pos, (str, int)) and not isinstance(pos, bool) else ""
+    if not (text.isascii() and text.isdigit() and 1 <= len(text) <= 2):
+        raise InvalidFormat(f"Place of service {pos!r} is not a two-digit CMS code such as '11'.")
+    return text.zfill(2)
 
 
 # Outcome of pricing one line; the batch path keeps these as small integers.
