@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from medbill.codes._types import CodeRecord, Hit
-    from medbill.codes.icd10cm.diff import ReleaseDiff
+    from medbill.codes.icd10cm.release_diff import ReleaseDiff
     from medbill.store import Provenance
 
 __all__ = [
@@ -153,7 +153,7 @@ def search(text: str, limit: int = 10, on: DateLike | None = None) -> list[Hit]:
 
 def diff(old: Release | str, new: Release | str) -> ReleaseDiff:
     """Codes added, deleted, retitled and changed in billability between two releases."""
-    from medbill.codes.icd10cm.diff import diff_releases
+    from medbill.codes.icd10cm.release_diff import diff_releases
 
     return diff_releases(_pick(None, old), _pick(None, new))
 
@@ -173,20 +173,37 @@ def release_names_for(dates: pd.Series) -> pd.Series:
 
 # -- the registry protocol ------------------------------------------------------------------------
 def lookup_record(code: Any, on: DateLike | None = None) -> CodeRecord:
-    """The CLI's record: ``valid_on_date`` is set when ``on`` is given (billable on that date)."""
+    """The CLI's record. With ``on``, ``valid_on_date`` says whether the code is billable on that date.
+
+    A code absent from the release in effect on ``on`` but present in the latest release (E11.A on
+    2025-09-30) is reported from the latest release with ``valid_on_date`` False, ``release`` naming
+    the release in effect, and ``title_release`` where the title comes from.
+    """
     from medbill.codes._types import CodeRecord
+    from medbill.exceptions import UnknownCode
 
     rel = _pick(on, None)
-    found = rel.lookup(code)
+    title_rel = rel
+    try:
+        found = rel.lookup(code)
+    except UnknownCode:
+        if on is None or (title_rel := latest()) is rel:
+            raise
+        found = title_rel.get(code)
+        if found is None:
+            raise
+    extra: dict[str, Any] = {"kind": found.kind, "chapter": found.chapter, "block": found.block}
+    if title_rel is not rel:
+        extra["title_release"] = title_rel.name
     return CodeRecord(
         system=SYSTEM,
         code=found.display,
         title=found.title,
-        billable=found.billable,
+        billable=found.billable if title_rel is rel else False,
         release=rel.name,
-        source=rel.provenance.source,
-        valid_on_date=found.billable if on is not None else None,
-        extra={"kind": found.kind, "chapter": found.chapter, "block": found.block},
+        source=title_rel.provenance.source,
+        valid_on_date=(found.billable and title_rel is rel) if on is not None else None,
+        extra=extra,
     )
 
 

@@ -105,7 +105,7 @@ def package_file(dist: str, relative: str) -> tuple[Path, str] | None:
     if not path.exists():
         return None
     infos = sorted(root.glob(f"{dist.replace('-', '_')}-*.dist-info"))
-    version = infos[-1].name.split("-")[1] if infos else "unknown version"
+    version = infos[-1].name.removesuffix(".dist-info").split("-")[1] if infos else "unknown version"
     return path, f"{dist} {version}"
 
 

@@ -31,17 +31,21 @@ def _nearest(parents: np.ndarray, kinds: np.ndarray, kind: int) -> np.ndarray:
 
 def release_table(rel: Release) -> pd.DataFrame:
     codes = np.array(rel.codes, dtype=object)
-    titles = np.array([rel._title(i) for i in range(len(codes))], dtype=object)
+    ends = np.asarray(rel._title_ends, dtype=np.int64)
+    starts = np.concatenate([[0], ends[:-1]])
+    blob = rel._titles
+    titles = np.array([blob[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)], dtype=object)
     kinds = np.frombuffer(rel._kinds, dtype=np.uint8).astype(np.int64)
     parents = np.asarray(rel._parents, dtype=np.int64)
     chapter = _nearest(parents, kinds, CHAPTER)
     block = _nearest(parents, kinds, BLOCK)
 
-    def pick(rows: np.ndarray, values: np.ndarray) -> pd.Series:
-        out = pd.Series(np.where(rows >= 0, values[np.maximum(rows, 0)], None), dtype="string")
-        return out.where(rows >= 0)
+    def pick(rows: np.ndarray, values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        return pd.array(np.where(rows >= 0, values[np.maximum(rows, 0)], None), dtype="string")
 
-    display = [format_compact(c) if k >= CATEGORY else c for c, k in zip(rel.codes, kinds, strict=True)]
+    display = [
+        format_compact(c) if k >= CATEGORY else c for c, k in zip(rel.codes, kinds.tolist(), strict=True)
+    ]
     table = pd.DataFrame(
         {
             "code": pd.array(display, dtype="string"),
