@@ -12,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +112,19 @@ class EncounterCoder(widgets.VBox):
     or exported.
     """
 
-    def __init__(self, practice: Any | None = None, *, service_date: date | None = None) -> None:
+    def __init__(
+        self,
+        practice: Any | None = None,
+        *,
+        service_date: date | None = None,
+        payer: str | None = None,
+        locality: str = "",
+        contracts: Mapping[str, Any] | None = None,
+        benefits: Mapping[str, Any] | None = None,
+    ) -> None:
         self.practice = practice
+        self.contracts = dict(contracts or {})
+        self.benefits = dict(benefits or {})
         self._scrubbed: tuple[pd.DataFrame, pd.DataFrame] | None = None
         self.scrub_result: Any = None
         self.price_source = ""
@@ -139,12 +152,19 @@ class EncounterCoder(widgets.VBox):
             or [("(no providers)", "")],
             description="Rendering",
         )
+        if payer is not None:
+            self.payer.value = payer
         self.locality = widgets.Text(
-            "", placeholder="MAC+locality, e.g. 0111201", description="PFS locality", continuous_update=False
+            locality,
+            placeholder="MAC-locality, e.g. 15202-00",
+            description="PFS locality",
+            continuous_update=False,
         )
+        # The patient's plan for this claim; filled from the payer's known benefit when there is one.
         self.deductible_left = widgets.BoundedFloatText(0.0, min=0, max=1e6, description="Deductible left $")
-        self.coinsurance = widgets.BoundedFloatText(20.0, min=0, max=100, description="Coinsurance %")
+        self.coinsurance = widgets.BoundedFloatText(0.0, min=0, max=100, description="Coinsurance %")
         self.copay = widgets.BoundedFloatText(0.0, min=0, max=1e6, description="Copay $")
+        self._fill_benefit()
 
         self.search = CodeSearch(systems=("icd10cm",), on=dos, on_select=self.add_diagnosis)
         self.diagnoses = widgets.Select(
@@ -187,6 +207,7 @@ class EncounterCoder(widgets.VBox):
         ):
             w.observe(lambda _c: self.refresh(), "value")
         self.service_date.observe(self._on_date, "value")
+        self.payer.observe(lambda _c: self._fill_benefit(), "value")
         self.dx_up.on_click(lambda _b: self._move_dx(-1))
         self.dx_down.on_click(lambda _b: self._move_dx(+1))
         self.dx_remove.on_click(lambda _b: self._remove_dx())
@@ -301,6 +322,27 @@ class EncounterCoder(widgets.VBox):
 
     def _on_date(self, change: dict) -> None:
         self.search.date.value = change["new"]
+        self._fill_benefit()
+
+    def _fill_benefit(self) -> None:
+        """Put the chosen payer's benefit in the plan fields: ``benefits[payer_id]`` when given,
+        Medicare Part B of the service year for a Medicare payer; otherwise leave them as they are."""
+        payer = self._payer_row()
+        benefit = self.benefits.get(self.payer.value)
+        if benefit is None and payer is not None and str(payer["kind"]).lower() == "medicare":
+            from medbill.pricing.patient import Benefit
+
+            try:
+                benefit = Benefit.medicare_part_b((self.service_date.value or date.today()).year)
+            except MedbillError:
+                benefit = None
+        if benefit is None:
+            return
+        with self.hold_trait_notifications():
+            self.deductible_left.value = float(benefit.deductible)
+            self.coinsurance.value = float(benefit.coinsurance) * 100
+            self.copay.value = float(benefit.copay)
+        self.refresh()
 
     # --- the encounter as tables ---------------------------------------------------------------
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -417,47 +459,55 @@ class EncounterCoder(widgets.VBox):
         except Exception as exc:  # shown in the page: a widget callback has no cell to raise into
             return f"<p style='color:#b00'>Pricing failed: {_esc(type(exc).__name__)}: {_esc(exc)}</p>"
         table = lines[["line_number", "procedure_code", "units", "charge"]].copy()
-        table["allowed"] = allowed["allowed"].to_numpy()
+        table["allowed"] = allowed["allowed"].astype("Float64").to_numpy()
         table["rule"] = allowed["rule"].astype("string").to_numpy()
         self.prices, self.price_source = table, source
-        return render_price(table, source, self._patient_share(table))
+        return render_price(table, source, self._patient_share(claims, lines, table["allowed"]))
 
     def _expected_allowed(self, lines: pd.DataFrame) -> tuple[str, pd.DataFrame]:
-        """(what priced it, DataFrame with ``allowed`` and ``rule`` per line): Medicare PFS for a
-        Medicare payer once the year is imported, otherwise the payer's contract."""
+        """(what priced it, DataFrame with ``allowed`` and ``rule`` per line): the Medicare PFS for a
+        Medicare payer, otherwise the payer's contract from ``contracts`` (which may itself pay a
+        percent of the PFS)."""
         payer = self._payer_row()
         if payer is None:
             raise MedbillError("Choose a payer to price the encounter.")
-        dos = self.service_date.value or date.today()
-        if str(payer["kind"]).lower() == "medicare":
+        contract = self.contracts.get(payer["payer_id"])
+        medicare = str(payer["kind"]).lower() == "medicare"
+        if not medicare and contract is None:
+            raise MedbillError(
+                f"No contract for payer {payer['payer_id']} ({payer['name']}); "
+                "pass contracts={payer_id: medbill.pricing.contracts.Contract(...)}."
+            )
+        pfs = None
+        if medicare or contract.percent_of_medicare is not None:
             from medbill.pricing.pfs import FeeSchedule
 
-            schedule = FeeSchedule.load(dos.year)
-            if not self.locality.value.strip():
+            schedule = FeeSchedule.load((self.service_date.value or date.today()).year)
+            where = self.locality.value.strip()
+            if not where:
                 raise MedbillError(
-                    "Enter the PFS locality (MAC-locality such as 01112-05) to price with the PFS."
+                    "Enter the PFS locality (MAC-locality such as 15202-00) to price with the PFS."
                 )
-            priced = schedule.price_lines(
-                lines, locality=self.locality.value.strip(), pos=self.place_of_service.value
-            )
-            return f"Medicare PFS {schedule.year}, locality {self.locality.value.strip()}", priced
-        from medbill.pricing import contracts
+            pfs = schedule.price_lines(lines, locality=where, pos=self.place_of_service.value)
+            if medicare:
+                return f"Medicare PFS {schedule.year}, locality {where}", pfs
+        priced = contract.expected_allowed(lines, medicare=pfs)
+        return f"contract {contract.name}", priced.rename(columns={"expected_allowed": "allowed"})
 
-        contract = contracts.for_payer(payer["payer_id"])
-        return f"{payer['name']} contract", contract.expected_allowed(lines)
+    def _benefit(self) -> Any:
+        from medbill.pricing.patient import Benefit
 
-    def _patient_share(self, table: pd.DataFrame) -> pd.DataFrame | str:
-        """Patient responsibility per line from the benefit fields, or why it cannot be shown."""
-        try:
-            from medbill.pricing.patient import Benefit, patient_share
-        except ImportError as exc:
-            return _unavailable("Patient responsibility", exc)
-        benefit = Benefit(
-            deductible=self.deductible_left.value,
-            coinsurance=self.coinsurance.value / 100,
-            copay=self.copay.value,
+        return Benefit(
+            Decimal(str(self.deductible_left.value)),
+            Decimal(str(round(self.coinsurance.value / 100, 4))),
+            Decimal(str(self.copay.value)),
         )
-        return patient_share(table, benefit)
+
+    def _patient_share(self, claims: pd.DataFrame, lines: pd.DataFrame, allowed: pd.Series) -> pd.DataFrame:
+        """Patient and payer shares per line under the plan fields (deductible left, coinsurance, copay)."""
+        from medbill.pricing.patient import patient_share
+
+        return patient_share(lines, self._benefit(), allowed=allowed, claims=claims)
 
     # --- exports --------------------------------------------------------------------------------
     def claims_data(self) -> Any:
@@ -624,7 +674,7 @@ def _rule_explanations() -> pd.DataFrame:
     return _RULES
 
 
-def render_price(table: pd.DataFrame, source: str, patient: pd.DataFrame | str) -> str:
+def render_price(table: pd.DataFrame, source: str, patient: pd.DataFrame) -> str:
     """Expected allowed amount per line and in total, and the patient's share when known."""
     total = table["allowed"].sum(skipna=True)
     unpriced = int(table["allowed"].isna().sum())
@@ -642,14 +692,12 @@ def render_price(table: pd.DataFrame, source: str, patient: pd.DataFrame | str) 
         + (f" ({unpriced} line(s) not priced)" if unpriced else "")
         + "</p>",
     ]
-    if isinstance(patient, str):
-        parts.append(patient)
-    else:
-        share = float(patient["patient_responsibility"].sum())
-        parts.append(
-            f"<p class='medbill-patient'>Patient responsibility: <b>${share:,.2f}</b>; "
-            f"payer pays <b>${total - share:,.2f}</b></p>"
-        )
+    patient_pays, payer_pays = patient["patient_pays"].sum(), patient["payer_pays"].sum()
+    parts.append(
+        f"<p class='medbill-patient'>Patient responsibility: <b>${patient_pays:,.2f}</b> "
+        f"(copay ${patient['copay'].sum():,.2f}, deductible ${patient['deductible'].sum():,.2f}, "
+        f"coinsurance ${patient['coinsurance'].sum():,.2f}); payer pays <b>${payer_pays:,.2f}</b></p>"
+    )
     return "".join(parts)
 
 

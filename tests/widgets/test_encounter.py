@@ -76,6 +76,8 @@ def test_medicare_price_from_the_imported_pfs(coder: EncounterCoder, pfs_home: s
     from medbill.pricing.pfs import FeeSchedule
 
     coder.payer.value = "MCR01"
+    # Medicare Part B 2025 fills the plan fields: the $257 deductible, then 20%.
+    assert (coder.deductible_left.value, coder.coinsurance.value) == (257.0, 20.0)
     coder.add_diagnosis("E11.9")
     coder.add_line(procedure_code="99214", charge=180.0)
     assert "locality" in coder.price_view.value and coder.prices is None
@@ -84,14 +86,48 @@ def test_medicare_price_from_the_imported_pfs(coder: EncounterCoder, pfs_home: s
     assert Decimal(str(coder.prices["allowed"].iloc[0])).quantize(Decimal("0.01")) == expected
     assert f"${expected:,.2f}" in coder.price_view.value
     assert coder.price_source.startswith("Medicare PFS 2025")
+    # All of it goes to the deductible (152.35 < 257).
+    assert f"Patient responsibility: <b>${expected:,.2f}</b>" in coder.price_view.value
+    coder.deductible_left.value = 0.0
+    coinsurance = (expected * Decimal("0.20")).quantize(Decimal("0.01"))
+    assert f"Patient responsibility: <b>${coinsurance:,.2f}</b>" in coder.price_view.value
 
 
-def test_price_not_available_is_said_not_faked(coder: EncounterCoder, fresh_home) -> None:
-    coder.payer.value = "MCR01"
-    coder.locality.value = "01112-05"
+def test_contract_price_and_copay(practice) -> None:
+    from medbill.pricing.contracts import Contract
+    from medbill.pricing.patient import Benefit
+
+    coder = EncounterCoder(
+        practice,
+        service_date=DOS,
+        payer="ACME1",
+        contracts={"ACME1": Contract("ACME 2025 fee schedule", fee_schedule={"99214": Decimal("140.00")})},
+        benefits={"ACME1": Benefit(copay=Decimal("25.00"))},
+    )
+    coder.add_diagnosis("E11.9")
+    coder.add_line(procedure_code="99214", charge=180.0)
+    coder.add_line(procedure_code="99999", charge=10.0)  # not in the contract: no rate, said so
+    assert list(coder.prices["allowed"].astype(object).where(coder.prices["allowed"].notna(), None)) == [
+        140.0,
+        None,
+    ]
+    html = coder.price_view.value
+    assert "contract ACME 2025 fee schedule" in html and "(1 line(s) not priced)" in html
+    assert "Patient responsibility: <b>$25.00</b>" in html and "payer pays <b>$115.00</b>" in html
+
+
+@pytest.mark.parametrize(
+    ("payer", "why"),
+    [
+        ("ACME1", "No contract for payer ACME1"),  # commercial payer, no contract given
+        ("MCR01", "Medicare PFS 2025 is not imported"),  # Medicare payer, empty MEDBILL_HOME
+    ],
+)
+def test_price_not_available_is_said_not_faked(practice, fresh_home, payer: str, why: str) -> None:
+    coder = EncounterCoder(practice, service_date=DOS, payer=payer, locality="01112-05")
     coder.add_line(procedure_code="99214", charge=180.0)
     assert coder.prices is None
-    assert "not available" in coder.price_view.value
+    assert "not available" in coder.price_view.value and why in coder.price_view.value
     assert "$" not in coder.price_view.value
 
 
