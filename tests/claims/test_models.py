@@ -82,7 +82,11 @@ def test_normalises_codes_money_and_dates() -> None:
         ),  # an X12 separator
         (lambda: Patient(None, "JO", date(2000, 1, 1), "F"), InvalidFormat, "last_name"),
         (lambda: Address("1 A ST", "XY", "Illinois", "62701"), InvalidFormat, "state"),
-        (lambda: Address("1 A ST", "X", "IL", "62701"), InvalidFormat, "city: 'X' is shorter"),  # X12 N401 min 2
+        (
+            lambda: Address("1 A ST", "X", "IL", "62701"),
+            InvalidFormat,
+            "city: 'X' is shorter",
+        ),  # X12 N401 min 2
         (lambda: Address("1 A ST", "XY", "IL", "6270"), InvalidFormat, "zip: '6270'"),
         (lambda: Provider(npi="1234567890", last_name="X"), InvalidChecksum, "provider.npi"),
         (

@@ -96,8 +96,13 @@ def _chunks(source: Source) -> Iterator[str]:
 
 
 def _looks_like_x12(text: str) -> bool:
+    """A str is X12 text unless it names a file (or looks like a path: a folder or an extension)."""
     head = text[:300].lstrip(_BOM + " \t\r\n")
-    return not head or head.startswith("ISA") or len(text) > 4096 or any(c in head for c in "*~|\n")
+    if not head or head.startswith("ISA") or len(text) > 4096 or "\n" in text:
+        return True
+    if os.path.exists(text):
+        return False
+    return not ("/" in text or "\\" in text or re.search(r"\.[A-Za-z0-9]{1,5}$", text))
 
 
 def read_separators(head: str, position: int = 0) -> Separators:
@@ -151,10 +156,10 @@ def iter_segments(source: Source, separators: Separators | None = None) -> Itera
         for raw in parts:
             start = offset
             offset += len(raw) + 1
-            text = raw.lstrip("\r\n") if raw[:1] in ("\r", "\n") else raw
+            text = raw.lstrip() if raw[:1].isspace() else raw  # "~\n", "~\r\n", indented files
             start += len(raw) - len(text)
             if not text:
-                if raw:  # only line breaks between two terminators: a blank line
+                if raw:  # only white space between two terminators: a blank line
                     continue
                 raise X12Error(
                     "empty segment (two terminators in a row)", segment_number=number + 1, position=start
