@@ -40,7 +40,7 @@ def dated_remits(t: Any, as_of: pd.Timestamp | None) -> tuple[pd.DataFrame, pd.D
     rc["received_date"] = rc["received_date"].fillna(
         pd.Series(paid_on.reindex(rc["payment_id"]).to_numpy(), index=rc.index)
     )
-    adj = t.remit_adjustments.merge(
+    adj = t.remit_adjustments[["payment_id", "claim_id", "line_number", "group", "reason", "amount"]].merge(
         rc[["payment_id", "claim_id", "received_date"]].drop_duplicates(["payment_id", "claim_id"]),
         on=["payment_id", "claim_id"],
         how="left",

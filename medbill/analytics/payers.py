@@ -21,7 +21,8 @@ def remit_line_facts(data: Any) -> pd.DataFrame:
     t = as_tables(data)
     rc, adj = dated_remits(t, None)
     rc = rc[rc["status_code"].ne("22").fillna(True)]
-    lines = t.remit_lines.merge(
+    wanted = ["payment_id", "claim_id", "line_number", "procedure_code", "charge", "paid", "allowed", "units"]
+    lines = t.remit_lines[wanted].merge(
         rc[["payment_id", "claim_id", "received_date", "status_code"]].drop_duplicates(
             ["payment_id", "claim_id"]
         ),

@@ -107,7 +107,7 @@ def em_distribution(data: Any) -> pd.DataFrame:
     its share of the provider's visits in that category, and the practice's share for that level.
     """
     t = as_tables(data)
-    lines = t.lines[t.lines["procedure_code"].isin(EM_LEVELS)]
+    lines = t.lines.loc[t.lines["procedure_code"].isin(EM_LEVELS), ["claim_id", "procedure_code"]]
     lines = lines.merge(t.claims[["claim_id", "rendering_npi"]], on="claim_id", how="left")
     info = lines["procedure_code"].map(EM_LEVELS)
     lines = lines.assign(
