@@ -42,7 +42,7 @@ def _source_bytes() -> bytes:
 @store.lazy
 def table() -> pd.DataFrame:
     """code (index and column), description: every CARC in the installed ``validedi`` table."""
-    data = yaml.safe_load(_source_bytes())
+    data = yaml.load(_source_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     codes = {str(k): str(v) for k, v in data["codes"].items()}
     df = pd.DataFrame({"code": list(codes), "description": list(codes.values())})
     return df.set_index("code", drop=False)

@@ -49,6 +49,8 @@ def compact(code: Any) -> str:
 
 def validate(code: Any) -> str:
     value = compact(code)
+    if value == "00" and not re.sub(r"\s", "", code):
+        raise InvalidFormat("Place of service is empty; give a two-digit code such as 11.")
     if len(value) != 2:
         raise InvalidLength(f"Place of service {code!r} must be a two-digit code.")
     if not re.fullmatch(r"[0-9]{2}", value):
