@@ -181,6 +181,63 @@ class FeeSchedule:
             )
         return f"{fallback['mac'].iloc[0]}-{fallback['locality'].iloc[0]}"
 
+    def anesthesia_cf(self, locality: object) -> Decimal:
+        """The locality's anesthesia conversion factor (dollars per anesthesia unit)."""
+        mac, lc = self.locality_key(locality)
+        gpci_row = self.gpci.iloc[self._loc[(mac, lc)]]
+        hit = self.anesthesia[
+            (self.anesthesia["mac"] == gpci_row["mac"])
+            & (self.anesthesia["locality"] == gpci_row["locality"])
+        ]
+        if hit.empty:
+            raise UnknownCode(f"Locality {mac}-{lc} has no anesthesia conversion factor in PFS {self.year}.")
+        return _cf(hit["anes_cf"].iloc[0])
+
+    def price_anesthesia(
+        self, code: str, locality: object, base_units: int, minutes: int
+    ) -> PriceExplanation:
+        """Anesthesia (status J): (base units + minutes / 15, to one decimal) x anesthesia CF.
+
+        Base units come from CMS's anesthesia base unit file (not part of the PFS RVU files), so
+        the caller gives them.
+        """
+        code = _code(code)
+        if code not in self._codes:
+            raise UnknownCode(f"Code {code} is not in the Medicare PFS {self.year} relative value file.")
+        status = str(self.rvu.at[self._row[(code, "")], "status"])
+        if status != "J":
+            raise UnknownCode(f"Code {code} has status {status}, not J: it is not an anesthesia service.")
+        for name, value in (("base_units", base_units), ("minutes", minutes)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidFormat(f"{name} {value!r} must be a whole number of zero or more.")
+        mac, lc = self.locality_key(locality)
+        g = self.gpci.iloc[self._loc[(mac, lc)]]
+        cf = self.anesthesia_cf(locality)
+        time_units = (Decimal(minutes) / 15).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        raw = (Decimal(base_units) + time_units) * cf
+        amount = raw.quantize(rules.CENT, rounding=ROUND_HALF_UP)
+        steps = (
+            Step("code", f"{code} anesthesia service", f"status {status}"),
+            Step("locality", f"{mac}-{lc} {g['name']} ({g['state']})", ""),
+            Step("time units", f"{minutes} minutes / 15, to one decimal", f"{time_units}"),
+            Step(
+                "anesthesia units",
+                f"{base_units} base units + {time_units} time units",
+                f"{base_units + time_units}",
+            ),
+            Step(
+                "allowed amount",
+                f"{base_units + time_units} units x anesthesia CF {cf}, rounded",
+                f"{amount}",
+            ),
+        )
+        return PriceExplanation(
+            code=code, modifiers=(), year=self.year, locality=f"{mac}-{lc}", locality_name=str(g["name"]),
+            pos="", facility=True, status=status, units=1, payable=bool(amount), amount=amount,
+            fee_schedule_amount=amount, components={"anesthesia_cf": cf, "base_units": Decimal(base_units),
+            "time_units": time_units}, rule="anesthesia: (base + time units) x anesthesia CF", steps=steps,
+        )  # fmt: skip
+
     # ------------------------------------------------------------------ one code, Decimal
 
     def price(
@@ -363,10 +420,29 @@ def price(
 
 
 def price_lines(
-    lines: pd.DataFrame, *, year: int, locality: object = None, pos: str | int = "11"
+    lines: pd.DataFrame, *, year: int | None = None, locality: object = None, pos: str | int = "11"
 ) -> pd.DataFrame:
-    """``FeeSchedule.load(year).price_lines(...)``."""
-    return FeeSchedule.load(year).price_lines(lines, locality=locality, pos=pos)
+    """``FeeSchedule.load(year).price_lines(...)``; with ``year=None`` each line is priced by the
+    fee schedule of its ``service_date`` year (every such year must be imported)."""
+    if year is not None:
+        return FeeSchedule.load(year).price_lines(lines, locality=locality, pos=pos)
+    if "service_date" not in lines.columns:
+        raise InvalidFormat("Give year=... or a service_date column to choose the fee schedule year.")
+    years = pd.to_datetime(lines["service_date"], errors="coerce").dt.year
+    if years.isna().any():
+        bad = lines["service_date"][years.isna()].iloc[0]
+        raise InvalidFormat(f"Service date {bad!r} is missing or not a date; give year=... instead.")
+    position = pd.RangeIndex(len(lines))
+    parts = [
+        FeeSchedule.load(int(y)).price_lines(lines.iloc[position[mask]], locality=locality, pos=pos)
+        for y, mask in ((y, (years == y).to_numpy()) for y in sorted(years.unique()))
+    ]
+    out = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
+    order = np.concatenate([position[(years == y).to_numpy()] for y in sorted(years.unique())])
+    out = out.iloc[np.argsort(order)].set_index(lines.index)
+    for col in ("locality", "status", "rule"):  # categories differ between years
+        out[col] = out[col].astype("category")
+    return out
 
 
 # ---------------------------------------------------------------------- helpers

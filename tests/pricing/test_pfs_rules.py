@@ -175,3 +175,27 @@ def test_locality_forms_and_county_lookup(fs):
     assert fs.locality_for_county("AL", "Jefferson") == "10112-00"  # statewide
     with pytest.raises(UnknownCode):
         fs.locality_for_county("ZZ", "Nowhere")
+
+
+def test_anesthesia_units_times_locality_cf(fs):
+    # ANES2025.csv: Alabama 19.31. 47 minutes = 3.1 time units; (5 + 3.1) x 19.31 = 156.411
+    e = fs.price_anesthesia("00100", AL, base_units=5, minutes=47)
+    assert e.amount == Decimal("156.41")
+    assert fs.anesthesia_cf("01112-54") == Decimal("20.45")  # Bakersfield
+    with pytest.raises(UnknownCode):
+        fs.price_anesthesia("99213", AL, base_units=5, minutes=30)  # not an anesthesia code
+    with pytest.raises(InvalidFormat):
+        fs.price_anesthesia("00100", AL, base_units=-1, minutes=30)
+
+
+def test_module_level_price_lines_by_service_year(fs):
+    from medbill.exceptions import DataNotAvailable
+    from medbill.pricing.pfs import price_lines
+
+    lines = pd.DataFrame({"procedure_code": ["99213", "99214"], "service_date": ["2025-02-01", "2025-03-01"]})
+    out = price_lines(lines, locality=AL)
+    assert out["allowed"].iloc[0] == 81.86
+    with pytest.raises(DataNotAvailable, match="medbill data import pfs DIR"):
+        price_lines(lines.assign(service_date=["2025-02-01", "1990-01-01"]), locality=AL)
+    with pytest.raises(InvalidFormat):
+        price_lines(lines.assign(service_date=[None, "2025-01-01"]), locality=AL)

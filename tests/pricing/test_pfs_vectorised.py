@@ -43,18 +43,18 @@ def _one_by_one(fs, lines: pd.DataFrame, ranks: pd.Series) -> list[int | None]:
 
 
 def test_price_lines_equals_price_on_many_rows(fs):
-    lines = _random_lines(fs, 4000, seed=1)
+    lines = _random_lines(fs, 2500, seed=1)
     out = fs.price_lines(lines)
     expected = _one_by_one(fs, lines, out["procedure_rank"])
     got = [None if pd.isna(v) else int(v) for v in out["allowed_cents"]]
     assert got == expected
-    assert out["allowed"].notna().sum() > 1000  # the sample really prices lines
+    assert out["allowed"].notna().sum() > 800  # the sample really prices lines
 
 
 def test_price_lines_equals_price_with_multiple_procedures(fs):
-    lines = _random_lines(fs, 3000, seed=2, claims=600)  # about five lines per claim
+    lines = _random_lines(fs, 2000, seed=2, claims=400)  # about five lines per claim
     out = fs.price_lines(lines)
-    assert (out["procedure_rank"] > 1).sum() > 50  # reductions really happen
+    assert (out["procedure_rank"] > 1).sum() > 30  # reductions really happen
     expected = _one_by_one(fs, lines, out["procedure_rank"])
     got = [None if pd.isna(v) else int(v) for v in out["allowed_cents"]]
     assert got == expected
