@@ -142,8 +142,8 @@ def _near_miss(release: icd10cm.Release, ex: Exercise, got: str, exp: str) -> tu
     if record is None:
         return 0.25, f"{shown} is not a code in {release.name}: {_other_release_note(got, ex)}"
     if not record.billable:
-        if exp.startswith(got) and _requires_7th(release, exp) and len(got) < 7:
-            return 0.5, (
+        if _requires_7th(release, got):
+            return 0.5 if exp.startswith(got) else 0.25, (
                 f"{shown} is missing characters: this code needs a 7th character (for example A initial, "
                 f"D subsequent, S sequela) and X placeholders where it is shorter than six; see the 7th-character note."
             )
@@ -199,12 +199,17 @@ def _why_not(release: icd10cm.Release, ex: Exercise, code: str) -> str:
 
 def _excludes1_conflicts(release: icd10cm.Release, codes: list[str]) -> list[str]:
     out = []
+    seen: set[frozenset[str]] = set()
     for a in codes:
+        if release.get(a) is None:
+            continue  # already explained as not valid on the date
         for note in release.notes(a, inherited=True):
             if note.kind != "excludes1":
                 continue
             for b in codes:
-                if b != a and any(b.startswith(ref) for ref in note.refs):
+                pair = frozenset((a, b))
+                if b != a and pair not in seen and any(b.startswith(ref) for ref in note.refs):
+                    seen.add(pair)
                     out.append(
                         f"Excludes1 conflict: {_display(a)} excludes {_display(b)} ({note.text}); "
                         "the two are not reported together."
