@@ -77,7 +77,7 @@ class ReleaseData:
         }
 
 
-PACK_FORMAT = 2  # bump when the packed layout or parsing rules change (part of every cache key)
+PACK_FORMAT = 3  # bump when the packed layout or parsing rules change (part of every cache key)
 
 
 def unpack_notes(packed: dict[str, Any]) -> list[tuple[int, str, str, tuple[str, ...]]]:

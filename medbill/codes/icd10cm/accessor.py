@@ -12,6 +12,7 @@ date no release covers are False / NA.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -27,15 +28,14 @@ class ICDAccessor:
 
     def compact(self) -> pd.Series:
         """Canonical codes ("S52521A"); NA where the value is missing or not a well-formed code."""
-        s = self._s.astype("string").str.strip().str.upper()
-        s = s.where(~(s.str.len().gt(3) & s.str.slice(3, 4).eq(".")), s.str.slice(0, 3) + s.str.slice(4))
-        ok = s.str.fullmatch(_SHAPE).fillna(False).astype(bool) & s.str.isascii().fillna(False).astype(bool)
+        s = self._s.astype("string").str.strip().str.upper().str.replace(r"^(...)\.", r"\1", regex=True)
+        ok = s.str.fullmatch(_SHAPE, flags=re.ASCII).fillna(False).to_numpy(dtype=bool)
         return s.where(ok)
 
     def format(self) -> pd.Series:
         """Display codes with the dot ("S52.521A"); NA where not a well-formed code."""
         c = self.compact()
-        return c.where(c.str.len().le(3), c.str.slice(0, 3) + "." + c.str.slice(3))
+        return c.str.replace(r"^(...)(.)", r"\1.\2", regex=True)
 
     def _per_release(self, on: Any, column: str | None) -> pd.Series:
         """Look every code up in the release of its row's date; column None means 'exists'."""

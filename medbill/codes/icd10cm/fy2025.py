@@ -98,7 +98,7 @@ def build(db: Path, borrowed_from: Any) -> ReleaseData:
         data.parents.append(parent)
         return index[code]
 
-    chapter_row = block_row = -1
+    block_row = -1
     current_block = None
     for code, is_billable, title in rows:
         if len(code) == 3:
@@ -106,8 +106,11 @@ def build(db: Path, borrowed_from: Any) -> ReleaseData:
             if block[2] != current_block:
                 current_block = block[2]
                 if block[4] not in index:
-                    chapter_row = add(block[4], block[5], CHAPTER, -1, False)
-                block_row = add(block[2], block[3], BLOCK, chapter_row, False)
+                    add(block[4], block[5], CHAPTER, -1, False)
+                # sorted order can return to a block (C79, C7A, C80): reuse its row
+                if block[2] not in index:
+                    add(block[2], block[3], BLOCK, index[block[4]], False)
+                block_row = index[block[2]]
             add(code, title, CATEGORY, block_row, bool(is_billable))
             continue
         parent = next(index[code[:n]] for n in range(len(code) - 1, 2, -1) if code[:n] in index)
