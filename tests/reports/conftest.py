@@ -191,3 +191,12 @@ def sample_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sample")
     write_claims_dir(generate(), folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def aging_report(sample_dir, tmp_path_factory):
+    """ar_aging run once on the sample with custom bucket edges (read by several tests)."""
+    from medbill.reports import run_report
+
+    out = tmp_path_factory.mktemp("aging_report")
+    return run_report("ar_aging", {"edges": "45,90"}, data_dir=sample_dir, out_dir=out, stem="aging-45-90")

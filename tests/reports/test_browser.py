@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from medbill.reports import run_report
-
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -33,11 +31,11 @@ def _need_chromium() -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_report_charts_render_offline_in_chromium(sample_dir, tmp_path):
+def test_report_charts_render_offline_in_chromium(aging_report):
     _need_chromium()
     from playwright.sync_api import sync_playwright
 
-    html = run_report("ar_aging", data_dir=sample_dir, out_dir=tmp_path).html
+    html = aging_report.html
     blocked: list[str] = []
     page_errors: list[str] = []
     with sync_playwright() as p:

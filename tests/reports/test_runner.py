@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from medbill.exceptions import ReportError
-from medbill.reports import list_reports, run_report
+from medbill.reports import list_reports, run_default_report, run_report
 from medbill.reports.registry import get_report
 
 TEMPLATES = [
@@ -42,22 +42,34 @@ def test_committed_templates_carry_no_outputs():
                 assert cell.outputs == [] and cell.execution_count is None, f"{r.name}: outputs not stripped"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", TEMPLATES)
-def test_template_runs_on_the_sample_to_offline_html(name, sample_dir, tmp_path):
-    out = run_report(name, data_dir=sample_dir, out_dir=tmp_path)
-    executed = nbformat.read(out.notebook, as_version=4)
+def _check_offline_report(notebook, html_path):
+    executed = nbformat.read(notebook, as_version=4)
     errors = [
         o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert errors == []
-    html = out.html.read_text(encoding="utf-8")
+    html = html_path.read_text(encoding="utf-8")
     assert EXTERNAL.search(html) is None, EXTERNAL.search(html)
     assert html.count("plotly.js v") == 1  # embedded once, whatever the number of charts
     assert html.count('class="plotly-graph-div"') >= 1
     assert "medbill-provenance" in html and "sha256" in html and "claims.csv" in html
     assert "show_provenance(" not in html  # no code cells
-    assert out.html.stat().st_size < 8_000_000
+    assert html_path.stat().st_size < 8_000_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [t for t in TEMPLATES if t != "billing_summary"])
+def test_template_runs_on_the_sample_to_offline_html(name, sample_dir, tmp_path):
+    out = run_report(name, data_dir=sample_dir, out_dir=tmp_path)
+    _check_offline_report(out.notebook, out.html)
+
+
+@pytest.mark.slow
+def test_default_report_is_billing_summary_on_the_sample(tmp_path):
+    html = run_default_report(tmp_path)
+    assert html == tmp_path / "billing_summary.html"
+    _check_offline_report(tmp_path / "billing_summary.ipynb", html)
+    assert "Top diagnoses by ICD-10-CM chapter" in html.read_text(encoding="utf-8")
 
 
 def test_unknown_parameter_stops_before_running(tmp_path):
@@ -88,12 +100,9 @@ def test_failing_cell_is_reported_with_its_source(sample_dir, tmp_path):
 
 
 @pytest.mark.slow
-def test_provenance_names_the_parameters_and_files(sample_dir, tmp_path):
-    out = run_report(
-        "ar_aging", {"edges": "45,90"}, data_dir=sample_dir, out_dir=tmp_path, stem="aging-45-90"
-    )
-    assert out.html.name == "aging-45-90.html"
-    html = out.html.read_text(encoding="utf-8")
-    assert "[45, 90]" in html and "0–45" in html and ">90" in html
-    nb = json.loads(out.notebook.read_text())
+def test_provenance_names_the_parameters_and_files(aging_report):
+    assert aging_report.html.name == "aging-45-90.html"
+    html = aging_report.html.read_text(encoding="utf-8")
+    assert "[45, 90]" in html and "0–45" in html and "&gt;90" in html
+    nb = json.loads(aging_report.notebook.read_text())
     assert nb["metadata"]["papermill"]["parameters"]["edges"] == [45, 90]

@@ -1,0 +1,42 @@
+"""``medbill report list`` and ``medbill report run`` from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from medbill.cli import main
+
+
+def test_list_shows_names_and_parameters(capsys):
+    assert main(["report", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "billing_summary: Billing summary" in out
+    assert "    top: int = 10  # how many procedures and diagnoses to list" in out
+
+
+def test_list_json(capsys):
+    assert main(["report", "list", "--json"]) == 0
+    reports = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    edges = next(p for p in reports["ar_aging"]["parameters"] if p["name"] == "edges")
+    assert edges == {
+        "name": "edges",
+        "type": "list[int]",
+        "default": [30, 60, 90, 120],
+        "help": edges["help"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-p", "colour=red"], "has no parameter 'colour'"),  # unknown name
+        (["-p", "top=many"], "'top': 'many' is not a int"),  # wrong type
+        (["-p", "top"], "is not KEY=VALUE"),  # no value
+    ],
+)
+def test_run_rejects_bad_parameters_before_running(argv, message, capsys, tmp_path):
+    assert main(["report", "run", "billing_summary", *argv, "--out", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
