@@ -85,6 +85,10 @@ class FeeSchedule:
         key = row * len(gpci) + loc
         keep = (row >= 0) & (loc >= 0) & ~pd.Series(key).duplicated().to_numpy()  # aliases repeat rows
         self._cap_index = pd.Index(key[keep])
+        self._cap_position = {int(k): i for i, k in enumerate(key[keep])}
+        # Plain dicts for the one-code path (a pandas row lookup costs more than the arithmetic).
+        self._rvu_records = rvu.to_dict("records")
+        self._gpci_records = gpci.to_dict("records")
         self._cap_fac = caps["cap_fac_cents"].to_numpy("int64")[keep]
         self._cap_nonfac = caps["cap_nonfac_cents"].to_numpy("int64")[keep]
 
@@ -211,7 +215,7 @@ class FeeSchedule:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise InvalidFormat(f"{name} {value!r} must be a whole number of zero or more.")
         mac, lc = self.locality_key(locality)
-        g = self.gpci.iloc[self._loc[(mac, lc)]]
+        g = self._gpci_records[self._loc[(mac, lc)]]
         cf = self.anesthesia_cf(locality)
         time_units = (Decimal(minutes) / 15).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         raw = (Decimal(base_units) + time_units) * cf
@@ -275,8 +279,8 @@ class FeeSchedule:
                 f"Code {code} has no {component} row in the PFS {self.year} file "
                 f"(PC/TC indicator {self.rvu.at[self._row[(code, '')], 'pctc']}): modifier {component} does not apply."
             )
-        r = self.rvu.iloc[row]
-        g = self.gpci.iloc[self._loc[(mac, lc)]]
+        r = self._rvu_records[row]
+        g = self._gpci_records[self._loc[(mac, lc)]]
         if pos not in rules.known_pos():
             raise UnknownCode(f"Place of service {pos} is not an assigned CMS place of service code.")
         facility = pos in rules.facility_pos()
@@ -328,7 +332,7 @@ class FeeSchedule:
             ),
         ]
         amount = fee
-        cap_at = self._cap_index.get_indexer([row * len(self.gpci) + self._loc[(mac, lc)]])[0]
+        cap_at = self._cap_position.get(row * len(self.gpci) + self._loc[(mac, lc)], -1)
         capped = False
         if cap_at >= 0:
             cap = _cents((self._cap_fac if facility else self._cap_nonfac)[cap_at])
