@@ -6,13 +6,14 @@ money has two decimals (the claims tables' writer); the two extra tables follow 
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from medbill.claims.tables import write_claims_dir
+from medbill.claims.models import claims_from_tables
+from medbill.claims.tables import ClaimsData, write_claims_dir
+from medbill.claims.x12 import write_837p
 from medbill.synth import SynthData
 from medbill.synth.x12_835 import write_835s
 
@@ -68,25 +69,61 @@ def write(data: SynthData, folder: str | Path, fmt: str = "both", x12: bool = Fa
 
 def write_x12(data: SynthData, folder: str | Path) -> list[Path]:
     """The 835 of every payment (``835/<payment_id>.835``) and the 837P batches the practice sent:
-    one file per payer and month of submission (``837p/<payer>_<YYYY-MM>.837``)."""
-    from medbill.claims.models import claims_from_tables
-    from medbill.claims.x12 import write_837p
+    one file per payer and month of submission (``837p/<payer>_<YYYY-MM>.837``).
 
+    A claim the 837P cannot carry (a diagnosis pointer past the last diagnosis, no member id) is what
+    a clearinghouse rejects at the front end: it is left out of the batch and listed with the reason
+    in ``837p/rejected.csv``.
+    """
     folder = Path(folder)
     written = write_835s(data, folder / "835")
-    sent = data.claims[data.claims["submitted_date"].notna()]
     out = folder / "837p"
     out.mkdir(parents=True, exist_ok=True)
+    sent = data.claims[data.claims["submitted_date"].notna()]
+    rejected = _unwritable(sent, data.lines)
+    sent = sent[~sent["claim_id"].isin(set(rejected["claim_id"]))]
+    subset = ClaimsData(
+        claims=sent,
+        lines=data.lines[data.lines["claim_id"].isin(set(sent["claim_id"]))],
+        patients=data.patients,
+        providers=data.providers,
+        payers=data.payers,
+    )
+    models = dict(zip(sent["claim_id"], claims_from_tables(subset), strict=True))
     month = sent["submitted_date"].dt.strftime("%Y-%m")
     for number, ((payer_id, batch), rows) in enumerate(
         sent.groupby([sent["payer_id"], month], sort=True), start=1
     ):
-        subset = dataclasses.replace(
-            data, claims=rows, lines=data.lines[data.lines["claim_id"].isin(set(rows["claim_id"]))]
-        )
         created = rows["submitted_date"].max().to_pydatetime()
-        text = write_837p(claims_from_tables(subset), control_number=number, created=created)
+        text = write_837p([models[c] for c in rows["claim_id"]], control_number=number, created=created)
         path = out / f"{payer_id}_{batch}.837"
         path.write_text(text.replace("~", "~\n"), encoding="ascii", newline="\n")
         written.append(path)
-    return written
+    report = out / "rejected.csv"
+    rejected.to_csv(report, index=False, lineterminator="\n")
+    return [*written, report]
+
+
+def _unwritable(claims: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """Claims an 837P cannot carry, with the reason (vectorised; the claim models refuse them too)."""
+    n_dx = claims[[f"dx{i}" for i in range(1, 13)]].notna().sum(axis=1)
+    n_dx = pd.Series(n_dx.to_numpy(), index=claims["claim_id"].to_numpy())
+    lines = lines[lines["claim_id"].isin(set(claims["claim_id"]))]
+    pointers = lines["dx_pointers"].fillna("")
+    highest = np.zeros(len(lines), dtype=np.int64)
+    for number, letter in enumerate("ABCDEFGHIJKL", start=1):
+        highest = np.where(pointers.str.contains(letter, regex=False).to_numpy(), number, highest)
+    past = lines[highest > n_dx.reindex(lines["claim_id"]).to_numpy()]
+    no_member = claims[claims["member_id"].isna()]
+    reasons = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "claim_id": past["claim_id"],
+                    "reason": "line " + past["line_number"].astype(str) + " points past the last diagnosis",
+                }
+            ),
+            pd.DataFrame({"claim_id": no_member["claim_id"], "reason": "no subscriber member id"}),
+        ]
+    )
+    return reasons.drop_duplicates("claim_id").sort_values("claim_id", kind="stable", ignore_index=True)
