@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -135,3 +136,30 @@ def test_year_not_imported_names_what_is_and_how(pfs_dir, fresh_home):
         FeeSchedule.load(2024)
     with pytest.raises(DataNotAvailable):
         FeeSchedule.load("twenty")
+
+
+def test_january_release_alone_imports(pfs_dir, fresh_home, tmp_path):
+    """Another quarterly layout (unpadded indicators, no trailing zeros) gives the same prices."""
+    folder = _copy(pfs_dir, tmp_path / "jan", skip="PPRRVU2025_Oct.csv")
+    shutil.copy(pfs_dir / "PPRRVU25_JAN1.csv", folder / "PPRRVU25_JAN1.csv")
+    prov = import_release(folder)
+    assert "January" in prov.note
+    fs = FeeSchedule.load(2025)
+    assert fs.price("76145", "01112-05").amount == Decimal("1339.81")  # same RVUs in January
+    assert fs.rvu.set_index(["hcpcs", "mod"]).loc[("99213", ""), "mult_proc"] == "0"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",  # empty file
+        b"\x00\x01\x02\xff" * 1000,  # binary junk
+        "HCPCS,MOD\n".encode("utf-16"),  # UTF-16 text
+        b"HCPCS,MOD,DESCRIPTION\n99213,,x\n",  # header without the RVU columns
+    ],
+)
+def test_junk_rvu_file(pfs_dir, fresh_home, tmp_path, content):
+    folder = _copy(pfs_dir, tmp_path / "junk", skip="PPRRVU2025_Oct.csv")
+    (folder / "PPRRVU2025_Oct.csv").write_bytes(content)
+    with pytest.raises(ImportFailed, match=r"PPRRVU2025_Oct\.csv"):
+        import_release(folder)

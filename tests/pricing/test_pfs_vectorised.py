@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from medbill.exceptions import UnknownCode
 
@@ -101,3 +102,52 @@ def test_alias_mac_prices_like_the_gpci_mac(fs):
     lines = pd.DataFrame({"procedure_code": ["99213", "99213"], "locality": ["01182-18", "01112-18"]})
     out = fs.price_lines(lines)
     assert out["allowed"].iloc[0] == out["allowed"].iloc[1]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        # junk procedure codes: no price, never an exception
+        ("procedure_code", None, "unknown code"),
+        ("procedure_code", "", "unknown code"),
+        ("procedure_code", 0, "unknown code"),
+        ("procedure_code", "9" * 10_000, "unknown code"),
+        ("procedure_code", "٩٩٢١٣", "unknown code"),  # Arabic-Indic digits
+        ("procedure_code", np.nan, "unknown code"),
+        # forms that are understood
+        ("procedure_code", " 99213 ", 81.86),  # padded
+        ("procedure_code", 99213, 81.86),  # a number
+        ("locality", "1011200", 81.86),  # seven digits
+        ("locality", "10112 00", 81.86),  # space instead of dash
+        ("place_of_service", 11.0, 81.86),  # read from a float column
+        ("place_of_service", None, 81.86),  # missing: the default (11)
+        ("modifier1", "x" * 500, 81.86),  # not a pricing modifier: ignored
+        ("modifier1", 5, 81.86),
+        # junk in other columns
+        ("modifier1", "TC", "no TC row"),
+        ("units", "two", "units must be"),
+        ("units", -1, "units must be"),
+        ("units", 1e30, "units must be"),
+        ("place_of_service", "abc", "unknown place of service"),
+        ("place_of_service", "٢١", "unknown place of service"),
+        ("locality", None, "unknown locality"),
+        ("locality", "٠١١١٢-٠٥", "unknown locality"),
+        ("locality", "x" * 1000, "unknown locality"),
+    ],
+)
+def test_junk_values_get_a_rule_never_an_exception(fs, column, value, expected):
+    row = {
+        "procedure_code": "99213",
+        "modifier1": None,
+        "units": 1,
+        "place_of_service": "11",
+        "locality": "10112-00",
+    }
+    lines = pd.DataFrame([row, row | {column: value}])
+    out = fs.price_lines(lines)
+    assert len(out) == 2 and out["allowed"].iloc[0] == 81.86
+    if isinstance(expected, float):
+        assert out["allowed"].iloc[1] == expected
+    else:
+        assert pd.isna(out["allowed"].iloc[1])
+        assert str(out["rule"].iloc[1]).startswith(expected)
