@@ -406,6 +406,39 @@ class FeeSchedule:
         """
         return pfs_batch.price_lines(self, lines, locality, pos)
 
+    def explain_line(
+        self, lines: pd.DataFrame, index: object, locality: object = None, pos: str | int = "11"
+    ) -> PriceExplanation:
+        """The step-by-step explanation of one row of ``price_lines(lines, ...)``.
+
+        The row is re-priced with :meth:`price` at the procedure rank it has among its claim's
+        lines on that date, so the explanation shows the same amount as the batch result.
+        """
+        if index not in lines.index:
+            raise UnknownCode(f"Row {index!r} is not in the lines table.")
+        row = lines.loc[index]
+        same = np.ones(len(lines), dtype=bool)
+        for col in ("claim_id", "service_date"):
+            if col in lines.columns:
+                same &= (lines[col] == row[col]).fillna(False).to_numpy(dtype=bool)
+        group = lines[same]
+        rank = int(self.price_lines(group, locality=locality, pos=pos).at[index, "procedure_rank"])
+        mods = tuple(
+            str(row[c]).strip() for c in pfs_batch.MODIFIER_COLUMNS if c in lines.columns and _filled(row[c])
+        )
+        line_pos = (
+            row["place_of_service"]
+            if "place_of_service" in lines.columns and _filled(row["place_of_service"])
+            else pos
+        )
+        units = row["units"] if "units" in lines.columns and _filled(row["units"]) else 1
+        if isinstance(units, float) and units.is_integer():
+            units = int(units)
+        where = locality if locality is not None else row.get("locality")
+        return self.price(
+            str(row["procedure_code"]), where, mods, line_pos, units, procedure_rank=max(rank, 1)
+        )
+
 
 # ---------------------------------------------------------------------- module-level shortcuts
 
@@ -450,6 +483,12 @@ def price_lines(
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _filled(value: object) -> bool:
+    return not (
+        value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value == ""
+    )
 
 
 def _code(code: object) -> str:

@@ -199,3 +199,23 @@ def test_module_level_price_lines_by_service_year(fs):
         price_lines(lines.assign(service_date=["2025-02-01", "1990-01-01"]), locality=AL)
     with pytest.raises(InvalidFormat):
         price_lines(lines.assign(service_date=[None, "2025-01-01"]), locality=AL)
+
+
+def test_explain_line_matches_the_batch_amount(fs):
+    lines = pd.DataFrame(
+        {
+            "claim_id": ["c1", "c1"],
+            "service_date": ["2025-03-01", "2025-03-01"],
+            "procedure_code": ["69436", "27130"],
+            "modifier1": ["50", None],
+            "units": [1.0, 1.0],
+            "place_of_service": ["21", "21"],
+        },
+        index=["a", "b"],
+    )
+    out = fs.price_lines(lines, locality=AL)
+    e = fs.explain_line(lines, "a", locality=AL)
+    assert e.amount == Decimal("106.57") == Decimal(str(out.at["a", "allowed"]))
+    assert "procedure rank 2" in " ".join(e.table["how"])
+    with pytest.raises(UnknownCode):
+        fs.explain_line(lines, "zz", locality=AL)
