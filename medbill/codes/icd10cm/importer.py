@@ -70,16 +70,17 @@ def import_release(path: Path | str) -> store.Provenance:
     for prov in store.installed(_sources.SYSTEM):
         if prov.sha256 == sha:
             return prov  # the same file again: nothing to do
+    key = f"icd10cm-xml-{sha[:32]}-v{PACK_FORMAT}"  # the compiled cache the release loads from
     try:
-        data = parse_tabular(io.BytesIO(payload))
+        # a compiled cache of these exact bytes means they parsed before; otherwise parse (and cache) now
+        packed = store.cached(key, lambda: parse_tabular(io.BytesIO(payload)).pack())
     except (ET.ParseError, ValueError, AttributeError, TypeError) as exc:
         raise ImportFailed(
             f"{source_name} is not a readable CDC ICD-10-CM tabular XML file ({exc}); "
             "installed releases are unchanged. Re-download the release from the CDC and import it again."
         ) from exc
-    name = f"FY{data.version}"
-    start, end = fiscal_year_dates(int(data.version))
-    packed = data.pack()
+    name = f"FY{packed['version']}"
+    start, end = fiscal_year_dates(int(packed["version"]))
     prov = store.Provenance(
         system=_sources.SYSTEM,
         release=name,
@@ -96,7 +97,5 @@ def import_release(path: Path | str) -> store.Provenance:
         (folder / _sources.IMPORTED_XML).write_bytes(payload)
 
     installed = store.install(prov, write)
-    # warm the compiled cache so the first lookup in the next process does not parse again
-    store.cached(f"icd10cm-xml-{sha[:32]}-v{PACK_FORMAT}", lambda: packed)
     _sources.forget()
     return installed
