@@ -70,7 +70,7 @@ class FeeSchedule:
         self._a = {
             c: rvu[c].to_numpy("int64") for c in ("work_rvu", "nonfac_pe_rvu", "fac_pe_rvu", "mp_rvu", "cf")
         }
-        for c in ("pctc", "mult_proc", "bilat_surg", "asst_surg", "co_surg"):
+        for c in ("pctc", "mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg"):
             self._a[c] = rvu[c].astype(int).to_numpy("int64")
         self._status = pd.Categorical(rvu["status"])
         self._g = {c: gpci[c].to_numpy("int64") for c in ("gpci_work", "gpci_pe", "gpci_mp")}
@@ -78,9 +78,13 @@ class FeeSchedule:
         caps = tables["oppscap"]
         self._add_locality_aliases(zip(caps["mac"], caps["locality"], strict=True))
         caps = caps[caps["status"].isin(rules.PAYABLE_STATUS)]
-        row = np.array([self._row.get((c, m), -1) for c, m in zip(caps["hcpcs"], caps["mod"], strict=True)])
+        row = np.array(
+            [self._row.get((c, m), -1) for c, m in zip(caps["hcpcs"], caps["mod"], strict=True)],
+            dtype=np.int64,
+        )
         loc = np.array(
-            [self._loc.get((m, lc), -1) for m, lc in zip(caps["mac"], caps["locality"], strict=True)]
+            [self._loc.get((m, lc), -1) for m, lc in zip(caps["mac"], caps["locality"], strict=True)],
+            dtype=np.int64,
         )
         key = row * len(gpci) + loc
         keep = (row >= 0) & (loc >= 0) & ~pd.Series(key).duplicated().to_numpy()  # aliases repeat rows
@@ -367,6 +371,10 @@ class FeeSchedule:
                 return result(rules.CO_SURGEON_BARRED, Decimal("0.00"), fee)
             amount = rules.apply_bp(amount, rules.CO_SURGEON_PERCENT)
             steps.append(Step("co-surgeon (62)", "62.5% to each surgeon", f"{amount}"))
+        if "66" in mods:
+            if not rules.TEAM_PERMITTED[int(r["team_surg"])]:
+                return result(rules.TEAM_BARRED, Decimal("0.00"), fee)
+            return result(rules.TEAM_BY_REPORT, None, fee)
         mult_proc = int(r["mult_proc"])
         mppr = rules.MPPR_NONE
         if mult_proc == rules.MPPR_INDICATOR and (procedure_rank > 1 or units > 1):

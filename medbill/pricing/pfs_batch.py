@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 MODIFIER_COLUMNS = ("modifier1", "modifier2", "modifier3", "modifier4")
 # Modifier -> small integer used by the batch path (0: any other modifier or none).
-_MOD_CODES = {"26": 1, "TC": 2, "53": 3, "50": 4, "62": 5, "80": 6, "81": 7, "82": 8, "AS": 9}
+_MOD_CODES = {"26": 1, "TC": 2, "53": 3, "50": 4, "62": 5, "80": 6, "81": 7, "82": 8, "AS": 9, "66": 10}
 _COMPONENT_BY_CODE = ("", "26", "TC", "53")
 # Scale of the raw product (RVU x GPCI x CF) and the half-cent added before integer division.
 _RAW_PER_CENT = 10 ** (RVU_PLACES + GPCI_PLACES + CF_PLACES - 2)
@@ -57,7 +57,7 @@ def price_lines(
     component = np.zeros(n, dtype=np.int8)
     for m in reversed(mod_codes):  # the first component modifier wins
         component = np.where((m >= 1) & (m <= 3), m, component)
-    has = {name: np.zeros(n, dtype=bool) for name in ("50", "62", "80", "81", "82", "AS")}
+    has = {name: np.zeros(n, dtype=bool) for name in ("50", "62", "66", "80", "81", "82", "AS")}
     for m in mod_codes:
         for name in has:
             has[name] |= m == _MOD_CODES[name]
@@ -150,6 +150,9 @@ def price_lines(
     co_ok = np.array([rules.CO_SURGEON_PAYABLE.get(i, False) for i in range(10)])[a["co_surg"][r]]
     outcome[(outcome == rules.PRICED) & has["62"] & ~co_ok] = rules.CO_SURGEON_BARRED
     amount = np.where(has["62"], _round_bp(amount, rules.CO_SURGEON_PERCENT), amount)
+    team_ok = np.array([rules.TEAM_PERMITTED.get(i, False) for i in range(10)])[a["team_surg"][r]]
+    team = (outcome == rules.PRICED) & has["66"]
+    outcome[team] = np.where(team_ok[team], rules.TEAM_BY_REPORT, rules.TEAM_BARRED)
 
     # Multiple procedure reduction: rank indicator-2 lines by amount within claim and date.
     mult_proc = a["mult_proc"][r]
@@ -173,7 +176,7 @@ def price_lines(
     allowed_cents = pd.array(np.where(no_amount, 0, total), dtype="Int64")
     allowed_cents[no_amount] = pd.NA
     fee_cents = pd.array(fee, dtype="Int64")
-    fee_cents[~priced & ~np.isin(outcome, [rules.ASSISTANT_BARRED, rules.CO_SURGEON_BARRED])] = pd.NA
+    fee_cents[~priced & ~np.isin(outcome, list(rules.KEEPS_FEE))] = pd.NA
 
     out = pd.DataFrame(
         {

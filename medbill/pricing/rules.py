@@ -6,7 +6,8 @@ fractions and round to the cent, half up, after each step:
 1. fee schedule amount from the RVUs of the code's row (the 26, TC or 53 row when modified);
 2. OPPS imaging cap: the lesser of that amount and CMS's OPPS-based price for the locality;
 3. bilateral surgery (modifier 50) by the bilateral indicator;
-4. assistant at surgery (80/81/82/AS) or co-surgeon (62) by their indicators;
+4. assistant at surgery (80/81/82/AS) or co-surgeon (62) by their indicators; team surgery (66)
+   is either barred (zero) or priced by the MAC by report (no national amount);
 5. multiple procedure reduction (indicator 2): the highest-paid procedure of the claim and date
    at 100%, every other one (and every further unit) at 50%.
 
@@ -97,6 +98,9 @@ ASSISTANT_PAYABLE = {0: True, 1: False, 2: True, 9: False}
 CO_SURGEON_PERCENT = 6_250  # 62.5% to each co-surgeon
 CO_SURGEON_PAYABLE = {0: False, 1: True, 2: True, 9: False}
 
+# Team surgery (66): permitted codes are priced by the MAC "by report"; indicator 0 or 9 bars it.
+TEAM_PERMITTED = {0: False, 1: True, 2: True, 9: False}
+
 MPPR_INDICATOR = 2
 MPPR_FURTHER = 5_000  # 50% for the second and later procedures and units
 MPPR_NOT_APPLIED = {
@@ -152,9 +156,13 @@ def parse_pos(pos: object) -> str:
 
 # Outcome of pricing one line; the batch path keeps these as small integers.
 PRICED, UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PAYABLE, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS = range(7)
-ASSISTANT_BARRED, CO_SURGEON_BARRED, UNKNOWN_POS = 7, 8, 9
+ASSISTANT_BARRED, CO_SURGEON_BARRED, UNKNOWN_POS, TEAM_BARRED, TEAM_BY_REPORT = 7, 8, 9, 10, 11
 # Outcomes with no amount at all (NA), as opposed to a zero payment.
-NO_AMOUNT = frozenset({UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS, UNKNOWN_POS})
+NO_AMOUNT = frozenset(
+    {UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS, UNKNOWN_POS, TEAM_BY_REPORT}
+)
+# Outcomes that still have a fee schedule amount (the line was priced, then a rule zeroed it).
+KEEPS_FEE = frozenset({ASSISTANT_BARRED, CO_SURGEON_BARRED, TEAM_BARRED, TEAM_BY_REPORT})
 
 # Multiple procedure state of a line.
 MPPR_NONE, MPPR_HIGHEST, MPPR_REDUCED = 0, 1, 2
@@ -190,6 +198,10 @@ def rule_text(
         return f"status {status}: {STATUS_MEANING.get(status, 'not separately payable')}"
     if outcome == ASSISTANT_BARRED:
         return "assistant at surgery not payable for this code (assistant indicator 1 or 9)"
+    if outcome == TEAM_BARRED:
+        return "team surgery (66) not permitted for this code (team indicator 0 or 9)"
+    if outcome == TEAM_BY_REPORT:
+        return "team surgery (66): the MAC prices it by report; no national amount"
     if outcome == CO_SURGEON_BARRED:
         return "co-surgeons not payable for this code (co-surgeon indicator 0 or 9)"
     parts = [f"{'facility' if facility else 'non-facility'} rate", COMPONENT_MEANING[component]]

@@ -46,6 +46,8 @@ AL = "10112-00"
         ("69436", ("62",), "21", "0.00"),
         # assistant indicator 1 on 69436: statutory bar, not payable
         ("69436", ("80",), "21", "0.00"),
+        # team surgery on 27130 (team indicator 0): not permitted
+        ("27130", ("66",), "21", "0.00"),
         # status B (bundled): not separately payable
         ("20930", (), "11", "0.00"),
         # status N (non-covered)
@@ -219,3 +221,14 @@ def test_explain_line_matches_the_batch_amount(fs):
     assert "procedure rank 2" in " ".join(e.table["how"])
     with pytest.raises(UnknownCode):
         fs.explain_line(lines, "zz", locality=AL)
+
+
+def test_team_surgery_is_priced_by_report(fs):
+    # 32851 (lung transplant) has team indicator 2: the MAC prices team surgery by report.
+    e = fs.price("32851", AL, ("66",), pos="21")
+    assert e.amount is None and e.fee_schedule_amount is not None
+    assert "by report" in e.rule
+    out = fs.price_lines(
+        pd.DataFrame({"procedure_code": ["32851"], "modifier1": ["66"]}), locality=AL, pos="21"
+    )
+    assert pd.isna(out["allowed"].iloc[0]) and "by report" in str(out["rule"].iloc[0])

@@ -20,7 +20,7 @@ def _random_lines(fs, n: int, seed: int, claims: int | None = None) -> pd.DataFr
             else rng.integers(0, claims, n).astype(str),
             "service_date": pd.Timestamp("2025-06-01"),
             "procedure_code": rng.choice(codes, n),
-            "modifier1": rng.choice(["", "26", "TC", "50", "80", "AS", "62", "RT", "53"], n),
+            "modifier1": rng.choice(["", "26", "TC", "50", "80", "AS", "62", "RT", "53", "66"], n),
             "modifier2": rng.choice(["", "", "", "59", "26"], n),
             "units": rng.choice([1, 1, 1, 2, 3], n),
             "place_of_service": rng.choice(["11", "21", "22", "02", "10", "24", "31"], n),
