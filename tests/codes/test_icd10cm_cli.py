@@ -1,0 +1,100 @@
+"""``medbill codes ...`` and ``medbill demo``: JSON contracts and forgiving input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from medbill.cli import main
+
+
+def run_json(capsys, *argv: str):
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("raw", ["s52521a", "S52.521A", " s52.521a "])  # the same code, any form
+def test_lookup_json(capsys, raw: str) -> None:
+    out = run_json(capsys, "codes", "lookup", raw)
+    assert {k: out[k] for k in ("system", "code", "billable", "release")} == {
+        "system": "icd10cm",
+        "code": "S52.521A",
+        "billable": True,
+        "release": "FY2026",
+    }
+    assert out["title"].startswith("Torus fracture of lower end of right radius")
+    assert "valid_on_date" not in out
+
+
+@pytest.mark.parametrize(
+    ("day", "release", "valid"),
+    [
+        ("2025-09-30", "FY2025", False),  # E11.A is not yet a code
+        ("2025-10-01", "FY2026", True),
+    ],
+)
+def test_lookup_on_date(capsys, day: str, release: str, valid: bool) -> None:
+    out = run_json(capsys, "codes", "lookup", "E11.A", "--on", day)
+    assert (out["code"], out["release"], out["valid_on_date"]) == ("E11.A", release, valid)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["codes", "lookup", "E11.9999"], "not in release FY2026"),  # well formed, unknown
+        (["codes", "lookup", "E1.19"], "not an ICD-10-CM code"),  # malformed
+        (["codes", "lookup", "E11.9", "--on", "2019-01-01"], "medbill data import icd10cm"),  # no release
+        (["codes", "diff", "FY2024", "FY2026"], "FY2024"),  # unknown release name
+    ],
+)
+def test_errors_exit_2_with_one_line(capsys, argv: list[str], message: str) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("medbill: error:") and message in err
+
+
+def test_search_json(capsys) -> None:
+    hits = run_json(capsys, "codes", "search", "asthma NOS", "--limit", "3")
+    assert len(hits) == 3
+    assert {"code", "title", "billable", "score"} <= set(hits[0])
+    assert hits[0]["code"] == "J45.909"
+
+
+def test_releases_json(capsys) -> None:
+    rows = [r for r in run_json(capsys, "codes", "releases") if r["system"] == "icd10cm"]
+    by_name = {r["release"]: r for r in rows}
+    assert by_name["FY2026"]["billable_count"] == 74_719
+    assert by_name["FY2025"]["billable_count"] == 74_260
+    assert (by_name["FY2026"]["effective_from"], by_name["FY2026"]["effective_to"]) == (
+        "2025-10-01",
+        "2026-09-30",
+    )
+    assert {"system", "release", "effective_from", "effective_to", "billable_count"} <= set(rows[0])
+
+
+def test_diff_json_and_text(capsys) -> None:
+    out = run_json(capsys, "codes", "diff", "FY2025", "FY2026")
+    assert (out["old"], out["new"]) == ("FY2025", "FY2026")
+    assert "E11.A" in {r["code"] for r in out["billable_changed_codes"] + out["added_codes"]}
+    assert "S30.1XXA" in {r["code"] for r in out["deleted_codes"]}
+    assert main(["codes", "diff", "FY2025", "FY2026", "--limit", "2"]) == 0
+    assert "FY2025 -> FY2026" in capsys.readouterr().out
+
+
+def test_lookup_text_with_notes(capsys) -> None:
+    assert main(["codes", "lookup", "J45.909", "--notes"]) == 0
+    text = capsys.readouterr().out
+    assert "Unspecified asthma, uncomplicated" in text and "inclusion: Asthma NOS" in text
+
+
+def test_demo_runs(capsys) -> None:
+    assert main(["demo"]) == 0
+    text = capsys.readouterr().out
+    for expected in (
+        "S52.521A",
+        "E11.A on 2025-10-01: release FY2026, billable: yes",
+        "J45.909",
+        "FY2025 -> FY2026",
+    ):
+        assert expected in text
