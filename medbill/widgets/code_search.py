@@ -22,10 +22,9 @@ from medbill.codes._types import CodeRecord, Hit
 from medbill.exceptions import MedbillError
 
 # Notes a coder must act on, in the order the detail pane shows them.
-SHOWN_NOTE_KINDS: tuple[str, ...] = ("excludes1", "code_first", "use_additional", "code_also", "excludes2")
+SHOWN_NOTE_KINDS: tuple[str, ...] = ("excludes1", "code_first", "use_additional", "code_also")
 NOTE_LABELS = {
     "excludes1": "Excludes1 (never coded together)",
-    "excludes2": "Excludes2 (not included here)",
     "code_first": "Code first",
     "use_additional": "Use additional code",
     "code_also": "Code also",
@@ -123,6 +122,7 @@ class CodeSearch(widgets.VBox):
         text = self.query.value.strip()
         if not text:
             self.hits = []
+            self.results.value = None
             self.results.options = []
             self.status.value = ""
             return
@@ -131,9 +131,11 @@ class CodeSearch(widgets.VBox):
             self.hits = registry.search(text, systems=systems, limit=self.limit, on=self.date.value)
         except MedbillError as exc:
             self.hits = []
+            self.results.value = None
             self.results.options = []
             self.status.value = f"<span style='color:#b00'>{_esc(exc)}</span>"
             return
+        self.results.value = None  # values are positions: clear first so the next pick always fires
         self.results.options = [(self._label(h), i) for i, h in enumerate(self.hits)]
         self.status.value = f"{len(self.hits)} result(s) for <b>{_esc(text)}</b>" + (
             "" if self.hits else " — try fewer or other words"
@@ -172,8 +174,25 @@ class CodeSearch(widgets.VBox):
             self.status.value = f"<span style='color:#b00'>Search failed: {_esc(exc)}</span>"
 
     def _on_date(self, _change: dict) -> None:
+        kept = self._hit()
         self.refresh()
-        self._show_detail()
+        if kept is None:
+            return
+        again = next(
+            (i for i, h in enumerate(self.hits) if (h.system, h.code) == (kept.system, kept.code)), None
+        )
+        if again is not None:
+            self.results.value = again
+            return
+        # The code the user was reading is not among the new date's hits: say whether it exists then.
+        try:
+            record = registry.lookup(kept.code, system=kept.system, on=self.date.value)
+        except MedbillError as exc:
+            self.detail.value = (
+                f"<p style='color:#b00'>{_esc(kept.code)} on {self.date.value}: {_esc(exc)}</p>"
+            )
+            return
+        self.detail.value = self._validity(record)
 
     def _on_result(self, _change: dict) -> None:
         self._fill_seventh()
@@ -285,12 +304,18 @@ class CodeSearch(widgets.VBox):
         if notes:
             items = "".join(
                 f"<li><b>{_esc(NOTE_LABELS[n.kind])}</b>: {_esc(n.text)}"
-                + (f" <i>(from {_esc(icd10cm.format(n.source_code))})</i>" if n.inherited else "")
+                + (f" <i>(from {_esc(self._display(release, n.source_code))})</i>" if n.inherited else "")
                 + "</li>"
                 for n in notes
             )
             parts.append(f"<ul class='medbill-notes'>{items}</ul>")
         return parts
+
+    @staticmethod
+    def _display(release: Any, key: str) -> str:
+        """A table key (code, block "E08-E13" or chapter "4") as the tabular shows it."""
+        table = release.table
+        return str(table.at[key, "code"]) if key in table.index else str(key)
 
     @staticmethod
     def _ancestor_codes(release: Any, code: str) -> list[str]:
@@ -304,6 +329,18 @@ class CodeSearch(widgets.VBox):
         on = self.date.value
         valid = record.valid_on_date
         when = f"on {on.isoformat()}" if on else "in the latest release"
+        # A code looked up outside its release carries the release its title came from.
+        absent = record.extra.get("title_release", record.release) != record.release
+        if absent:
+            return (
+                f"<p style='color:#b00'>{_esc(record.code)} is <b>not valid</b> {when}: "
+                f"it is not in {_esc(record.release)} (it is in {_esc(record.extra['title_release'])}).</p>"
+            )
+        if record.billable is False and record.system == "icd10cm":
+            return (
+                f"<p style='color:#a60'>{_esc(record.code)} is a header in {_esc(record.release)}: "
+                "claims need a billable code below it.</p>"
+            )
         if valid is False:
             return f"<p style='color:#b00'>{_esc(record.code)} is <b>not valid</b> {when} ({_esc(record.release)}).</p>"
         return f"<p style='color:#060'>{_esc(record.code)} is valid {when} ({_esc(record.release)}).</p>"
