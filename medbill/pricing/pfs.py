@@ -401,17 +401,25 @@ class FeeSchedule:
     # ------------------------------------------------------------------ many lines, integers
 
     def price_lines(
-        self, lines: pd.DataFrame, locality: object = None, pos: str | int = "11"
+        self,
+        lines: pd.DataFrame,
+        locality: object = None,
+        pos: str | int = "11",
+        *,
+        claims: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Price every row of a lines table (docs/tables.md) in one vectorised pass.
 
         ``locality`` is one MAC-locality for all lines, or ``None`` to read a ``locality`` column.
-        ``place_of_service`` (when present and filled) overrides ``pos`` per line. Multiple
-        procedure reduction ranks indicator-2 lines within ``claim_id`` and ``service_date`` (when
-        those columns exist). Returns one row per input row, same index: ``allowed`` (dollars, NA
-        when the line cannot be priced), ``allowed_cents``, ``fee_schedule_amount``, ``facility``,
-        ``status``, ``rule``, ``procedure_rank`` and the RVUs, GPCIs and conversion factor used.
+        A line's place of service is its own ``place_of_service`` when filled, else its claim's
+        (when ``claims`` is given), else ``pos``. Multiple procedure reduction ranks indicator-2
+        lines within ``claim_id`` and ``service_date`` (when those columns exist). Returns one row
+        per input row, same index: ``allowed`` (dollars, NA when the line cannot be priced),
+        ``allowed_cents``, ``fee_schedule_amount``, ``facility``, ``status``, ``rule``,
+        ``procedure_rank`` and the RVUs, GPCIs and conversion factor used.
         """
+        if claims is not None and isinstance(lines, pd.DataFrame):
+            lines = _with_claim_pos(lines, claims)
         return pfs_batch.price_lines(self, lines, locality, pos)
 
     def explain_line(
@@ -465,10 +473,17 @@ def price(
 
 
 def price_lines(
-    lines: pd.DataFrame, *, year: int | None = None, locality: object = None, pos: str | int = "11"
+    lines: pd.DataFrame,
+    *,
+    year: int | None = None,
+    locality: object = None,
+    pos: str | int = "11",
+    claims: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``FeeSchedule.load(year).price_lines(...)``; with ``year=None`` each line is priced by the
     fee schedule of its ``service_date`` year (every such year must be imported)."""
+    if claims is not None:
+        lines = _with_claim_pos(lines, claims)
     if year is not None:
         return FeeSchedule.load(year).price_lines(lines, locality=locality, pos=pos)
     if "service_date" not in lines.columns:
@@ -491,6 +506,21 @@ def price_lines(
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _with_claim_pos(lines: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    """Lines whose empty ``place_of_service`` is taken from their claim's."""
+    if "place_of_service" not in claims.columns or "claim_id" not in lines.columns:
+        raise InvalidFormat(
+            "To take places of service from claims, lines need claim_id and claims place_of_service."
+        )
+    by_claim = claims.drop_duplicates("claim_id").set_index("claim_id")["place_of_service"]
+    from_claim = lines["claim_id"].map(by_claim)
+    if "place_of_service" not in lines.columns:
+        return lines.assign(place_of_service=from_claim)
+    own = lines["place_of_service"]
+    filled = own.notna() & (own.astype("string").str.strip() != "")
+    return lines.assign(place_of_service=own.where(filled, from_claim))
 
 
 def _filled(value: object) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -151,3 +153,26 @@ def test_junk_values_get_a_rule_never_an_exception(fs, column, value, expected):
     else:
         assert pd.isna(out["allowed"].iloc[1])
         assert str(out["rule"].iloc[1]).startswith(expected)
+
+
+def test_place_of_service_from_the_claim(fs):
+    lines = pd.DataFrame(
+        {"claim_id": ["h", "o", "h"], "procedure_code": ["99213"] * 3, "place_of_service": [None, None, "11"]}
+    )
+    claims = pd.DataFrame({"claim_id": ["h", "o"], "place_of_service": ["22", "11"]})
+    out = fs.price_lines(lines, locality="10112-00", claims=claims)
+    # the hospital outpatient claim's line is paid at the facility rate unless the line says otherwise
+    assert out["facility"].tolist() == [True, False, False]
+    assert out["allowed"].tolist() == [59.93, 81.86, 81.86]
+
+
+def test_sample_claims_folder_is_priced_line_for_line(fs):
+    from medbill.claims.tables import read_claims_dir
+    from medbill.pricing.pfs import price_lines
+
+    data = read_claims_dir(Path(__file__).resolve().parents[2] / "data" / "sample")
+    in_2025 = data.lines[data.lines["service_date"].dt.year == 2025]
+    out = price_lines(in_2025, year=2025, locality="10112-00", claims=data.claims)
+    assert len(out) == len(in_2025) > 0
+    assert out["rule"].notna().all()
+    assert out["allowed"].notna().mean() > 0.9
