@@ -168,15 +168,50 @@ def findings(
     return df
 
 
+def _by_uniques(s: pd.Series, clean: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply a string clean-up to the distinct values only, then spread back (fast on big columns)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    cleaned = clean(pd.Series(uniques, dtype=object).astype("string"))
+    cleaned = cleaned.mask(cleaned.eq(""))
+    # Object arrays of Python strings: the fastest layout for the hashing (isin, merge, groupby)
+    # and concatenation the rules do; NA is None.
+    table = np.append(cleaned.to_numpy(dtype=object, na_value=None), None)
+    return pd.Series(table[codes], index=s.index, dtype=object)
+
+
 def _text(s: pd.Series) -> pd.Series:
     """Text column with surrounding spaces stripped and empty strings as NA."""
-    t = s.astype("string").str.strip()
-    return t.mask(t.eq(""))
+    return _by_uniques(s, lambda u: u.str.strip())
+
+
+def _upper(s: pd.Series) -> pd.Series:
+    return _by_uniques(s, lambda u: u.str.strip().str.upper())
+
+
+def _pos(s: pd.Series) -> pd.Series:
+    """Place of service as two digits ("2" -> "02")."""
+    return _by_uniques(s, lambda u: u.str.strip().str.zfill(2))
 
 
 def _code(s: pd.Series) -> pd.Series:
     """Codes upper-cased with dots and spaces removed (display or compact input both accepted)."""
-    return _text(s).str.upper().str.replace(r"[\s.]", "", regex=True).replace("", pd.NA)
+    return _by_uniques(s, lambda u: u.str.upper().str.replace(r"[\s.]", "", regex=True))
+
+
+def _missing(n: int) -> pd.Series:
+    return pd.Series([None] * n, dtype=object)
+
+
+def _dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
+
+
+def _first_position(index: pd.Index, keys: pd.Series) -> np.ndarray:
+    """Position of the first occurrence of each key in ``index`` (-1 when absent)."""
+    unique = ~index.duplicated()
+    firsts = np.flatnonzero(unique)
+    at = pd.Index(index[unique]).get_indexer_for(keys)
+    return np.where(at >= 0, firsts[np.maximum(at, 0)], -1)
 
 
 class Batch:
@@ -208,81 +243,79 @@ class Batch:
     # -- normalisation -------------------------------------------------------------------------
     @staticmethod
     def _normalise_claims(raw: pd.DataFrame) -> pd.DataFrame:
-        c = pd.DataFrame(index=raw.index)
-        for col in (
-            "claim_id",
-            "patient_id",
-            "payer_id",
-            "member_id",
-            "billing_npi",
-            "rendering_npi",
-            "referring_npi",
-            "claim_frequency",
-        ):
-            c[col] = _text(raw[col]) if col in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
-        c["place_of_service"] = (
-            _text(raw["place_of_service"]).str.zfill(2)
-            if "place_of_service" in raw
-            else pd.Series(pd.NA, index=raw.index, dtype="string")
-        )
-        c["patient_sex"] = (
-            _text(raw["patient_sex"]).str.upper()
-            if "patient_sex" in raw
-            else pd.Series(pd.NA, index=raw.index, dtype="string")
-        )
+        n = len(raw)
+        cols: dict[str, Any] = {}
+        for col in ("claim_id", "patient_id", "payer_id", "member_id", "billing_npi", "rendering_npi"):
+            cols[col] = _text(raw[col]) if col in raw else _missing(n)
+        for col in ("referring_npi", "claim_frequency"):
+            cols[col] = _text(raw[col]) if col in raw else _missing(n)
+        cols["place_of_service"] = _pos(raw["place_of_service"]) if "place_of_service" in raw else _missing(n)
+        cols["patient_sex"] = _upper(raw["patient_sex"]) if "patient_sex" in raw else _missing(n)
         for col in ("patient_birth_date", "submitted_date"):
-            c[col] = pd.to_datetime(raw[col], errors="coerce") if col in raw else pd.NaT
+            cols[col] = (
+                _dates(raw[col]) if col in raw else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+            )
         for col in DX_COLUMNS:
-            c[col] = _code(raw[col]) if col in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
-        return c
+            cols[col] = _code(raw[col]) if col in raw else _missing(n)
+        return pd.DataFrame(cols, index=raw.index)
 
     @staticmethod
     def _normalise_lines(raw: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
-        ln = pd.DataFrame(index=raw.index)
-        ln["claim_id"] = _text(raw["claim_id"]) if "claim_id" in raw else pd.Series(pd.NA, dtype="string")
-        ln["line_number"] = (
+        n = len(raw)
+        cols: dict[str, Any] = {}
+        cols["claim_id"] = _text(raw["claim_id"]) if "claim_id" in raw else _missing(n)
+        cols["line_number"] = (
             pd.to_numeric(raw["line_number"], errors="coerce").astype("Int64")
             if "line_number" in raw
             else pd.Series(pd.NA, index=raw.index, dtype="Int64")
         )
-        ln["service_date"] = (
-            pd.to_datetime(raw["service_date"], errors="coerce") if "service_date" in raw else pd.NaT
+        cols["service_date"] = (
+            _dates(raw["service_date"])
+            if "service_date" in raw
+            else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
         )
-        ln["procedure_code"] = (
-            _code(raw["procedure_code"])
-            if "procedure_code" in raw
-            else pd.Series(pd.NA, index=raw.index, dtype="string")
-        )
+        cols["procedure_code"] = _code(raw["procedure_code"]) if "procedure_code" in raw else _missing(n)
         for col in MODIFIER_COLUMNS:
-            ln[col] = _code(raw[col]) if col in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
+            cols[col] = _code(raw[col]) if col in raw else _missing(n)
         for col in ("units", "charge"):
-            ln[col] = pd.to_numeric(raw[col], errors="coerce") if col in raw else np.nan
-        ln["dx_pointers"] = (
-            _text(raw["dx_pointers"]).str.upper()
-            if "dx_pointers" in raw
-            else pd.Series(pd.NA, index=raw.index, dtype="string")
-        )
-        line_pos = _text(raw["place_of_service"]).str.zfill(2) if "place_of_service" in raw else None
+            cols[col] = (
+                pd.to_numeric(raw[col], errors="coerce").astype("float64")
+                if col in raw
+                else pd.Series(np.nan, index=raw.index)
+            )
+        cols["dx_pointers"] = _upper(raw["dx_pointers"]) if "dx_pointers" in raw else _missing(n)
+        line_pos = _pos(raw["place_of_service"]) if "place_of_service" in raw else _missing(n)
         # First claim row wins when a claim_id is duplicated (the duplicate itself is an integrity finding).
-        first = pd.Series(np.arange(len(claims)), index=claims["claim_id"].to_numpy())
-        first = first[~first.index.duplicated() & first.index.notna()]
-        ln["claim"] = ln["claim_id"].map(first).fillna(-1).astype("int64").to_numpy()
-        joined = claims.reindex(ln["claim"].where(ln["claim"] >= 0)).reset_index(drop=True)
-        for col in ("patient_id", "rendering_npi", "payer_id", "patient_sex", "patient_birth_date"):
-            ln[col] = joined[col].to_numpy()
-        ln["place_of_service"] = joined["place_of_service"].to_numpy()
-        ln["line_place_of_service"] = line_pos if line_pos is not None else pd.NA
-        if line_pos is not None:
-            ln["place_of_service"] = line_pos.fillna(ln["place_of_service"])
-        # Rendering provider may be given per line; otherwise the claim's, then the billing provider.
-        if "rendering_npi" in raw:
-            ln["rendering_npi"] = _text(raw["rendering_npi"]).fillna(ln["rendering_npi"])
-        ln["rendering_npi"] = ln["rendering_npi"].fillna(
-            pd.Series(joined["billing_npi"].to_numpy(), index=ln.index)
+        index = pd.Index(claims["claim_id"])
+        claim = (
+            index.get_indexer_for(cols["claim_id"])
+            if index.is_unique
+            else _first_position(index, cols["claim_id"])
         )
+        claim = np.where(pd.isna(cols["claim_id"]).to_numpy(), -1, claim)
+        cols["claim"] = claim
+        take = np.where(claim >= 0, claim, len(claims))  # one past the end: an all-NA row for orphan lines
+
+        def joined(col: str) -> np.ndarray:
+            values = claims[col].to_numpy()
+            if values.dtype.kind == "M":
+                pad = np.array(["NaT"], dtype=values.dtype)
+            else:
+                values, pad = values.astype(object), np.array([None], dtype=object)
+            return np.concatenate([values, pad])[take]
+
+        for col in ("patient_id", "payer_id", "patient_sex"):
+            cols[col] = pd.Series(joined(col), index=raw.index, dtype=object)
+        cols["patient_birth_date"] = pd.Series(joined("patient_birth_date"), index=raw.index)
+        cols["line_place_of_service"] = line_pos
+        cols["place_of_service"] = line_pos.fillna(pd.Series(joined("place_of_service"), index=raw.index))
+        # Rendering provider: the line's, else the claim's, else the billing provider.
+        rendering = _text(raw["rendering_npi"]) if "rendering_npi" in raw else _missing(n)
+        rendering = rendering.fillna(pd.Series(joined("rendering_npi"), index=raw.index))
+        cols["rendering_npi"] = rendering.fillna(pd.Series(joined("billing_npi"), index=raw.index))
         # NCCI and MUE group by patient; with no patient id the claim is the best stand-in.
-        ln["patient_key"] = ln["patient_id"].fillna(ln["claim_id"])
-        return ln
+        cols["patient_key"] = cols["patient_id"].fillna(cols["claim_id"])
+        return pd.DataFrame(cols, index=raw.index)
 
     # -- derived tables ------------------------------------------------------------------------
     @cached_property

@@ -22,8 +22,8 @@ def _release_per_claim(b: Batch) -> pd.Series:
 def _classify(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Status and hint per distinct code against one release's table (indexed by compact code)."""
     known = codes.isin(table.index)
-    billable = codes.map(table["billable"]).fillna(False).astype(bool)
-    seventh = codes.map(table["requires_7th"]).fillna(False).astype(bool)
+    billable = codes.map(table["billable"].astype(object)).fillna(False).astype(bool)
+    seventh = codes.map(table["requires_7th"].astype(object)).fillna(False).astype(bool)
     billable_codes = table.index[table["billable"].astype(bool)]
     # A code that needs X placeholders: strip the trailing 7th character and the X's before it,
     # pad back to six characters with X, and see whether that code exists ("T07D" -> "T07XXXD").
