@@ -195,7 +195,7 @@ def claim_from_tables(data: ClaimsData, claim_id: str) -> Claim:
     return all_claims_from_tables(sub)[0]
 
 
-def all_claims_from_tables(data: ClaimsData) -> list[Claim]:
+def _checked_index(data: ClaimsData) -> _Index:
     duplicated = data.claims["claim_id"].duplicated()
     if duplicated.any():
         raise ImportFailed(
@@ -205,9 +205,41 @@ def all_claims_from_tables(data: ClaimsData) -> list[Claim]:
     orphans = data.lines.loc[~data.lines["claim_id"].isin(known), "claim_id"]
     if len(orphans):
         raise ImportFailed(f"{len(orphans)} line(s) belong to no claim, e.g. claim_id {orphans.iloc[0]!r}")
-    index = _Index(data)
-    clean = data.claims.astype(object).where(data.claims.notna(), None)
-    return [index.claim(row) for row in clean.to_dict("records")]
+    return _Index(data)
+
+
+def _claim_rows(data: ClaimsData) -> list[dict[str, Any]]:
+    return data.claims.astype(object).where(data.claims.notna(), None).to_dict("records")
+
+
+def all_claims_from_tables(data: ClaimsData) -> list[Claim]:
+    index = _checked_index(data)
+    return [index.claim(row) for row in _claim_rows(data)]
+
+
+def build_claims(data: ClaimsData) -> tuple[list[Claim], pd.DataFrame]:
+    """Valid claims, and one row (claim_id, error) per claim refused; every claim is in one or the other.
+
+    Self-pay claims (payer kind ``selfpay``) are refused: they are not sent to a payer.
+    """
+    index = _checked_index(data)
+    claims: list[Claim] = []
+    rejected: list[tuple[str, str]] = []
+    for row in _claim_rows(data):
+        payer = index.payers.get(row.get("payer_id")) or {}
+        if payer.get("kind") == "selfpay":
+            rejected.append(
+                (
+                    row["claim_id"],
+                    f"claim {row['claim_id']}: self-pay (payer {row.get('payer_id')}) is not billed on an 837P",
+                )
+            )
+            continue
+        try:
+            claims.append(index.claim(row))
+        except (CodeError, ImportFailed) as exc:
+            rejected.append((row["claim_id"], str(exc)))
+    return claims, pd.DataFrame(rejected, columns=["claim_id", "error"])
 
 
 def _patient_key(person: Patient) -> str:

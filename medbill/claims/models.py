@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from medbill.exceptions import CodeError, InvalidFormat
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from medbill.claims.tables import ClaimsData
 
 CENT = Decimal("0.01")
@@ -612,6 +614,34 @@ class Claim:
 
         return claim_from_tables(data, claim_id)
 
+    def transmitted(self) -> Claim:
+        """This claim as an 837P carries it (what ``read_837p(write_837p([claim]))`` gives back):
+        rendering and referring providers keep only name, NPI, entity type (and the rendering
+        taxonomy); table-only fields such as ``submitted_date`` are cleared."""
+
+        def reference(provider: Provider | None, taxonomy: bool) -> Provider | None:
+            if provider is None:
+                return None
+            return Provider(
+                npi=provider.npi,
+                last_name=provider.last_name,
+                entity_type=provider.entity_type,
+                first_name=provider.first_name,
+                taxonomy=provider.taxonomy if taxonomy else "",
+            )
+
+        lines = tuple(
+            dataclasses.replace(line, rendering_provider=reference(line.rendering_provider, True))
+            for line in self.lines
+        )
+        return dataclasses.replace(
+            self,
+            rendering_provider=reference(self.rendering_provider, True),
+            referring_provider=reference(self.referring_provider, False),
+            lines=lines,
+            submitted_date=None,
+        )
+
     def _repr_html_(self) -> str:
         from medbill.claims.cms1500 import render_html
 
@@ -623,6 +653,15 @@ def claims_from_tables(data: ClaimsData) -> list[Claim]:
     from medbill.claims._from_tables import all_claims_from_tables
 
     return all_claims_from_tables(data)
+
+
+def build_claims(data: ClaimsData) -> tuple[list[Claim], pd.DataFrame]:
+    """Like :func:`claims_from_tables` but collecting refusals instead of raising at the first:
+    ``(claims, rejected)`` where ``rejected`` has one row (claim_id, error) per claim refused.
+    Self-pay claims are refused (they are not sent to a payer)."""
+    from medbill.claims._from_tables import build_claims as build
+
+    return build(data)
 
 
 def claims_to_tables(claims: Iterable[Claim]) -> ClaimsData:

@@ -8,6 +8,8 @@ nullable ``Int64``. Columns the contract does not name are carried through untou
 from __future__ import annotations
 
 import dataclasses
+import functools
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -202,6 +204,9 @@ def coerce_table(name: str, frame: pd.DataFrame, source: str = "") -> pd.DataFra
     """``frame`` typed per the contract of table ``name``: known columns converted, missing optional
     columns added empty, extra columns kept. Raises ImportFailed naming the column and a bad value."""
     schema = SCHEMAS[name]
+    typed = _TYPED.get(id(frame))
+    if typed is not None and typed[0] == name and typed[1]() is frame:  # already typed by this function
+        return frame
     where = f" in {source}" if source else ""
     missing = [c for c in REQUIRED[name] if c not in frame.columns]
     if missing:
@@ -215,7 +220,18 @@ def coerce_table(name: str, frame: pd.DataFrame, source: str = "") -> pd.DataFra
             continue
         out[column] = _convert(out[column], kind, f"{name}.{column}{where}")
     extra = [c for c in out.columns if c not in schema]
-    return out[[*schema, *extra]]
+    out = out[[*schema, *extra]]
+    key = id(out)
+    _TYPED[key] = (name, weakref.ref(out, functools.partial(_forget, key)))
+    return out
+
+
+def _forget(key: int, _ref: weakref.ref) -> None:
+    _TYPED.pop(key, None)
+
+
+# frames this module typed (id -> table name, weak reference), so ClaimsData does not type them twice
+_TYPED: dict[int, tuple[str, weakref.ref]] = {}
 
 
 _DTYPES = {"str": "string", "date": "datetime64[ns]", "money": "float64", "float": "float64", "int": "Int64"}

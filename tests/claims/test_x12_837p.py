@@ -27,6 +27,25 @@ def test_every_written_837p_passes_pyx12_and_reads_back_identically(batch) -> No
     ok, report = pyx12_check(text)
     assert ok, report[:2000]
     assert read_837p(text) == batch
+    assert [claim.transmitted() for claim in batch] == batch  # the strategy draws transmitted fields only
+
+
+def test_sample_practice_round_trips_through_837p() -> None:
+    """The committed synthetic practice: every claim medbill accepts reads back as transmitted."""
+    from pathlib import Path
+
+    from medbill.claims.models import build_claims
+    from medbill.claims.tables import read_claims_dir
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    if not (sample / "claims.csv").exists():
+        pytest.skip("no synthetic sample in data/sample")
+    data = read_claims_dir(sample)
+    claims, rejected = build_claims(data)
+    assert len(claims) + len(rejected) == len(data.claims)  # every claim accounted for
+    assert rejected["error"].str.contains("self-pay|member_id|points past").all()  # planted defects only
+    text = write_837p(claims[:300], created=CREATED)
+    assert read_837p(text) == [claim.transmitted() for claim in claims[:300]]
 
 
 @pytest.mark.parametrize(
