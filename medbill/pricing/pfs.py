@@ -257,11 +257,13 @@ class FeeSchedule:
         units: int = 1,
         *,
         procedure_rank: int = 1,
+        other_services_same_day: bool = False,
     ) -> PriceExplanation:
         """Price one service line in ``Decimal`` and explain each step.
 
         ``procedure_rank`` is the line's place among the claim's multiple-procedure-indicator-2
         procedures of the day by amount (1 = highest, paid at 100%; 2 and later at 50%).
+        ``other_services_same_day`` bundles a status-T service (paid only when alone).
         Raises ``InvalidFormat`` for malformed input, ``UnknownCode`` for a code or locality that
         is not in this year's files.
         """
@@ -335,6 +337,8 @@ class FeeSchedule:
                 f"{fee}",
             ),
         ]
+        if status == "T" and other_services_same_day:
+            return result(rules.T_BUNDLED, Decimal("0.00"), fee)
         amount = fee
         cap_at = self._cap_position.get(row * len(self.gpci) + self._loc[(mac, lc)], -1)
         capped = False
@@ -438,7 +442,9 @@ class FeeSchedule:
             if col in lines.columns:
                 same &= (lines[col] == row[col]).fillna(False).to_numpy(dtype=bool)
         group = lines[same]
-        rank = int(self.price_lines(group, locality=locality, pos=pos).at[index, "procedure_rank"])
+        batch = self.price_lines(group, locality=locality, pos=pos)
+        rank = int(batch.at[index, "procedure_rank"])
+        bundled = str(batch.at[index, "rule"]) == rules.rule_text(rules.T_BUNDLED)
         mods = tuple(
             str(row[c]).strip() for c in pfs_batch.MODIFIER_COLUMNS if c in lines.columns and _filled(row[c])
         )
@@ -452,7 +458,13 @@ class FeeSchedule:
             units = int(units)
         where = locality if locality is not None else row.get("locality")
         return self.price(
-            str(row["procedure_code"]), where, mods, line_pos, units, procedure_rank=max(rank, 1)
+            str(row["procedure_code"]),
+            where,
+            mods,
+            line_pos,
+            units,
+            procedure_rank=max(rank, 1),
+            other_services_same_day=bundled,
         )
 
 

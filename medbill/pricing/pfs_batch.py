@@ -154,11 +154,18 @@ def price_lines(
     team = (outcome == rules.PRICED) & has["66"]
     outcome[team] = np.where(team_ok[team], rules.TEAM_BY_REPORT, rules.TEAM_BARRED)
 
+    # Status T: bundled when another payable service is on the claim that day.
+    keys = _group_keys(lines)
+    if keys is not None and "T" in cats:
+        is_t = status_code == cats.index("T")
+        priced = outcome == rules.PRICED
+        others = np.bincount(keys[priced & ~is_t], minlength=int(keys.max()) + 1)[keys]
+        outcome[priced & is_t & (others > 0)] = rules.T_BUNDLED
+
     # Multiple procedure reduction: rank indicator-2 lines by amount within claim and date.
     mult_proc = a["mult_proc"][r]
     priced = outcome == rules.PRICED
     in_mppr = priced & (mult_proc == rules.MPPR_INDICATOR)
-    keys = _group_keys(lines)
     rank = _procedure_rank(keys, in_mppr, amount)
     group_size = _group_size(keys, in_mppr)
     mppr = np.where(

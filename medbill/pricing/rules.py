@@ -8,7 +8,9 @@ fractions and round to the cent, half up, after each step:
 3. bilateral surgery (modifier 50) by the bilateral indicator;
 4. assistant at surgery (80/81/82/AS) or co-surgeon (62) by their indicators; team surgery (66)
    is either barred (zero) or priced by the MAC by report (no national amount);
-5. multiple procedure reduction (indicator 2): the highest-paid procedure of the claim and date
+5. status T services (injections) are bundled (zero) when another payable service is billed on
+   the claim the same day;
+6. multiple procedure reduction (indicator 2): the highest-paid procedure of the claim and date
    at 100%, every other one (and every further unit) at 50%.
 
 Sources: CMS, Medicare Claims Processing Manual ch. 12 (sections 20-40) and the PFS relative
@@ -156,13 +158,13 @@ def parse_pos(pos: object) -> str:
 
 # Outcome of pricing one line; the batch path keeps these as small integers.
 PRICED, UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PAYABLE, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS = range(7)
-ASSISTANT_BARRED, CO_SURGEON_BARRED, UNKNOWN_POS, TEAM_BARRED, TEAM_BY_REPORT = 7, 8, 9, 10, 11
+ASSISTANT_BARRED, CO_SURGEON_BARRED, UNKNOWN_POS, TEAM_BARRED, TEAM_BY_REPORT, T_BUNDLED = 7, 8, 9, 10, 11, 12
 # Outcomes with no amount at all (NA), as opposed to a zero payment.
 NO_AMOUNT = frozenset(
     {UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS, UNKNOWN_POS, TEAM_BY_REPORT}
 )
 # Outcomes that still have a fee schedule amount (the line was priced, then a rule zeroed it).
-KEEPS_FEE = frozenset({ASSISTANT_BARRED, CO_SURGEON_BARRED, TEAM_BARRED, TEAM_BY_REPORT})
+KEEPS_FEE = frozenset({ASSISTANT_BARRED, CO_SURGEON_BARRED, TEAM_BARRED, TEAM_BY_REPORT, T_BUNDLED})
 
 # Multiple procedure state of a line.
 MPPR_NONE, MPPR_HIGHEST, MPPR_REDUCED = 0, 1, 2
@@ -198,6 +200,8 @@ def rule_text(
         return f"status {status}: {STATUS_MEANING.get(status, 'not separately payable')}"
     if outcome == ASSISTANT_BARRED:
         return "assistant at surgery not payable for this code (assistant indicator 1 or 9)"
+    if outcome == T_BUNDLED:
+        return "status T: injection bundled into another payable service of the same day"
     if outcome == TEAM_BARRED:
         return "team surgery (66) not permitted for this code (team indicator 0 or 9)"
     if outcome == TEAM_BY_REPORT:

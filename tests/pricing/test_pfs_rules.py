@@ -232,3 +232,20 @@ def test_team_surgery_is_priced_by_report(fs):
         pd.DataFrame({"procedure_code": ["32851"], "modifier1": ["66"]}), locality=AL, pos="21"
     )
     assert pd.isna(out["allowed"].iloc[0]) and "by report" in str(out["rule"].iloc[0])
+
+
+def test_status_t_injection_is_bundled_with_another_service(fs):
+    # 36591 (status T): paid alone, bundled (0.00) when the claim has another payable service that day.
+    alone = fs.price("36591", AL)
+    assert alone.amount > 0 and alone.status == "T"
+    assert fs.price("36591", AL, other_services_same_day=True).amount == Decimal("0.00")
+    lines = pd.DataFrame(
+        {
+            "claim_id": ["c1", "c1", "c2"],
+            "service_date": ["2025-03-01"] * 3,
+            "procedure_code": ["36591", "99213", "36591"],
+        }
+    )
+    out = fs.price_lines(lines, locality=AL)
+    assert out["allowed"].tolist() == [0.0, 81.86, float(alone.amount)]
+    assert "bundled" in str(out["rule"].iloc[0])

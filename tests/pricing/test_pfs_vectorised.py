@@ -31,13 +31,14 @@ def _random_lines(fs, n: int, seed: int, claims: int | None = None) -> pd.DataFr
     )
 
 
-def _one_by_one(fs, lines: pd.DataFrame, ranks: pd.Series) -> list[int | None]:
+def _one_by_one(fs, lines: pd.DataFrame, batch: pd.DataFrame) -> list[int | None]:
     cents = []
-    for row, rank in zip(lines.itertuples(), ranks, strict=True):
+    bundled = batch["rule"].astype(str).str.startswith("status T: injection bundled")
+    for row, rank, t_bundled in zip(lines.itertuples(), batch["procedure_rank"], bundled, strict=True):
         mods = tuple(m for m in (row.modifier1, row.modifier2) if m)
         try:
             e = fs.price(row.procedure_code, row.locality, mods, row.place_of_service, int(row.units),
-                         procedure_rank=max(int(rank), 1))  # fmt: skip
+                         procedure_rank=max(int(rank), 1), other_services_same_day=t_bundled)  # fmt: skip
         except UnknownCode:
             cents.append(None)
             continue
@@ -48,7 +49,7 @@ def _one_by_one(fs, lines: pd.DataFrame, ranks: pd.Series) -> list[int | None]:
 def test_price_lines_equals_price_on_many_rows(fs):
     lines = _random_lines(fs, 2500, seed=1)
     out = fs.price_lines(lines)
-    expected = _one_by_one(fs, lines, out["procedure_rank"])
+    expected = _one_by_one(fs, lines, out)
     got = [None if pd.isna(v) else int(v) for v in out["allowed_cents"]]
     assert got == expected
     assert out["allowed"].notna().sum() > 800  # the sample really prices lines
@@ -58,7 +59,7 @@ def test_price_lines_equals_price_with_multiple_procedures(fs):
     lines = _random_lines(fs, 2000, seed=2, claims=400)  # about five lines per claim
     out = fs.price_lines(lines)
     assert (out["procedure_rank"] > 1).sum() > 30  # reductions really happen
-    expected = _one_by_one(fs, lines, out["procedure_rank"])
+    expected = _one_by_one(fs, lines, out)
     got = [None if pd.isna(v) else int(v) for v in out["allowed_cents"]]
     assert got == expected
 
