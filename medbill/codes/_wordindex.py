@@ -47,7 +47,8 @@ MIN_PREFIX = 3
 
 def words(text: str) -> list[str]:
     """Lower-case words of ``text`` without stopwords, plural "s" removed ("trays" -> "tray")."""
-    return [_singular(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    text = text.lower().replace("x-ray", "xray")  # written both ways; one word either way
+    return [_singular(w) for w in _WORD.findall(text) if w not in STOPWORDS]
 
 
 def _singular(word: str) -> str:

@@ -8,9 +8,11 @@ code meanings are medbill's wording.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 from datetime import date
-from importlib import metadata, resources
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,7 +20,7 @@ import yaml
 
 from medbill import store
 from medbill.codes._types import CodeRecord
-from medbill.exceptions import InvalidFormat, InvalidLength, UnknownCode
+from medbill.exceptions import DataNotAvailable, InvalidFormat, InvalidLength, UnknownCode
 
 __all__ = ["GROUP_CODES", "compact", "describe", "get", "is_valid", "lookup", "table", "validate"]
 
@@ -36,14 +38,24 @@ GROUP_CODES: dict[str, str] = {
 
 def _source_bytes() -> bytes:
     package, path = _PACKAGE_FILE
-    return (resources.files(package) / path).read_bytes()
+    # Locate the package without importing it: validedi's __init__ pulls in its whole parser stack.
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise DataNotAvailable(f"The {package} package is not installed; it carries the CARC table.")
+    return (Path(next(iter(spec.submodule_search_locations))) / path).read_bytes()
 
 
 @store.lazy
 def table() -> pd.DataFrame:
     """code (index and column), description: every CARC in the installed ``validedi`` table."""
-    data = yaml.load(_source_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    codes = {str(k): str(v) for k, v in data["codes"].items()}
+    raw = _source_bytes()
+
+    def build() -> dict[str, str]:
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return {str(k): str(v) for k, v in data["codes"].items()}
+
+    # YAML parsing is the slow part; the parsed dict is cached per checksum of the package file.
+    codes = store.cached(f"carc-{hashlib.sha256(raw).hexdigest()[:16]}", build)
     df = pd.DataFrame({"code": list(codes), "description": list(codes.values())})
     return df.set_index("code", drop=False)
 
