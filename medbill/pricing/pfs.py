@@ -389,7 +389,9 @@ class FeeSchedule:
             steps.append(
                 Step(
                     "multiple procedures",
-                    f"procedure rank {procedure_rank}: first unit {first}, {units - 1} further unit(s) at 50% = {further}",
+                    f"procedure rank {procedure_rank}: "
+                    + ("100%" if procedure_rank == 1 else f"50% of {amount}")
+                    + (f"; {units - 1} further unit(s) at 50% ({further} each)" if units > 1 else ""),
                     f"{total_amount}",
                 )
             )
