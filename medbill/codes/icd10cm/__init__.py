@@ -104,32 +104,25 @@ def releases() -> list[Provenance]:
     return [_sources.load(s.name).provenance for s in _sources.catalog()]
 
 
-_default: dict[str | None, Release] = {}
-
-
 def _pick(on: Any, release_: Release | str | None) -> Release:
-    if release_ is None and on is None:
-        home = os.environ.get("MEDBILL_HOME")
-        found = _default.get(home)
-        if found is None or _sources.catalog() is not _catalog_seen.get(home):
-            found = _default[home] = latest()
-            _catalog_seen[home] = _sources.catalog()
-        return found
     if release_ is not None:
         return release_ if isinstance(release_, Release) else release(release_)
-    return for_date(on)
-
-
-_catalog_seen: dict[str | None, list[Any]] = {}
+    if on is not None:
+        return for_date(on)
+    return _sources.default_release or _sources.set_default(latest())
 
 
 def get(code: Any, on: DateLike | None = None, release: Release | str | None = None) -> Code | None:
     """The code's record in the release for ``on`` (or ``release``), None if malformed or absent."""
+    if on is None and release is None and (default := _sources.default_release) is not None:
+        return default.get(code)
     return _pick(on, release).get(code)
 
 
 def lookup(code: Any, on: DateLike | None = None, release: Release | str | None = None) -> Code:
     """The code's record; raises ``InvalidFormat``, ``UnknownCode`` or ``DataNotAvailable``."""
+    if on is None and release is None and (default := _sources.default_release) is not None:
+        return default.lookup(code)
     return _pick(on, release).lookup(code)
 
 
@@ -143,6 +136,8 @@ def is_valid(code: Any, on: DateLike | None = None) -> bool:
 
 def is_billable(code: Any, on: DateLike | None = None) -> bool:
     """True when the code is billable in the release in effect on ``on`` (latest release when None)."""
+    if on is None and (default := _sources.default_release) is not None:
+        return default.is_billable(code)
     return _pick(on, None).is_billable(code)
 
 

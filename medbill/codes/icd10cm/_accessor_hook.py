@@ -7,7 +7,6 @@ right after pandas finishes importing.
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import sys
 from types import ModuleType
@@ -17,8 +16,9 @@ def _register() -> None:
     import medbill.codes.icd10cm.accessor  # noqa: F401  (registers on import)
 
 
-class _AfterPandas(importlib.abc.MetaPathFinder):
-    """Wraps the pandas loader so the accessor is registered once pandas is fully imported."""
+class _AfterPandas:
+    """A meta path finder (duck-typed: importing ``importlib.abc`` costs more than it saves) that wraps
+    the pandas loader so the accessor is registered once pandas is fully imported."""
 
     def find_spec(self, fullname, path, target=None):  # type: ignore[no-untyped-def]
         if fullname != "pandas":

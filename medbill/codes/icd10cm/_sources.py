@@ -197,7 +197,11 @@ _loaded: dict[tuple[str | None, str], Any] = {}
 
 def catalog() -> list[Source]:
     """Available releases sorted by start date; imported ones replace embedded ones of the same name."""
+    global default_release
     home = os.environ.get("MEDBILL_HOME")
+    if _default_home and _default_home[0] != home:
+        default_release = None  # another MEDBILL_HOME may have other releases installed
+        _default_home.clear()
     found = _catalogs.get(home)
     if found is None:
         with _lock:
@@ -209,11 +213,27 @@ def catalog() -> list[Source]:
     return found
 
 
+# The release that answers when neither a date nor a release is given (the latest). Kept per process
+# so the scalar hot path does not read the environment; reset by ``forget`` (an import) and when
+# MEDBILL_HOME changes (checked by ``catalog``).
+default_release: Any = None
+_default_home: list[str | None] = []
+
+
+def set_default(release: Any) -> Any:
+    global default_release
+    default_release = release
+    _default_home[:] = [os.environ.get("MEDBILL_HOME")]
+    return release
+
+
 def forget() -> None:
-    """Drop the catalog and loaded releases (after an import changes what is installed)."""
+    """Drop the catalog, loaded releases and the default (after an import changes what is installed)."""
+    global default_release
     with _lock:
         _catalogs.clear()
         _loaded.clear()
+        default_release = None
 
 
 def load(name: str) -> Any:
