@@ -83,9 +83,22 @@ QUERIES = [
     "rheumatoid arthritis",
 ]
 
-CODES = (
-    "E11.9 E11.40 J45.909 S52.521A T07.XXXD C4A.0 M1A.0110 I10 R07.9 Z00.00 F32.9 N39.0 E78.5 K21.9".split()
-)
+CODES = [
+    "E11.9",
+    "E11.40",
+    "J45.909",
+    "S52.521A",
+    "T07.XXXD",
+    "C4A.0",
+    "M1A.0110",
+    "I10",
+    "R07.9",
+    "Z00.00",
+    "F32.9",
+    "N39.0",
+    "E78.5",
+    "K21.9",
+]
 
 
 def run(code: str, env: dict[str, str] | None = None) -> dict:

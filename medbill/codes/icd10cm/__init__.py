@@ -21,7 +21,6 @@ installed release covers. ``is_valid``, ``is_billable`` and ``get`` never raise 
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
