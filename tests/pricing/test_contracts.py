@@ -98,3 +98,12 @@ def test_bad_contract_terms(kwargs):
 def test_percent_of_medicare_needs_medicare_prices(lines):
     with pytest.raises(InvalidFormat, match="price_lines"):
         Contract("x", percent_of_medicare=Decimal("110")).expected_allowed(lines)
+
+
+def test_fee_table_constructor(lines):
+    table = pd.DataFrame({"code": ["99213", "71046-26"], "amount": ["88.00", "12.50"]})
+    contract = Contract.from_fee_table("Table PPO", table, lesser_of_billed=False)
+    out = contract.expected_allowed(lines)
+    assert out["expected_allowed"].tolist()[:2] == [88.00, 12.50]
+    with pytest.raises(InvalidFormat):
+        Contract.from_fee_table("bad", pd.DataFrame({"code": ["99213"]}))

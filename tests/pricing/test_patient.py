@@ -117,3 +117,9 @@ def test_bad_lines():
         patient_share(pd.DataFrame({"claim_id": ["x"]}), PLAN)
     with pytest.raises(InvalidFormat):
         patient_share("not a frame", PLAN)  # type: ignore[arg-type]
+
+
+def test_explanation_of_a_line_without_amount(lines):
+    out = patient_share(lines.assign(allowed=[None, 100.0, 50.0, 1000.0, 80.0, 30.0]), PLAN)
+    e = explain_share(out, "r0", PLAN)
+    assert e.table["how"].tolist() == ["no allowed amount"]
