@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import zipfile
 from datetime import date
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 from medbill import store
-from medbill.cli import main
+from medbill.cli import data
 from medbill.codes import hcpcs, procedures
 from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidFormat, InvalidLength, UnknownCode
 
@@ -176,16 +177,22 @@ def _zip_without_anweb(tmp_path: Path, src: Path) -> Path:
         (_zip_without_anweb, "without an ANWEB text file"),  # a zip of something else
     ],
 )
-def test_bad_files_fail_and_leave_installed_data_untouched(
-    fresh_home, shared_data, tmp_path, make, says
-) -> None:
-    src = shared_data(ZIP)
-    good = hcpcs.import_release(src)
-    bad = make(tmp_path, src)
+def test_bad_files_fail_naming_the_file(fresh_home, shared_data, tmp_path, make, says) -> None:
+    bad = make(tmp_path, shared_data(ZIP))
     with pytest.raises(ImportFailed, match=says) as err:
         hcpcs.import_release(bad)
     assert bad.name in str(err.value) and "Expected" in str(err.value)
-    assert store.installed("hcpcs") == [good]
+    assert store.installed("hcpcs") == []
+
+
+def test_failed_import_leaves_installed_release_untouched(release_2020, shared_data, tmp_path) -> None:
+    before = store.installed("hcpcs")
+    manifest = store.release_dir("hcpcs", "2020") / "manifest.json"
+    stamp = manifest.stat().st_mtime_ns
+    for make in (_corrupt_zip, _truncated_text):
+        with pytest.raises(ImportFailed):
+            hcpcs.import_release(make(tmp_path, shared_data(ZIP)))
+    assert store.installed("hcpcs") == before and manifest.stat().st_mtime_ns == stamp
     assert hcpcs.lookup("J1100").release == "2020"
 
 
@@ -201,11 +208,17 @@ def test_nothing_imported_says_how_to_import(fresh_home) -> None:
     assert hcpcs.is_valid("J1100")  # format needs no data
 
 
-def test_cli_import_and_lookup(fresh_home, shared_data, capsys) -> None:
-    assert main(["data", "import", "hcpcs", str(shared_data(ZIP)), "--json"]) == 0
+def test_cli_data_import(fresh_home, shared_data, capsys) -> None:
+    # Only the ``data`` command group is built: the others are not needed to run it.
+    parser = argparse.ArgumentParser(prog="medbill")
+    data.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["data", "import", "hcpcs", str(shared_data(ZIP)), "--json"])
+    assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["system"] == "hcpcs" and out["release"] == "2020" and out["rows"] == 7079
-    assert main(["data", "import", "hcpcs", str(fresh_home / "missing.zip")]) == 2
+    with pytest.raises(ImportFailed, match=r"missing\.zip"):
+        args = parser.parse_args(["data", "import", "hcpcs", str(fresh_home / "missing.zip")])
+        args.func(args)
 
 
 @pytest.mark.parametrize(
