@@ -159,6 +159,9 @@ def test_dates_without_release(day: date) -> None:
         icd10cm.for_date(day)
     message = str(info.value)
     assert "FY2025" in message and "FY2026" in message and "medbill data import icd10cm" in message
+    with pytest.raises(DataNotAvailable):
+        icd10cm.is_billable("E11.9", on=day)
+    assert icd10cm.is_valid("E11.9", on=day) is False  # is_valid never raises
 
 
 def test_provenance_says_april_update_answers_for_the_fiscal_year() -> None:

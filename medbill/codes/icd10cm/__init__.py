@@ -15,8 +15,9 @@ writes a compiled cache under ``MEDBILL_HOME``.
 
 Errors: ``compact``/``validate``/``format``/``lookup`` raise ``InvalidFormat`` (``InvalidLength``
 for more than 7 characters) for text that is not a code, ``lookup`` raises ``UnknownCode`` for a
-well-formed code absent from the release, ``for_date`` raises ``DataNotAvailable`` for a date no
-installed release covers. ``is_valid``, ``is_billable`` and ``get`` never raise on bad code input.
+well-formed code absent from the release, ``for_date`` (and so ``is_billable``, ``get`` and ``lookup`` with
+``on=``) raises ``DataNotAvailable`` for a date no installed release covers. ``is_valid`` never
+raises; ``is_billable`` and ``get`` never raise on bad code input.
 """
 
 from __future__ import annotations
@@ -126,11 +127,14 @@ def lookup(code: Any, on: DateLike | None = None, release: Release | str | None 
 
 
 def is_valid(code: Any, on: DateLike | None = None) -> bool:
-    """True when the code (header or billable) exists in the release in effect; never raises for bad codes.
+    """True when the code (header or billable) exists in the release in effect on ``on``; never raises.
 
-    ``DataNotAvailable`` is still raised when no release covers ``on`` (that is not a property of the code).
+    False also when no release covers ``on`` (use ``for_date`` to tell the two apart).
     """
-    return _pick(on, None).is_valid(code)
+    try:
+        return _pick(on, None).is_valid(code)
+    except DataNotAvailable:
+        return False
 
 
 def is_billable(code: Any, on: DateLike | None = None) -> bool:
