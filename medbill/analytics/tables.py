@@ -75,12 +75,24 @@ SCHEMA: dict[str, dict[str, str]] = {
 }
 
 
+def _already(col: pd.Series, kind: str) -> bool:
+    if kind == "str":
+        return isinstance(col.dtype, pd.StringDtype)
+    if kind == "date":
+        return pd.api.types.is_datetime64_any_dtype(col)
+    if kind == "int":
+        return str(col.dtype) == "Int64"
+    return str(col.dtype) == "float64"
+
+
 def _typed(frame: pd.DataFrame, schema: Mapping[str, str]) -> pd.DataFrame:
     frame = frame.copy()
     for column, kind in schema.items():
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="object")
         col = frame[column]
+        if _already(col, kind):  # read_claims_dir has typed it: converting again costs seconds at 1M rows
+            continue
         if kind == "str":
             # Identifiers read as numbers (an NPI, POS "11" read as 11) become their text again.
             if pd.api.types.is_float_dtype(col):
