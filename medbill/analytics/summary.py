@@ -58,7 +58,13 @@ def top_procedures(data: Any, n: int = 10) -> pd.DataFrame:
 def diagnosis_codes(data: Any) -> pd.DataFrame:
     """One row per diagnosis listed on a claim: claim_id, rendering_npi, position (1 = first-listed)
     and the compact code."""
-    claims = as_tables(data).claims
+    t = as_tables(data)
+    if "diagnosis_codes" not in t.cache:
+        t.cache["diagnosis_codes"] = _diagnosis_codes(t.claims)
+    return t.cache["diagnosis_codes"].copy()
+
+
+def _diagnosis_codes(claims: pd.DataFrame) -> pd.DataFrame:
     dx = [c for c in claims.columns if c.startswith("dx") and c[2:].isdigit()]
     long = claims.melt(
         id_vars=["claim_id", "rendering_npi"], value_vars=dx, var_name="position", value_name="code"

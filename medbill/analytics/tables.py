@@ -181,6 +181,8 @@ def filter_tables(
     remittance tables keep the rows of the kept claims (payments: those carrying one of them).
     """
     t = as_tables(data)
+    if not (provider_npi or payer_id) and start is None and end is None:
+        return t
     claims = t.claims
     keep = pd.Series(True, index=claims.index)
     if provider_npi:
