@@ -7,10 +7,12 @@ cheap; DataFrames and the search index are built on demand.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import re
 from array import array
+from datetime import date
 from typing import Any
 
 # Row kinds, stored as one byte per row.
@@ -114,15 +116,11 @@ def code_refs(text: str, categories_and_codes: list[str]) -> tuple[str, ...]:
 
 
 def _between(sorted_codes: list[str], lo: str, hi: str) -> list[str]:
-    import bisect
-
     i = bisect.bisect_left(sorted_codes, lo)
     j = bisect.bisect_right(sorted_codes, hi)
     return sorted_codes[i:j]
 
 
-def fiscal_year_dates(year: int):  # -> tuple[date, date]
+def fiscal_year_dates(year: int) -> tuple[date, date]:
     """ICD-10-CM fiscal year ``year`` runs October 1 of the year before to September 30."""
-    from datetime import date
-
     return date(year - 1, 10, 1), date(year, 9, 30)

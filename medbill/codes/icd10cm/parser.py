@@ -78,7 +78,16 @@ class _Builder:
         self.parents = array("i")
         self.raw_notes: list[tuple[int, str, str]] = []
 
-    def add(self, code: str, title: str, kind: int, parent: int, elem: ET.Element | None, *, billable=False):
+    def add(
+        self,
+        code: str,
+        title: str,
+        kind: int,
+        parent: int,
+        elem: ET.Element | None,
+        *,
+        billable: bool = False,
+    ) -> int:
         row = len(self.codes)
         self.codes.append(code)
         self.titles.append(title)
