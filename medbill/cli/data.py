@@ -18,6 +18,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=_import)
 
+    load = dsub.add_parser(
+        "load", help="import claims from another layout into a CLAIMS_DIR (tuva, 835, csv)"
+    )
+    load.add_argument(
+        "source", choices=("tuva", "835", "csv"), help="tuva folder, folder of 835 files, or a CSV"
+    )
+    load.add_argument("path")
+    load.add_argument("--out", required=True, help="CLAIMS_DIR to write")
+    load.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    load.add_argument("--mapping", help="column mapping YAML (csv only)")
+    load.add_argument("--json", action="store_true")
+    load.set_defaults(func=_load)
+
     lst = dsub.add_parser("list", help="list installed releases with provenance")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=_list)
@@ -29,6 +42,17 @@ def _import(args: argparse.Namespace) -> int:
         print_json(prov.to_dict())
     else:
         print(f"installed {prov.system} {prov.release}: {prov.rows:,} rows from {prov.source}")
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from medbill.ingest import load
+
+    summary = load(args.source, args.path, args.out, args.format, args.mapping)
+    if args.json:
+        print_json(summary)
+    else:
+        print(", ".join(f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}" for k, v in summary.items()))
     return 0
 
 

@@ -78,7 +78,7 @@ def payment_texts(data: ClaimsData) -> dict[str, str]:
         + "DTM*472*" + _d8(lines["service_date"]) + t
         + pd.Series(cas_text.reindex(key).fillna("").to_numpy(), dtype=object)
         + "REF*6R*" + lines["line_number"].astype(str) + t
-        + np.where(lines["allowed"] > 0, "AMT*B6*" + _amount(lines["allowed"]) + t, "")
+        + "AMT*B6*" + _amount(lines["allowed"]) + t
         + pd.Series(lq_text.reindex(key).fillna("").to_numpy(), dtype=object)
     )  # fmt: skip
     per_claim_lines = _join_by([lines["payment_id"], lines["claim_id"]], line_text)
@@ -152,7 +152,7 @@ def _envelope(n: int, pay: object, payer: pd.Series | None, payee: pd.Series, bo
         payer_addr = f"N3*{payer['address1']}{t}N4*{payer['city']}*{payer['state']}*{payer['zip']}{t}"
     header = (
         f"ST*835*0001{t}{bpr}{t}TRN*1*{pay.payment_id}*1{sender[:9]:0<9}{t}DTM*405*{d8}{t}"
-        f"N1*PR*{payer_name}{t}{payer_addr}PER*BL*PROVIDER SERVICES*TE*8005550100{t}"
+        f"N1*PR*{payer_name}{t}{payer_addr}REF*2U*{sender}{t}PER*BL*PROVIDER SERVICES*TE*8005550100{t}"
         f"N1*PE*{field(payee['last_name'])}*XX*{field(payee['npi'])}{t}"
         f"N3*{field(payee['address1'])}{t}N4*{field(payee['city'])}*{field(payee['state'])}*{field(payee['zip'])}{t}"
         f"REF*TJ*{field(payee['tax_id'])}{t}"

@@ -1,0 +1,68 @@
+"""A folder of 835 files -> the remittance tables (docs/tables.md), through the claims 835 reader.
+
+Every file is accounted for: read (its rows carry ``source_file``) or listed in ``failures`` with
+the reader's message. Per-file sequence numbers of the reader are dropped: they repeat across files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+
+from medbill.claims.tables import ClaimsData
+from medbill.exceptions import ImportFailed, MedbillError
+
+REMIT_TABLES = ("remit_payments", "remit_claims", "remit_lines", "remit_adjustments", "remit_remarks")
+PATTERNS = ("*.835", "*.edi", "*.txt", "*.x12")
+
+
+@dataclasses.dataclass
+class RemitLoad:
+    tables: dict[str, pd.DataFrame]
+    failures: pd.DataFrame  # source_file, error
+    files: int
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "files": self.files,
+            "failed": len(self.failures),
+            **{k: len(v) for k, v in self.tables.items()},
+        }
+
+
+def load_835_folder(folder: str | Path) -> RemitLoad:
+    """Read every ``*.835``/``*.edi``/``*.txt``/``*.x12`` file under ``folder`` (recursively, in name order)."""
+    from medbill.claims.x12 import read_835
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ImportFailed(f"835 folder {folder} does not exist")
+    files = sorted({p for pattern in PATTERNS for p in folder.rglob(pattern) if p.is_file()})
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in REMIT_TABLES}
+    failures = []
+    for path in files:  # one reader call per file
+        name = path.relative_to(folder).as_posix()
+        try:
+            remittance = read_835(path)
+        except MedbillError as exc:
+            failures.append((name, str(exc)))
+            continue
+        for table in REMIT_TABLES:
+            frame = remittance.tables[table]
+            frame = frame.drop(columns=[c for c in frame.columns if c.endswith("_seq") or c == "line_index"])
+            parts[table].append(frame.assign(source_file=name) if table == "remit_payments" else frame)
+    tables = {
+        name: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        for name, frames in parts.items()
+    }
+    return RemitLoad(
+        tables=tables, failures=pd.DataFrame(failures, columns=["source_file", "error"]), files=len(files)
+    )
+
+
+def as_claims_data(load: RemitLoad, claims: ClaimsData) -> ClaimsData:
+    """``claims`` with the remittance tables of ``load`` attached (typed per docs/tables.md)."""
+    present = {k: v for k, v in load.tables.items() if len(v.columns)}
+    return dataclasses.replace(claims, **present)
