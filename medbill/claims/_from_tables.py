@@ -218,13 +218,12 @@ def all_claims_from_tables(data: ClaimsData) -> list[Claim]:
 
 
 def build_claims(data: ClaimsData) -> tuple[list[Claim], pd.DataFrame]:
-    """Valid claims, and one row (claim_id, error) per claim refused; every claim is in one or the other.
-
-    Self-pay claims (payer kind ``selfpay``) are refused: they are not sent to a payer.
+    """Valid claims, and one row (claim_id, kind, error) per claim refused; every claim is in one or the
+    other. ``kind`` is ``self-pay`` (payer kind ``selfpay``: not sent to a payer) or ``invalid``.
     """
     index = _checked_index(data)
     claims: list[Claim] = []
-    rejected: list[tuple[str, str]] = []
+    rejected: list[tuple[str, str, str]] = []
     for row in _claim_rows(data):
         payer = index.payers.get(row.get("payer_id")) or {}
         if payer.get("kind") == "selfpay":
@@ -238,8 +237,8 @@ def build_claims(data: ClaimsData) -> tuple[list[Claim], pd.DataFrame]:
         try:
             claims.append(index.claim(row))
         except (CodeError, ImportFailed) as exc:
-            rejected.append((row["claim_id"], str(exc)))
-    return claims, pd.DataFrame(rejected, columns=["claim_id", "error"])
+            rejected.append((row["claim_id"], "invalid", str(exc)))
+    return claims, pd.DataFrame(rejected, columns=["claim_id", "kind", "error"])
 
 
 def _patient_key(person: Patient) -> str:

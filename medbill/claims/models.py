@@ -657,8 +657,8 @@ def claims_from_tables(data: ClaimsData) -> list[Claim]:
 
 def build_claims(data: ClaimsData) -> tuple[list[Claim], pd.DataFrame]:
     """Like :func:`claims_from_tables` but collecting refusals instead of raising at the first:
-    ``(claims, rejected)`` where ``rejected`` has one row (claim_id, error) per claim refused.
-    Self-pay claims are refused (they are not sent to a payer)."""
+    ``(claims, rejected)`` where ``rejected`` has one row (claim_id, kind, error) per claim refused;
+    ``kind`` is ``self-pay`` (not sent to a payer) or ``invalid``."""
     from medbill.claims._from_tables import build_claims as build
 
     return build(data)

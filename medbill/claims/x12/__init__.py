@@ -14,8 +14,10 @@ if TYPE_CHECKING:
     from medbill.claims.x12.reader_835 import Remittance, read_835
     from medbill.claims.x12.reader_837p import read_837p
     from medbill.claims.x12.tokenizer import Segment, Separators, iter_segments
-    from medbill.claims.x12.validate import validate
     from medbill.claims.x12.writer_837p import Receiver, Submitter, check_claims, write_837p
+
+# Eager: the submodule ``validate`` would otherwise shadow the function of the same name.
+from medbill.claims.x12.validate import validate
 
 _EXPORTS = {
     "Problem": "envelope",
@@ -25,7 +27,6 @@ _EXPORTS = {
     "Segment": "tokenizer",
     "Separators": "tokenizer",
     "iter_segments": "tokenizer",
-    "validate": "validate",
     "Receiver": "writer_837p",
     "Submitter": "writer_837p",
     "check_claims": "writer_837p",
