@@ -327,30 +327,46 @@ class Batch:
 
     @cached_property
     def dx_long(self) -> pd.DataFrame:
-        """One row per (claim, diagnosis slot) in use: claim, pos (1-12), code (compact)."""
-        wide = self.claims[DX_COLUMNS].copy()
-        wide.columns = range(1, 13)
-        long = wide.stack().dropna().rename("code").reset_index()
-        long.columns = ["claim", "pos", "code"]
-        long["code"] = long["code"].astype("str")
-        long["claim"] = long["claim"].astype("int64")
-        long["pos"] = long["pos"].astype("int64")
-        return long
+        """One row per (claim, diagnosis slot) in use: claim, pos (1-12), code (compact), code_id.
+
+        ``code_id`` indexes ``dx_vocab`` (the distinct codes), so rules can work per distinct code.
+        """
+        wide = self.claims[DX_COLUMNS].to_numpy(dtype=object)
+        used = ~pd.isna(wide)
+        claim, slot = np.nonzero(used)
+        codes = wide[used]
+        ids, vocab = pd.factorize(codes)
+        self.dx_vocab = np.asarray(vocab, dtype=object)
+        return pd.DataFrame(
+            {"claim": claim.astype("int64"), "pos": (slot + 1).astype("int64"), "code": codes, "code_id": ids}
+        )
+
+    @cached_property
+    def modifier_ids(self) -> tuple[np.ndarray, dict[str, int]]:
+        """(lines x 4 matrix of modifier ids, -1 when empty; vocabulary modifier -> id)."""
+        wide = self.lines[MODIFIER_COLUMNS].to_numpy(dtype=object)
+        flat = pd.Series(wide.ravel(), dtype=object)
+        ids, vocab = pd.factorize(flat, use_na_sentinel=True)
+        return ids.reshape(wide.shape), {m: i for i, m in enumerate(vocab)}
 
     @cached_property
     def modifiers_long(self) -> pd.DataFrame:
         """One row per (line, modifier slot) in use: line, slot (1-4), modifier."""
-        wide = self.lines[MODIFIER_COLUMNS].copy()
-        wide.columns = range(1, 5)
-        long = wide.stack().dropna().rename("modifier").reset_index()
-        long.columns = ["line", "slot", "modifier"]
-        long["modifier"] = long["modifier"].astype("str")
-        return long
+        wide = self.lines[MODIFIER_COLUMNS].to_numpy(dtype=object)
+        used = ~pd.isna(wide)
+        line, slot = np.nonzero(used)
+        return pd.DataFrame({"line": line, "slot": slot + 1, "modifier": wide[used]})
 
     def line_has_modifier(self, modifiers: Iterable[str]) -> pd.Series:
         """Bool per line: any of ``modifiers`` in modifier1-4."""
-        wanted = list(modifiers)
-        return self.lines[MODIFIER_COLUMNS].isin(wanted).any(axis=1)
+        matrix, vocab = self.modifier_ids
+        wanted = [vocab[m] for m in modifiers if m in vocab]
+        return pd.Series(np.isin(matrix, wanted).any(axis=1), index=self.lines.index)
+
+    def key(self, columns: list[str], frame: pd.DataFrame | None = None) -> np.ndarray:
+        """One int64 group id per row for the combination of ``columns`` (NA is a value of its own)."""
+        df = self.lines if frame is None else frame
+        return df.groupby(columns, dropna=False, sort=False).ngroup().to_numpy()
 
     def payer_rules(self, name: str) -> pd.Series:
         """A per-claim Series of one payer setting (the payer's, else the ``"*"`` default, else NA)."""

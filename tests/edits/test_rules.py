@@ -172,12 +172,12 @@ CASES = [
         {C: [{"dx1": "E11.9", "dx2": "E10.9"}], L: [{"dx_pointers": "AB"}]},
         {C: [{"dx1": "E11.9", "dx2": "I10"}], L: [{"dx_pointers": "AB"}]},
     ),
-    # G63 polyneuropathy in diseases classified elsewhere listed first vs after E11.42
+    # F02.80 dementia in other diseases classified elsewhere listed before Alzheimer's G30.9 vs after it
     (
         "ICD-MANIFESTATION",
         "icd",
-        {C: [{"dx1": "G63", "dx2": "E11.42"}], L: [{"dx_pointers": "AB"}]},
-        {C: [{"dx1": "E11.42", "dx2": "G63"}], L: [{"dx_pointers": "AB"}]},
+        {C: [{"dx1": "F02.80", "dx2": "G30.9"}], L: [{"dx_pointers": "AB"}]},
+        {C: [{"dx1": "G30.9", "dx2": "F02.80"}], L: [{"dx_pointers": "AB"}]},
     ),
     # E11.65 type 2 diabetes with hyperglycemia: "use additional code to identify control using insulin (Z79.4)"
     (

@@ -29,39 +29,66 @@ def _prefixes(codes: pd.Series) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _notes(name: str, kind: str) -> pd.DataFrame:
-    """Notes of one kind in one release, exploded to one row per referenced code prefix (``ref``)."""
+_notes_memo: dict[tuple[int, str, bool], pd.DataFrame] = {}
+
+
+def _notes(name: str, kind: str, combine: bool = False) -> pd.DataFrame:
+    """Notes of one kind in one release, one row per referenced code prefix (``ref``).
+
+    With ``combine``, all notes of that kind on one code form one ``note`` whose ``text`` joins
+    theirs ("use additional code" lists alternatives as separate notes). Memoised per release.
+    """
     icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
-    notes = icd.release(name).notes_table
-    n = notes[notes["kind"] == kind].reset_index(drop=True)
-    n = n.assign(note=np.arange(len(n))).explode("refs").rename(columns={"code": "owner", "refs": "ref"})
-    return n[["note", "owner", "text", "ref"]]
+    release = icd.release(name)
+    key = (id(release), kind, combine)
+    if key not in _notes_memo:
+        notes = release.notes_table
+        n = notes[notes["kind"] == kind]
+        owner = n["code"].astype(str)
+        text = n["text"].astype(str)
+        if combine:
+            text = owner.map(text.groupby(owner).agg("; ".join))
+        n = pd.DataFrame({"owner": owner.to_numpy(), "text": text.to_numpy(), "ref": n["refs"].to_numpy()})
+        n["note"] = pd.factorize(n["owner"] if combine else pd.Series(np.arange(len(n))))[0]
+        n = n.explode("ref")
+        _notes_memo[key] = n[["note", "owner", "text", "ref"]].drop_duplicates(["note", "ref"])
+    return _notes_memo[key]
 
 
 def _per_release(b: Batch):
-    """(release name, that release's diagnoses) for each ICD release in use, valid codes only."""
+    """(release name, that release's valid diagnoses, their distinct codes) for each ICD release in use."""
     dx = icd_status(b)
     dx = dx[dx["status"].eq("ok")]
     for name in dx["release"].dropna().unique():
-        yield name, dx[dx["release"] == name]
+        rows = dx[dx["release"] == name]
+        ids = np.unique(rows["code_id"].to_numpy())
+        yield name, rows, pd.DataFrame({"code": b.dx_vocab[ids].astype(str), "code_id": ids})
 
 
-def _noted(dx: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
-    """Diagnoses under a note: dx columns + note, owner, text, ref (one row per ref)."""
-    pre = _prefixes(dx["code"])
-    owned = pre.merge(notes, left_on="prefix", right_on="owner")
-    return dx.merge(owned.drop(columns="prefix"), on="code")
-
-
-def _claim_has_ref(dx: pd.DataFrame, wanted: pd.DataFrame) -> pd.Series:
-    """For rows of ``wanted`` (claim, ref, pos), whether another diagnosis of the claim starts with ref."""
-    pre = _prefixes(dx["code"])
-    have = dx[["claim", "pos", "code"]].merge(pre, on="code")
-    m = wanted.reset_index().merge(
-        have, left_on=["claim", "ref"], right_on=["claim", "prefix"], suffixes=("", "_b")
+def _code_pairs(codes: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
+    """Per distinct code: the notes over it (code_id, note, owner, text, ref) and, where the note's
+    reference matches another distinct code of the batch, that code (``code_id_b``, else -1)."""
+    pre = _prefixes(codes["code"]).merge(codes, on="code")
+    noted = pre.merge(notes, left_on="prefix", right_on="owner").drop(columns="prefix")
+    matched = noted.merge(
+        pre[["prefix", "code_id"]], left_on="ref", right_on="prefix", how="left", suffixes=("", "_b")
     )
-    m = m[m["pos"] != m["pos_b"]]
-    return pd.Series(False, index=wanted.index).where(~wanted.index.isin(m["index"]), True)
+    matched["code_id_b"] = matched["code_id_b"].fillna(-1).astype("int64")
+    return matched.drop(columns="prefix")
+
+
+def _on_claims(dx: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Claim diagnoses under each note, with ``pos_b``: the slot of the claim's diagnosis the note
+    refers to, or -1 when the claim has none."""
+    rows = dx[["claim", "pos", "code", "code_id"]].merge(pairs.drop(columns="code"), on="code_id")
+    other = dx[["claim", "code_id", "pos"]].rename(columns={"code_id": "code_id_b", "pos": "pos_b"})
+    rows = rows.merge(other, on=["claim", "code_id_b"], how="left")
+    rows["pos_b"] = rows["pos_b"].fillna(-1).astype("int64")
+    return rows[rows["pos_b"] != rows["pos"]]
+
+
+def _none() -> pd.DataFrame:
+    return findings([], [], [], [], [])
 
 
 @rule(
@@ -77,34 +104,20 @@ def _claim_has_ref(dx: pd.DataFrame, wanted: pd.DataFrame) -> pd.Series:
     fix="Keep the code that matches the documentation; if the conditions are truly unrelated, document that.",
 )
 def excludes1(b: Batch) -> pd.DataFrame:
-    parts = []
-    for name, dx in _per_release(b):
-        noted = _noted(dx, _notes(name, "excludes1")).dropna(subset=["ref"])
-        hit = noted.reset_index(drop=True)
-        pre = _prefixes(dx["code"])
-        have = dx[["claim", "pos", "code"]].merge(pre, on="code")
-        m = hit.merge(have, left_on=["claim", "ref"], right_on=["claim", "prefix"], suffixes=("", "_b"))
-        m = m[m["pos"] != m["pos_b"]]
+    parts = [_none()]
+    for name, dx, codes in _per_release(b):
+        pairs = _code_pairs(codes, _notes(name, "excludes1").dropna(subset=["ref"]))
+        m = _on_claims(dx, pairs[pairs["code_id_b"] >= 0])
+        m = m[m["pos_b"] >= 0]
         # One finding per unordered pair of slots.
         lo, hi = np.minimum(m["pos"], m["pos_b"]), np.maximum(m["pos"], m["pos_b"])
         m = m.assign(lo=lo, hi=hi).drop_duplicates(["claim", "lo", "hi"])
-        parts.append(
-            findings(
-                m["claim"],
-                -1,
-                "dx" + m["pos_b"].astype(str),
-                m["code_b"],
-                m["code"]
-                + " has an Excludes1 note for "
-                + m["code_b"]
-                + " (on "
-                + m["owner"]
-                + ": "
-                + m["text"]
-                + ")",
-            )
+        code_b = pd.Series(b.dx_vocab[m["code_id_b"].to_numpy()], index=m.index, dtype=object)
+        message = (
+            m["code"] + " has an Excludes1 note for " + code_b + " (on " + m["owner"] + ": " + m["text"] + ")"
         )
-    return pd.concat(parts, ignore_index=True) if parts else findings([], [], [], [], [])
+        parts.append(findings(m["claim"], -1, "dx" + m["pos_b"].astype(str), code_b, message))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _mce_manifestations() -> set[str]:
@@ -125,41 +138,33 @@ def _mce_manifestations() -> set[str]:
     severity="error",
     reference=f"{_GUIDE} I.A.13 (etiology/manifestation convention: 'code first' the underlying condition); MCE manifestation list",
     explanation=(
-        "Codes titled '... in diseases classified elsewhere' (with a 'code first' note) describe a manifestation; "
+        "Codes titled '... in (other) diseases classified elsewhere' (with a 'code first' note) describe a manifestation; "
         "the underlying condition must be reported and listed before it."
     ),
     fix="Add the underlying condition named in the 'code first' note and list it before the manifestation.",
 )
 def manifestation(b: Batch) -> pd.DataFrame:
     icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
-    parts = []
+    parts = [_none()]
     mce_list = _mce_manifestations()
-    for name, dx in _per_release(b):
-        release = icd.release(name)
-        table = release.table
-        noted = _noted(dx, _notes(name, "code_first"))
+    claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claims))
+    for name, dx, codes in _per_release(b):
+        table = icd.release(name).table
+        noted = _code_pairs(codes, _notes(name, "code_first"))
         title = (
             noted["code"].map(table["title"]).fillna("") + " " + noted["owner"].map(table["title"]).fillna("")
         )
-        manif = set(noted.loc[title.str.contains("in diseases classified elsewhere", case=False), "code"])
-        manif |= mce_list & set(dx["code"])
-        claims_n = b.dx_long.groupby("claim").size()
-        d = dx[dx["code"].isin(manif)]
-        alone = claims_n.reindex(d["claim"]).to_numpy() == 1
+        manif = set(noted.loc[title.str.contains("classified elsewhere", case=False), "code_id"])
+        manif |= set(codes.loc[codes["code"].isin(mce_list), "code_id"])
+        d = dx[dx["code_id"].isin(list(manif))]
+        alone = claims_n[d["claim"].to_numpy()] == 1
         d = d[(d["pos"].to_numpy() == 1) | alone]
-        where = np.where(
-            claims_n.reindex(d["claim"]).to_numpy() == 1, "is the only diagnosis", "is listed first"
+        where = np.where(claims_n[d["claim"].to_numpy()] == 1, "is the only diagnosis", "is listed first")
+        message = (
+            d["code"] + " is a manifestation code and " + where + "; code the underlying condition first"
         )
-        parts.append(
-            findings(
-                d["claim"],
-                -1,
-                "dx" + d["pos"].astype(str),
-                d["code"],
-                d["code"] + " is a manifestation code and " + where + "; code the underlying condition first",
-            )
-        )
-    return pd.concat(parts, ignore_index=True) if parts else findings([], [], [], [], [])
+        parts.append(findings(d["claim"], -1, "dx" + d["pos"].astype(str), d["code"], message))
+    return pd.concat(parts, ignore_index=True)
 
 
 @rule(
@@ -172,19 +177,12 @@ def manifestation(b: Batch) -> pd.DataFrame:
     fix="Add the additional code when the documentation supports it.",
 )
 def use_additional(b: Batch) -> pd.DataFrame:
-    parts = []
-    for name, dx in _per_release(b):
-        noted = _noted(dx, _notes(name, "use_additional")).dropna(subset=["ref"]).reset_index(drop=True)
-        present = _claim_has_ref(dx, noted)
-        satisfied = present.groupby([noted["claim"], noted["pos"], noted["note"]]).transform("any")
-        d = noted[~satisfied].drop_duplicates(["claim", "pos", "note"])
-        parts.append(
-            findings(
-                d["claim"],
-                -1,
-                "dx" + d["pos"].astype(str),
-                d["code"],
-                d["code"] + ": " + d["text"] + " (note on " + d["owner"] + ")",
-            )
-        )
-    return pd.concat(parts, ignore_index=True) if parts else findings([], [], [], [], [])
+    parts = [_none()]
+    for name, dx, codes in _per_release(b):
+        pairs = _code_pairs(codes, _notes(name, "use_additional", combine=True).dropna(subset=["ref"]))
+        m = _on_claims(dx, pairs)
+        satisfied = (m["pos_b"] >= 0).groupby([m["claim"], m["pos"], m["note"]]).transform("any")
+        d = m[~satisfied.to_numpy()].drop_duplicates(["claim", "pos", "note"])
+        message = d["code"] + ": " + d["text"] + " (note on " + d["owner"] + ")"
+        parts.append(findings(d["claim"], -1, "dx" + d["pos"].astype(str), d["code"], message))
+    return pd.concat(parts, ignore_index=True)

@@ -19,33 +19,43 @@ def _release_per_claim(b: Batch) -> pd.Series:
     return names.where(b.claim_dos.notna(), icd.latest().name)
 
 
+_prepared: dict[int, tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _prepare(table: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
+    """(index of codes, billable flags, requires-7th flags, sorted billable codes) per release table."""
+    key = id(table)
+    if key not in _prepared:
+        index = pd.Index(table.index.astype(str), dtype=object)
+        billable = table["billable"].fillna(False).to_numpy(dtype=bool)
+        seventh = table["requires_7th"].fillna(False).to_numpy(dtype=bool)
+        _prepared[key] = (index, billable, seventh, np.sort(index[billable].to_numpy(dtype=str)))
+    return _prepared[key]
+
+
 def _classify(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Status and hint per distinct code against one release's table (indexed by compact code)."""
-    known = codes.isin(table.index)
-    billable = codes.map(table["billable"].astype(object)).fillna(False).astype(bool)
-    seventh = codes.map(table["requires_7th"].astype(object)).fillna(False).astype(bool)
-    billable_codes = table.index[table["billable"].astype(bool)]
+    index, billable_flag, seventh_flag, ordered = _prepare(table)
+    at = index.get_indexer(codes.to_numpy(dtype=object))
+    known = at >= 0
+    billable = known & billable_flag[at]
+    seventh = known & seventh_flag[at]
     # A code that needs X placeholders: strip the trailing 7th character and the X's before it,
     # pad back to six characters with X, and see whether that code exists ("T07D" -> "T07XXXD").
     base = codes.str[:-1].str.rstrip("X")
-    padded = base.str.pad(6, side="right", fillchar="X") + codes.str[-1]
-    placeholder = ~known & (codes.str.len() >= 4) & padded.isin(billable_codes) & padded.ne(codes)
+    padded = (base.str.pad(6, side="right", fillchar="X") + codes.str[-1]).to_numpy(dtype=object)
+    at_padded = index.get_indexer(padded)
+    placeholder = ~known & (codes.str.len().to_numpy() >= 4) & (at_padded >= 0) & billable_flag[at_padded]
+    placeholder &= padded != codes.to_numpy(dtype=object)
     # For a header code, name its first billable descendant as an example.
-    ordered = np.sort(billable_codes.to_numpy().astype(str))
-    at = np.minimum(np.searchsorted(ordered, codes.to_numpy().astype(str)), max(len(ordered) - 1, 0))
-    example = (
-        [e if e.startswith(c) else "" for e, c in zip(ordered[at], codes, strict=True)]
-        if len(ordered)
-        else [""] * len(codes)
-    )
+    near = ordered[np.minimum(np.searchsorted(ordered, codes.to_numpy(dtype=str)), max(len(ordered) - 1, 0))]
+    example = [e if e.startswith(c) else "" for e, c in zip(near, codes, strict=True)]
     status = np.select(
-        [known & billable, known & seventh, known, placeholder],
+        [billable, seventh, known, placeholder],
         ["ok", "seventh", "header", "placeholder"],
         "invalid",
     )
-    hint = np.select(
-        [status == "placeholder", status != "ok"], [padded.to_numpy(), np.array(example, dtype=object)], ""
-    )
+    hint = np.select([status == "placeholder", status != "ok"], [padded, np.array(example, dtype=object)], "")
     return pd.Series(status, index=codes.to_numpy()), pd.Series(hint, index=codes.to_numpy())
 
 
@@ -56,16 +66,19 @@ def icd_status(b: Batch) -> pd.DataFrame:
     icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
     dx = b.dx_long.copy()
     dx["release"] = _release_per_claim(b).to_numpy()[dx["claim"].to_numpy()]
-    dx["status"] = "norelease"
-    dx["hint"] = ""
+    status = np.full(len(dx), "norelease", dtype=object)
+    hint = np.full(len(dx), "", dtype=object)
     for name in dx["release"].dropna().unique():
         rows = (dx["release"] == name).fillna(False).to_numpy()
-        # Classify each distinct code once, then map back to the claims.
-        status, hint = _classify(
-            pd.Series(dx.loc[rows, "code"].unique(), dtype="str"), icd.release(name).table
-        )
-        dx.loc[rows, "status"] = dx.loc[rows, "code"].map(status).to_numpy()
-        dx.loc[rows, "hint"] = dx.loc[rows, "code"].map(hint).to_numpy()
+        # Classify each distinct code once, then spread back by code id.
+        ids = np.unique(dx["code_id"].to_numpy()[rows])
+        st, hi = _classify(pd.Series(b.dx_vocab[ids], dtype="str"), icd.release(name).table)
+        by_id_status = np.empty(len(b.dx_vocab), dtype=object)
+        by_id_hint = np.empty(len(b.dx_vocab), dtype=object)
+        by_id_status[ids], by_id_hint[ids] = st.to_numpy(), hi.to_numpy()
+        status[rows] = by_id_status[dx["code_id"].to_numpy()[rows]]
+        hint[rows] = by_id_hint[dx["code_id"].to_numpy()[rows]]
+    dx["status"], dx["hint"] = status, hint
     dx["dos"] = b.claim_dos.to_numpy()[dx["claim"].to_numpy()]
     b.memo["icd_status"] = dx
     return dx
