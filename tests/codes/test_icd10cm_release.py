@@ -98,6 +98,9 @@ def test_notes_own_and_inherited() -> None:
     # inclusion terms of ancestors describe the ancestor, not this code
     assert not any(n.kind == "inclusion" and n.inherited for n in notes)
     assert rel.notes("J45.909", inherited=False) == [n for n in notes if not n.inherited]
+    # ... except for a 7th-character code, which shares the inclusion terms of its base code
+    seventh = [(n.text, n.source_code) for n in rel.notes("S06.1XAA") if n.kind == "inclusion"]
+    assert seventh == [("Traumatic cerebral edema NOS", "S061XA")]
 
 
 def test_seven_character_definitions_are_inherited_from_the_nearest_ancestor() -> None:

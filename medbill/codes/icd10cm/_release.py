@@ -257,7 +257,8 @@ class Release:
         seven_row = -1  # the nearest row with a sevenChrDef; farther ones are replaced by it
         while row >= 0:
             is_own = row == own_row
-            base_of_7th = not is_own and row == self._parents[own_row] and len(self.codes[own_row]) == 7
+            # a 7th-character code shares the inclusion terms of the header it was made from
+            base_of_7th = not is_own and row == self._parents[own_row] and self._requires_7th[row] == 1
             for kind, text, refs in self._notes_of_row(row):
                 if kind == "inclusion" and not (is_own or base_of_7th):
                     continue
