@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from medbill import store
-from medbill.codes import _packaged
+from medbill.codes import _installed, _packaged
 from medbill.codes._types import CodeRecord, Hit
 from medbill.codes._wordindex import WordIndex
 from medbill.exceptions import ImportFailed, InvalidFormat, InvalidLength, UnknownCode
@@ -109,6 +109,7 @@ def labels() -> pd.DataFrame:
     return df.set_index("code", drop=False)
 
 
+@store.lazy
 def _labels_release() -> store.Provenance:
     return _packaged.provenance(
         SYSTEM, LABELS_FILE, len(labels()), "plain-language labels of common services written by medbill"
@@ -117,33 +118,70 @@ def _labels_release() -> store.Provenance:
 
 # Imported descriptors ----------------------------------------------------------------------------
 
-_loaded: dict[tuple[str, str], pd.DataFrame] = {}
 _lock = threading.RLock()  # _index() holds it while descriptors() takes it again
+
+
+_order_cache: dict[tuple[tuple[str, str], ...], list[store.Provenance]] = {}
 
 
 def _installed_newest_first() -> list[store.Provenance]:
     """Imported descriptor sets, the most recently imported first (it wins on overlap)."""
-    found = store.installed(SYSTEM)
-    stamp = {
-        p.release: (store.release_dir(SYSTEM, p.release) / "manifest.json").stat().st_mtime for p in found
-    }
-    return sorted(found, key=lambda p: (-stamp[p.release], p.release))
+    found = _installed.installed(SYSTEM)
+    key = tuple((p.release, p.sha256) for p in found)
+    if key not in _order_cache:
+        stamp = {
+            p.release: (store.release_dir(SYSTEM, p.release) / "manifest.json").stat().st_mtime for p in found
+        }
+        _order_cache.clear()
+        _order_cache[key] = sorted(found, key=lambda p: (-stamp[p.release], p.release))
+    return _order_cache[key]
+
+
+_descriptors: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
 
 
 def descriptors() -> pd.DataFrame:
     """All imported descriptors: code (index), descriptor, release, source; newest import wins."""
-    frames = []
-    for prov in _installed_newest_first():
-        key = (prov.release, prov.sha256)
-        with _lock:
-            if key not in _loaded:
-                _loaded[key] = pd.read_parquet(store.release_dir(SYSTEM, prov.release) / PAYLOAD)
-        df = _loaded[key].assign(release=prov.release, source=prov.source)
-        frames.append(df)
-    if not frames:
-        return pd.DataFrame(columns=["descriptor", "release", "source"], index=pd.Index([], name="code"))
-    all_ = pd.concat(frames, ignore_index=True)
-    return all_.drop_duplicates("code", keep="first").set_index("code")
+    provs = _installed_newest_first()
+    key = tuple((p.release, p.sha256) for p in provs)
+    with _lock:
+        if key in _descriptors:
+            return _descriptors[key]
+        frames = [
+            pd.read_parquet(store.release_dir(SYSTEM, p.release) / PAYLOAD).assign(
+                release=p.release, source=p.source
+            )
+            for p in provs
+        ]
+        if frames:
+            table = (
+                pd.concat(frames, ignore_index=True).drop_duplicates("code", keep="first").set_index("code")
+            )
+        else:
+            table = pd.DataFrame(columns=["descriptor", "release", "source"], index=pd.Index([], name="code"))
+        _descriptors.clear()
+        _descriptors[key] = table
+        _descriptor_dicts.clear()
+        return table
+
+
+_descriptor_dicts: dict[int, dict[str, tuple[str, str, str]]] = {}
+
+
+def _descriptor_dict() -> dict[str, tuple[str, str, str]]:
+    """code -> (descriptor, release, source) of the current ``descriptors()`` table."""
+    table = descriptors()
+    with _lock:
+        if id(table) not in _descriptor_dicts:
+            _descriptor_dicts.clear()
+            _descriptor_dicts[id(table)] = dict(
+                zip(
+                    table.index,
+                    zip(table["descriptor"], table["release"], table["source"], strict=True),
+                    strict=True,
+                )
+            )
+        return _descriptor_dicts[id(table)]
 
 
 def import_descriptors(path: str | Path) -> store.Provenance:
@@ -228,35 +266,32 @@ def _read_plain_csv(path: Path, text: str) -> tuple[pd.DataFrame, str, str]:
 # Lookups -----------------------------------------------------------------------------------------
 
 
+@store.lazy
+def _label_fields() -> dict[str, dict[str, Any]]:
+    """code -> label fields, for dict-speed lookups."""
+    lab = labels()
+    return {
+        code: {"label": label, "category": category, "global_days": days, "add_on": bool(add_on)}
+        for code, label, category, days, add_on in zip(
+            lab.index, lab["label"], lab["category"], lab["global_days"], lab["add_on"], strict=True
+        )
+    }
+
+
 def get(code: Any) -> CptCode | None:
     """The code with its best descriptor (imported file, else medbill label), or None."""
     try:
         value = validate(code)
     except InvalidFormat:
         return None
-    lab = labels()
-    label_row = lab.loc[value] if value in lab.index else None
-    label_fields: dict[str, Any] = {}
-    if label_row is not None:
-        label_fields = {
-            "label": label_row["label"],
-            "category": label_row["category"],
-            "global_days": label_row["global_days"],
-            "add_on": bool(label_row["add_on"]),
-        }
-    desc = descriptors()
-    if value in desc.index:
-        row = desc.loc[value]
+    label_fields = _label_fields().get(value, {})
+    desc = _descriptor_dict()
+    if value in desc:
+        descriptor, release, source = desc[value]
+        return CptCode(value, descriptor, f"{source} (user-supplied descriptor)", release, **label_fields)
+    if label_fields:
         return CptCode(
-            value,
-            row["descriptor"],
-            f"{row['source']} (user-supplied descriptor)",
-            row["release"],
-            **label_fields,
-        )
-    if label_row is not None:
-        return CptCode(
-            value, label_row["label"], label_row["label_source"], _labels_release().release, **label_fields
+            value, label_fields["label"], _packaged.LABEL_SOURCE, _labels_release().release, **label_fields
         )
     return None
 
@@ -277,7 +312,7 @@ _index_cache: dict[tuple[str, ...], tuple[WordIndex, pd.Series]] = {}
 
 
 def _index() -> tuple[WordIndex, pd.Series]:
-    key = tuple(sorted(p.sha256 for p in store.installed(SYSTEM)))
+    key = tuple(sorted(p.sha256 for p in _installed.installed(SYSTEM)))
     with _lock:
         if key not in _index_cache:
             lab = labels()

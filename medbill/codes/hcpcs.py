@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from medbill import store
+from medbill.codes import _installed
 from medbill.codes._types import CodeRecord, Hit
 from medbill.codes._wordindex import WordIndex
 from medbill.codes.hcpcs_parser import parse
@@ -117,7 +118,13 @@ class HcpcsRelease:
         self.provenance = provenance
         self.name = provenance.release
         self.table = table
+        self.procedures = table[table["kind"] == "procedure"]
+        self.modifiers = table[table["kind"] == "modifier"]
+        # Procedure dates as datetime64 arrays aligned with ``procedures`` for vectorised checks.
+        self._added = pd.to_datetime(self.procedures["added"]).to_numpy(dtype="datetime64[ns]")
+        self._ended = pd.to_datetime(self.procedures["terminated"]).to_numpy(dtype="datetime64[ns]")
         self._index: WordIndex | None = None
+        self._by_code: dict[str, HcpcsCode] | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -130,32 +137,57 @@ class HcpcsRelease:
 
     def get(self, code: Any) -> HcpcsCode | None:
         key = compact(code) if isinstance(code, str) else None
-        if key is None or key not in self.table.index:
-            return None
-        row = self.table.loc[key]
-        return HcpcsCode(
-            code=key,
-            kind=str(row["kind"]),
-            long_description=row["long_description"],
-            short_description=row["short_description"],
-            added=row["added"],
-            action_effective=row["action_effective"],
-            terminated=row["terminated"],
-            action=row["action"],
-            coverage=row["coverage"],
-            betos=row["betos"],
-            type_of_service=row["type_of_service"],
-            pricing_indicators=row["pricing_indicators"],
-            release=self.name,
-        )
+        return self._records().get(key) if key else None
 
-    @property
-    def procedures(self) -> pd.DataFrame:
-        return self.table[self.table["kind"] == "procedure"]
+    def _records(self) -> dict[str, HcpcsCode]:
+        """Every record as an ``HcpcsCode``, built once (a dict lookup beats a DataFrame row)."""
+        with self._lock:
+            if self._by_code is None:
+                t = self.table
+                self._by_code = {
+                    code: HcpcsCode(
+                        code=code,
+                        kind=str(kind),
+                        long_description=long,
+                        short_description=short,
+                        added=added,
+                        action_effective=effective,
+                        terminated=ended,
+                        action=action,
+                        coverage=coverage,
+                        betos=betos,
+                        type_of_service=tos,
+                        pricing_indicators=price,
+                        release=self.name,
+                    )
+                    for code, kind, long, short, added, effective, ended, action, coverage, betos, tos, price in zip(
+                        t.index,
+                        t["kind"],
+                        t["long_description"],
+                        t["short_description"],
+                        t["added"],
+                        t["action_effective"],
+                        t["terminated"],
+                        t["action"],
+                        t["coverage"],
+                        t["betos"],
+                        t["type_of_service"],
+                        t["pricing_indicators"],
+                        strict=True,
+                    )
+                }
+            return self._by_code
 
-    @property
-    def modifiers(self) -> pd.DataFrame:
-        return self.table[self.table["kind"] == "modifier"]
+    def valid_on_many(self, codes: pd.Series, when: pd.Series) -> np.ndarray:
+        """Bool array: each compact code is a procedure of this release, active on its date."""
+        pos = self.procedures.index.get_indexer(codes.astype(object))
+        found = pos >= 0
+        safe = np.where(found, pos, 0)
+        d = when.to_numpy(dtype="datetime64[ns]")
+        added, ended = self._added[safe], self._ended[safe]
+        started = np.isnat(added) | (added <= d)
+        not_ended = np.isnat(ended) | (d <= ended)
+        return found & ~np.isnat(d) & started & not_ended
 
     def index(self) -> WordIndex:
         with self._lock:
@@ -185,7 +217,7 @@ def _load(provenance: store.Provenance) -> HcpcsRelease:
 
 def releases() -> list[store.Provenance]:
     """Imported HCPCS releases, oldest first."""
-    return sorted(store.installed(SYSTEM), key=lambda p: (p.effective_from or date.min, p.release))
+    return sorted(_installed.installed(SYSTEM), key=lambda p: (p.effective_from or date.min, p.release))
 
 
 def _require_releases() -> list[store.Provenance]:
@@ -265,19 +297,12 @@ def valid_on_many(codes: pd.Series, dates: pd.Series) -> pd.Series:
     )
     # The release in effect per date: the newest starting on or before it, else the oldest.
     which = np.clip(np.searchsorted(starts, when.to_numpy(dtype="datetime64[ns]"), side="right") - 1, 0, None)
-    out = pd.Series(False, index=codes.index, dtype=bool)
+    out = np.zeros(len(codes), dtype=bool)
     for i, prov in enumerate(found):
         mask = (which == i) & when.notna().to_numpy()
-        if not mask.any():
-            continue
-        table = _load(prov).procedures
-        sub = codes[mask]
-        added = pd.to_datetime(sub.map(table["added"]), errors="coerce")
-        ended = pd.to_datetime(sub.map(table["terminated"]), errors="coerce")
-        d = when[mask]
-        ok = sub.isin(table.index) & (added.isna() | (added <= d)) & (ended.isna() | (d <= ended))
-        out[mask] = ok.to_numpy(dtype=bool)
-    return out
+        if mask.any():
+            out[mask] = _load(prov).valid_on_many(codes[mask], when[mask])
+    return pd.Series(out, index=codes.index, dtype=bool)
 
 
 def import_release(path: str | Path) -> store.Provenance:

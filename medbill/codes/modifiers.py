@@ -138,6 +138,23 @@ def _hcpcs_modifiers() -> pd.DataFrame | None:
     return hcpcs.latest().modifiers
 
 
+@store.lazy
+def _ours() -> dict[str, Modifier]:
+    t = table()
+    return {
+        code: Modifier(code, meaning, str(kind), bool(ncci), bool(anatomic), source)
+        for code, meaning, kind, ncci, anatomic, source in zip(
+            t.index,
+            t["meaning"],
+            t["kind"],
+            t["ncci_associated"],
+            t["anatomic"],
+            t["label_source"],
+            strict=True,
+        )
+    }
+
+
 def get(code: Any) -> Modifier | None:
     """The modifier, or None when malformed or unknown (to medbill and any imported HCPCS release)."""
     try:
@@ -148,18 +165,9 @@ def get(code: Any) -> Modifier | None:
     official = None
     if hcpcs_mods is not None and value in hcpcs_mods.index:
         official = hcpcs_mods.at[value, "long_description"]
-    t = table()
-    if value in t.index:
-        row = t.loc[value]
-        return Modifier(
-            value,
-            row["meaning"],
-            str(row["kind"]),
-            bool(row["ncci_associated"]),
-            bool(row["anatomic"]),
-            row["label_source"],
-            official,
-        )
+    ours = _ours().get(value)
+    if ours is not None:
+        return dataclasses.replace(ours, hcpcs_description=official) if official else ours
     if official is not None:
         return Modifier(
             value,

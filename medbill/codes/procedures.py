@@ -18,6 +18,10 @@ Importing this module registers the ``.proc`` pandas accessor on Series::
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 
 from medbill.codes import cpt, hcpcs
@@ -26,24 +30,38 @@ __all__ = ["ProcedureAccessor", "compact_many", "is_valid_format_many", "is_vali
 
 CPT_PATTERN = r"[0-9]{5}|[0-9]{4}[FTU]"
 HCPCS_PATTERN = r"[A-V][0-9]{4}"
+_CPT = re.compile(CPT_PATTERN)
+_HCPCS = re.compile(HCPCS_PATTERN)
+
+
+def _per_unique(codes: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
+    """Apply ``fn`` to each distinct text value once (claim columns repeat few codes) and spread
+    the results back; non-text values give NA."""
+    s = codes if isinstance(codes, pd.Series) else pd.Series(codes)
+    positions, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    mapped = np.array([fn(u) if isinstance(u, str) else None for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[positions], index=s.index, dtype="string")
+
+
+def _compact_one(code: str) -> str:
+    return re.sub(r"[\s.]", "", code).upper()
+
+
+def _system_one(code: str) -> str | None:
+    c = _compact_one(code)
+    if _CPT.fullmatch(c):
+        return "cpt"
+    return "hcpcs" if _HCPCS.fullmatch(c) else None
 
 
 def compact_many(codes: pd.Series) -> pd.Series:
     """Upper case, spaces and dots removed; non-text values become NA (same index)."""
-    s = codes if isinstance(codes, pd.Series) else pd.Series(codes)
-    if not pd.api.types.is_string_dtype(s.dtype):
-        s = s.astype(object)
-    text = s.where(s.map(type).eq(str)).astype("string")
-    return text.str.replace(r"[\s.]", "", regex=True).str.upper()
+    return _per_unique(codes, _compact_one)
 
 
 def system_many(codes: pd.Series) -> pd.Series:
     """ "cpt" or "hcpcs" by format, NA for anything else."""
-    c = compact_many(codes)
-    out = pd.Series(pd.NA, index=c.index, dtype="string")
-    out[c.str.fullmatch(CPT_PATTERN).fillna(False).astype(bool)] = "cpt"
-    out[c.str.fullmatch(HCPCS_PATTERN).fillna(False).astype(bool)] = "hcpcs"
-    return out
+    return _per_unique(codes, _system_one)
 
 
 def is_valid_format_many(codes: pd.Series) -> pd.Series:
