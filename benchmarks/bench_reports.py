@@ -83,7 +83,13 @@ def main() -> None:
             f"billing_summary on {args.lines:,} lines: {full:.1f} s ({full / empty:.1f}x the empty report; "
             f"{verdict} the 60 s aim)"
         )
-        print(f"  of which the same analytics in-process: {_analytics_only(data_dir):.1f} s")
+        executed = nbformat.read(out.notebook, as_version=4)
+        cells = [c for c in executed.cells if c.cell_type == "code"]
+        slowest = sorted(cells, key=lambda c: -(c.metadata.get("papermill", {}).get("duration") or 0))[:3]
+        for c in slowest:
+            first = c.source.strip().splitlines()[0][:70]
+            print(f"  cell {c.metadata['papermill']['duration']:.1f} s: {first}")
+        print(f"  the same analytics in this process (load + summaries): {_analytics_only(data_dir):.1f} s")
         print(f"  HTML: {out.html.stat().st_size / 1e6:.1f} MB")
     finally:
         shutil.rmtree(work, ignore_errors=True)
