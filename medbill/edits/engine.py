@@ -357,6 +357,28 @@ class Batch:
         line, slot = np.nonzero(used)
         return pd.DataFrame({"line": line, "slot": slot + 1, "modifier": wide[used]})
 
+    @cached_property
+    def pointers(self) -> pd.DataFrame:
+        """Per line: ``text`` (pointers without separators), ``count``, ``repeated`` and ``slot1``-``slot4``
+        (diagnosis slot 1-12 of each pointer letter A-L, 0 when absent, -1 when not a letter A-L).
+
+        Pointer strings take few distinct values, so each distinct one is decoded once.
+        """
+        ids, uniques = pd.factorize(self.lines["dx_pointers"], use_na_sentinel=True)
+        rows = [[0, 0, 0, 0, 0, False, None]]  # index -1 (no pointers) maps to the last row below
+        decoded = []
+        for raw in uniques:
+            text = "".join(ch for ch in str(raw) if ch not in " ,:")
+            slots = [(ord(ch) - 64 if "A" <= ch <= "L" else -1) for ch in text[:4]]
+            slots += [0] * (4 - len(slots))
+            decoded.append([*slots, len(text), len(set(text)) < len(text), text])
+        table = pd.DataFrame(
+            decoded + rows, columns=["slot1", "slot2", "slot3", "slot4", "count", "repeated", "text"]
+        )
+        out = table.iloc[np.where(ids >= 0, ids, len(table) - 1)].reset_index(drop=True)
+        out.index = self.lines.index
+        return out
+
     def line_has_modifier(self, modifiers: Iterable[str]) -> pd.Series:
         """Bool per line: any of ``modifiers`` in modifier1-4."""
         matrix, vocab = self.modifier_ids

@@ -128,14 +128,6 @@ def line_number_dup(b: Batch) -> pd.DataFrame:
     )
 
 
-_SLOT = {chr(64 + i): i for i in range(1, 13)}  # pointer letter A-L -> diagnosis slot 1-12
-
-
-def _slot(letters: pd.Series) -> np.ndarray:
-    """Diagnosis slot per pointer letter: 1-12, 0 for anything else (absent or not A-L)."""
-    return letters.map(_SLOT).fillna(0).astype("int64").to_numpy()
-
-
 @rule(
     "DX-POINTER",
     title="Diagnosis pointer does not point at a diagnosis",
@@ -146,40 +138,35 @@ def _slot(letters: pd.Series) -> np.ndarray:
     fix="Point the line at the diagnosis slots that support it (A = dx1 ... L = dx12).",
 )
 def dx_pointer(b: Batch) -> pd.DataFrame:
-    ln = b.lines
-    ptr = ln["dx_pointers"].str.replace(r"[\s,:]", "", regex=True)
+    ptr = b.pointers
+    text = ptr["text"]
     has_dx = b.claims[DX_COLUMNS].notna().to_numpy()
     has_dx = np.vstack([has_dx, np.zeros((1, 12), dtype=bool)])  # row -1: orphan lines point at nothing
-    claim = ln["claim"].to_numpy()
+    claim = b.lines["claim"].to_numpy()
     parts = []
-    too_many = positions(ptr.str.len().fillna(0) > 4)
+    too_many = positions(ptr["count"] > 4)
     parts.append(
-        findings(claim[too_many], too_many, "dx_pointers", ptr.iloc[too_many], "more than 4 pointers")
+        findings(claim[too_many], too_many, "dx_pointers", text.iloc[too_many], "more than 4 pointers")
     )
-    repeated = positions(ptr.str.match(r".*(.).*\1").fillna(False))
+    repeated = positions(ptr["repeated"])
     parts.append(
         findings(
-            claim[repeated], repeated, "dx_pointers", ptr.iloc[repeated], "a diagnosis is pointed at twice"
+            claim[repeated], repeated, "dx_pointers", text.iloc[repeated], "a diagnosis is pointed at twice"
         )
     )
-    for k in range(int(ptr.str.len().max() or 0)):
-        letter = ptr.str[k].mask(ptr.str.len() <= k)
-        slot = _slot(letter)
-        used = letter.notna().to_numpy()
-        in_range = (slot >= 1) & (slot <= 12)
-        exists = np.zeros(len(ln), dtype=bool)
+    for k in range(1, 5):
+        slot = ptr[f"slot{k}"].to_numpy()
+        in_range = slot >= 1
+        exists = np.zeros(len(slot), dtype=bool)
         exists[in_range] = has_dx[claim[in_range], slot[in_range] - 1]
-        bad = positions(used & ~exists)
+        bad = positions((slot != 0) & ~exists)
+        letter = text.iloc[bad].str[k - 1]
         msg = np.where(
             in_range[bad],
-            "pointer "
-            + letter.iloc[bad].astype(str)
-            + " names dx"
-            + slot[bad].astype(str)
-            + ", which is empty",
-            "pointer " + letter.iloc[bad].astype(str) + " is not a letter A-L",
+            "pointer " + letter + " names dx" + slot[bad].astype(str) + ", which is empty",
+            "pointer " + letter + " is not a letter A-L",
         )
-        parts.append(findings(claim[bad], bad, "dx_pointers", ptr.iloc[bad], msg))
+        parts.append(findings(claim[bad], bad, "dx_pointers", text.iloc[bad], msg))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -193,17 +180,17 @@ def dx_pointer(b: Batch) -> pd.DataFrame:
     fix="Point the line it supports at it, or remove it if it was not addressed at the encounter.",
 )
 def dx_unpointed(b: Batch) -> pd.DataFrame:
-    ln = b.lines[b.lines["claim"] >= 0]
-    ptr = ln["dx_pointers"].str.replace(r"[\s,:]", "", regex=True).fillna("")
+    ok = (b.lines["claim"] >= 0).to_numpy()
+    claim = b.lines["claim"].to_numpy()[ok]
     pointed = np.zeros((len(b.claims), 12), dtype=bool)
-    for k in range(4):
-        slot = _slot(ptr.str[k].mask(ptr.str.len() <= k))
-        ok = (slot >= 1) & (slot <= 12)
-        pointed[ln["claim"].to_numpy()[ok], slot[ok] - 1] = True
+    for k in range(1, 5):
+        slot = b.pointers[f"slot{k}"].to_numpy()[ok]
+        good = slot >= 1
+        pointed[claim[good], slot[good] - 1] = True
     dx = b.dx_long
     # Claims without lines are reported by CLAIM-NO-LINES instead.
     with_lines = np.zeros(len(b.claims), dtype=bool)
-    with_lines[ln["claim"].to_numpy()] = True
+    with_lines[claim] = True
     miss = ~pointed[dx["claim"].to_numpy(), dx["pos"].to_numpy() - 1] & with_lines[dx["claim"].to_numpy()]
     d = dx[miss]
     letters = pd.Series(np.array(list(" ABCDEFGHIJKL"))[d["pos"].to_numpy()], index=d.index)
@@ -216,6 +203,13 @@ def dx_unpointed(b: Batch) -> pd.DataFrame:
     )
 
 
+def _npi_ok(npi, values: pd.Series) -> np.ndarray:
+    """Validity per value, checking each distinct NPI once."""
+    ids, uniques = pd.factorize(values, use_na_sentinel=True)
+    ok = np.append(npi.is_valid_many(pd.Series(uniques, dtype=object)).to_numpy(), True)
+    return ok[np.where(ids >= 0, ids, len(uniques))]
+
+
 @rule(
     "NPI-CHECK",
     title="NPI fails its check digit",
@@ -226,16 +220,16 @@ def dx_unpointed(b: Batch) -> pd.DataFrame:
     fix="Copy the NPI from NPPES (npiregistry.cms.hhs.gov).",
 )
 def npi_check(b: Batch) -> pd.DataFrame:
-    npi = require("medbill.identifiers.npi")
+    npi = require("medbill.identifiers.npi", "is_valid_many")
     parts = []
     for col in ("billing_npi", "rendering_npi", "referring_npi"):
         v = b.claims[col]
-        pos = positions(v.notna() & ~npi.is_valid_many(v.fillna("")))
+        pos = positions(~_npi_ok(npi, v))
         parts.append(findings(pos, -1, col, v.iloc[pos], col + " " + v.iloc[pos] + " is not a valid NPI"))
     if "rendering_npi" in b.raw_lines:
         v = b.lines["rendering_npi"]
         own = b.raw_lines["rendering_npi"].notna().to_numpy()
-        pos = positions(own & v.notna().to_numpy() & ~npi.is_valid_many(v.fillna("")).to_numpy())
+        pos = positions(own & ~_npi_ok(npi, v))
         parts.append(
             findings(
                 b.lines["claim"].to_numpy()[pos],
@@ -248,9 +242,13 @@ def npi_check(b: Batch) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _service_key(b: Batch) -> pd.DataFrame:
-    cols = ["patient_key", "rendering_npi", "service_date", "procedure_code", *MODIFIER_COLUMNS]
-    return b.lines[cols].astype("string").fillna("")
+def _service_key(b: Batch) -> np.ndarray:
+    """Group id per line for patient, provider, date, procedure and modifiers."""
+    if "service_key" not in b.memo:
+        b.memo["service_key"] = b.key(
+            ["patient_key", "rendering_npi", "service_date", "procedure_code", *MODIFIER_COLUMNS]
+        )
+    return b.memo["service_key"]
 
 
 @rule(
@@ -263,14 +261,14 @@ def _service_key(b: Batch) -> pd.DataFrame:
     fix="Bill repeated services as one line with the total units, or add the modifier (76, 77, 91) that explains the repeat.",
 )
 def dup_line(b: Batch) -> pd.DataFrame:
-    key = _service_key(b)
-    key["claim_id"] = b.lines["claim_id"].fillna("")
-    pos = positions(b.lines["procedure_code"].notna() & key.duplicated(keep="first"))
+    ln = b.lines
+    key = pd.DataFrame({"service": _service_key(b), "claim": ln["claim"].to_numpy()})
+    pos = positions(ln["procedure_code"].notna() & (ln["claim"] >= 0) & key.duplicated(keep="first"))
     return findings(
-        b.lines["claim"].to_numpy()[pos],
+        ln["claim"].to_numpy()[pos],
         pos,
         "procedure_code",
-        b.lines["procedure_code"].iloc[pos],
+        ln["procedure_code"].iloc[pos],
         "same service, date and modifiers as an earlier line of this claim",
     )
 
@@ -285,19 +283,22 @@ def dup_line(b: Batch) -> pd.DataFrame:
     fix="Send a replacement (frequency 7) or void (8) instead of a second original claim, or drop the duplicate.",
 )
 def dup_claim(b: Batch) -> pd.DataFrame:
-    key = _service_key(b)
-    freq = b.claims["claim_frequency"].reindex(b.lines["claim"]).fillna("1").to_numpy()
-    original = (freq == "1") & b.lines["procedure_code"].notna().to_numpy()
-    sub = key[original]
-    first_claim = b.lines.loc[original, "claim_id"].groupby([sub[c] for c in sub.columns]).transform("first")
-    later = sub.duplicated(keep="first") & first_claim.ne(b.lines.loc[original, "claim_id"])
-    pos = positions(original)[later.to_numpy()]
+    ln = b.lines
+    freq = b.claims["claim_frequency"].fillna("1").to_numpy()
+    claim = ln["claim"].to_numpy()
+    original = (claim >= 0) & ln["procedure_code"].notna().to_numpy()
+    original[original] = freq[claim[original]] == "1"
+    rows = np.flatnonzero(original)
+    service = pd.Series(_service_key(b)[rows])
+    first_claim = pd.Series(claim[rows]).groupby(service.to_numpy()).transform("first").to_numpy()
+    later = service.duplicated(keep="first").to_numpy() & (first_claim != claim[rows])
+    pos = rows[later]
     return findings(
-        b.lines["claim"].to_numpy()[pos],
+        claim[pos],
         pos,
         "procedure_code",
-        b.lines["procedure_code"].iloc[pos],
-        "also billed on claim " + first_claim[later].astype(str).to_numpy(),
+        ln["procedure_code"].iloc[pos],
+        "also billed on claim " + b.claims["claim_id"].to_numpy()[first_claim[later]].astype(str),
     )
 
 

@@ -179,8 +179,12 @@ def icd_placeholder(b: Batch) -> pd.DataFrame:
 def proc_invalid(b: Batch) -> pd.DataFrame:
     proc = require("medbill.codes.procedures", "is_valid_on_many")
     ln = b.lines[b.lines["procedure_code"].notna()]
-    ok = proc.is_valid_on_many(ln["procedure_code"], ln["service_date"]).to_numpy()
-    bad = ln[~ok]
+    # Few distinct (code, date) pairs: check each once.
+    pairs = ln[["procedure_code", "service_date"]].drop_duplicates()
+    ok = proc.is_valid_on_many(pairs["procedure_code"].astype(str), pairs["service_date"]).to_numpy()
+    bad_pairs = pairs[~ok]
+    bad = ln.merge(bad_pairs.assign(bad=True), on=["procedure_code", "service_date"], how="left")
+    bad = ln[bad["bad"].fillna(False).to_numpy(dtype=bool)]
     return findings(
         bad["claim"],
         bad.index,
