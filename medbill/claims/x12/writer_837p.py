@@ -17,6 +17,7 @@ The hot path builds strings with joins; there is no per-segment object.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -65,6 +66,7 @@ class Receiver:
     id: str
 
 
+@functools.lru_cache(maxsize=65536)  # amounts and dates repeat across claims: format each once
 def _fmt_amount(value: Decimal) -> str:
     """X12 R type: no needless trailing zeros ("100", "40.5", "12.34")."""
     text = f"{value:.2f}"
@@ -73,11 +75,13 @@ def _fmt_amount(value: Decimal) -> str:
     return text[:-1] if text.endswith("0") else text
 
 
+@functools.lru_cache(maxsize=4096)
 def _fmt_units(value: Decimal) -> str:
     text = f"{value:.3f}".rstrip("0")
     return text[:-1] if text.endswith(".") else text
 
 
+@functools.lru_cache(maxsize=65536)
 def _d8(value: date) -> str:
     return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
@@ -85,6 +89,7 @@ def _d8(value: date) -> str:
 def check_claims(claims: Sequence[Claim]) -> list[str]:
     """What medbill refuses to write (beyond the models' own validation), as readable messages."""
     problems = []
+    npi_ok: dict[str, bool] = {}  # the same providers recur on most claims: check each NPI once
     for claim in claims:
         who = f"claim {claim.claim_id}"
         billing = claim.billing_provider
@@ -109,7 +114,11 @@ def check_claims(claims: Sequence[Claim]) -> list[str]:
         for provider, role in _providers(claim):
             if role in ("rendering", "referring", "line rendering") and not provider.npi:
                 problems.append(f"{who}: {role} provider {provider.last_name!r} has no NPI")
-            elif provider.npi and not npi.is_valid(provider.npi):
+                continue
+            valid = npi_ok.get(provider.npi) if provider.npi else True
+            if valid is None:
+                valid = npi_ok[provider.npi] = npi.is_valid(provider.npi)
+            if not valid:
                 problems.append(f"{who}: {role} provider NPI {provider.npi!r} fails its check digit")
     return problems
 

@@ -1,0 +1,170 @@
+"""X12 benchmark: 837P writing (claims/s, 100,000 claims) and 835 reading (segments/s) against pyx12.
+
+Run: ``.venv/bin/python benchmarks/bench_x12.py [--claims 100000] [--baseline-segments 30000]``.
+
+Each measurement runs in a fresh child process so its peak memory (max RSS) is its own. The 835 is
+the same file for medbill and pyx12; pyx12 reads a smaller file by default (it manages about 6,000
+segments/s), medbill reads both that file and one ten times bigger, so flat memory shows as equal
+peaks. Printed: throughput, peak memory, and the ratio against pyx12 measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# One 835 claim block: two service lines, balanced (charge - paid - adjustments = 0 everywhere).
+_CLAIM = (
+    "CLP*{id}*1*175.5*90*10*12*PCN{id}~NM1*QC*1*DOE*JANE****MI*W{id}~DTM*232*20250303~"
+    "SVC*HC:99214*150*90**1~DTM*472*20250303~CAS*CO*45*50~CAS*PR*2*10~REF*6R*1~AMT*B6*100~"
+    "SVC*HC:83036:QW*25.5*0**1~DTM*472*20250303~CAS*CO*97*25.5~REF*6R*2~"
+)
+_SEGMENTS_PER_CLAIM = _CLAIM.count("~")
+
+
+def make_835(path: Path, segments: int) -> int:
+    """Write a balanced 835 of about ``segments`` segments; returns the exact segment count."""
+    claims = max(1, segments // _SEGMENTS_PER_CLAIM)
+    paid = 90 * claims
+    head = (
+        "ISA*00*          *00*          *ZZ*PAYER01        *ZZ*PROV01         *250310*1200*^*00501*000000042*0*P*:~"
+        "GS*HP*PAYER01*PROV01*20250310*1200*42*X*005010X221A1~ST*835*0001~"
+        f"BPR*I*{paid}*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20250312~"
+        "TRN*1*EFT0001*1512345678~N1*PR*ACME HEALTH PLAN~N3*1 PLAN WAY~N4*HARTFORD*CT*06101~"
+        "PER*BL*EDI*TE*8005550100~N1*PE*RIVERSIDE FAMILY MEDICINE*XX*1234567893~LX*1~"
+    )
+    in_st = head[head.index("ST*835") :].count("~") + claims * _SEGMENTS_PER_CLAIM + 1
+    with open(path, "w", encoding="ascii") as out:
+        out.write(head)
+        block = 1000
+        for start in range(0, claims, block):
+            out.write(
+                "".join(_CLAIM.format(id=f"C{i:08d}") for i in range(start, min(start + block, claims)))
+            )
+        out.write(f"SE*{in_st}*0001~GE*1*42~IEA*1*000000042~")
+    return in_st + 4  # ISA, GS, GE, IEA
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def phase_write(claims: int) -> dict:
+    sys.path.insert(0, str(ROOT / "tests" / "claims"))
+    from medbill.claims.models import build_claims
+    from medbill.claims.tables import read_claims_dir
+    from medbill.claims.x12 import write_837p
+
+    sample = ROOT / "data" / "sample"
+    if (sample / "claims.csv").exists():
+        pool, _ = build_claims(read_claims_dir(sample))
+    else:  # no committed sample: one claim built in Python
+        from claim_strategies import make_claim
+
+        pool = [make_claim()]
+    batch = (pool * (claims // len(pool) + 1))[:claims]
+    baseline_mb = _peak_mb()
+    start = time.perf_counter()
+    text = write_837p(batch)
+    seconds = time.perf_counter() - start
+    return {
+        "claims": claims,
+        "seconds": seconds,
+        "bytes": len(text),
+        "segments": text.count("~"),
+        "peak_mb": _peak_mb(),
+        "before_mb": baseline_mb,
+    }
+
+
+def phase_read(path: str, mode: str) -> dict:
+    import io
+
+    import pyx12.params
+    import pyx12.x12n_document
+
+    from medbill.claims.x12 import read_835
+    from medbill.claims.x12.reader_835 import iter_835
+
+    start = time.perf_counter()  # after the imports: reading only
+    if mode == "medbill-tables":
+        remit = read_835(path)
+        count, ok = len(remit.claims), bool(remit.imbalances().empty)
+    elif mode == "medbill-stream":
+        count, ok = sum(1 for _ in iter_835(path)), True
+    else:
+        with open(path) as src:
+            ok = bool(
+                pyx12.x12n_document.x12n_document(
+                    param=pyx12.params.params(),
+                    src_file=src,
+                    fd_997=io.StringIO(),
+                    fd_html=None,
+                    fd_json=None,
+                )
+            )
+        count = -1
+    return {"seconds": time.perf_counter() - start, "claims": count, "ok": ok, "peak_mb": _peak_mb()}
+
+
+def _child(*args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--phase", *args], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"phase {args} failed:\n{result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=100_000)
+    parser.add_argument("--baseline-segments", type=int, default=30_000)
+    parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        kind, *rest = args.phase
+        out = phase_write(int(rest[0])) if kind == "write" else phase_read(rest[0], rest[1])
+        print(json.dumps(out))
+        return
+
+    write = _child("write", str(args.claims))
+    print(f"837P write: {write['claims']:,} claims ({write['segments']:,} segments, {write['bytes'] / 1e6:.1f} MB) "
+          f"in {write['seconds']:.2f} s = {write['claims'] / write['seconds']:,.0f} claims/s; "
+          f"peak RSS {write['peak_mb']:.0f} MB ({write['before_mb']:.0f} MB before writing: claims in memory)")  # fmt: skip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        small, big = Path(tmp) / "small.835", Path(tmp) / "big.835"
+        n_small = make_835(small, args.baseline_segments)
+        n_big = make_835(big, args.baseline_segments * 10)
+        pyx = _child("read", str(small), "pyx12")
+        rows = []
+        for label, path, n in (("small", small, n_small), ("big", big, n_big)):
+            for mode in ("medbill-stream", "medbill-tables"):
+                r = _child("read", str(path), mode)
+                rows.append((label, mode, n, r))
+        print(f"\n835 read, same file ({n_small:,} segments): pyx12 {n_small / pyx['seconds']:,.0f} segments/s, "
+              f"peak RSS {pyx['peak_mb']:.0f} MB (pyx12 accepted: {pyx['ok']})")  # fmt: skip
+        for label, mode, n, r in rows:
+            rate = n / r["seconds"]
+            ratio = f", {rate / (n_small / pyx['seconds']):.0f}x pyx12" if label == "small" else ""
+            print(f"  {mode:15s} {label:5s} ({n:>9,} segments): {rate:>10,.0f} segments/s{ratio}; "
+                  f"peak RSS {r['peak_mb']:.0f} MB; claims {r['claims']:,}; balanced {r['ok']}")  # fmt: skip
+        stream_small = next(r for label, mode, _, r in rows if label == "small" and mode == "medbill-stream")
+        stream_big = next(r for label, mode, _, r in rows if label == "big" and mode == "medbill-stream")
+        print(f"\nstreaming memory: {stream_small['peak_mb']:.0f} MB for {n_small:,} segments vs "
+              f"{stream_big['peak_mb']:.0f} MB for {n_big:,} (flat: the file is never held whole)")  # fmt: skip
+    print(f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
+
+
+if __name__ == "__main__":
+    main()
