@@ -17,12 +17,17 @@ pick_python() {
   exit 1
 }
 
+pip() {  # quiet pip; drops the notices some machines' pip.conf prints for every package
+  .venv/bin/python -m pip -q --disable-pip-version-check "$@" 2> >(grep -v "^WARNING: Location '" >&2)
+}
+
 install() {  # $1: the pyproject extras to install
   [ -x .venv/bin/python ] || "$(pick_python)" -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$1]"
+  pip install --upgrade pip
+  echo "installing medbill and its dependencies into .venv ..." >&2
+  pip install -e ".[$1]"
   # rfc3987-syntax (pulled in by jsonschema) adds ~1.3 s to every nbformat import; nothing here needs it.
-  .venv/bin/python -m pip uninstall -q -y rfc3987-syntax >/dev/null 2>&1 || true
+  pip uninstall -y rfc3987-syntax >/dev/null 2>&1 || true
 }
 
 install_chromium() {  # Debian's Chromium for the real-browser tests; never a downloaded browser build
