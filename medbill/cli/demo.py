@@ -64,11 +64,13 @@ def run(args: argparse.Namespace | None = None) -> int:
         for h in icd10cm.search(query, limit=3):
             print(f"    {h.score:.3f}  {h.code:<8} {h.title}   [{h.matched}]")
 
-    _heading("4. What changed from FY2025 to FY2026")
-    print(textwrap.indent(format_diff(icd10cm.diff("FY2025", "FY2026"), limit=3), "  "))
+    names = [p.release for p in icd10cm.releases()]
+    if len(names) >= 2:
+        _heading(f"4. What changed from {names[-2]} to {names[-1]}")
+        print(textwrap.indent(format_diff(icd10cm.diff(names[-2], names[-1]), limit=3), "  "))
 
     _heading("Releases")
-    for p in icd10cm.releases():
+    for p in icd10cm.releases():  # loaded above; cheap now
         print(f"  {p.release}  {p.effective_from} to {p.effective_to}  {p.rows:,} billable codes")
         print(_wrap(f"source: {p.source}", "    "))
         print(_wrap(p.note, "    "))

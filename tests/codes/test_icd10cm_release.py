@@ -202,3 +202,22 @@ def test_import_reads_nothing_and_lookup_never_imports_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_compiled_cache_is_shared_by_concurrent_and_later_processes(fresh_home) -> None:
+    """Two processes starting together on an empty MEDBILL_HOME both parse and write the cache
+    atomically; a later process loads the cache and never imports the XML parser."""
+    code = (
+        "import sys\nfrom medbill.codes import icd10cm\n"
+        "assert icd10cm.lookup('S52.521A').billable\n"
+        "print('medbill.codes.icd10cm.parser' in sys.modules)"
+    )
+    first = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    outputs = [p.communicate()[0].strip() for p in first]
+    assert [p.returncode for p in first] == [0, 0]
+    assert "True" in outputs  # at least one of them parsed the XML
+    later = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert later.stdout.strip() == "False"
+    assert list((fresh_home / "cache").glob("icd10cm-xml-*.pickle"))
