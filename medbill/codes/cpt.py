@@ -308,10 +308,10 @@ def lookup(code: Any) -> CptCode:
     return found
 
 
-_index_cache: dict[tuple[str, ...], tuple[WordIndex, pd.Series]] = {}
+_index_cache: dict[tuple[str, ...], tuple[WordIndex, dict[str, str]]] = {}
 
 
-def _index() -> tuple[WordIndex, pd.Series]:
+def _index() -> tuple[WordIndex, dict[str, str]]:
     key = tuple(sorted(p.sha256 for p in _installed.installed(SYSTEM)))
     with _lock:
         if key not in _index_cache:
@@ -321,7 +321,7 @@ def _index() -> tuple[WordIndex, pd.Series]:
             titles = pd.concat([desc, lab[~lab.index.isin(desc.index)]]).sort_index()
             text = titles + " " + lab.reindex(titles.index).fillna("")
             _index_cache.clear()
-            _index_cache[key] = (WordIndex(titles.index, text), titles)
+            _index_cache[key] = (WordIndex(titles.index, text), titles.to_dict())
         return _index_cache[key]
 
 

@@ -199,7 +199,7 @@ class HcpcsRelease:
     def search(self, text: str, limit: int = 10) -> list[Hit]:
         hits = []
         for code, score, matched in self.index().search(text, limit):
-            hits.append(Hit(SYSTEM, code, self.table.at[code, "long_description"], None, score, matched))
+            hits.append(Hit(SYSTEM, code, self._records()[code].long_description, None, score, matched))
         return hits
 
 
