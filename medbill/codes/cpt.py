@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import io
 import re
 import threading
@@ -320,8 +321,12 @@ def _index() -> tuple[WordIndex, dict[str, str]]:
             desc = descriptors()["descriptor"]
             titles = pd.concat([desc, lab[~lab.index.isin(desc.index)]]).sort_index()
             text = titles + " " + lab.reindex(titles.index).fillna("")
+            # Building the index over ~11k descriptors takes most of a second: keep it on disk,
+            # keyed by the imported files and the label table.
+            cache_key = hashlib.sha256(repr((key, _labels_release().sha256)).encode()).hexdigest()[:20]
+            index = store.cached(f"cpt-index-{cache_key}", lambda: WordIndex(titles.index, text))
             _index_cache.clear()
-            _index_cache[key] = (WordIndex(titles.index, text), titles.to_dict())
+            _index_cache[key] = (index, titles.to_dict())
         return _index_cache[key]
 
 

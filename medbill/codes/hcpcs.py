@@ -343,6 +343,10 @@ def import_release(path: str | Path) -> store.Provenance:
 
 
 def lookup_record(code: str, on: date | None = None) -> CodeRecord:
+    """Registry record. With no release imported, medbill's own label answers for the common
+    supplies and drugs it labels (marked as such); other codes raise ``DataNotAvailable``."""
+    if not releases():
+        return _label_record(validate(code))
     found = lookup(code, on=on)
     rel = _choose(on, None)
     day = on or rel.provenance.effective_from or date.today()
@@ -362,6 +366,24 @@ def lookup_record(code: str, on: date | None = None) -> CodeRecord:
             "coverage": found.coverage,
             "betos": found.betos,
         },
+    )
+
+
+def _label_record(value: str) -> CodeRecord:
+    from medbill.codes import cpt  # the label table covers both CPT and common HCPCS codes
+
+    labels = cpt.labels()
+    if value not in labels.index or labels.at[value, "system"] != SYSTEM:
+        _require_releases()  # raises DataNotAvailable with the import hint
+    row = labels.loc[value]
+    return CodeRecord(
+        system=SYSTEM,
+        code=value,
+        title=row["label"],
+        billable=None,
+        release=cpt.embedded_releases()[0].release,
+        source=row["label_source"],
+        extra={"category": row["category"], "note": "import the CMS HCPCS file for the official text"},
     )
 
 
