@@ -44,6 +44,7 @@ def test_sample_practice_round_trips_through_837p() -> None:
     claims, rejected = build_claims(data)
     assert len(claims) + len(rejected) == len(data.claims)  # every claim accounted for
     assert rejected["error"].str.contains("self-pay|member_id|points past").all()  # planted defects only
+    assert set(rejected["kind"]) == {"self-pay", "invalid"}
     text = write_837p(claims[:300], created=CREATED)
     assert read_837p(text) == [claim.transmitted() for claim in claims[:300]]
 
