@@ -22,7 +22,17 @@ from medbill import store
 from medbill.codes._types import CodeRecord
 from medbill.exceptions import DataNotAvailable, InvalidFormat, InvalidLength, UnknownCode
 
-__all__ = ["GROUP_CODES", "compact", "describe", "get", "is_valid", "lookup", "table", "validate"]
+__all__ = [
+    "GROUP_CODES",
+    "compact",
+    "describe",
+    "describe_many",
+    "get",
+    "is_valid",
+    "lookup",
+    "table",
+    "validate",
+]
 
 SYSTEM = "carc"
 _PACKAGE_FILE = ("validedi", "config/code_sets/adjustment_reason_codes.yaml")

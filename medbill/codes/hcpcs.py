@@ -43,6 +43,7 @@ __all__ = [
     "releases",
     "search",
     "valid_on_many",
+    "validate",
 ]
 
 SYSTEM = "hcpcs"

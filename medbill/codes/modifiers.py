@@ -29,6 +29,7 @@ __all__ = [
     "get",
     "is_valid",
     "is_valid_many",
+    "known_codes",
     "lookup",
     "search",
     "table",

@@ -19,7 +19,17 @@ from medbill.codes import _packaged
 from medbill.codes._types import CodeRecord
 from medbill.exceptions import InvalidFormat, InvalidLength, UnknownCode
 
-__all__ = ["PlaceOfService", "compact", "get", "is_facility", "is_valid", "lookup", "table", "validate"]
+__all__ = [
+    "PlaceOfService",
+    "compact",
+    "get",
+    "is_facility",
+    "is_facility_many",
+    "is_valid",
+    "lookup",
+    "table",
+    "validate",
+]
 
 SYSTEM = "pos"
 FILE = "place_of_service.csv"

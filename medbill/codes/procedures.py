@@ -26,7 +26,14 @@ import pandas as pd
 
 from medbill.codes import cpt, hcpcs
 
-__all__ = ["ProcedureAccessor", "compact_many", "is_valid_format_many", "is_valid_on_many", "system_many"]
+__all__ = [
+    "ProcedureAccessor",
+    "compact_many",
+    "is_valid_format_many",
+    "is_valid_on_many",
+    "labels_many",
+    "system_many",
+]
 
 CPT_PATTERN = r"[0-9]{5}|[0-9]{4}[FTU]"
 HCPCS_PATTERN = r"[A-V][0-9]{4}"

@@ -16,6 +16,7 @@ from medbill.exceptions import InvalidFormat, InvalidLength
 __all__ = [
     "compact",
     "ein_is_valid",
+    "ein_is_valid_many",
     "ein_validate",
     "format_ein",
     "format_ssn",
