@@ -246,3 +246,34 @@ def test_robustness_sweep(junk: object) -> None:
     assert hcpcs.is_valid(junk) is False
     with pytest.raises(InvalidFormat):
         hcpcs.validate(junk)
+
+
+def _edited_release(shared_data, tmp_path, name: str, code: str, terminated: str) -> Path:
+    """The 2020 text saved under another release name, with one code's termination date set."""
+    with zipfile.ZipFile(shared_data(ZIP)) as zf:
+        lines = zf.read("HCPC2020_ANWEB_w_disclaimer.txt").decode("cp1252").split("\r\n")
+    for i, line in enumerate(lines):
+        if line.startswith(code) and len(line) == 320:
+            lines[i] = line[:284] + terminated + line[292:]  # termination date: bytes 285-292
+    path = tmp_path / name
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    return path
+
+
+def test_the_release_in_effect_answers_each_date(fresh_home, shared_data, tmp_path) -> None:
+    hcpcs.import_release(shared_data(ZIP))
+    later = hcpcs.import_release(
+        _edited_release(shared_data, tmp_path, "HCPC2021_APR_ANWEB.txt", "J1100", "20210630")
+    )
+    assert later.release == "2021-APR" and later.effective_from == date(2021, 4, 1)
+    assert [p.release for p in hcpcs.releases()] == ["2020", "2021-APR"]
+    assert hcpcs.for_date(date(2021, 3, 31)).name == "2020"
+    assert hcpcs.for_date(date(2021, 4, 1)).name == "2021-APR"
+    assert hcpcs.for_date(date(2019, 1, 1)).name == "2020"  # before every release: the oldest
+    # J1100 ends 2021-06-30 in the later release only
+    assert hcpcs.is_valid_on("J1100", date(2021, 7, 1)) is False
+    assert hcpcs.is_valid_on("J1100", date(2021, 6, 30)) is True
+    codes = pd.Series(["J1100"] * 3)
+    dates = pd.Series(["2021-03-31", "2021-06-30", "2021-07-01"])
+    assert hcpcs.valid_on_many(codes, dates).tolist() == [True, True, False]
+    assert hcpcs.latest().name == "2021-APR" and hcpcs.release("2020").get("J1100").terminated is None
