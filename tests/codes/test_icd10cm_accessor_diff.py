@@ -80,3 +80,33 @@ def test_diff_fy2025_to_fy2026() -> None:
     changed = d.billable_changed
     gained = int(changed["new_billable"].sum()) - int(changed["old_billable"].sum())
     assert 74_260 + s["added_billable"] - s["deleted_billable"] + gained == 74_719
+
+
+def test_accessor_registered_when_pandas_is_imported_later() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom medbill.codes import icd10cm\nassert 'pandas' not in sys.modules\n"
+        "import pandas as pd\nprint(pd.Series(['E11.9', None]).icd.billable().tolist())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[True, <NA>]"
+
+
+def test_embedded_fy2025_refuses_another_code_set(tmp_path) -> None:
+    import sqlite3
+
+    from medbill.codes.icd10cm import fy2025
+    from medbill.exceptions import DataNotAvailable
+
+    db = tmp_path / "icd10cm.db"
+    con = sqlite3.connect(db)
+    con.execute(
+        "CREATE TABLE cm_codes (code TEXT, code_dot TEXT, billable INTEGER, short_name TEXT, long_name TEXT)"
+    )
+    con.execute("INSERT INTO cm_codes VALUES ('E11A', 'E11.A', 1, 'x', 'Type 2 diabetes in remission')")
+    con.commit()
+    con.close()
+    with pytest.raises(DataNotAvailable, match="FY2025"):
+        fy2025.build(db, icd10cm.release("FY2026"))
