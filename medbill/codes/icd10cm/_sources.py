@@ -146,16 +146,16 @@ def _load_xml(path: Path, origin: str, note_prefix: str, licence: str) -> Any:
     return Release(prov, packed)
 
 
-def _embedded_fy2026() -> Source:
-    year = 2026
-    start, end = fiscal_year_dates(year)
-    name = _fy_name(year)
+def _embedded_fy2026() -> Source | None:
+    """The release in ``simple-icd-10-cm``, named by its XML's ``<version>`` (None if not installed)."""
+    found = package_file(FY2026_DIST, FY2026_FILE)
+    if found is None:
+        return None
+    path, dist = found
+    name = _fy_name(xml_version(path))
+    start, end = fiscal_year_dates(int(name[2:]))
 
     def load() -> Any:
-        found = package_file(FY2026_DIST, FY2026_FILE)
-        if found is None:
-            fy2026_path()  # raises DataNotAvailable with the install command
-        path, dist = found
         return _load_xml(
             path,
             f"PyPI {dist}: {FY2026_FILE}",
@@ -181,8 +181,7 @@ def _imported() -> list[Source]:
         path = store.release_dir(SYSTEM, prov.release) / IMPORTED_XML
 
         def load(path: Path = path, prov: store.Provenance = prov) -> Any:
-            release = _load_xml(path, prov.source, prov.note.split(". Contains:")[0], prov.licence)
-            return release
+            return _load_xml(path, prov.source, prov.note.split(". Contains:")[0], prov.licence)
 
         if prov.effective_from and prov.effective_to:
             out.append(Source(prov.release, prov.effective_from, prov.effective_to, "imported", load))

@@ -145,8 +145,9 @@ def load() -> Any:
     key = f"icd10cm-fy2025db-{sha[:24]}-{_sources.checksum(fy2026)[:16]}-v{PACK_FORMAT}"
 
     def compile_() -> dict[str, Any]:
-        borrowed = _sources._embedded_fy2026().load()
-        return build(db, borrowed).pack()
+        source = _sources._embedded_fy2026()
+        assert source is not None  # fy2026_path() above raised otherwise
+        return build(db, source.load()).pack()
 
     packed = store.cached(key, compile_)
     start, end = fiscal_year_dates(YEAR)
