@@ -45,6 +45,9 @@ def _per_unique(codes: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
     """Apply ``fn`` to each distinct text value once (claim columns repeat few codes) and spread
     the results back; non-text values give NA."""
     s = codes if isinstance(codes, pd.Series) else pd.Series(codes)
+    if not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+        s = s.astype(object)
+        s = s.where(s.map(type).eq(str))  # lists, bytes, numbers -> NA before hashing
     positions, uniques = pd.factorize(s, use_na_sentinel=True)
     mapped = np.array([fn(u) if isinstance(u, str) else None for u in uniques] + [None], dtype=object)
     return pd.Series(mapped[positions], index=s.index, dtype="string")

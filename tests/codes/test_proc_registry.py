@@ -6,6 +6,7 @@ import argparse
 import json
 import types
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -98,3 +99,18 @@ def test_all_is_honest(module: types.ModuleType) -> None:
     assert defined - registry_protocol <= set(module.__all__), (
         defined - registry_protocol - set(module.__all__)
     )
+
+
+JUNK = [None, "", 0, 1.5, b"99213", "9" * 100_000, "٩٩٢١٣", "\x00", ["99213"], float("nan")]
+
+
+def test_vectorised_sweep_never_raises() -> None:
+    s = pd.Series(JUNK, dtype=object)
+    dates = pd.Series(["2025-01-01"] * len(JUNK))
+    assert not procedures.is_valid_format_many(s).any()
+    assert not procedures.is_valid_on_many(s, dates).any()
+    assert procedures.system_many(s).isna().all()
+    assert not s.modifier.is_valid().any()
+    assert not npi.is_valid_many(s).any()
+    assert not tin.ein_is_valid_many(s).any()
+    assert pos.is_facility_many(s).isna().all()
