@@ -10,6 +10,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import nbformat
@@ -19,12 +20,15 @@ from medbill.exceptions import DataNotAvailable
 DEFAULT_PRACTICE = Path("data") / "sample"
 
 
-def encounter_notebook(practice: Path) -> nbformat.NotebookNode:
+def encounter_notebook(
+    practice: Path, payer: str | None = None, locality: str = "", service_date: date | None = None
+) -> nbformat.NotebookNode:
     """The notebook Voila serves: one cell that shows the encounter coder for ``practice``."""
+    when = f"date.fromisoformat({service_date.isoformat()!r})" if service_date else "None"
     source = (
-        "from medbill.widgets import EncounterCoder\n\n"
-        f"coder = EncounterCoder.from_practice_dir({str(practice)!r})\n"
-        "coder"
+        "from datetime import date\n\nfrom medbill.widgets import EncounterCoder\n\n"
+        f"coder = EncounterCoder.from_practice_dir(\n    {str(practice)!r}, payer={payer!r}, locality={locality!r}, "
+        f"service_date={when}\n)\ncoder"
     )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -49,7 +53,7 @@ def _encounter(args: argparse.Namespace) -> int:
         )
     with tempfile.TemporaryDirectory(prefix="medbill-app-") as folder:
         notebook = Path(folder) / "encounter.ipynb"
-        nbformat.write(encounter_notebook(practice), notebook)
+        nbformat.write(encounter_notebook(practice, args.payer, args.locality, args.service_date), notebook)
         try:
             return subprocess.call(voila_command(notebook, args.port, not args.no_browser))
         except KeyboardInterrupt:
@@ -64,6 +68,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--practice",
         default=str(DEFAULT_PRACTICE),
         help="claims folder with the payers and providers to offer (default: data/sample)",
+    )
+    encounter.add_argument(
+        "--payer", default=None, help="payer_id chosen at start (default: the first payer)"
+    )
+    encounter.add_argument(
+        "--locality", default="", help="PFS MAC-locality for Medicare prices, e.g. 15202-00"
+    )
+    encounter.add_argument(
+        "--service-date",
+        type=date.fromisoformat,
+        default=None,
+        help="date of service at start, YYYY-MM-DD (default: today, within the ICD-10-CM releases)",
     )
     encounter.add_argument("--port", type=int, default=None, help="port to serve on (default: Voila's 8866)")
     encounter.add_argument("--no-browser", action="store_true", help="do not open a browser")

@@ -134,7 +134,7 @@ class EncounterCoder(widgets.VBox):
 
         payers = self._table("payers")
         providers = self._table("providers")
-        dos = service_date or date.today()
+        dos = service_date or default_service_date()
         self.age = widgets.BoundedIntText(45, min=0, max=125, description="Age").add_class("medbill-age")
         self.sex = widgets.Dropdown(
             options=[("Female", "F"), ("Male", "M"), ("Unknown", "U")], value="F", description="Sex"
@@ -649,6 +649,19 @@ class EncounterCoder(widgets.VBox):
             self.state_message.value = f"<span style='color:#b00'>{_esc(exc)}</span>"
             return
         self.state_message.value = f"Loaded {_esc(self.state_path.value)}"
+
+
+def default_service_date() -> date:
+    """Today, or the last day the newest installed ICD-10-CM release covers when today is past it."""
+    from medbill.codes import icd10cm
+    from medbill.exceptions import DataNotAvailable
+
+    today = date.today()
+    try:
+        icd10cm.for_date(today)
+    except DataNotAvailable:
+        return icd10cm.latest().provenance.effective_to or today
+    return today
 
 
 def _pos_options() -> list[tuple[str, str]]:

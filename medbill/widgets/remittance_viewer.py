@@ -45,7 +45,9 @@ def explain_remarks(remarks: pd.DataFrame) -> pd.DataFrame:
         from medbill.codes import rarc
     except ImportError:
         return remarks.assign(remark_text=pd.NA)
-    texts = rarc.table()[["code", "description"]].rename(columns={"description": "remark_text"})
+    texts = (
+        rarc.table().reset_index(drop=True)[["code", "summary"]].rename(columns={"summary": "remark_text"})
+    )
     return remarks.merge(texts.astype({"code": "string"}), on="code", how="left", validate="many_to_one")
 
 

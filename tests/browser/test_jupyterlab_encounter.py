@@ -79,22 +79,38 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-@pytest.fixture
-def workspace(tmp_path: Path, medbill_home: Path) -> Path:
-    """A temporary copy of the notebooks, with ``../data`` pointing at the repository's sample data."""
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("reports"))
-    (tmp_path / "data").symlink_to(ROOT / "data")
-    return tmp_path / "notebooks"
-
-
-def _server_env(medbill_home: Path) -> dict[str, str]:
-    env = dict(os.environ, MEDBILL_HOME=str(medbill_home), PYTHONUNBUFFERED="1")
+def _server_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ, MEDBILL_HOME=str(home), PYTHONUNBUFFERED="1")
     env.pop("JUPYTER_TOKEN", None)
     return env
 
 
+@pytest.fixture(scope="module")
+def browser_home(tmp_path_factory: pytest.TempPathFactory, shared_data) -> Path:
+    """A MEDBILL_HOME for the servers with CMS's 2025 PFS imported, so the Medicare price can show."""
+    home = tmp_path_factory.mktemp("browser_home")
+    subprocess.run(
+        [sys.executable, "-c", "import sys; from medbill.cli import main; sys.exit(main())", "data", "import", "pfs",
+         str(shared_data("cms/pfs/2025"))],
+        env=_server_env(home),
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return home
+
+
 @pytest.fixture
-def jupyterlab(workspace: Path, tmp_path: Path, medbill_home: Path) -> Iterator[str]:
+def workspace(tmp_path: Path) -> Path:
+    """A temporary copy of the notebooks, with ``../data`` pointing at the repository's sample data."""
+    shutil.copytree(
+        ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("reports", "teaching")
+    )
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    return tmp_path / "notebooks"
+
+
+@pytest.fixture
+def jupyterlab(workspace: Path, tmp_path: Path, browser_home: Path) -> Iterator[str]:
     _require_chromium()
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
@@ -118,7 +134,7 @@ def jupyterlab(workspace: Path, tmp_path: Path, medbill_home: Path) -> Iterator[
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=_server_env(medbill_home),
+            env=_server_env(browser_home),
         )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -129,7 +145,7 @@ def jupyterlab(workspace: Path, tmp_path: Path, medbill_home: Path) -> Iterator[
 
 
 @pytest.fixture
-def voila_app(workspace: Path, tmp_path: Path, medbill_home: Path) -> Iterator[str]:
+def voila_app(tmp_path: Path, browser_home: Path) -> Iterator[str]:
     _require_chromium()
     port = _free_port()
     log = tmp_path / "voila.log"
@@ -144,10 +160,13 @@ def voila_app(workspace: Path, tmp_path: Path, medbill_home: Path) -> Iterator[s
                 f"--port={port}",
                 "--no-browser",
                 f"--practice={ROOT / 'data' / 'sample'}",
+                "--payer=MCR01",
+                "--locality=15202-00",
+                "--service-date=2025-11-03",
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=_server_env(medbill_home),
+            env=_server_env(browser_home),
         )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -171,7 +190,17 @@ def browser() -> Iterator[object]:
 
 
 def _code_an_encounter(page, shot: str) -> None:
-    """Drive the widgets the notebook (or the app) shows: search, pick, add a line, read the results."""
+    """Drive the widgets the notebook (or the app) shows; on failure keep a screenshot of the page."""
+    try:
+        _drive(page, shot)
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / shot.replace(".png", "-failed.png")), full_page=True)
+        raise
+
+
+def _drive(page, shot: str) -> None:
+    """Search, pick, add a line, and read the findings and the price."""
     search = page.locator(".medbill-search-input input")
     search.wait_for(timeout=TIMEOUT_MS)
     search.click()
@@ -179,23 +208,23 @@ def _code_an_encounter(page, shot: str) -> None:
     options = page.locator(".medbill-search-results select option")
     options.first.wait_for(timeout=TIMEOUT_MS)
     labels = options.all_inner_texts()
-    # A diabetes code that is complete and billable: E11.9 when ranked, else the first billable hit.
-    target = next((t for t in labels if t.startswith("E11.9 ")), None) or next(
-        t for t in labels if "not billable" not in t
-    )
-    page.locator(".medbill-search-results select").select_option(label=target)
-    use = page.locator("button.medbill-use-code")
+    # The Type 2 diabetes category when ranked (a header the scrubber flags), else the first hit.
+    index = next((i for i, t in enumerate(labels) if t.split()[0] == "E11"), 0)
+    page.locator(".medbill-search-results select").select_option(index=index)
     page.wait_for_function(
         "() => !document.querySelector('button.medbill-use-code').disabled", timeout=TIMEOUT_MS
     )
-    use.click()
-    code = target.split()[0]
+    page.locator("button.medbill-use-code").click()
+    code = labels[index].split()[0]
     page.locator(".medbill-dx-list").get_by_text(code).first.wait_for(timeout=TIMEOUT_MS)
 
     page.locator("button.medbill-add-line").click()
     line_code = page.locator(".medbill-line-code input").last
     line_code.fill("99214")
     line_code.press("Tab")
+    modifiers = page.locator(".medbill-line-modifiers input").last
+    modifiers.fill("25")  # 25 on an E/M with no other procedure: a warning whatever the diagnosis
+    modifiers.press("Tab")
     charge = page.locator(".medbill-line-charge input").last
     charge.fill("180")
     charge.press("Tab")
