@@ -119,6 +119,11 @@ def main(shared: Path) -> None:
     for system in systems_all[1:]:
         registry.search("warm up", systems=(system,), limit=10)  # build each index once
     cross = tuple(s for s in systems_all if icd_ok or s != "icd10cm")
+    for system in cross:
+        s50, s95 = _percentiles(
+            _time_each(lambda q, s=system: registry.search(q, systems=(s,), limit=10), QUERIES, repeat=5)
+        )
+        print(f"  {system}-only search: p50 {s50 * 1e3:.2f} ms, p95 {s95 * 1e3:.2f} ms")
     cross_t = _time_each(lambda q: registry.search(q, systems=cross, limit=10), QUERIES, repeat=5)
     c50, c95 = _percentiles(cross_t)
     print(f"cross-system search {'+'.join(cross)}: p50 {c50 * 1e3:.2f} ms, p95 {c95 * 1e3:.2f} ms")
