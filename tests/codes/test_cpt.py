@@ -188,3 +188,15 @@ def test_format_errors() -> None:
         cpt.validate("9921")
     with pytest.raises(InvalidFormat):
         cpt.validate("9921X")
+
+
+def test_hcpcs_labels_name_real_level_ii_codes(shared_data) -> None:
+    # Oracle: CMS's 2020 HCPCS file. G2211 was created in 2021, after that file.
+    from medbill.codes import hcpcs
+
+    hcpcs.import_release(shared_data("cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip"))
+    rel = hcpcs.release("2020")
+    lab = cpt.labels()
+    ours = set(lab.index[lab["system"] == "hcpcs"])
+    assert ours - set(rel.procedures.index) == {"G2211"}
+    assert all(rel.get(c).terminated is None for c in ours - {"G2211"})
