@@ -389,10 +389,23 @@ def _label_record(value: str) -> CodeRecord:
 
 
 def search_hits(text: str, limit: int, on: date | None = None) -> list[Hit]:
-    """Registry search: empty when no release is imported (other systems still answer)."""
+    """Registry search; with no release imported, over medbill's labels of common HCPCS codes."""
     if not releases():
-        return []
+        index, titles = _label_index()
+        return [
+            Hit(SYSTEM, c, titles[c], None, score, "medbill label")
+            for c, score, _ in index.search(text, limit)
+        ]
     return search(text, limit, on=on)
+
+
+@store.lazy
+def _label_index() -> tuple[WordIndex, dict[str, str]]:
+    from medbill.codes import cpt
+
+    labels = cpt.labels()
+    ours = labels[labels["system"] == SYSTEM]["label"]
+    return WordIndex(ours.index, ours), ours.to_dict()
 
 
 def embedded_releases() -> list[store.Provenance]:
