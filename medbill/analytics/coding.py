@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from medbill.analytics.summary import diagnosis_codes, icd10cm_table
+from medbill.analytics.summary import diagnosis_codes, icd10cm_table, lookup
 from medbill.analytics.tables import as_tables
 
 
@@ -27,7 +27,7 @@ def unspecified_rate(data: Any, code_table: pd.DataFrame | None = None) -> pd.Da
     """Per rendering provider (and ``all``): diagnoses listed, unspecified ones, and their rate."""
     table = icd10cm_table() if code_table is None else code_table
     dx = diagnosis_codes(data)
-    title = dx["code"].map(table["title"]).astype("string")
+    title = lookup(dx["code"], table["title"]).astype("string")
     dx["unspecified"] = title.str.contains("unspecified", case=False).fillna(False)
     dx["in_release"] = title.notna()
     npi = dx["rendering_npi"].fillna("(none)")
@@ -44,7 +44,7 @@ def specificity_opportunities(data: Any, code_table: pd.DataFrame | None = None,
     """The most used unspecified codes with how many billable siblings a coder could choose instead."""
     table = icd10cm_table() if code_table is None else code_table
     dx = diagnosis_codes(data)
-    title = dx["code"].map(table["title"]).astype("string")
+    title = lookup(dx["code"], table["title"]).astype("string")
     dx = dx[title.str.contains("unspecified", case=False).fillna(False)]
     billable = table[table["billable"].astype(bool)]
     siblings = billable.groupby("parent").size()

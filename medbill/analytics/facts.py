@@ -86,8 +86,10 @@ def _per_claim(positions: np.ndarray, values: pd.Series, how: str, n: int) -> pd
     return grouped.reindex(np.arange(n))
 
 
-def _positions(ids: pa.Array, keys: pd.Series) -> np.ndarray:
-    """Each key's row in ``ids`` (-1 when absent), hashed by Arrow without converting to objects."""
+def claim_positions(claim_ids: pd.Series | pa.Array, keys: pd.Series) -> np.ndarray:
+    """Each key's row in ``claim_ids`` (-1 when absent), hashed by Arrow without converting to
+    Python objects (several times faster than a pandas merge on text keys at a million rows)."""
+    ids = claim_ids if isinstance(claim_ids, pa.Array) else pa.array(claim_ids, type=pa.string())
     found = pc.index_in(pa.array(keys, type=pa.string()), value_set=ids)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
@@ -111,14 +113,14 @@ def _claim_facts(t: Any, cutoff: pd.Timestamp | None) -> pd.DataFrame:
     n = len(facts)
     ids = pa.array(facts["claim_id"], type=pa.string())
     # Rows whose claim_id is not in `claims` (orphans) get position -1 and belong to no claim.
-    lp = _positions(ids, t.lines["claim_id"])
+    lp = claim_positions(ids, t.lines["claim_id"])
     facts["service_date"] = _per_claim(lp, t.lines["service_date"], "min", n).to_numpy()
     facts["charge"] = _sum_per_claim(lp, t.lines["charge"], n)
     facts["lines"] = np.bincount(lp[lp >= 0], minlength=n)
 
     rc, adj = dated_remits(t, cutoff)
     rc = rc.sort_values(["received_date", "payment_id"], kind="stable")
-    rp = _positions(ids, rc["claim_id"])
+    rp = claim_positions(ids, rc["claim_id"])
     first = (rp >= 0) & ~pd.Series(rp).duplicated().to_numpy()
     rows, at = np.flatnonzero(first), pd.Index(rp[first])
     for source, target in [
@@ -137,7 +139,7 @@ def _claim_facts(t: Any, cutoff: pd.Timestamp | None) -> pd.DataFrame:
         np.where(paid_rows, rp, -1), rc["received_date"], "min", n
     ).to_numpy()
 
-    ap = _positions(ids, adj["claim_id"])
+    ap = claim_positions(ids, adj["claim_id"])
     kind = adjustment_kind(adj).to_numpy()
     for k in ("contractual", "other", "patient"):
         facts[f"{k}_adjustment"] = _sum_per_claim(np.where(kind == k, ap, -1), adj["amount"], n)

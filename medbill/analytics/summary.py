@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from medbill.analytics.facts import claim_facts
+from medbill.analytics.facts import claim_facts, claim_positions
 from medbill.analytics.tables import as_tables
 
 SUMMARY_BY = ("month", "payer_id", "rendering_npi", "billing_npi", "place_of_service")
@@ -65,14 +66,24 @@ def diagnosis_codes(data: Any) -> pd.DataFrame:
 
 
 def _diagnosis_codes(claims: pd.DataFrame) -> pd.DataFrame:
-    dx = [c for c in claims.columns if c.startswith("dx") and c[2:].isdigit()]
-    long = claims.melt(
-        id_vars=["claim_id", "rendering_npi"], value_vars=dx, var_name="position", value_name="code"
-    )
-    long = long[long["code"].notna()]
-    long["position"] = long["position"].str[2:].astype(int)
+    columns = [c for c in claims.columns if c.startswith("dx") and c[2:].isdigit()]
+    claims = claims.reset_index(drop=True)
+    parts = []
+    for column in columns:  # one vectorised step per dx column (12), not per row; text stays in Arrow
+        listed = claims[column].notna().to_numpy()
+        part = claims.loc[listed, ["claim_id", "rendering_npi", column]].rename(columns={column: "code"})
+        parts.append(part.assign(claim_row=np.flatnonzero(listed), position=int(column[2:])))
+    long = pd.concat(parts, ignore_index=True)
     long["code"] = long["code"].str.replace(".", "", regex=False).str.upper().str.strip()
-    return long.sort_values(["claim_id", "position"]).reset_index(drop=True)
+    return long.sort_values(["claim_row", "position"], kind="stable").reset_index(drop=True)
+
+
+def lookup(values: pd.Series, mapping: pd.Series) -> pd.Series:
+    """``values.map(mapping)``, looking each distinct value up once (codes repeat a lot)."""
+    codes, uniques = pd.factorize(values)
+    found = pd.Series(uniques).map(mapping).to_numpy()
+    out = pd.Series(found[codes], index=values.index, dtype=mapping.dtype)
+    return out.mask(codes < 0)
 
 
 def icd10cm_table(release: str | None = None) -> pd.DataFrame:
@@ -97,11 +108,11 @@ def top_diagnoses(
     dx = diagnosis_codes(data)
     if level == "code":
         dx["group"] = dx["code"]
-        dx["title"] = dx["code"].map(table["title"]).fillna("(not in release)")
+        dx["title"] = lookup(dx["code"], table["title"]).fillna("(not in release)")
     else:
-        dx["group"] = dx["code"].map(table[level]).fillna("(not in release)")
-        dx["title"] = dx["code"].map(table[f"{level}_title"]).fillna("")
-    out = dx.groupby(["group", "title"]).agg(claims=("claim_id", "nunique"), mentions=("code", "size"))
+        dx["group"] = lookup(dx["code"], table[level]).fillna("(not in release)")
+        dx["title"] = lookup(dx["code"], table[f"{level}_title"]).fillna("")
+    out = dx.groupby(["group", "title"]).agg(claims=("claim_row", "nunique"), mentions=("code", "size"))
     out = out.sort_values(["claims", "mentions"], ascending=False).head(n).reset_index()
     return out.rename(columns={"group": level})
 
@@ -114,21 +125,20 @@ def em_distribution(data: Any) -> pd.DataFrame:
     """
     t = as_tables(data)
     lines = t.lines.loc[t.lines["procedure_code"].isin(EM_LEVELS), ["claim_id", "procedure_code"]]
-    lines = lines.merge(t.claims[["claim_id", "rendering_npi"]], on="claim_id", how="left")
-    info = lines["procedure_code"].map(EM_LEVELS)
-    lines = lines.assign(
-        category=info.str[0],
-        level=info.str[1].astype("Int64"),
-        rendering_npi=lines["rendering_npi"].fillna("(none)"),
+    rows = claim_positions(t.claims["claim_id"], lines["claim_id"])
+    npi = t.claims["rendering_npi"].fillna("(none)").to_numpy()
+    visits = pd.DataFrame(
+        {
+            "rendering_npi": np.where(rows >= 0, npi[rows], "(none)"),
+            "procedure_code": lines["procedure_code"].to_numpy(),
+        }
     )
-    out = (
-        lines.groupby(["rendering_npi", "category", "level", "procedure_code"])
-        .size()
-        .rename("visits")
-        .reset_index()
-    )
+    # Count first (a few hundred groups), then name each code's category and level.
+    out = visits.groupby(["rendering_npi", "procedure_code"]).size().rename("visits").reset_index()
+    out["category"] = out["procedure_code"].map(lambda code: EM_LEVELS[code][0])
+    out["level"] = out["procedure_code"].map(lambda code: EM_LEVELS[code][1]).astype("Int64")
     out["share"] = out["visits"] / out.groupby(["rendering_npi", "category"])["visits"].transform("sum")
-    practice = lines.groupby(["category", "procedure_code"]).size()
+    practice = out.groupby(["category", "procedure_code"])["visits"].sum()
     practice = (practice / practice.groupby(level="category").transform("sum")).rename("practice_share")
     out = out.merge(practice.reset_index(), on=["category", "procedure_code"], how="left")
     return out.sort_values(["rendering_npi", "category", "level"]).reset_index(drop=True)
