@@ -160,12 +160,20 @@ def findings(
     n = max((len(v) for v in arrays.values() if isinstance(v, np.ndarray | list)), default=0)
     if n == 0:
         return _EMPTY
-    df = pd.DataFrame({k: (v if isinstance(v, np.ndarray | list) else [v] * n) for k, v in arrays.items()})
-    df["claim"] = df["claim"].astype("int64")
-    df["line"] = df["line"].astype("int64")
-    for c in ("field", "value", "message"):
-        df[c] = df[c].astype("str").where(df[c].notna(), "")
-    return df
+    out = {}
+    for k, v in arrays.items():
+        if k in ("claim", "line"):
+            out[k] = pd.Series(np.broadcast_to(np.asarray(v, dtype="int64"), (n,)).copy())
+            continue
+        # Object arrays: building pandas' Arrow strings for every finding costs more than the rules.
+        text = (
+            np.asarray(v, dtype=object) if isinstance(v, np.ndarray | list) else np.full(n, v, dtype=object)
+        )
+        missing = pd.isna(text)
+        if missing.any():
+            text = np.where(missing, "", text)
+        out[k] = pd.Series(text.astype(str).astype(object) if text.dtype != object else text, dtype=object)
+    return pd.DataFrame(out)
 
 
 def _by_uniques(s: pd.Series, clean: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -338,8 +346,30 @@ class Batch:
         ids, vocab = pd.factorize(codes)
         self.dx_vocab = np.asarray(vocab, dtype=object)
         return pd.DataFrame(
-            {"claim": claim.astype("int64"), "pos": (slot + 1).astype("int64"), "code": codes, "code_id": ids}
+            {
+                "claim": claim.astype("int64"),
+                "pos": (slot + 1).astype("int64"),
+                "code": pd.Series(codes, dtype=object),
+                "code_id": ids,
+            }
         )
+
+    @cached_property
+    def encounter(self) -> np.ndarray:
+        """Group id per line for one patient, rendering provider and date (the NCCI/MUE unit)."""
+        return self.key(["patient_key", "rendering_npi", "service_date"])
+
+    @cached_property
+    def is_em(self) -> pd.Series:
+        """Bool per line: the procedure is an E/M service (CPT 99202-99499), decided per distinct code."""
+        ids, uniques = pd.factorize(self.lines["procedure_code"], use_na_sentinel=True)
+        em = (
+            pd.Series(uniques, dtype=object)
+            .astype(str)
+            .str.fullmatch(r"99[2-4][0-9]{2}")
+            .to_numpy(dtype=bool)
+        )
+        return pd.Series(np.append(em, False)[np.where(ids >= 0, ids, len(uniques))], index=self.lines.index)
 
     @cached_property
     def modifier_ids(self) -> tuple[np.ndarray, dict[str, int]]:
@@ -355,7 +385,7 @@ class Batch:
         wide = self.lines[MODIFIER_COLUMNS].to_numpy(dtype=object)
         used = ~pd.isna(wide)
         line, slot = np.nonzero(used)
-        return pd.DataFrame({"line": line, "slot": slot + 1, "modifier": wide[used]})
+        return pd.DataFrame({"line": line, "slot": slot + 1, "modifier": pd.Series(wide[used], dtype=object)})
 
     @cached_property
     def pointers(self) -> pd.DataFrame:

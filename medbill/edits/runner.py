@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits import engine
-from medbill.edits.result import FINDING_COLUMNS, ScrubResult, status_names, worst
+from medbill.edits.result import ScrubResult, status_names, worst
 
 
 def as_tables(
@@ -59,90 +59,64 @@ def assemble(
     batch: engine.Batch, found: pd.DataFrame, skipped: pd.DataFrame, chosen: list[engine.Rule]
 ) -> ScrubResult:
     ln, cl = batch.lines, batch.claims
+    n_lines, n_claims = len(ln), len(cl)
     line_pos = found["line"].to_numpy()
     on_line = line_pos >= 0
-    claim_pos = np.where(on_line, ln["claim"].to_numpy()[np.where(on_line, line_pos, 0)], found["claim"])
-    line_claim_id = ln["claim_id"].to_numpy()[np.where(on_line, line_pos, 0)] if len(ln) else []
-    claim_claim_id = cl["claim_id"].to_numpy()[np.where(claim_pos >= 0, claim_pos, 0)] if len(cl) else []
+    safe_line = np.where(on_line, line_pos, 0)
+    line_claim = np.append(ln["claim"].to_numpy(), -1)[np.where(on_line, line_pos, n_lines)]
+    claim_pos = np.where(on_line, line_claim, found["claim"].to_numpy())
+    line_ids = np.append(ln["claim_id"].to_numpy(dtype=object), None)
+    claim_ids = np.append(cl["claim_id"].to_numpy(dtype=object), None)
+    claim_id = np.where(on_line, line_ids[np.where(on_line, line_pos, n_lines)], claim_ids[claim_pos])
+    numbers = np.append(ln["line_number"].to_numpy(dtype="float64", na_value=np.nan), np.nan)
+    rank = worst(found["severity"]).to_numpy()
+    rule = pd.Categorical(found["rule_id"])
+    order = np.lexsort((rule.codes, -rank, np.where(on_line, line_pos, -1), claim_pos))
     f = pd.DataFrame(
         {
-            "claim_id": np.where(on_line, line_claim_id, claim_claim_id) if len(found) else [],
-            "line_number": pd.array(
-                np.where(on_line, ln["line_number"].to_numpy()[np.where(on_line, line_pos, 0)], pd.NA)
-                if len(found) and len(ln)
-                else [pd.NA] * len(found),
-                dtype="Int64",
-            ),
-            "rule_id": found["rule_id"].to_numpy(),
-            "severity": found["severity"].to_numpy(),
-            "field": found["field"].to_numpy(),
-            "value": found["value"].to_numpy(),
-            "message": found["message"].to_numpy(),
-            "reference": found["reference"].to_numpy(),
-            "claim_row": pd.array(np.where(claim_pos >= 0, claim_pos, -1), dtype="Int64").astype("Int64"),
-            "line_row": pd.array(np.where(on_line, line_pos, -1), dtype="Int64"),
+            "claim_id": pd.Series(claim_id[order], dtype=object),
+            "line_number": pd.array(numbers[np.where(on_line, safe_line, n_lines)][order]).astype("Int64"),
+            "rule_id": pd.Series(found["rule_id"].to_numpy(dtype=object)[order], dtype=object),
+            "severity": pd.Series(found["severity"].to_numpy(dtype=object)[order], dtype=object),
+            "field": pd.Series(found["field"].to_numpy(dtype=object)[order], dtype=object),
+            "value": pd.Series(found["value"].to_numpy(dtype=object)[order], dtype=object),
+            "message": pd.Series(found["message"].to_numpy(dtype=object)[order], dtype=object),
+            "reference": pd.Series(found["reference"].to_numpy(dtype=object)[order], dtype=object),
+            "claim_row": pd.array(np.where(claim_pos >= 0, claim_pos, -1)[order]).astype("Int64"),
+            "line_row": pd.array(np.where(on_line, line_pos, -1)[order]).astype("Int64"),
         }
     )
     f["claim_row"] = f["claim_row"].mask(f["claim_row"] < 0)
     f["line_row"] = f["line_row"].mask(f["line_row"] < 0)
-    f["claim_id"] = f["claim_id"].astype("string")
-    rank = worst(f["severity"])
-    order = np.lexsort(
-        (
-            f["rule_id"].to_numpy(),
-            -rank.to_numpy(),
-            f["line_row"].fillna(-1).to_numpy(),
-            f["claim_row"].fillna(-1),
-        )
-    )
-    f = f.iloc[order].reset_index(drop=True)
-    rank = worst(f["severity"])
+    rank = rank[order]
+    line_status = _counts(np.where(on_line, line_pos, -1)[order], rank, n_lines)
+    line_status.insert(0, "claim_id", ln["claim_id"].to_numpy())
+    line_status.insert(1, "line_number", ln["line_number"].to_numpy())
+    claim_status = _counts(claim_pos[order], rank, n_claims)
+    claim_status.insert(0, "claim_id", cl["claim_id"].to_numpy())
+    has_claim = ln["claim"].to_numpy() >= 0
+    claim_status.insert(1, "lines", np.bincount(ln["claim"].to_numpy()[has_claim], minlength=n_claims))
     return ScrubResult(
-        findings=f[[*FINDING_COLUMNS, "claim_row", "line_row"]],
-        line_status=_status(
-            f, rank, "line_row", len(ln), {"claim_id": ln["claim_id"], "line_number": ln["line_number"]}
-        ),
-        claim_status=_claim_status(f, rank, batch),
+        findings=f,
+        line_status=line_status,
+        claim_status=claim_status,
         rules=pd.DataFrame([r.to_dict() for r in chosen]),
         skipped=skipped,
     )
 
 
-def _counts(f: pd.DataFrame, rank: pd.Series, key: str, n: int) -> pd.DataFrame:
-    keyed = f[key].dropna().astype("int64")
-    sev = f.loc[keyed.index, "severity"]
-    table = pd.crosstab(keyed, sev).reindex(
-        index=range(n), columns=["error", "warning", "info"], fill_value=0
-    )
+def _counts(row: np.ndarray, rank: np.ndarray, n: int) -> pd.DataFrame:
+    """errors / warnings / infos and the worst status per row position (``row`` -1 = none)."""
+    keep = row >= 0
+    row, rank = row[keep], rank[keep]
     out = pd.DataFrame(
         {
-            "errors": table["error"].to_numpy(),
-            "warnings": table["warning"].to_numpy(),
-            "infos": table["info"].to_numpy(),
+            "errors": np.bincount(row[rank == 3], minlength=n),
+            "warnings": np.bincount(row[rank == 2], minlength=n),
+            "infos": np.bincount(row[rank == 1], minlength=n),
         }
     )
-    top = rank.loc[keyed.index].groupby(keyed.to_numpy()).max().reindex(range(n), fill_value=0)
-    out["status"] = status_names(top).to_numpy()
+    top = np.zeros(n, dtype="int64")
+    np.maximum.at(top, row, rank)
+    out["status"] = status_names(pd.Series(top)).to_numpy()
     return out
-
-
-def _status(f: pd.DataFrame, rank: pd.Series, key: str, n: int, ids: dict[str, pd.Series]) -> pd.DataFrame:
-    out = _counts(f, rank, key, n)
-    for i, (name, col) in enumerate(ids.items()):
-        out.insert(i, name, col.to_numpy())
-    return out
-
-
-def _claim_status(f: pd.DataFrame, rank: pd.Series, batch: engine.Batch) -> pd.DataFrame:
-    n = len(batch.claims)
-    lines_per_claim = batch.lines.loc[batch.lines["claim"] >= 0, "claim"].value_counts()
-    return _status(
-        f,
-        rank,
-        "claim_row",
-        n,
-        {
-            "claim_id": batch.claims["claim_id"],
-            "lines": lines_per_claim.reindex(range(n), fill_value=0),
-        },
-    )

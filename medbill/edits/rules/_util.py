@@ -10,9 +10,6 @@ import pandas as pd
 
 from medbill.exceptions import DataNotAvailable
 
-# CPT evaluation and management services: 99202-99499 (the E/M section of the CPT code set).
-EM_PATTERN = r"99[2-4][0-9]{2}"
-
 
 def require(module: str, *names: str) -> ModuleType:
     """Import a medbill module a rule depends on (with ``names``); if missing, the rule skips, saying why."""
@@ -24,11 +21,6 @@ def require(module: str, *names: str) -> ModuleType:
     if lacking:
         raise DataNotAvailable(f"{module} does not provide {', '.join(lacking)} in this installation.")
     return found
-
-
-def is_em(codes: pd.Series) -> pd.Series:
-    """Bool per code: an E/M service (CPT 99202-99499)."""
-    return codes.str.fullmatch(EM_PATTERN).fillna(False).astype(bool)
 
 
 def modifier_text(lines: pd.DataFrame) -> pd.Series:

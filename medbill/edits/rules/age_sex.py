@@ -13,6 +13,16 @@ from medbill.edits.engine import Batch, findings, rule
 _MCE = "CMS Medicare Code Editor, Definitions of Medicare Code Edits"
 
 
+def _starts(b: Batch, letter: str) -> np.ndarray:
+    """Bool per claim diagnosis: its code starts with ``letter`` (decided per distinct code)."""
+    dx = b.dx_long
+    return (
+        pd.Series(b.dx_vocab, dtype=object)
+        .str.startswith(letter)
+        .to_numpy(dtype=bool)[dx["code_id"].to_numpy()]
+    )
+
+
 def _claim_dx(b: Batch) -> pd.DataFrame:
     """Diagnoses with the claim's age (whole years on the first date of service) and sex."""
     dx = b.dx_long
@@ -123,7 +133,7 @@ def mce_sex(b: Batch) -> pd.DataFrame:
 )
 def ch15_maternal(b: Batch) -> pd.DataFrame:
     dx = _claim_dx(b)
-    o = dx[dx["code"].str.startswith("O")]
+    o = dx[_starts(b, "O")]
     bad = o[o["sex"].eq("M") | (o["age"] < 1)]
     why = np.where(bad["sex"].eq("M"), "the patient is male", "the patient is a newborn (age 0)")
     return findings(
@@ -146,8 +156,9 @@ def ch15_maternal(b: Batch) -> pd.DataFrame:
 )
 def ch16_newborn(b: Batch) -> pd.DataFrame:
     dx = b.dx_long
-    maternal = dx.loc[dx["code"].str.startswith("O"), "claim"].unique()
-    bad = dx[dx["code"].str.startswith("P") & dx["claim"].isin(maternal)]
+    maternal = np.zeros(len(b.claims), dtype=bool)
+    maternal[dx["claim"].to_numpy()[_starts(b, "O")]] = True
+    bad = dx[_starts(b, "P") & maternal[dx["claim"].to_numpy()]]
     return findings(
         bad["claim"],
         -1,

@@ -181,8 +181,18 @@ def use_additional(b: Batch) -> pd.DataFrame:
     for name, dx, codes in _per_release(b):
         pairs = _code_pairs(codes, _notes(name, "use_additional", combine=True).dropna(subset=["ref"]))
         m = _on_claims(dx, pairs)
-        satisfied = (m["pos_b"] >= 0).groupby([m["claim"], m["pos"], m["note"]]).transform("any")
+        found = pd.Series((m["pos_b"] >= 0).to_numpy())
+        satisfied = found.groupby(
+            [m["claim"].to_numpy(), m["pos"].to_numpy(), m["note"].to_numpy()]
+        ).transform("any")
         d = m[~satisfied.to_numpy()].drop_duplicates(["claim", "pos", "note"])
-        message = d["code"] + ": " + d["text"] + " (note on " + d["owner"] + ")"
-        parts.append(findings(d["claim"], -1, "dx" + d["pos"].astype(str), d["code"], message))
+        # The message depends only on the code and the note: build it once per distinct pair.
+        texts = d[["code_id", "note", "code", "owner", "text"]].drop_duplicates(["code_id", "note"])
+        texts = texts.assign(
+            message=texts["code"] + ": " + texts["text"] + " (note on " + texts["owner"] + ")"
+        )
+        d = d[["claim", "pos", "code", "code_id", "note"]].merge(
+            texts[["code_id", "note", "message"]], on=["code_id", "note"]
+        )
+        parts.append(findings(d["claim"], -1, "dx" + d["pos"].astype(str), d["code"], d["message"]))
     return pd.concat(parts, ignore_index=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, rule
-from medbill.edits.rules._util import is_em, modifier_text, positions, require
+from medbill.edits.rules._util import modifier_text, positions, require
 
 CATEGORY = "modifiers"
 _NCCI_MANUAL = "NCCI Policy Manual for Medicare Services, ch. 1 §E (modifiers)"
@@ -75,7 +75,7 @@ def mod_59_x(b: Batch) -> pd.DataFrame:
 )
 def mod_25_em(b: Batch) -> pd.DataFrame:
     ln = b.lines
-    pos = positions(b.line_has_modifier(["25"]) & ln["procedure_code"].notna() & ~is_em(ln["procedure_code"]))
+    pos = positions(b.line_has_modifier(["25"]) & ln["procedure_code"].notna() & ~b.is_em)
     return findings(
         ln["claim"].to_numpy()[pos],
         pos,
@@ -96,10 +96,9 @@ def mod_25_em(b: Batch) -> pd.DataFrame:
 )
 def mod_25_noproc(b: Batch) -> pd.DataFrame:
     ln = b.lines
-    em = is_em(ln["procedure_code"])
+    em = b.is_em
     proc = ln["procedure_code"].notna() & ~em
-    key = [ln["claim"], ln["service_date"]]
-    has_proc = proc.groupby(key, dropna=False).transform("any")
+    has_proc = proc.groupby(b.key(["claim", "service_date"])).transform("any")
     pos = positions(b.line_has_modifier(["25"]) & em & ~has_proc)
     return findings(
         ln["claim"].to_numpy()[pos],
@@ -126,7 +125,7 @@ def mod_code_type(b: Batch) -> pd.DataFrame:
     m = b.modifiers_long
     code = b.lines["procedure_code"].to_numpy()[m["line"].to_numpy()]
     code = pd.Series(code, index=m.index, dtype="string")
-    em = is_em(code)
+    em = pd.Series(b.is_em.to_numpy()[m["line"].to_numpy()], index=m.index)
     cat2 = code.str.fullmatch(r"[0-9]{4}F").fillna(False).astype(bool)
     bad_em_only = m["modifier"].isin(_EM_ONLY) & ~em & code.notna()
     bad_on_em = m["modifier"].isin(_NOT_ON_EM) & em

@@ -10,7 +10,6 @@ from medbill.edits import mue as mue_tables
 from medbill.edits.engine import Batch, findings, rule
 from medbill.edits.rules._util import dates
 
-_DAY_KEY = ["patient_key", "rendering_npi", "service_date", "procedure_code"]
 _MAI = {1: "MAI 1 (per line)", 2: "MAI 2 (per day, policy)", 3: "MAI 3 (per day, clinical)"}
 
 
@@ -30,19 +29,28 @@ _MAI = {1: "MAI 1 (per line)", 2: "MAI 2 (per day, policy)", 3: "MAI 3 (per day,
 def mue(b: Batch) -> pd.DataFrame:
     releases = mue_tables.load("practitioner")
     provs = [p for p, _ in releases]
-    ln = b.lines[b.lines["procedure_code"].notna() & b.lines["units"].notna()]
-    ln = ln.assign(
-        line=ln.index.to_numpy(),
-        release=_refdata.pick_by_date(provs, ln["service_date"]),
-        rendering_npi=ln["rendering_npi"].fillna("claim:" + ln["claim_id"].fillna("")),
+    ok = (b.lines["procedure_code"].notna() & b.lines["units"].notna()).to_numpy()
+    ln = b.lines[ok]
+    ln = pd.DataFrame(
+        {
+            "line": np.flatnonzero(ok),
+            "procedure_code": ln["procedure_code"].to_numpy(),
+            "units": ln["units"].to_numpy(),
+            "service_date": ln["service_date"].to_numpy(),
+            "encounter": b.encounter[ok],
+            "release": _refdata.pick_by_date(provs, ln["service_date"]),
+        }
     )
     tables = pd.concat([t.assign(release=i) for i, (_, t) in enumerate(releases)], ignore_index=True)
+    tables = tables[tables["code"].isin(pd.unique(ln["procedure_code"]))]
     hit = ln.merge(tables, left_on=["release", "procedure_code"], right_on=["release", "code"], how="inner")
     per_day = hit["mai"].to_numpy() != 1
-    day_units = hit.groupby(_DAY_KEY, dropna=False)["units"].transform("sum")
+    day_units = hit.groupby(["encounter", "procedure_code"])["units"].transform("sum")
     counted = np.where(per_day, day_units, hit["units"])
     over = counted > hit["mue"].to_numpy()
     h = hit[over].reset_index(drop=True)
+    if h.empty:
+        return findings([], [], [], [], [])
     counted = counted[over]
     first = np.array([p.effective_from for p in provs], dtype="datetime64[ns]")
     before = h["service_date"].to_numpy() < first[h["release"].to_numpy()]

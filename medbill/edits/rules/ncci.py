@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from medbill.edits import ncci as ncci_tables
 from medbill.edits.engine import Batch, findings, rule
 from medbill.edits.rules._util import dates, require
 
-_KEY = ["patient_key", "rendering_npi", "service_date"]
 _INDICATOR = {
     0: "modifier indicator 0: no modifier bypasses this edit",
     1: "modifier indicator 1: bypassed only by an NCCI-associated modifier, none present",
@@ -45,19 +45,28 @@ def bypass_mask(b: Batch) -> pd.Series:
 )
 def ncci_ptp(b: Batch) -> pd.DataFrame:
     table, _ = ncci_tables.load("practitioner")
-    table = table[table["modifier_indicator"] != 9]
-    ln = b.lines[b.lines["procedure_code"].notna() & b.lines["service_date"].notna()]
-    ln = ln.assign(
-        line=ln.index.to_numpy(),
-        rendering_npi=ln["rendering_npi"].fillna("claim:" + ln["claim_id"].fillna("")),
-    )
-    left = ln.loc[ln["procedure_code"].isin(table["column1"]), [*_KEY, "line", "procedure_code"]]
-    right = ln.loc[ln["procedure_code"].isin(table["column2"]), [*_KEY, "line", "procedure_code"]]
-    pairs = left.merge(right, on=_KEY, suffixes=("_1", "_2"))
+    ln = b.lines
+    ok = (ln["procedure_code"].notna() & ln["service_date"].notna()).to_numpy()
+    codes = pd.unique(ln["procedure_code"].to_numpy()[ok])
+    # Only edits between codes that occur in the batch, and not the inactive indicator-9 ones.
+    table = table[
+        table["column1"].isin(codes) & table["column2"].isin(codes) & (table["modifier_indicator"] != 9)
+    ]
+    frame = pd.DataFrame(
+        {
+            "encounter": b.encounter,
+            "line": np.arange(len(ln)),
+            "procedure_code": ln["procedure_code"].to_numpy(),
+        }
+    )[ok]
+    left = frame[frame["procedure_code"].isin(table["column1"])]
+    right = frame[frame["procedure_code"].isin(table["column2"])]
+    pairs = left.merge(right, on="encounter", suffixes=("_1", "_2"))
     pairs = pairs[pairs["line_1"] != pairs["line_2"]]
     hits = pairs.merge(
         table, left_on=["procedure_code_1", "procedure_code_2"], right_on=["column1", "column2"], how="inner"
     )
+    hits["service_date"] = ln["service_date"].to_numpy()[hits["line_2"].to_numpy()]
     dos = hits["service_date"]
     live = (hits["effective"] <= dos) & (hits["deletion"].isna() | (dos <= hits["deletion"]))
     hits = hits[live.to_numpy()]
