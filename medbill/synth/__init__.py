@@ -96,7 +96,7 @@ def generate(
         enc = draw_encounters(rng, practice, sc, lines, days)
         ln, per_encounter = expand_lines(rng, enc, sc)
     ln, n_claims = take_lines(ln, per_encounter, lines)
-    enc, ln = keep_and_sort(rng, enc, ln, n_claims, practice)
+    enc, ln = keep_and_sort(rng, enc, ln, n_claims, practice, days[0], days[-1])
     assign_em_codes(rng, ln, enc, practice, cm)
 
     payers = practice.payers

@@ -67,13 +67,18 @@ def _weekday(days: np.ndarray) -> np.ndarray:
     return (days.astype("datetime64[D]").astype(np.int64) + 3) % 7
 
 
+def _filing_days(payers: pd.DataFrame) -> np.ndarray:
+    """Timely filing limit per payer in days (0 where there is none: self-pay)."""
+    return pd.to_numeric(payers["timely_filing_days"], errors="coerce").fillna(0).astype(int).to_numpy()
+
+
 def submission_days(
     rng: np.random.Generator, c: Claims, payers: pd.DataFrame, end: date, late: np.ndarray
 ) -> np.ndarray:
     """Date each claim is first sent (NaT: self-pay, or not yet sent by ``end``)."""
     n = len(c.claim_id)
     lag = rng.geometric(0.35, size=n) + np.where(rng.random(n) < 0.04, rng.integers(7, 46, size=n), 0)
-    filing = payers["timely_filing_days"].astype(int).to_numpy()[c.payer]
+    filing = _filing_days(payers)[c.payer]
     lag = np.where(late, filing + rng.integers(LATE_DAYS[0], LATE_DAYS[1] + 1, size=n), lag)
     sent = c.service_day + lag.astype("timedelta64[D]")
     selfpay = payers["kind"].to_numpy()[c.payer] == "selfpay"
@@ -82,7 +87,7 @@ def submission_days(
 
 def latest_late_service_day(payers: pd.DataFrame, payer: np.ndarray, end: date) -> np.ndarray:
     """The last service day whose late submission still falls on or before ``end``."""
-    filing = payers["timely_filing_days"].astype(int).to_numpy()[payer]
+    filing = _filing_days(payers)[payer]
     return np.datetime64(end, "D") - (filing + LATE_DAYS[1]).astype("timedelta64[D]")
 
 

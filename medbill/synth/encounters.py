@@ -297,12 +297,36 @@ def draw_encounters(
     )
 
 
+def _separate_same_day_visits(
+    kept: dict[str, np.ndarray], first_day: np.datetime64, last_day: np.datetime64
+) -> np.ndarray:
+    """Move a patient's second visit to the same clinician on the same day a week or more away
+    (same weekday), so no two claims duplicate each other; a few passes settle every clash."""
+    day = kept["service_day"].copy()
+    for shift in (7, -7, 14, -14, 21, -21, 28, -28):
+        frame = pd.DataFrame({"p": kept["patient"], "c": kept["clinician"], "d": day})
+        clash = frame.duplicated(keep="first").to_numpy()
+        if not clash.any():
+            break
+        moved = day + np.timedelta64(shift, "D")
+        day = np.where(clash & (moved >= first_day) & (moved <= last_day), moved, day)
+    return day
+
+
 def keep_and_sort(
-    rng: np.random.Generator, enc: Encounters, lines: Lines, n_keep: int, practice: Practice
+    rng: np.random.Generator,
+    enc: Encounters,
+    lines: Lines,
+    n_keep: int,
+    practice: Practice,
+    first_day: np.datetime64,
+    last_day: np.datetime64,
 ) -> tuple[Encounters, Lines]:
     """The first ``n_keep`` encounters (drawn in random order, so an unbiased subset) sorted by
-    date, patient and clinician, with their lines renumbered to the new order; marks new patients."""
+    date, patient and clinician, with their lines renumbered to the new order; marks new patients.
+    Service days stay between ``first_day`` and ``last_day``."""
     kept = {f.name: getattr(enc, f.name)[:n_keep] for f in dataclasses.fields(Encounters)}
+    kept["service_day"] = _separate_same_day_visits(kept, first_day, last_day)
     order = np.lexsort((kept["clinician"], kept["patient"], kept["service_day"]))
     enc = Encounters(**{k: v[order] for k, v in kept.items()})
     rank = np.empty(n_keep, dtype=np.int64)

@@ -271,3 +271,25 @@ def test_ar_state(practice) -> None:
         == ar.loc[ar["status"].eq("pending"), "charge"]
     ).all()
     assert (ar["days_outstanding"] >= 0).all()
+
+
+def test_scrubber_catches_the_planted_defects_and_passes_clean_claims() -> None:
+    from medbill.edits import scrub
+
+    data = generate(lines=4000, seed=DEFAULT_SEED)
+    findings = scrub(data, as_of=DEFAULT_END).findings
+    errors = findings[findings["severity"] == "error"]
+    defect = data.truth.set_index("claim_id")["defect"]
+    flagged = errors.groupby("claim_id")["rule_id"].agg(set)
+    expected_rule = {
+        "missing_7th_character": "ICD-7TH",
+        "nonbillable_dx": "ICD-HEADER",
+        "bad_dx_pointer": "DX-POINTER",
+        "late_submission": "TIMELY-FILING",
+    }
+    for name, rule in expected_rule.items():
+        claims = defect.index[defect == name]
+        assert len(claims) > 0, name
+        assert all(rule in flagged.get(c, set()) for c in claims), name
+    # Clean claims raise no error at all (the planted defects are the only ones).
+    assert set(errors["claim_id"]) <= set(defect.index[defect != "none"])
