@@ -145,6 +145,18 @@ def service_lines(draw: st.DrawFn, n_dx: int) -> ServiceLine:
         dx_pointers="".join(pointers),
         place_of_service=draw(st.sampled_from(["", "", "22"])),
         ndc=draw(st.sampled_from(["", "", "00409488150"])),
+        unit_code=draw(st.sampled_from(["UN", "UN", "MJ"])),
+        rendering_provider=draw(
+            st.none()
+            | st.builds(
+                Provider,
+                npi=npis,
+                last_name=NAMES,
+                first_name=NAMES,
+                entity_type=st.just("1"),
+                taxonomy=st.sampled_from(["", "208D00000X"]),
+            )
+        ),
     )
 
 

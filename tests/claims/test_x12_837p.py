@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,7 +19,11 @@ from medbill.exceptions import X12Error
 CREATED = datetime(2025, 3, 4, 10, 30)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("MEDBILL_X12_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(batch=claim_batches())
 def test_every_written_837p_passes_pyx12_and_reads_back_identically(batch) -> None:
     text = write_837p(
