@@ -194,7 +194,11 @@ class HcpcsRelease:
         with self._lock:
             if self._index is None:
                 procs = self.procedures
-                self._index = WordIndex(procs.index, procs["long_description"])
+                # Kept on disk per source checksum: the next process skips the build.
+                self._index = store.cached(
+                    f"hcpcs-index-{self.provenance.sha256[:20]}",
+                    lambda: WordIndex(procs.index, procs["long_description"]),
+                )
             return self._index
 
     def search(self, text: str, limit: int = 10) -> list[Hit]:
