@@ -125,6 +125,7 @@ def test_rejected_sample_imbalances_are_visible(shared_data) -> None:
         ERA.replace("~", "~\n"),  # one segment per line
         ERA.replace("~", "~\r\n"),  # Windows line ends
         ERA.replace("*", "|").replace(":", ">"),  # other separators, declared in the ISA
+        ERA[:105] + ERA[105:].replace("~", "\r\n"),  # CRLF as the segment terminator
     ],
 )
 def test_tolerated_layouts(variant: str) -> None:

@@ -151,12 +151,15 @@ def iter_segments(source: Source, separators: Separators | None = None) -> Itera
             buffer = stripped
             sep = read_separators(buffer, offset)
         terminator, element = sep.segment, sep.element
+        strip_cr = terminator == "\n"
         parts = buffer.split(terminator)
         buffer = parts.pop()
         for raw in parts:
             start = offset
             offset += len(raw) + 1
             text = raw.lstrip() if raw[:1].isspace() else raw  # "~\n", "~\r\n", indented files
+            if strip_cr and text[-1:] == "\r":  # newline-terminated segments written with CRLF
+                text = text[:-1]
             start += len(raw) - len(text)
             if not text:
                 if raw:  # only white space between two terminators: a blank line
