@@ -58,8 +58,17 @@ def _refuse(field: str, value: Any, why: str, error: type[CodeError] = InvalidFo
     raise error(f"{field}: {value!r} {why}")
 
 
+def _missing(value: Any) -> bool:
+    """None, "", NaN, pandas NA or NaT: values a table cell holds when empty."""
+    if value is None or (isinstance(value, str) and value == ""):
+        return True
+    if isinstance(value, float):
+        return value != value
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
 def _text(field: str, value: Any, *, required: bool = True, max_len: int = 60, min_len: int = 1) -> str:
-    if value is None or (isinstance(value, float) and value != value):  # None / NaN -> empty
+    if _missing(value):  # None / NaN / pandas NA -> empty
         value = ""
     if not isinstance(value, str):
         _refuse(field, value, f"must be text, not {type(value).__name__}")
@@ -94,7 +103,7 @@ def _code(field: str, value: Any, pattern: re.Pattern[str], what: str, *, requir
 
 
 def _date(field: str, value: Any, *, required: bool = True) -> date | None:
-    if value is None or value == "" or (isinstance(value, float) and value != value):
+    if _missing(value):
         if required:
             _refuse(field, value, "is required (a date)")
         return None
@@ -131,8 +140,10 @@ def _decimal(field: str, value: Any, places: Decimal = CENT, *, positive: bool =
 
 
 def _choice(field: str, value: Any, choices: Iterable[str], default: str | None = None) -> str:
-    if (value is None or value == "") and default is not None:
-        return default
+    if _missing(value):
+        if default is not None:
+            return default
+        value = ""
     value = str(value).strip().upper() if isinstance(value, str) else value
     if value not in tuple(choices):
         _refuse(field, value, f"is not one of {', '.join(choices)}")
@@ -159,7 +170,7 @@ def lenient_check_digits() -> Iterator[None]:
 
 
 def _npi(field: str, value: Any, *, required: bool) -> str:
-    if value is None or value == "" or (isinstance(value, float) and value != value):
+    if _missing(value):
         if required:
             _refuse(field, value, "is required (a 10-digit NPI)")
         return ""

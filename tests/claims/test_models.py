@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from claim_strategies import BILLING, PATIENT, PAYER, make_claim
 
@@ -103,10 +104,20 @@ def test_refusals_name_field_and_value(build, error, message) -> None:
         build()
 
 
-@pytest.mark.parametrize("junk", [None, "", 0, "x" * 10_000, "١٢٣٤٥", 1.5])  # unicode digits, huge text
+@pytest.mark.parametrize(
+    "junk", [None, "", 0, "x" * 10_000, "١٢٣٤٥", 1.5, pd.NA, float("nan")]
+)  # unicode digits, huge
 def test_junk_procedure_codes_get_the_documented_error(junk) -> None:
     with pytest.raises(InvalidFormat):
         ServiceLine(junk, 10, date(2025, 1, 1))
+
+
+@pytest.mark.parametrize("junk", [None, pd.NA, pd.NaT, "", "١٩٨٠-٠١-٠١", 20250101, "2025-13-01"])
+def test_junk_dates_and_sex_get_the_documented_error(junk) -> None:
+    with pytest.raises(InvalidFormat):
+        ServiceLine("99213", 10, junk)
+    with pytest.raises(InvalidFormat):
+        Patient("DOE", "JO", date(2000, 1, 1), junk)
 
 
 def test_local_keys_do_not_affect_equality() -> None:
