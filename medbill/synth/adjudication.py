@@ -4,8 +4,9 @@ A claim is sent a few days after the visit (a planted late submission goes after
 filing limit) and paid on the payer's weekly payment day after its adjudication time. Claims whose
 payment date falls after the as-of date are still pending; self-pay claims are never sent.
 
-Lines are priced at the payer's contract (a percent of the charge master's reference amount,
-never above the charge); the contractual difference is CO-45. Medicare applies the yearly Part B
+Lines are priced at the payer's contract (:class:`medbill.pricing.contracts.Contract`: a percent
+of the charge master's Medicare-like reference amount, lesser of billed); the contractual
+difference is CO-45. Medicare applies the yearly Part B
 deductible (PR-1) and 20 % coinsurance (PR-2) to everything but preventive care and lab tests, then
 the 2 % sequestration (CO-253); commercial plans take a copay (PR-3) on the visit and deductible and
 coinsurance on procedures; Medicaid leaves the patient nothing. Deductibles accumulate per patient
@@ -20,10 +21,12 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
+from medbill.pricing.contracts import Contract
 from medbill.synth.defects import DEFECTS, DENIALS
 
 ELIGIBILITY_DENIAL_RATE = 0.015
@@ -101,6 +104,45 @@ def payment_days(rng: np.random.Generator, c: Claims, payers: pd.DataFrame, sent
     return decided + ((weekday - _weekday(decided)) % 7).astype("timedelta64[D]")
 
 
+def contracts(payers: pd.DataFrame) -> dict[str, Contract]:
+    """Each payer's contract: a percent of the Medicare-like reference amounts, lesser of billed."""
+    return {
+        row.payer_id: Contract(str(row.name), percent_of_medicare=Decimal(str(row.contract_percent)))
+        for row in payers.itertuples(index=False)
+    }
+
+
+def contract_allowed(
+    payers: pd.DataFrame,
+    payer: np.ndarray,
+    procedure: np.ndarray,
+    modifier: np.ndarray,
+    units: np.ndarray,
+    charge: np.ndarray,
+    reference: np.ndarray,
+) -> np.ndarray:
+    """Allowed amount per line under its payer's contract (:mod:`medbill.pricing.contracts`); the
+    charge master's reference amount per unit stands in for the Medicare fee schedule."""
+    allowed = np.zeros(len(payer))
+    for index, contract in enumerate(contracts(payers).values()):  # one vectorised call per payer
+        mine = payer == index
+        if not mine.any():
+            continue
+        lines = pd.DataFrame(
+            {
+                "procedure_code": procedure[mine],
+                "modifier1": modifier[mine],
+                "units": units[mine],
+                "charge": charge[mine],
+            }
+        )
+        medicare = pd.DataFrame(
+            {"allowed_cents": np.round(reference[mine] * units[mine] * 100).astype(np.int64)}
+        )
+        allowed[mine] = contract.expected_allowed(lines, medicare)["expected_allowed"].to_numpy(dtype=float)
+    return allowed
+
+
 def adjudicate(
     rng: np.random.Generator,
     c: Claims,
@@ -141,8 +183,9 @@ def adjudicate(
 
     payer = c.payer[claim]
     kind = payers["kind"].to_numpy()[payer]
-    pct = payers["contract_percent"].astype(float).to_numpy()[payer]
-    allowed = np.minimum(np.round(cm_reference[code] * units * pct / 100.0, 2), charge)
+    allowed = contract_allowed(
+        payers, payer, ln.procedure[keep], ln.modifier[keep], units, charge, cm_reference[code]
+    )
     allowed = np.where(denied, 0.0, allowed)
 
     category = cm_category[code]
