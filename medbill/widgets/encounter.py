@@ -9,10 +9,11 @@ of numbers.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -123,6 +124,7 @@ class EncounterCoder(widgets.VBox):
         benefits: Mapping[str, Any] | None = None,
     ) -> None:
         self.practice = practice
+        self._held = 0
         self.contracts = dict(contracts or {})
         self.benefits = dict(benefits or {})
         self._scrubbed: tuple[pd.DataFrame, pd.DataFrame] | None = None
@@ -416,9 +418,20 @@ class EncounterCoder(widgets.VBox):
         return match.iloc[0] if len(match) else None
 
     # --- live findings and price ---------------------------------------------------------------
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[EncounterCoder]:
+        """Make several changes with one refresh at the end (``with coder.batch(): ...``)."""
+        self._held += 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+            if not self._held:
+                self.refresh()
+
     def refresh(self) -> None:
-        """Re-scrub and re-price the encounter now."""
-        if not hasattr(self, "price_view"):  # called while building the widgets
+        """Re-scrub and re-price the encounter now (at the end of a :meth:`batch`)."""
+        if self._held or not hasattr(self, "price_view"):  # inside a batch, or building the widgets
             return
         claims, lines = self.tables()
         # Fields that only change the price (locality, benefits) need no new scrub.
@@ -602,22 +615,25 @@ class EncounterCoder(widgets.VBox):
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state` returned (one refresh at the end)."""
+        with self.batch():
+            self._set_state(state)
+
+    def _set_state(self, state: dict[str, Any]) -> None:
         self._titles.clear()
-        with self.hold_trait_notifications():
-            self.age.value = state["age"]
-            self.sex.value = state["sex"]
-            if state.get("service_date"):
-                self.service_date.value = date.fromisoformat(state["service_date"])
-            self.place_of_service.value = state["place_of_service"]
-            if state.get("payer_id") in {v for _l, v in self.payer.options}:
-                self.payer.value = state["payer_id"]
-            if state.get("rendering_npi") in {v for _l, v in self.rendering.options}:
-                self.rendering.value = state["rendering_npi"]
-            self.locality.value = state.get("locality", "")
-            benefit = state.get("benefit", {})
-            self.deductible_left.value = benefit.get("deductible_left", 0.0)
-            self.coinsurance.value = benefit.get("coinsurance_pct", 20.0)
-            self.copay.value = benefit.get("copay", 0.0)
+        self.age.value = state["age"]
+        self.sex.value = state["sex"]
+        if state.get("service_date"):
+            self.service_date.value = date.fromisoformat(state["service_date"])
+        self.place_of_service.value = state["place_of_service"]
+        if state.get("payer_id") in {v for _l, v in self.payer.options}:
+            self.payer.value = state["payer_id"]
+        if state.get("rendering_npi") in {v for _l, v in self.rendering.options}:
+            self.rendering.value = state["rendering_npi"]
+        self.locality.value = state.get("locality", "")
+        benefit = state.get("benefit", {})
+        self.deductible_left.value = benefit.get("deductible_left", 0.0)
+        self.coinsurance.value = benefit.get("coinsurance_pct", 20.0)
+        self.copay.value = benefit.get("copay", 0.0)
         for dx in state.get("diagnoses", []):
             self._titles[dx["code"]] = dx.get("title", "")
         self.line_rows.children = tuple(

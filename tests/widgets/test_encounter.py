@@ -20,11 +20,12 @@ def coder(practice) -> EncounterCoder:
 
 
 def test_tables_follow_the_contract(coder: EncounterCoder) -> None:
-    coder.age.value = 67
-    coder.sex.value = "M"
-    coder.add_diagnosis("E11.9")
-    coder.add_diagnosis("I10")
-    coder.add_line(procedure_code="99214", modifiers="25, gt", units=1, charge=180.0, dx_pointers="ab")
+    with coder.batch():  # one refresh for all the edits
+        coder.age.value = 67
+        coder.sex.value = "M"
+        coder.add_diagnosis("E11.9")
+        coder.add_diagnosis("I10")
+        coder.add_line(procedure_code="99214", modifiers="25, gt", units=1, charge=180.0, dx_pointers="ab")
     claims, lines = coder.tables()
     assert len(claims) == 1 and len(lines) == 1
     row = claims.iloc[0]
@@ -51,9 +52,10 @@ def test_tables_follow_the_contract(coder: EncounterCoder) -> None:
     ],
 )
 def test_findings_appear_with_explanations(coder: EncounterCoder, lines: list, expected: set) -> None:
-    coder.add_diagnosis("E11.9")
-    for line in lines:
-        coder.add_line(**line)
+    with coder.batch():
+        coder.add_diagnosis("E11.9")
+        for line in lines:
+            coder.add_line(**line)
     found = {
         (f.rule_id, None if pd.isna(f.line_number) else int(f.line_number), f.severity)
         for f in coder.findings.itertuples()
@@ -104,9 +106,10 @@ def test_contract_price_and_copay(practice) -> None:
         contracts={"ACME1": Contract("ACME 2025 fee schedule", fee_schedule={"99214": Decimal("140.00")})},
         benefits={"ACME1": Benefit(copay=Decimal("25.00"))},
     )
-    coder.add_diagnosis("E11.9")
-    coder.add_line(procedure_code="99214", charge=180.0)
-    coder.add_line(procedure_code="99999", charge=10.0)  # not in the contract: no rate, said so
+    with coder.batch():
+        coder.add_diagnosis("E11.9")
+        coder.add_line(procedure_code="99214", charge=180.0)
+        coder.add_line(procedure_code="99999", charge=10.0)  # not in the contract: no rate, said so
     assert list(coder.prices["allowed"].astype(object).where(coder.prices["allowed"].notna(), None)) == [
         140.0,
         None,
@@ -132,8 +135,9 @@ def test_price_not_available_is_said_not_faked(practice, fresh_home, payer: str,
 
 
 def test_diagnosis_order_buttons(coder: EncounterCoder) -> None:
-    for code in ("E11.9", "I10", "E78.5"):
-        coder.add_diagnosis(code)
+    with coder.batch():
+        for code in ("E11.9", "I10", "E78.5"):
+            coder.add_diagnosis(code)
     coder.add_diagnosis("I10")  # a repeat is ignored
     coder.diagnoses.value = "E78.5"
     coder.dx_up.click()
@@ -147,8 +151,9 @@ def test_diagnosis_order_buttons(coder: EncounterCoder) -> None:
 
 
 def test_at_most_twelve_diagnoses(coder: EncounterCoder) -> None:
-    for i in range(13):
-        coder.add_diagnosis(f"Z{i:02d}.0")
+    with coder.batch():
+        for i in range(13):
+            coder.add_diagnosis(f"Z{i:02d}.0")
     assert len(coder.diagnosis_codes) == 12
     assert "at most 12" in coder.state_message.value
 
@@ -163,11 +168,12 @@ def test_add_and_remove_lines(coder: EncounterCoder) -> None:
 
 
 def test_state_round_trip(coder: EncounterCoder, practice, tmp_path) -> None:
-    coder.age.value = 8
-    coder.sex.value = "M"
-    coder.payer.value = "ACME1"
-    coder.add_diagnosis("J02.9")
-    coder.add_line(procedure_code="87880", modifiers="QW", charge=35.0, dx_pointers="A")
+    with coder.batch():
+        coder.age.value = 8
+        coder.sex.value = "M"
+        coder.payer.value = "ACME1"
+        coder.add_diagnosis("J02.9")
+        coder.add_line(procedure_code="87880", modifiers="QW", charge=35.0, dx_pointers="A")
     path = coder.save(tmp_path / "enc.json")
     again = EncounterCoder(practice)
     again.state_path.value = str(path)
@@ -184,9 +190,10 @@ def test_loading_a_bad_file_says_so(coder: EncounterCoder, tmp_path) -> None:
 
 
 def test_exports(coder: EncounterCoder) -> None:
-    coder.payer.value = "MCR01"
-    coder.add_diagnosis("E11.9")
-    coder.add_line(procedure_code="99214", charge=180.0)
+    with coder.batch():
+        coder.payer.value = "MCR01"
+        coder.add_diagnosis("E11.9")
+        coder.add_line(procedure_code="99214", charge=180.0)
     coder.export_buttons["837p"].click()
     text = coder.export_text
     assert text.startswith("ISA*") and "CLM*ENC1*180" in text and "HI*ABK:E119" in text
