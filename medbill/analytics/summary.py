@@ -142,3 +142,12 @@ def em_distribution(data: Any) -> pd.DataFrame:
     practice = (practice / practice.groupby(level="category").transform("sum")).rename("practice_share")
     out = out.merge(practice.reset_index(), on=["category", "procedure_code"], how="left")
     return out.sort_values(["rendering_npi", "category", "level"]).reset_index(drop=True)
+
+
+def busiest_provider(data: Any) -> str:
+    """The rendering NPI with the largest charges (the scorecard's default provider)."""
+    by_provider = money_summary(data, "rendering_npi")
+    by_provider = by_provider[by_provider["rendering_npi"].ne("total")]
+    if by_provider.empty:
+        raise ValueError("the claims have no rendering provider; pass provider_npi explicitly")
+    return str(by_provider.nlargest(1, "charge")["rendering_npi"].item())

@@ -214,3 +214,7 @@ def test_absent_remittance_tables_give_zeros(tables):
     f = facts.claim_facts(bare)
     assert f["balance"].sum() == 880.0
     assert not f["adjudicated"].any()
+
+
+def test_busiest_provider_has_the_largest_charges(tables):
+    assert summary.busiest_provider(tables) == NPI_A  # 620.00 against 260.00
