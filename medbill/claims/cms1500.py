@@ -1,5 +1,6 @@
 """A claim as the CMS-1500 (02/12) form's numbered boxes, in HTML for notebooks.
 
+``render_text(claim)`` gives the same boxes as plain text (for consoles and text widgets).
 ``render_html(claim)`` returns a self-contained HTML fragment (inline CSS, no scripts, no network);
 ``Claim._repr_html_`` uses it, so a claim displays as the form in JupyterLab. The paper form holds six
 service lines per page; every line is shown here, with a note when a printed claim would need more
@@ -195,6 +196,84 @@ def render_html(claim: Claim) -> str:
         + "".join(bottom)
         + "</div></div>"
     )
+
+
+def render_text(claim: Claim) -> str:
+    """The CMS-1500 boxes of ``claim`` as aligned plain text, one box per line."""
+    sub = claim.subscriber
+    insured = claim.patient if claim.is_self else sub.person
+    billing = claim.billing_provider
+
+    def addr(address: Address | None) -> str:
+        return (
+            _address(address).replace("<br>", ", ").replace("&amp;", "&").replace("&#x27;", "'")
+            if address
+            else ""
+        )
+
+    dx = "  ".join(
+        f"{'ABCDEFGHIJKL'[i]}. {_format_dx(code, claim.dx_code_set)}"
+        for i, code in enumerate(claim.diagnoses)
+    )
+    boxes = [
+        ("1", "Insurance type", _INSURANCE_TYPE.get(sub.payer.claim_filing_indicator, "Other")),
+        ("1a", "Insured's ID number", sub.member_id),
+        ("2", "Patient's name", _name(claim.patient)),
+        ("3", "Patient's birth date, sex", f"{_d(claim.patient.birth_date)}  {claim.patient.sex}"),
+        ("4", "Insured's name", _name(insured)),
+        ("5", "Patient's address", addr(claim.patient.address)),
+        ("6", "Patient relationship to insured", _RELATIONSHIP.get(sub.relationship, "Other")),
+        (
+            "10",
+            "Condition related to",
+            _ACCIDENT.get(claim.accident_code, "No")
+            + (f" (state {claim.accident_state})" if claim.accident_state else ""),
+        ),
+        ("11", "Insured's group number", sub.group_number),
+        ("11c", "Insurance plan / payer", f"{sub.payer.name} ({sub.payer.payer_id})"),
+        ("14", "Date of current illness", _d(claim.onset_date)),
+        (
+            "17",
+            "Referring provider",
+            f"{_name(claim.referring_provider)} {claim.referring_provider.npi if claim.referring_provider else ''}".strip(),
+        ),
+        ("21", f"Diagnosis (ICD Ind. {'0' if claim.dx_code_set == 'ICD10' else '9'})", dx),
+        (
+            "22",
+            "Resubmission code / original ref.",
+            f"{_FREQUENCY.get(claim.frequency, claim.frequency)} {claim.original_claim_ref}".strip(),
+        ),
+        ("23", "Prior authorization number", claim.prior_authorization),
+    ]
+    out = ["HEALTH INSURANCE CLAIM FORM (CMS-1500 02/12) - claim " + claim.claim_id]
+    out += [f"{number:>5}. {label:<36} {value}" for number, label, value in boxes]
+    out.append("   24. Service lines")
+    out.append("       from        to          POS  code   modifiers    ptr    charge  units  rendering NPI")
+    for line in claim.lines:
+        to = _d(line.service_date_to) if line.service_date_to != line.service_date else ""
+        rendering = (line.rendering_provider or claim.rendering).npi
+        out.append(
+            f"       {_d(line.service_date):<11} {to:<11} {line.place_of_service or claim.place_of_service:<4} "
+            f"{line.procedure_code:<6} {' '.join(line.modifiers):<12} {line.dx_pointers:<4} {line.charge:>9,.2f} "
+            f"{line.units.normalize():>6f}  {rendering}"
+        )
+    bottom = [
+        ("25", f"Federal tax ID ({'SSN' if billing.tax_id_type == 'SY' else 'EIN'})", billing.tax_id),
+        ("26", "Patient's account no.", claim.claim_id),
+        ("27", "Accept assignment?", "Yes" if claim.assignment in ("A", "B") else "No"),
+        ("28", "Total charge", f"{claim.charge:,.2f}"),
+        (
+            "32",
+            "Service facility",
+            f"{claim.service_facility.name}, {addr(claim.service_facility.address)}"
+            if claim.service_facility
+            else "",
+        ),
+        ("33", "Billing provider", f"{_name(billing)}, {addr(billing.address)} {billing.phone}".strip()),
+        ("33a", "Billing NPI", billing.npi),
+    ]
+    out += [f"{number:>5}. {label:<36} {value}" for number, label, value in bottom]
+    return "\n".join(line.rstrip() for line in out) + "\n"
 
 
 def _format_dx(code: str, code_set: str) -> str:

@@ -26,6 +26,15 @@ def test_cms1500_html_shows_the_numbered_boxes() -> None:
     assert "<script" not in html and "http" not in html  # offline and inert
 
 
+def test_cms1500_text_lists_the_same_boxes() -> None:
+    from medbill.claims.cms1500 import render_text
+
+    text = render_text(make_claim(prior_authorization="AUTH77"))
+    for box in ("1a.", "21.", "24.", "28.", "33a."):
+        assert f"{box} " in text, box
+    assert "W123456789" in text and "E11.9" in text and "175.50" in text and "99214" in text
+
+
 def test_cms1500_escapes_text_and_notes_extra_pages() -> None:
     lines = tuple(ServiceLine("99213", Decimal("10"), date(2025, 1, 1) + timedelta(days=i)) for i in range(7))
     html = make_claim(claim_id="A&B'1", diagnoses=("E11.9",), lines=lines)._repr_html_()
