@@ -293,3 +293,23 @@ def test_scrubber_catches_the_planted_defects_and_passes_clean_claims() -> None:
         assert all(rule in flagged.get(c, set()) for c in claims), name
     # Clean claims raise no error at all (the planted defects are the only ones).
     assert set(errors["claim_id"]) <= set(defect.index[defect != "none"])
+
+
+def test_every_clean_code_is_billable_on_its_date_of_service() -> None:
+    # Across the FY2025 -> FY2026 boundary, checked with medbill's own release for each date.
+    from medbill.codes import icd10cm
+
+    data = generate(lines=6000, seed=8, start=date(2025, 7, 1), end=date(2026, 3, 31))
+    defect = data.truth.set_index("claim_id")["defect"]
+    clean = data.claims[defect.reindex(data.claims["claim_id"]).eq("none").to_numpy()]
+    first_day = data.lines.groupby("claim_id")["service_date"].min()
+    long = clean.melt(id_vars="claim_id", value_vars=[f"dx{i}" for i in range(1, 13)]).dropna(
+        subset=["value"]
+    )
+    long["day"] = long["claim_id"].map(first_day)
+    long["release"] = icd10cm.release_names_for(long["day"])
+    assert set(long["release"]) == {"FY2025", "FY2026"}
+    for name, rows in long.groupby("release"):
+        on = rows["day"].iloc[0].date()
+        billable = rows["value"].icd.billable(on=on)
+        assert billable.all(), f"{name}: {sorted(set(rows.loc[~billable.to_numpy(), 'value']))}"
