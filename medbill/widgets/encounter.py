@@ -215,7 +215,9 @@ class EncounterCoder(widgets.VBox):
         self.dx_remove.on_click(lambda _b: self._remove_dx())
         self.add_line_button.on_click(lambda _b: self.add_line())
         self.export_buttons["837p"].on_click(lambda _b: self._show_export("837P", self.to_837p))
-        self.export_buttons["cms1500"].on_click(lambda _b: self._show_export("CMS-1500", self.to_cms1500))
+        self.export_buttons["cms1500"].on_click(
+            lambda _b: self._show_export("CMS-1500", self.to_cms1500, self._cms1500_html)
+        )
         self.export_buttons["json"].on_click(lambda _b: self._show_export("Claim JSON", self.to_json))
         self.save_button.on_click(lambda _b: self._save_clicked())
         self.load_button.on_click(lambda _b: self._load_clicked())
@@ -568,18 +570,26 @@ class EncounterCoder(widgets.VBox):
         return write_837p([self.claim()])
 
     def to_cms1500(self) -> str:
+        """The CMS-1500 boxes as plain text."""
         from medbill.claims import cms1500
 
         return cms1500.render_text(self.claim())
+
+    def _cms1500_html(self) -> str:
+        from medbill.claims import cms1500
+
+        return cms1500.render_html(self.claim())
 
     def to_json(self) -> str:
         claim = self.claim()
         payload = claim.to_dict() if hasattr(claim, "to_dict") else dataclasses.asdict(claim)
         return json.dumps(payload, indent=2, default=str)
 
-    def _show_export(self, title: str, build: Any) -> None:
+    def _show_export(self, title: str, build: Any, build_html: Any = None) -> None:
+        """Put the export in ``export_text`` and show it (as ``build_html()`` when given, else as text)."""
         try:
             self.export_text = build()
+            shown = build_html() if build_html else None
         except ImportError as exc:
             self.export_text = ""
             self.export_view.value = _unavailable(title, exc)
@@ -588,9 +598,10 @@ class EncounterCoder(widgets.VBox):
             self.export_text = ""
             self.export_view.value = f"<p style='color:#b00'>{_esc(title)}: {_esc(exc)}</p>"
             return
-        self.export_view.value = (
-            f"<b>{_esc(title)}</b><pre style='max-height:24em;overflow:auto;font-size:85%'>"
-            f"{_esc(self.export_text)}</pre>"
+        self.export_view.value = f"<b>{_esc(title)}</b>" + (
+            shown
+            if shown is not None
+            else f"<pre style='max-height:24em;overflow:auto;font-size:85%'>{_esc(self.export_text)}</pre>"
         )
 
     # --- state ----------------------------------------------------------------------------------

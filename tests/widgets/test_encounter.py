@@ -201,3 +201,13 @@ def test_exports(coder: EncounterCoder) -> None:
     coder.export_buttons["json"].click()
     claim = json.loads(coder.export_text)
     assert claim["claim_id"] == "ENC1"
+    coder.export_buttons["cms1500"].click()
+    assert "E11.9" in coder.export_text or "E119" in coder.export_text
+    assert 'class="cms1500"' in coder.export_view.value or "class='cms1500'" in coder.export_view.value
+
+
+def test_export_of_an_incomplete_claim_says_why(coder: EncounterCoder) -> None:
+    coder.add_line(procedure_code="99214", charge=180.0)  # no diagnosis yet
+    coder.export_buttons["837p"].click()
+    assert coder.export_text == ""
+    assert "837P:" in coder.export_view.value and "must hold 1 to 12 codes" in coder.export_view.value
