@@ -22,14 +22,13 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from medbill.claims.tables import DX_COLUMNS, MODIFIER_COLUMNS
 from medbill.codes._types import CodeRecord
 from medbill.exceptions import MedbillError
 from medbill.widgets.code_search import CodeSearch
 
 CLAIM_ID = "ENC1"
-DX_COLUMNS = [f"dx{i}" for i in range(1, 13)]  # docs/tables.md: dx1 … dx12, pointers A–L
-MODIFIER_COLUMNS = [f"modifier{i}" for i in range(1, 5)]
-DX_LETTERS = "ABCDEFGHIJKL"
+DX_LETTERS = "ABCDEFGHIJKL"  # pointers A–L name dx1 … dx12
 # The encounter's patient is anonymous: only age and sex matter to coding and pricing.
 PATIENT_ID = "ENCOUNTER"
 PATIENT_NAME = ("PATIENT", "ENCOUNTER")
@@ -110,7 +109,10 @@ class EncounterCoder(widgets.VBox):
 
     ``practice`` (a ``ClaimsData`` such as ``read_claims_dir("data/sample")``) supplies the payers and
     providers to choose from; without it the encounter can still be coded and scrubbed, but not priced
-    or exported.
+    or exported. Medicare payers are priced by the imported PFS of the service year at ``locality``;
+    other payers by ``contracts[payer_id]`` (a ``medbill.pricing.contracts.Contract``). The patient's
+    share uses the plan fields, filled from ``benefits[payer_id]`` or, for Medicare, Part B.
+    Program edits can be grouped with ``with coder.batch(): ...`` (one refresh at the end).
     """
 
     def __init__(
@@ -124,7 +126,8 @@ class EncounterCoder(widgets.VBox):
         benefits: Mapping[str, Any] | None = None,
     ) -> None:
         self.practice = practice
-        self._held = 0
+        self._held = 0  # depth of nested batch() blocks
+        self._titles: dict[str, str] = {}  # diagnosis code -> title, for the list
         self.contracts = dict(contracts or {})
         self.benefits = dict(benefits or {})
         self._scrubbed: tuple[pd.DataFrame, pd.DataFrame] | None = None
@@ -286,12 +289,6 @@ class EncounterCoder(widgets.VBox):
             return
         self._titles[code] = title
         self._set_dx([*self.diagnosis_codes, code])
-
-    @property
-    def _titles(self) -> dict[str, str]:
-        if not hasattr(self, "_dx_titles"):
-            self._dx_titles: dict[str, str] = {}
-        return self._dx_titles
 
     def _set_dx(self, codes: list[str], selected: str | None = None) -> None:
         self.diagnoses.options = [
