@@ -79,9 +79,11 @@ def read_mapping(mapping: dict[str, Any] | str | Path) -> dict[str, Any]:
 def load_csv(path: str | Path, mapping: dict[str, Any] | str | Path) -> CsvLoad:
     """Map the CSV at ``path`` to ``claims`` and ``lines`` with ``mapping``."""
     spec = read_mapping(mapping)
+    if not isinstance(path, (str, Path)) or not str(path).strip():
+        raise ImportFailed(f"expected a CSV file path, got {path!r}")
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ImportFailed(f"cannot read CSV {path}: {exc}") from exc
     sources = {**spec["claims"], **spec["lines"]}
     absent = sorted({src for src in sources.values() if src not in raw.columns})

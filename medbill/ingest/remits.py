@@ -36,8 +36,10 @@ def load_835_folder(folder: str | Path) -> RemitLoad:
     """Read every ``*.835``/``*.edi``/``*.txt``/``*.x12`` file under ``folder`` (recursively, in name order)."""
     from medbill.claims.x12 import read_835
 
+    if not isinstance(folder, (str, Path)) or not str(folder).strip():
+        raise ImportFailed(f"expected a folder path, got {folder!r}")
     folder = Path(folder)
-    if not folder.is_dir():
+    if not _is_dir(folder):
         raise ImportFailed(f"835 folder {folder} does not exist")
     files = sorted({p for pattern in PATTERNS for p in folder.rglob(pattern) if p.is_file()})
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in REMIT_TABLES}
@@ -66,3 +68,10 @@ def as_claims_data(load: RemitLoad, claims: ClaimsData) -> ClaimsData:
     """``claims`` with the remittance tables of ``load`` attached (typed per docs/tables.md)."""
     present = {k: v for k, v in load.tables.items() if len(v.columns)}
     return dataclasses.replace(claims, **present)
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name too long for the file system
+        return False

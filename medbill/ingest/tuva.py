@@ -86,8 +86,10 @@ def _numbers(values: pd.Series) -> pd.Series:
 
 def load_tuva(folder: str | Path) -> TuvaLoad:
     """Map a folder holding Tuva ``medical_claim`` and ``eligibility`` CSVs to the claims tables."""
+    if not isinstance(folder, (str, Path)) or not str(folder).strip():
+        raise ImportFailed(f"expected a folder path, got {folder!r}")
     folder = Path(folder)
-    if not folder.is_dir():
+    if not _is_dir(folder):
         raise ImportFailed(f"Tuva folder {folder} does not exist")
     mc = _read(_find(folder, MEDICAL_CLAIM_FILES, "medical_claim"))
     elig = _read(_find(folder, ELIGIBILITY_FILES, "eligibility"))
@@ -329,3 +331,10 @@ def write_tuva_load(load: TuvaLoad, out: str | Path, fmt: str = "csv") -> list[P
         frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
         written.append(out / f"{name}.csv")
     return written
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name too long for the file system
+        return False

@@ -313,3 +313,30 @@ def test_every_clean_code_is_billable_on_its_date_of_service() -> None:
         on = rows["day"].iloc[0].date()
         billable = rows["value"].icd.billable(on=on)
         assert billable.all(), f"{name}: {sorted(set(rows.loc[~billable.to_numpy(), 'value']))}"
+
+
+def test_cli_parquet_and_csv_hold_the_same_tables(tmp_path: Path) -> None:
+    from medbill.claims.tables import read_claims_dir
+    from medbill.cli import main
+
+    assert main(["synth", "--lines", "400", "--seed", "9", "--format", "both", "--out", str(tmp_path)]) == 0
+    (tmp_path / "csv").mkdir()
+    for f in tmp_path.glob("*.csv"):
+        f.rename(tmp_path / "csv" / f.name)
+    from_parquet, from_csv = read_claims_dir(tmp_path), read_claims_dir(tmp_path / "csv")
+    for name, table in from_parquet.items():
+        pd.testing.assert_frame_equal(table, getattr(from_csv, name), obj=name)
+    assert (tmp_path / "ar.parquet").exists() and (tmp_path / "truth.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--lines", "0"],  # nothing to generate
+        ["--start", "2026-02-01", "--end", "2026-01-01"],  # end before start
+    ],
+)
+def test_cli_refuses_bad_parameters(tmp_path: Path, argv: list[str]) -> None:
+    from medbill.cli import main
+
+    assert main(["synth", *argv, "--out", str(tmp_path)]) == 2

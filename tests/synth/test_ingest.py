@@ -298,3 +298,30 @@ def test_bad_mappings_raise_import_failed(tmp_path: Path, mapping) -> None:
 def test_unknown_source_raises(tmp_path: Path) -> None:
     with pytest.raises(ImportFailed):
         load("fhir", tmp_path, tmp_path / "out")
+
+
+JUNK = [
+    None,  # nothing
+    "",  # empty text
+    0,  # a number
+    "x" * 5000,  # a huge path that does not exist
+    "١٢٣",  # unicode digits
+]
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_importers_answer_junk_with_import_failed(junk, tmp_path: Path) -> None:
+    with pytest.raises(ImportFailed):
+        load_tuva(junk)
+    with pytest.raises(ImportFailed):
+        load_835_folder(junk)
+    with pytest.raises(ImportFailed):
+        load_csv(junk, MAPPING)
+
+
+def test_csv_that_is_empty_or_binary_raises_import_failed(tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00\x01garbage")
+    for name in ("empty.csv", "binary.csv"):
+        with pytest.raises(ImportFailed):
+            load_csv(tmp_path / name, MAPPING)
