@@ -126,6 +126,8 @@ def run_report(
                 parameters={**values, "_run": run},
                 progress_bar=False,
                 cwd=str(template.path.parent),
+                # The kernel's start-up warning about local TCP sockets is noise in a report run.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
     except PapermillExecutionError as exc:
         raise _failure(name, values, exc, notebook) from None
