@@ -315,11 +315,10 @@ def test_every_clean_code_is_billable_on_its_date_of_service() -> None:
         assert billable.all(), f"{name}: {sorted(set(rows.loc[~billable.to_numpy(), 'value']))}"
 
 
-def test_cli_parquet_and_csv_hold_the_same_tables(tmp_path: Path) -> None:
+def test_parquet_and_csv_hold_the_same_tables(tmp_path: Path) -> None:
     from medbill.claims.tables import read_claims_dir
-    from medbill.cli import main
 
-    assert main(["synth", "--lines", "400", "--seed", "9", "--format", "both", "--out", str(tmp_path)]) == 0
+    write(generate(lines=400, seed=9), tmp_path, "both")
     (tmp_path / "csv").mkdir()
     for f in tmp_path.glob("*.csv"):
         f.rename(tmp_path / "csv" / f.name)
