@@ -227,7 +227,9 @@ def build_claims(data: ClaimsData) -> tuple[list[Claim], pd.DataFrame]:
     for row in _claim_rows(data):
         payer = index.payers.get(row.get("payer_id")) or {}
         if payer.get("kind") == "selfpay":
-            message = f"claim {row['claim_id']}: self-pay (payer {row.get('payer_id')}) is not billed on an 837P"
+            message = (
+                f"claim {row['claim_id']}: self-pay (payer {row.get('payer_id')}) is not billed on an 837P"
+            )
             rejected.append((row["claim_id"], "self-pay", message))
             continue
         try:

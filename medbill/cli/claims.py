@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _to_837p(args: argparse.Namespace) -> int:
     from medbill.claims.models import build_claims
     from medbill.claims.tables import read_claims_dir
-    from medbill.claims.x12.writer_837p import Receiver, Submitter, write_837p
+    from medbill.claims.x12.writer_837p import Receiver, Submitter, write_837p_file
     from medbill.exceptions import X12Error
 
     data = read_claims_dir(args.claims_dir)
@@ -66,14 +66,14 @@ def _to_837p(args: argparse.Namespace) -> int:
     if args.receiver_id or args.receiver_name:
         payer = claims[0].subscriber.payer
         receiver = Receiver(args.receiver_name or payer.name, args.receiver_id or payer.payer_id)
-    text = write_837p(
+    write_837p_file(
         claims,
+        Path(args.out),
         submitter=submitter,
         receiver=receiver,
         control_number=args.control_number,
         usage="T" if args.test else "P",
     )
-    Path(args.out).write_text(text, encoding="ascii")
     note = f"; {self_pay:,} self-pay claims not billed" if self_pay else ""
     print(f"wrote {len(claims):,} claims ({sum(len(c.lines) for c in claims):,} lines) to {args.out}{note}")
     for message in invalid["error"]:

@@ -133,6 +133,22 @@ def test_bad_npi_read_from_a_file_cannot_be_written() -> None:
         write_837p(claims, created=CREATED)
 
 
+def test_file_writer_streams_the_same_text(tmp_path: Path) -> None:
+    from medbill.claims.x12 import write_837p_file
+
+    claims = [make_claim(), make_claim(claim_id="C2"), make_claim(claim_id="C3")]
+    path = tmp_path / "out.837"
+    size = write_837p_file(claims, path, created=CREATED, max_claims_per_transaction=2)
+    assert path.read_text() == write_837p(claims, created=CREATED, max_claims_per_transaction=2)
+    assert size == path.stat().st_size
+    bad = tmp_path / "bad.837"
+    with pytest.raises(X12Error, match="9 digits"):
+        write_837p_file(
+            [make_claim(billing_provider=dataclasses.replace(BILLING, address=PATIENT.address))], bad
+        )
+    assert not bad.exists()  # checks run before the file is created
+
+
 def test_writer_argument_errors() -> None:
     with pytest.raises(X12Error, match="no claims"):
         write_837p([])

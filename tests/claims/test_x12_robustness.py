@@ -33,6 +33,7 @@ def test_public_names_are_honest() -> None:
             "read_837p",
             "validate",
             "write_837p",
+            "write_837p_file",
         ]
     )
     for name in x12.__all__:

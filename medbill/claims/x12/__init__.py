@@ -1,6 +1,6 @@
 """X12 for professional claims: 837P out and in, 835 in, structural validation.
 
-``write_837p(claims, ...) -> str``, ``read_837p(source) -> list[Claim]``,
+``write_837p(claims, ...) -> str`` (``write_837p_file`` streams to a file), ``read_837p(source) -> list[Claim]``,
 ``read_835(source) -> Remittance``, ``validate(source) -> list[Problem]``, and the streaming
 ``iter_segments(source)`` underneath them all.
 """
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from medbill.claims.x12.reader_835 import Remittance, read_835
     from medbill.claims.x12.reader_837p import read_837p
     from medbill.claims.x12.tokenizer import Segment, Separators, iter_segments
-    from medbill.claims.x12.writer_837p import Receiver, Submitter, check_claims, write_837p
+    from medbill.claims.x12.writer_837p import Receiver, Submitter, check_claims, write_837p, write_837p_file
 
 # Eager: the submodule ``validate`` would otherwise shadow the function of the same name.
 from medbill.claims.x12.validate import validate
@@ -31,6 +31,7 @@ _EXPORTS = {
     "Submitter": "writer_837p",
     "check_claims": "writer_837p",
     "write_837p": "writer_837p",
+    "write_837p_file": "writer_837p",
 }
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "read_837p",
     "validate",
     "write_837p",
+    "write_837p_file",
 ]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -154,6 +155,58 @@ def write_837p(
     ``control_number`` is ISA13/GS06 (1 to 999,999,999); ``usage`` is ``P`` production or ``T`` test.
     Raises X12Error listing every problem found by :func:`check_claims`.
     """
+    return "".join(
+        _parts(
+            claims,
+            submitter,
+            receiver,
+            separators,
+            control_number,
+            created,
+            usage,
+            max_claims_per_transaction,
+        )
+    )
+
+
+def write_837p_file(
+    claims: Iterable[Claim],
+    path: str | os.PathLike,
+    *,
+    submitter: Submitter | None = None,
+    receiver: Receiver | None = None,
+    separators: Separators | None = None,
+    control_number: int = 1,
+    created: datetime | None = None,
+    usage: str = "P",
+    max_claims_per_transaction: int = 5000,
+) -> int:
+    """Write the 837P for ``claims`` to ``path`` one transaction at a time (memory holds one
+    transaction's text, not the file's); returns the bytes written. Nothing is written when a
+    pre-write check fails."""
+    parts = _parts(
+        claims, submitter, receiver, separators, control_number, created, usage, max_claims_per_transaction
+    )
+    first = next(parts)  # runs every check before the file is created
+    written = 0
+    with open(path, "w", encoding="ascii", newline="") as out:
+        written += out.write(first)
+        for text in parts:
+            written += out.write(text)
+    return written
+
+
+def _parts(
+    claims: Iterable[Claim],
+    submitter: Submitter | None,
+    receiver: Receiver | None,
+    separators: Separators | None,
+    control_number: int,
+    created: datetime | None,
+    usage: str,
+    max_claims_per_transaction: int,
+) -> Iterator[str]:
+    """The interchange as text pieces: ISA+GS, each transaction, GE+IEA (checks run before the first)."""
     claims = list(claims)
     if not claims:
         raise X12Error("no claims to write")
@@ -199,24 +252,16 @@ def write_837p(
         ),
         e.join(["GS", "HC", submitter.id, receiver.id, ccyymmdd, hhmm, str(control_number), "X", VERSION]),
     ]
+    t = sep.segment
+    yield t.join(out) + t
     transactions = 0
     for start in range(0, len(claims), max_claims_per_transaction):
         transactions += 1
-        _write_transaction(
-            out,
-            claims[start : start + max_claims_per_transaction],
-            transactions,
-            submitter,
-            receiver,
-            sep,
-            ccyymmdd,
-            hhmm,
-            control_number,
-        )
-    out.append(f"GE{e}{transactions}{e}{control_number}")
-    out.append(f"IEA{e}1{e}{control_number:09d}")
-    t = sep.segment
-    return t.join(out) + t
+        out = []
+        batch = claims[start : start + max_claims_per_transaction]
+        _write_transaction(out, batch, transactions, submitter, receiver, sep, ccyymmdd, hhmm, control_number)
+        yield t.join(out) + t
+    yield f"GE{e}{transactions}{e}{control_number}{t}IEA{e}1{e}{control_number:09d}{t}"
 
 
 def _name(e: str, code: str, who: Provider | Patient, qualifier: str = "", ident: str = "") -> str:
