@@ -161,10 +161,18 @@ def read_dir(path: str | os.PathLike[str]) -> Tables:
 
 
 def data_files(tables: Tables) -> list[Path]:
-    """The table files a folder-backed :class:`Tables` was read from (for provenance)."""
+    """The table files a folder-backed :class:`Tables` was read from (for provenance): per table of
+    docs/tables.md, its Parquet file or else its CSV file, as ``read_claims_dir`` chooses."""
     if tables.source is None:
         return []
-    return sorted(p for p in tables.source.iterdir() if p.suffix in (".csv", ".parquet") and p.is_file())
+    from medbill.claims.tables import TABLES
+
+    found = []
+    for name in TABLES:
+        parquet, csv = tables.source / f"{name}.parquet", tables.source / f"{name}.csv"
+        if parquet.is_file() or csv.is_file():
+            found.append(parquet if parquet.is_file() else csv)
+    return found
 
 
 def filter_tables(

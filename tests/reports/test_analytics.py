@@ -203,8 +203,12 @@ def test_filter_tables_keeps_one_providers_claims_and_their_remits(tables):
 
 
 def test_read_dir_reads_a_claims_folder(tables_dir):
+    (tables_dir / "notes.csv").write_text("not a claims table\n")
     t = tables_module.read_dir(tables_dir)
     assert t.source == tables_dir
+    # Provenance lists the tables read, not every file in the folder.
+    assert [p.name for p in tables_module.data_files(t)][:2] == ["claims.csv", "lines.csv"]
+    assert "notes.csv" not in [p.name for p in tables_module.data_files(t)]
     assert len(t.lines) == 7
     assert t.claims["rendering_npi"].iloc[0] == NPI_A  # kept as text
 
