@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 import simple_icd_10_cm as fy2026  # the CDC FY2026 release packaged on PyPI: an outside oracle
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from medbill.identifiers import npi
 from medbill.synth import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, SynthParameterError, generate
@@ -339,3 +341,37 @@ def test_cli_refuses_bad_parameters(tmp_path: Path, argv: list[str]) -> None:
     from medbill.cli import main
 
     assert main(["synth", *argv, "--out", str(tmp_path)]) == 2
+
+
+def test_em_mix_differs_by_specialty_as_its_table_says(practice) -> None:
+    # Cardiology codes higher than dermatology (synth_specialties.csv: 66 % vs 25 % level 4-5).
+    spec = practice.claims.set_index("claim_id")["rendering_npi"].map(
+        practice.providers.set_index("npi")["specialty"]
+    )
+    est = practice.lines[practice.lines["procedure_code"].isin(["99212", "99213", "99214", "99215"])]
+    high = est["procedure_code"].isin(["99214", "99215"]).groupby(est["claim_id"].map(spec)).mean()
+    assert high["cardiology"] > 0.5 > high["dermatology"]
+
+
+def test_patient_panel_ages_and_sexes(practice) -> None:
+    patients = practice.patients
+    age = (pd.Timestamp(DEFAULT_START) - patients["birth_date"]).dt.days / 365.25
+    assert 0.15 <= (age < 18).mean() <= 0.25
+    assert 0.25 <= (age >= 65).mean() <= 0.35
+    assert 0.50 <= (patients["sex"] == "F").mean() <= 0.58
+    assert age.min() >= 0 and age.max() < 95
+    # Age-bound scenarios respect age: no well-child visit for an adult, no Medicare wellness visit under 65.
+    visits = practice.lines.merge(practice.claims[["claim_id", "patient_birth_date"]], on="claim_id")
+    years = (visits["service_date"] - visits["patient_birth_date"]).dt.days / 365.25
+    assert (years[visits["procedure_code"].isin(["99391", "99392", "99393", "99394"])] < 19).all()
+    assert (years[visits["procedure_code"].eq("G0439")] >= 65).all()
+
+
+@settings(max_examples=8, deadline=None)
+@given(n=st.integers(min_value=1, max_value=300), seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_any_size_and_seed_gives_exact_balanced_tables(n: int, seed: int) -> None:
+    d = generate(lines=n, seed=seed, start=date(2025, 10, 1), end=date(2025, 12, 31))
+    assert len(d.lines) == n
+    adj = d.remit_adjustments.groupby(["claim_id", "line_number"])["amount"].sum()
+    rl = d.remit_lines.set_index(["claim_id", "line_number"])
+    assert np.allclose(rl["charge"] - rl["paid"], adj.reindex(rl.index).fillna(0), atol=0.005)
