@@ -67,10 +67,14 @@ def _comments(source: str) -> dict[int, str]:
 def parse_parameters(source: str, where: str = "parameters cell") -> list[Parameter]:
     """The parameters declared in a ``parameters`` cell's source, in order (runner-filled ``_`` names
     excluded). Raises ReportError for a line that is not ``name: type = literal``."""
+    if not isinstance(source, str):
+        raise ReportError(f"{where}: expected the cell's source text, got {type(source).__name__}")
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         raise ReportError(f"{where}: not valid Python ({exc.msg}, line {exc.lineno})") from None
+    except ValueError as exc:  # source holding NUL bytes
+        raise ReportError(f"{where}: not valid Python ({exc})") from None
     comments = _comments(source)
     out = []
     for node in tree.body:

@@ -112,3 +112,25 @@ def test_parameter_to_dict():
         "default": 10,
         "help": "rows",
     }
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        None,  # no source at all
+        0,  # not text
+        b"x: int = 1",  # bytes
+        "x: int = 1\x00",  # NUL byte
+        "x: int = " + "9" * 100_000,  # huge literal
+        "١: int = 1",  # unicode digit as a name
+        "x: int = ١",  # unicode digit as a value
+        "def f(:",  # truncated code
+    ],
+)
+def test_parser_answers_junk_with_report_error(junk):
+    with pytest.raises(ReportError):
+        parse_parameters(junk)
+
+
+def test_empty_cell_declares_nothing():
+    assert parse_parameters("") == []
