@@ -28,8 +28,48 @@ import numpy as np
 import pandas as pd
 
 EM = [f"992{n:02d}" for n in (2, 3, 4, 5, 12, 13, 14, 15)]
-PROCS = ["93000", "71046", "36415", "80053", "85025", "11102", "20610", "29881", "17110", "0001U", "0029U", "0009U", "G0008", "J1100", "97110", "97140"]
-DX = ["J06.9", "I10", "E11.9", "E78.5", "M54.50", "R05.9", "Z00.00", "K21.9", "F41.1", "J45.909", "N39.0", "E11.65", "Z79.4", "S52.521A", "G63", "E11.42", "O80", "A33", "N70.01", "E11", "S52.521", "T07D"]
+PROCS = [
+    "93000",
+    "71046",
+    "36415",
+    "80053",
+    "85025",
+    "11102",
+    "20610",
+    "29881",
+    "17110",
+    "0001U",
+    "0029U",
+    "0009U",
+    "G0008",
+    "J1100",
+    "97110",
+    "97140",
+]
+DX = [
+    "J06.9",
+    "I10",
+    "E11.9",
+    "E78.5",
+    "M54.50",
+    "R05.9",
+    "Z00.00",
+    "K21.9",
+    "F41.1",
+    "J45.909",
+    "N39.0",
+    "E11.65",
+    "Z79.4",
+    "S52.521A",
+    "G63",
+    "E11.42",
+    "O80",
+    "A33",
+    "N70.01",
+    "E11",
+    "S52.521",
+    "T07D",
+]
 DX_P = np.array([30, 25, 20, 15, 10, 10, 8, 8, 6, 5, 5, 4, 3, 2, 1, 1, 1, 0.3, 0.3, 0.5, 0.5, 0.3])
 MODS = ["", "25", "59", "XU", "26", "TC", "LT", "RT", "50", "GA"]
 MODS_P = np.array([80, 6, 3, 2, 3, 2, 2, 2, 0.5, 0.5])
@@ -57,7 +97,9 @@ def build(n_lines: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     sex = rng.choice(["F", "M"], n_patients)
     npis = _npis(rng, 200)
     dos = pd.to_datetime("2025-10-01") + pd.to_timedelta(rng.integers(0, 300, n_claims), unit="D")
-    n_dx = rng.choice(np.arange(1, 13), n_claims, p=np.array([30, 30, 20, 8, 4, 2, 2, 1, 1, 1, 0.5, 0.5]) / 100)
+    n_dx = rng.choice(
+        np.arange(1, 13), n_claims, p=np.array([30, 30, 20, 8, 4, 2, 2, 1, 1, 1, 0.5, 0.5]) / 100
+    )
     claims = pd.DataFrame(
         {
             "claim_id": claim_ids,
@@ -80,7 +122,9 @@ def build(n_lines: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     first = np.r_[0, np.cumsum(per_claim)[:-1]]
     line_no = np.arange(n_lines) - np.repeat(first, per_claim) + 1
     is_first = line_no == 1
-    proc = np.where(is_first & (rng.random(n_lines) < 0.8), rng.choice(EM, n_lines), rng.choice(PROCS, n_lines))
+    proc = np.where(
+        is_first & (rng.random(n_lines) < 0.8), rng.choice(EM, n_lines), rng.choice(PROCS, n_lines)
+    )
     pointers = np.array(["A", "AB", "ABC", "ABCD"])[np.minimum(n_dx[claim_of_line], 4) - 1]
     lines = pd.DataFrame(
         {
@@ -89,7 +133,9 @@ def build(n_lines: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
             "service_date": dos[claim_of_line],
             "procedure_code": proc,
             "modifier1": pd.Series(rng.choice(MODS, n_lines, p=MODS_P / MODS_P.sum())).replace("", None),
-            "modifier2": pd.Series(rng.choice(MODS, n_lines, p=np.r_[97, np.full(9, 3 / 9)] / 100)).replace("", None),
+            "modifier2": pd.Series(rng.choice(MODS, n_lines, p=np.r_[97, np.full(9, 3 / 9)] / 100)).replace(
+                "", None
+            ),
             "units": rng.choice([1.0, 1.0, 1.0, 2.0, 3.0], n_lines),
             "charge": np.round(rng.uniform(15, 400, n_lines), 2),
             "dx_pointers": pointers,
@@ -122,7 +168,13 @@ def reference_files(folder: Path, rng: np.random.Generator) -> tuple[Path, Path]
         f.write("# synthetic PTP table for the benchmark\n")
         ptp.to_csv(f, sep="\t", index=False)
     mue = pd.DataFrame(
-        {"hcpcs": pool, "practitioner_mue": rng.integers(1, 4, len(pool)), "mai": rng.choice([1, 2, 3], len(pool)), "mai_text": "", "rationale": "synthetic"}
+        {
+            "hcpcs": pool,
+            "practitioner_mue": rng.integers(1, 4, len(pool)),
+            "mai": rng.choice([1, 2, 3], len(pool)),
+            "mai_text": "",
+            "rationale": "synthetic",
+        }
     )
     mue_path = folder / "mue_practitioner_2025-10-01_synthetic.csv"
     mue.to_csv(mue_path, index=False)
@@ -148,7 +200,9 @@ def main() -> int:
     ptp_path, mue_path = reference_files(Path(home), rng)
     ncci.import_release(ptp_path)
     mue.import_release(mue_path)
-    shared = Path(os.environ.get("MEDBILL_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    shared = Path(
+        os.environ.get("MEDBILL_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+    )
     mce_file = shared / "cms/mce/v37/MCE_Simple_Code_Edits_v37.txt"
     if mce_file.exists():
         mce.import_release(mce_file)
@@ -156,7 +210,9 @@ def main() -> int:
 
     t = time.perf_counter()
     claims, lines = build(args.lines)
-    print(f"built {len(lines):,} lines on {len(claims):,} claims in {time.perf_counter() - t:.1f} s; peak RSS {peak_rss_mb():,.0f} MB")
+    print(
+        f"built {len(lines):,} lines on {len(claims):,} claims in {time.perf_counter() - t:.1f} s; peak RSS {peak_rss_mb():,.0f} MB"
+    )
     as_of = date(2026, 8, 1)
 
     # Warm the reference tables once so both measurements exclude first-load costs.
@@ -166,7 +222,9 @@ def main() -> int:
     result = scrub(claims, lines, as_of=as_of)
     batch_s = time.perf_counter() - t
     rss = peak_rss_mb()
-    print(f"batch: {batch_s:.1f} s for {len(lines):,} lines ({len(lines) / batch_s:,.0f} lines/s); peak RSS {rss:,.0f} MB")
+    print(
+        f"batch: {batch_s:.1f} s for {len(lines):,} lines ({len(lines) / batch_s:,.0f} lines/s); peak RSS {rss:,.0f} MB"
+    )
     print(f"  {result!r}")
     print(f"  line_status rows {len(result.line_status):,} (input lines {len(lines):,})")
     if not result.skipped.empty:

@@ -211,7 +211,10 @@ def _missing(n: int) -> pd.Series:
 
 
 def _dates(s: pd.Series) -> pd.Series:
-    return pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
+    """Dates as datetime64[ns]; text that is not a date, or a year outside 1678-2261, becomes NaT."""
+    d = pd.to_datetime(s, errors="coerce")
+    d = d.where((d >= pd.Timestamp.min) & (d <= pd.Timestamp.max))
+    return d.astype("datetime64[ns]")
 
 
 def _first_position(index: pd.Index, keys: pd.Series) -> np.ndarray:

@@ -99,7 +99,7 @@ def test_import_official_cms_ptp_layout(fresh_home, tmp_path):
     path.write_text(CMS_PTP)
     prov = ncci.import_release(path)
     assert (prov.release, prov.rows) == ("practitioner-v321r0-f1", 2)
-    table, provs = ncci.load("practitioner")
+    table, _ = ncci.load("practitioner")
     row = table[table["column2"] == "76942"].iloc[0]
     assert bool(row["prior_1996"]) and row["modifier_indicator"] == 0
     assert str(row["deletion"].date()) == "2025-12-31"
@@ -145,7 +145,10 @@ def test_bad_ptp_rows_fail_and_install_nothing(fresh_home, tmp_path, bad_row):
     ],
 )
 def test_mue_per_day(mk, reference_data, units, fires):
-    lines = [mk.line(line_number=i + 1, procedure_code="0001U", units=u, modifier1=["", "91"][i]) for i, u in enumerate(units)]
+    lines = [
+        mk.line(line_number=i + 1, procedure_code="0001U", units=u, modifier1=["", "91"][i])
+        for i, u in enumerate(units)
+    ]
     found = scrub(*mk.tables(None, lines), rules=["MUE"], as_of=mk.AS_OF).findings
     assert (not found.empty) == fires
     if fires:
@@ -166,7 +169,10 @@ def test_mue_official_layout_and_per_line_indicator(fresh_home, tmp_path, mk):
     prov = mue.import_release(path)
     assert (prov.release, prov.rows, str(prov.effective_from)) == ("practitioner-2026-07-01", 2, "2026-07-01")
     # MAI 1 counts per line: two lines of one unit each pass, one line of two units fails.
-    two_lines = [mk.line(procedure_code="11102"), mk.line(line_number=2, procedure_code="11102", modifier1="59")]
+    two_lines = [
+        mk.line(procedure_code="11102"),
+        mk.line(line_number=2, procedure_code="11102", modifier1="59"),
+    ]
     assert scrub(*mk.tables(None, two_lines), rules=["MUE"], as_of=mk.AS_OF).findings.empty
     one_line = [mk.line(procedure_code="11102", units=2)]
     found = scrub(*mk.tables(None, one_line), rules=["MUE"], as_of=mk.AS_OF).findings

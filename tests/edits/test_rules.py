@@ -69,7 +69,12 @@ CASES = [
     # service after the as-of date (2026-08-01) vs before
     ("DATE-FUTURE", None, {L: [{"service_date": "2026-08-02"}], C: [{"submitted_date": None}]}, {}),
     # service before birth vs after
-    ("DATE-BEFORE-BIRTH", None, {C: [{"patient_birth_date": "2026-07-16"}]}, {C: [{"patient_birth_date": "2026-07-15"}]}),
+    (
+        "DATE-BEFORE-BIRTH",
+        None,
+        {C: [{"patient_birth_date": "2026-07-16"}]},
+        {C: [{"patient_birth_date": "2026-07-15"}]},
+    ),
     # POS 00 is not a CMS code vs 11 office
     ("POS-UNKNOWN", None, {C: [{"place_of_service": "00"}]}, {}),
     # office claim with an inpatient-hospital line vs the same setting
@@ -118,7 +123,12 @@ CASES = [
         {L: [{"modifier1": "25"}, {"line_number": 2, "procedure_code": "11102"}]},
     ),
     # 26 on an office visit vs 26 on an ECG interpretation code
-    ("MOD-CODE-TYPE", None, {L: [{"modifier1": "26"}]}, {L: [{"procedure_code": "93010", "modifier1": "26"}]}),
+    (
+        "MOD-CODE-TYPE",
+        None,
+        {L: [{"modifier1": "26"}]},
+        {L: [{"procedure_code": "93010", "modifier1": "26"}]},
+    ),
     # RT twice vs LT then RT on separate lines
     (
         "MOD-DUP",
@@ -127,17 +137,32 @@ CASES = [
         {L: [{"procedure_code": "20610", "modifier1": "RT"}]},
     ),
     # modifier ZZ does not exist vs 59
-    ("MOD-UNKNOWN", None, {L: [{"procedure_code": "11102", "modifier1": "Z9"}]}, {L: [{"procedure_code": "11102", "modifier1": "59"}]}),
+    (
+        "MOD-UNKNOWN",
+        None,
+        {L: [{"procedure_code": "11102", "modifier1": "Z9"}]},
+        {L: [{"procedure_code": "11102", "modifier1": "59"}]},
+    ),
     # -- reference tables (shared CMS excerpts) -----------------------------------------------
     # 0001U + 0029U same patient, provider and date (edit ends 2026-06-30) vs 0001U + 0030U with XU
     (
         "NCCI-PTP",
         "ref",
-        {L: [{"procedure_code": "0001U", "service_date": "2026-06-30"}, {"line_number": 2, "procedure_code": "0029U", "service_date": "2026-06-30"}]},
+        {
+            L: [
+                {"procedure_code": "0001U", "service_date": "2026-06-30"},
+                {"line_number": 2, "procedure_code": "0029U", "service_date": "2026-06-30"},
+            ]
+        },
         {L: [{"procedure_code": "0001U"}, {"line_number": 2, "procedure_code": "0030U", "modifier1": "XU"}]},
     ),
     # 0001U MUE 1 (MAI 2): two units vs one
-    ("MUE", "ref", {L: [{"procedure_code": "0001U", "units": 2}]}, {L: [{"procedure_code": "0001U", "units": 1}]}),
+    (
+        "MUE",
+        "ref",
+        {L: [{"procedure_code": "0001U", "units": 2}]},
+        {L: [{"procedure_code": "0001U", "units": 1}]},
+    ),
     # newborn-only A33 at age 46 vs on a newborn
     (
         "MCE-AGE",
@@ -184,7 +209,10 @@ CASES = [
         "ICD-USE-ADDITIONAL",
         "icd",
         {C: [{"dx1": "E11.65"}]},
-        {C: [{"dx1": "E11.65", "dx2": "Z79.4", "dx3": "Z79.84", "dx4": "Z79.85"}], L: [{"dx_pointers": "ABCD"}]},
+        {
+            C: [{"dx1": "E11.65", "dx2": "Z79.4", "dx3": "Z79.84", "dx4": "Z79.85"}],
+            L: [{"dx_pointers": "ABCD"}],
+        },
     ),
     # HCPCS G0008 was valid in 2026 vs a made-up HCPCS code
     ("PROC-INVALID", "proc", {L: [{"procedure_code": "A9999X"}]}, {}),

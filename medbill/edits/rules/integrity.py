@@ -496,22 +496,22 @@ def timely_filing(b: Batch) -> pd.DataFrame:
         per = per[~per.index.duplicated()]
         limit = limit.where(limit.notna(), b.claims["payer_id"].map(per))
     limit = pd.to_numeric(limit, errors="coerce").fillna(DEFAULT_TIMELY_FILING_DAYS).astype("int64")
-    filed = b.claims["submitted_date"].fillna(b.as_of)
+    ln = b.lines[b.lines["claim"] >= 0]
+    claim = ln["claim"].to_numpy()
+    filed = b.claims["submitted_date"].fillna(b.as_of).to_numpy()[claim]
+    age = (filed - ln["service_date"].to_numpy()) / np.timedelta64(1, "D")
+    late = age > limit.to_numpy()[claim]
+    claim, pos, age = claim[late], ln.index.to_numpy()[late], age[late]
     ln = b.lines
-    ok = ln["claim"] >= 0
-    claim = ln["claim"].where(ok, 0).to_numpy()
-    age = (filed.to_numpy()[claim] - ln["service_date"].to_numpy()) / np.timedelta64(1, "D")
-    late = ok.to_numpy() & (age > limit.to_numpy()[claim])
-    pos = positions(late)
-    submitted = b.claims["submitted_date"].notna().to_numpy()[claim[pos]]
+    submitted = b.claims["submitted_date"].notna().to_numpy()[claim]
     return findings(
-        claim[pos],
+        claim,
         pos,
         "service_date",
         dates(ln["service_date"].iloc[pos]),
         np.where(submitted, "submitted ", "not submitted yet; ")
-        + age[pos].astype("int64").astype(str)
+        + age.astype("int64").astype(str)
         + " days after the date of service; the limit is "
-        + limit.to_numpy()[claim[pos]].astype(str)
+        + limit.to_numpy()[claim].astype(str)
         + " days",
     )
