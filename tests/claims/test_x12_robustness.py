@@ -59,6 +59,7 @@ def test_public_names_are_honest() -> None:
         GOOD_837.replace("GS*HC", "GS*HC", 1).replace("GE*1*1", "GE*3*1"),  # wrong GE count
         GOOD_837.replace("DTP*472*D8*20250303", "DTP*472*D8*20251303", 1),  # impossible date
         GOOD_837.replace("SV1*HC:99214*150", "SV1*HC:99214*ABC", 1),  # amount not a number
+        GOOD_837.replace("CLM*C1001*175.5", "CLM*C1001*175", 1),  # claim total is not the sum of its lines
     ],
 )
 def test_837p_reader_junk(junk) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from medbill.claims.models import (
@@ -294,7 +295,18 @@ class _Reader:
         claim, self.claim, self.line = self.claim, None, None
         assert claim is not None
         seg: Segment = claim.pop("seg")
-        return self._build(seg, self._make_claim, claim)
+        built = self._build(seg, self._make_claim, claim)
+        try:
+            total = Decimal(claim["charge"] or "0").quantize(Decimal("0.01"))
+        except InvalidOperation:
+            total = None
+        if total != built.charge:
+            raise X12Error(
+                f"CLM02 total {claim['charge']!r} is not the sum of the line charges ({built.charge})",
+                segment_number=seg.number,
+                position=seg.position,
+            )
+        return built
 
     def _make_claim(self, claim: dict[str, Any]) -> Claim:
         payer = Payer(
