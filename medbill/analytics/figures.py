@@ -149,7 +149,9 @@ def kpi_cards_html(kpis: Mapping[str, Any], max_rows: int = 25) -> str:
                 ("inclusions", "Includes"),
                 ("exclusions", "Excludes"),
                 ("standard", "Standard"),
+                ("notes", "Notes"),
             )
+            if d.get(key)
         )
         cards.append(
             '<div class="medbill-kpi" style="border:1px solid #ccc;border-radius:6px;padding:8px 12px;margin:8px 0">'

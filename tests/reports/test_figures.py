@@ -37,6 +37,7 @@ def test_kpi_cards_show_definition_and_drill_down(tables, findings):
     assert "Clean claim rate: 80.0%" in html
     assert "HFMA MAP Keys" in html and "<details><summary>Drill down: 5 rows</summary>" in html
     assert "Showing 2 of 5 rows." in html
+    assert html.count("<dt>Notes</dt>") == 1  # only the net collection rate has notes
 
 
 def test_table_html_caps_rows_and_says_so(tables):
