@@ -89,7 +89,7 @@ def test_lookup_text_with_notes(capsys) -> None:
 
 
 def test_demo_runs(capsys) -> None:
-    assert main(["demo"]) == 0
+    assert main(["tour"]) == 0
     text = capsys.readouterr().out
     for expected in (
         "S52.521A",
