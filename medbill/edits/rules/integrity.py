@@ -57,6 +57,15 @@ def required(b: Batch) -> pd.DataFrame:
         parts.append(
             findings(b.lines["claim"].to_numpy()[pos], pos, col, "", f"{col} ({meaning}) is missing")
         )
+    # The subscriber's member id is required unless the claim goes to a self-pay "payer".
+    selfpay = np.zeros(len(b.claims), dtype=bool)
+    if b.payers is not None and {"payer_id", "kind"} <= set(b.payers.columns):
+        kinds = b.payers.drop_duplicates("payer_id").set_index("payer_id")["kind"].astype(str)
+        selfpay = b.claims["payer_id"].map(kinds).eq("selfpay").to_numpy(dtype=bool)
+    pos = positions(b.claims["member_id"].isna().to_numpy() & ~selfpay)
+    parts.append(
+        findings(pos, -1, "member_id", "", "member_id (2010BA NM109 subscriber member id) is missing")
+    )
     sex = b.claims["patient_sex"]
     bad = positions(sex.notna() & ~sex.isin(["F", "M", "U"]))
     parts.append(findings(bad, -1, "patient_sex", sex.iloc[bad], "patient_sex must be F, M or U"))
@@ -441,8 +450,8 @@ def pos_unknown(b: Batch) -> pd.DataFrame:
     reference="CMS Claims Processing Manual ch. 12 §20.4.2 (facility and non-facility rates by place of service)",
     explanation=(
         "The place of service decides the facility or non-facility rate. A line overriding the claim's place of "
-        "service with one of the other setting, or a facility setting with no service facility when that "
-        "field is supplied, usually means one of them is wrong."
+        "service with one of the other setting, or a facility setting with no facility_npi when that "
+        "column is supplied, usually means one of them is wrong."
     ),
     fix="Use one setting for the claim, or split the services onto separate claims; name the facility (loop 2310C).",
 )
@@ -467,8 +476,8 @@ def pos_facility(b: Batch) -> pd.DataFrame:
             + " are in different settings (facility vs non-facility)",
         )
     ]
-    if "service_facility_npi" in b.raw_claims:
-        missing = b.raw_claims["service_facility_npi"].isna().to_numpy()
+    if "facility_npi" in b.raw_claims:
+        missing = b.raw_claims["facility_npi"].isna().to_numpy()
         cp = positions(
             b.claims["place_of_service"].map(facility).fillna(False).astype(bool).to_numpy() & missing
         )
