@@ -15,6 +15,7 @@ paid), :mod:`~medbill.synth.ar` (what is still owed).
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from datetime import date
 
 import numpy as np
@@ -75,7 +76,7 @@ def generate(
     lines: int = 5000, seed: int = DEFAULT_SEED, start: date = DEFAULT_START, end: date = DEFAULT_END
 ) -> SynthData:
     """Generate a practice with exactly ``lines`` service lines, visits from ``start`` to ``end``."""
-    if not isinstance(lines, int) or isinstance(lines, bool) or lines < 1:
+    if not isinstance(lines, numbers.Integral) or isinstance(lines, bool) or lines < 1:
         raise SynthParameterError(f"lines must be a positive whole number, got {lines!r}")
     if not isinstance(start, date) or not isinstance(end, date) or end < start:
         raise SynthParameterError(f"need start <= end as dates, got start={start!r} end={end!r}")
@@ -86,6 +87,7 @@ def generate(
         )
 
     rng = np.random.default_rng(seed)
+    lines = int(lines)
     cm = ChargeMaster.load()
     sc = Scenarios.load(cm)
     n_draw = int(lines / _LINES_PER_ENCOUNTER_FLOOR) + 50

@@ -275,6 +275,7 @@ def test_ar_state(practice) -> None:
     assert (ar["days_outstanding"] >= 0).all()
 
 
+@pytest.mark.slow
 def test_scrubber_catches_the_planted_defects_and_passes_clean_claims() -> None:
     from medbill.edits import scrub
 
@@ -367,6 +368,7 @@ def test_patient_panel_ages_and_sexes(practice) -> None:
     assert (years[visits["procedure_code"].eq("G0439")] >= 65).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None)
 @given(n=st.integers(min_value=1, max_value=300), seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_any_size_and_seed_gives_exact_balanced_tables(n: int, seed: int) -> None:

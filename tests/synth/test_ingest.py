@@ -152,6 +152,7 @@ def _canonical(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out.sort_values(columns, kind="stable").reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_835_folder_round_trips_the_generated_remittances(tmp_path: Path) -> None:
     data = generate(lines=300, seed=13)
     write_835s(data, tmp_path / "835")

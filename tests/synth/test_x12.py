@@ -88,6 +88,7 @@ def test_835_amounts_balance(small) -> None:
         assert abs(charge - paid - adjusted) < 0.005
 
 
+@pytest.mark.slow
 def test_cli_writes_x12_and_names_the_835_files(tmp_path: Path) -> None:
     from medbill.cli import main
 
