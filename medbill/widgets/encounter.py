@@ -246,10 +246,19 @@ class EncounterCoder(widgets.VBox):
                 columns,
                 self.line_rows,
                 self.add_line_button,
-                widgets.HTML("<h4>Scrubber findings</h4>"),
-                self.findings_view,
-                widgets.HTML("<h4>Expected payment</h4>"),
-                self.price_view,
+                # Findings and price side by side: both change as the user types.
+                widgets.HBox(
+                    [
+                        widgets.VBox(
+                            [widgets.HTML("<h4>Scrubber findings</h4>"), self.findings_view],
+                            layout=widgets.Layout(width="60%"),
+                        ),
+                        widgets.VBox(
+                            [widgets.HTML("<h4>Expected payment</h4>"), self.price_view],
+                            layout=widgets.Layout(width="40%"),
+                        ),
+                    ]
+                ),
                 widgets.HBox(list(self.export_buttons.values())),
                 self.export_view,
                 widgets.HBox([self.state_path, self.save_button, self.load_button]),
@@ -716,7 +725,7 @@ def render_price(table: pd.DataFrame, source: str, patient: pd.DataFrame) -> str
     total = table["allowed"].sum(skipna=True)
     unpriced = int(table["allowed"].isna().sum())
     rows = "".join(
-        f"<tr><td>{int(r.line_number)}</td><td>{_esc(r.procedure_code)}</td><td>${r.charge:,.2f}</td>"
+        f"<tr><td>{int(r.line_number)}</td><td>{'—' if pd.isna(r.procedure_code) else _esc(r.procedure_code)}</td><td>${r.charge:,.2f}</td>"
         f"<td>{'—' if pd.isna(r.allowed) else f'${r.allowed:,.2f}'}</td><td>{_esc(r.rule)}</td></tr>"
         for r in table.itertuples()
     )
