@@ -12,6 +12,8 @@ As of 2025-04-30:
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 
@@ -200,3 +202,9 @@ def aging_report(sample_dir, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("aging_report")
     return run_report("ar_aging", {"edges": "45,90"}, data_dir=sample_dir, out_dir=out, stem="aging-45-90")
+
+
+@pytest.fixture
+def practice() -> SimpleNamespace:
+    """The fixture practice's facts tests compare against: its as-of date and its two providers."""
+    return SimpleNamespace(as_of=AS_OF, npi_a=NPI_A, npi_b=NPI_B)

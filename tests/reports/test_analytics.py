@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import AS_OF, NPI_A, NPI_B
 
 from medbill.analytics import aging, coding, denials, facts, kpis, payers, summary
 from medbill.analytics import tables as tables_module
@@ -35,8 +34,8 @@ def test_every_claim_is_accounted_for_with_its_balance(tables):
         ("denial_write_off_pct", 200, 390, 200 / 390),  # C3's CO-197 write-off
     ],
 )
-def test_kpis_match_hand_computation(tables, findings, key, numerator, denominator, value):
-    kpi = kpis.all_kpis(tables, findings, as_of=AS_OF)[key]
+def test_kpis_match_hand_computation(practice, tables, findings, key, numerator, denominator, value):
+    kpi = kpis.all_kpis(tables, findings, as_of=practice.as_of)[key]
     assert kpi.numerator == pytest.approx(numerator)
     assert kpi.denominator == pytest.approx(denominator)
     assert kpi.value == pytest.approx(value)
@@ -70,8 +69,8 @@ def test_definitions_cover_every_kpi_with_the_required_fields():
     assert defs["standard"].str.contains("HFMA|MGMA").all()
 
 
-def test_kpi_table_has_one_row_per_kpi(tables, findings):
-    table = kpis.kpi_table(kpis.all_kpis(tables, findings, as_of=AS_OF))
+def test_kpi_table_has_one_row_per_kpi(practice, tables, findings):
+    table = kpis.kpi_table(kpis.all_kpis(tables, findings, as_of=practice.as_of))
     assert len(table) == 10
     assert table.loc[table["kpi"].eq("Clean claim rate"), "value"].item() == "80.0%"
 
@@ -83,15 +82,15 @@ def test_kpi_table_has_one_row_per_kpi(tables, findings):
         ("last_activity", {"31–60": 110.0, "61–90": 300.0}),  # C5's late submission restarts its age
     ],
 )
-def test_aging_by_basis(tables, basis, expected):
-    table = aging.ar_aging(tables, as_of=AS_OF, basis=basis)
+def test_aging_by_basis(practice, tables, basis, expected):
+    table = aging.ar_aging(tables, as_of=practice.as_of, basis=basis)
     nonzero = {k: v for k, v in table.loc["all"].drop("total").items() if v}
     assert nonzero == expected
     assert table.loc["all", "total"] == 410.0
 
 
-def test_aging_by_payer_and_custom_edges(tables):
-    table = aging.ar_aging(tables, as_of=AS_OF, by="payer_id", edges=(45, 100))
+def test_aging_by_payer_and_custom_edges(practice, tables):
+    table = aging.ar_aging(tables, as_of=practice.as_of, by="payer_id", edges=(45, 100))
     assert list(table.columns) == ["0–45", "46–100", ">100", "total"]
     assert table.loc["P1", ">100"] == 300.0
     assert table.loc["P2", "46–100"] == 110.0
@@ -160,12 +159,12 @@ def test_diagnoses_missing_from_the_release_are_counted_not_dropped(tables, icd_
     assert chapters.set_index("chapter").loc["(not in release)", "claims"] == 1
 
 
-def test_em_distribution_against_practice(tables):
+def test_em_distribution_against_practice(practice, tables):
     em = summary.em_distribution(tables)
     est = em[em["category"].eq("established")].set_index(["rendering_npi", "procedure_code"])
-    assert est.loc[(NPI_A, "99215"), "share"] == 0.5
-    assert est.loc[(NPI_A, "99215"), "practice_share"] == 0.25
-    assert est.loc[(NPI_B, "99214"), "visits"] == 1
+    assert est.loc[(practice.npi_a, "99215"), "share"] == 0.5
+    assert est.loc[(practice.npi_a, "99215"), "practice_share"] == 0.25
+    assert est.loc[(practice.npi_b, "99214"), "visits"] == 1
 
 
 def test_payer_procedure_comparison(tables):
@@ -185,24 +184,24 @@ def test_payer_summary(tables):
     assert s.loc["P2", "adjudicated"] == 1
 
 
-def test_coding_audit_views(tables, findings, icd_table):
+def test_coding_audit_views(practice, tables, findings, icd_table):
     rate = coding.unspecified_rate(tables, icd_table).set_index("rendering_npi")
     assert rate.loc["all", "diagnoses"] == 6 and rate.loc["all", "unspecified"] == 3
-    assert rate.loc[NPI_A, "unspecified_rate"] == 0.5
+    assert rate.loc[practice.npi_a, "unspecified_rate"] == 0.5
     opps = coding.specificity_opportunities(tables, icd_table)
     assert set(opps["code"]) == {"J069", "M5450", "R519"}
     summ = coding.findings_summary(findings)
     assert summ["findings"].sum() == 2
 
 
-def test_filter_tables_keeps_one_providers_claims_and_their_remits(tables):
-    t = tables_module.filter_tables(tables, provider_npi=NPI_B)
+def test_filter_tables_keeps_one_providers_claims_and_their_remits(practice, tables):
+    t = tables_module.filter_tables(tables, provider_npi=practice.npi_b)
     assert sorted(t.claims["claim_id"]) == ["C2", "C4"]
     assert sorted(t.remit_claims["claim_id"]) == ["C2", "C2"]
     assert sorted(t.remit_payments["payment_id"]) == ["R1", "R3"]
 
 
-def test_read_dir_reads_a_claims_folder(tables_dir):
+def test_read_dir_reads_a_claims_folder(practice, tables_dir):
     (tables_dir / "notes.csv").write_text("not a claims table\n")
     t = tables_module.read_dir(tables_dir)
     assert t.source == tables_dir
@@ -210,7 +209,7 @@ def test_read_dir_reads_a_claims_folder(tables_dir):
     assert [p.name for p in tables_module.data_files(t)][:2] == ["claims.csv", "lines.csv"]
     assert "notes.csv" not in [p.name for p in tables_module.data_files(t)]
     assert len(t.lines) == 7
-    assert t.claims["rendering_npi"].iloc[0] == NPI_A  # kept as text
+    assert t.claims["rendering_npi"].iloc[0] == practice.npi_a  # kept as text
 
 
 def test_absent_remittance_tables_give_zeros(tables):
@@ -220,5 +219,5 @@ def test_absent_remittance_tables_give_zeros(tables):
     assert not f["adjudicated"].any()
 
 
-def test_busiest_provider_has_the_largest_charges(tables):
-    assert summary.busiest_provider(tables) == NPI_A  # 620.00 against 260.00
+def test_busiest_provider_has_the_largest_charges(practice, tables):
+    assert summary.busiest_provider(tables) == practice.npi_a  # 620.00 against 260.00

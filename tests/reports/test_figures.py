@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from conftest import AS_OF
-
 from medbill.analytics import aging, figures, kpis, summary
 
 CDN = re.compile(r"<script[^>]+src=\"https?://")
@@ -21,18 +19,18 @@ def test_plotlyjs_is_embedded_in_the_first_figure_only(tables):
     assert "plotly.js v" in figures.figure_html(fig)
 
 
-def test_figure_builders_draw_every_series(tables):
+def test_figure_builders_draw_every_series(practice, tables):
     money = figures.money_by_period(summary.money_summary(tables, "month"))
     assert [t.name for t in money.data] == list(figures.MONEY_SERIES.values())
     assert list(money.data[0].x) == ["2024-12", "2025-01", "2025-02", "2025-03"]  # no "total" bar
-    aged = figures.aging_bars(aging.ar_aging(tables, as_of=AS_OF, by="payer_id"))
+    aged = figures.aging_bars(aging.ar_aging(tables, as_of=practice.as_of, by="payer_id"))
     assert [t.name for t in aged.data] == ["0–30", "31–60", "61–90", "91–120", ">120"]
     em = figures.em_levels(summary.em_distribution(tables))
     assert {t.name for t in em.data} >= {"practice"}
 
 
-def test_kpi_cards_show_definition_and_drill_down(tables, findings):
-    html = figures.kpi_cards_html(kpis.all_kpis(tables, findings, as_of=AS_OF), max_rows=2)
+def test_kpi_cards_show_definition_and_drill_down(practice, tables, findings):
+    html = figures.kpi_cards_html(kpis.all_kpis(tables, findings, as_of=practice.as_of), max_rows=2)
     assert html.count('class="medbill-kpi"') == 10
     assert "Clean claim rate: 80.0%" in html
     assert "HFMA MAP Keys" in html and "<details><summary>Drill down: 5 rows</summary>" in html
