@@ -38,15 +38,19 @@ def load(
             "notes_file": str(out / "notes.csv"),
         }
     if source == "835":
+        from medbill.claims.tables import SCHEMAS, coerce_table
         from medbill.ingest.remits import load_835_folder
+        from medbill.synth.output import write_csv
 
         remits = load_835_folder(path)
         for name, frame in remits.tables.items():
-            if len(frame.columns):
-                target = out / f"{name}.{fmt}"
-                frame.to_parquet(target, index=False) if fmt == "parquet" else frame.to_csv(
-                    target, index=False
-                )
+            if not len(frame.columns):
+                continue
+            typed = coerce_table(name, frame, source=str(path))
+            if fmt == "parquet":
+                typed.to_parquet(out / f"{name}.parquet", index=False)
+            else:  # dates ISO, money with two decimals, as the claims tables' CSVs
+                write_csv(typed, out / f"{name}.csv", [c for c, k in SCHEMAS[name].items() if k == "money"])
         remits.failures.to_csv(out / "failures.csv", index=False)
         return {**remits.summary(), "failures_file": str(out / "failures.csv")}
     if source == "csv":

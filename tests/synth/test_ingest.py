@@ -326,3 +326,13 @@ def test_csv_that_is_empty_or_binary_raises_import_failed(tmp_path: Path) -> Non
     for name in ("empty.csv", "binary.csv"):
         with pytest.raises(ImportFailed):
             load_csv(tmp_path / name, MAPPING)
+
+
+def test_load_835_folder_writes_typed_remittance_tables(tmp_path: Path) -> None:
+    data = generate(lines=80, seed=2)
+    write_835s(data, tmp_path / "in")
+    summary = load("835", tmp_path / "in", tmp_path / "out")
+    assert summary["failed"] == 0 and summary["remit_claims"] == len(data.remit_claims)
+    text = (tmp_path / "out" / "remit_claims.csv").read_text().splitlines()
+    charge = text[1].split(",")[text[0].split(",").index("charge")]
+    assert charge.count(".") == 1 and len(charge.split(".")[1]) == 2  # money keeps two decimals
