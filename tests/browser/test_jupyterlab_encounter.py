@@ -70,6 +70,20 @@ def _wait_http(url: str, process: subprocess.Popen, log: Path, seconds: float = 
     raise AssertionError(f"server did not answer {url} within {seconds} s:\n{log.read_text()[-3000:]}")
 
 
+def _wait_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    """Wait until the server listens. (A Voila page request runs the notebook in a new kernel, so
+    polling the page itself would start one kernel per poll.)"""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.3)
+    raise AssertionError(f"nothing listened on port {port} within {seconds} s:\n{log.read_text()[-3000:]}")
+
+
 def _stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -170,7 +184,7 @@ def voila_app(tmp_path: Path, browser_home: Path) -> Iterator[str]:
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_http(f"{base}/", process, log, seconds=90)
+        _wait_port(port, process, log)
         yield base + "/"
     finally:
         _stop(process)
@@ -229,15 +243,25 @@ def _drive(page, shot: str) -> None:
     charge.fill("180")
     charge.press("Tab")
 
-    page.locator(".medbill-findings .medbill-finding").first.wait_for(timeout=TIMEOUT_MS)
+    # The price of the typed line (not of the blank line first added): 99214, its charge, an amount.
     page.wait_for_function(
-        "() => /\\$\\s?\\d/.test(document.querySelector('.medbill-price')?.innerText || '')",
+        r"""() => {
+            const text = document.querySelector('.medbill-price')?.innerText || '';
+            return text.includes('99214') && text.includes('$180.00') && /Expected allowed: \$[1-9]/.test(text);
+        }""",
         timeout=TIMEOUT_MS,
     )
+    # Modifier 25 with no other procedure that day: the scrubber's warning, with its explanation.
+    page.wait_for_function(
+        "() => (document.querySelector('.medbill-findings')?.innerText || '').includes('MOD-25-NOPROC')",
+        timeout=TIMEOUT_MS,
+    )
+    page.locator(".medbill-price").scroll_into_view_if_needed()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
     assert page.locator(".medbill-findings .medbill-finding").count() >= 1
-    assert re.search(r"\$\s?\d", page.locator(".medbill-price").inner_text())
+    assert re.search(r"Expected allowed: \$[1-9]", page.locator(".medbill-price").inner_text())
+    assert "MOD-25-NOPROC" in page.locator(".medbill-findings").inner_text()
 
 
 def test_encounter_in_jupyterlab(browser, jupyterlab: str) -> None:
