@@ -32,8 +32,11 @@ def modifier_text(lines: pd.DataFrame) -> pd.Series:
 
 
 def dates(s: pd.Series) -> pd.Series:
-    """ISO dates as text for messages (empty for NaT)."""
-    return s.dt.strftime("%Y-%m-%d").fillna("")
+    """ISO dates as text for messages (empty for NaT); numpy's formatter, much faster than strftime."""
+    days = s.to_numpy(dtype="datetime64[D]")
+    text = np.datetime_as_string(days, unit="D").astype(object)
+    text[np.isnat(days)] = ""
+    return pd.Series(text, index=s.index, dtype=object)
 
 
 def positions(mask: pd.Series | np.ndarray) -> np.ndarray:

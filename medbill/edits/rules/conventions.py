@@ -48,7 +48,14 @@ def _notes(name: str, kind: str, combine: bool = False) -> pd.DataFrame:
         text = n["text"].astype(str)
         if combine:
             text = owner.map(text.groupby(owner).agg("; ".join))
-        n = pd.DataFrame({"owner": owner.to_numpy(), "text": text.to_numpy(), "ref": n["refs"].to_numpy()})
+        # Object columns: these rows are joined onto every matching diagnosis of a big batch.
+        n = pd.DataFrame(
+            {
+                "owner": pd.Series(owner.to_numpy(dtype=object), dtype=object),
+                "text": pd.Series(text.to_numpy(dtype=object), dtype=object),
+                "ref": pd.Series(n["refs"].to_numpy(dtype=object), dtype=object),
+            }
+        )
         n["note"] = pd.factorize(n["owner"] if combine else pd.Series(np.arange(len(n))))[0]
         n = n.explode("ref")
         _notes_memo[key] = n[["note", "owner", "text", "ref"]].drop_duplicates(["note", "ref"])
