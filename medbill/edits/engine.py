@@ -27,7 +27,6 @@ import pandas as pd
 from medbill.exceptions import DataNotAvailable
 
 SEVERITIES = ("error", "warning", "info")
-CHECK_COLUMNS = ["claim", "line", "field", "value", "message"]
 DX_COLUMNS = [f"dx{i}" for i in range(1, 13)]
 MODIFIER_COLUMNS = [f"modifier{i}" for i in range(1, 5)]
 # Rule families, one module each under medbill/edits/rules/.
