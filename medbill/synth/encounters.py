@@ -1,7 +1,7 @@
 """Encounters and their service lines, drawn in arrays from clinical scenario templates.
 
 A scenario (``medbill/_data/synth_scenarios.csv``) is one kind of visit: the specialty group that
-sees it, who it fits (age, sex), the diagnoses it is coded with (real ICD-10-CM codes, a laterality
+sees it, who it fits (age, sex), the months it happens in (flu shots: September to March), the diagnoses it is coded with (real ICD-10-CM codes, a laterality
 tag where the code has one) and the services it bills, grouped in bundles that occur together with
 a probability. The procedure column reads ``CODE[:MOD|:SIDE][*UNITS][>POINTER]`` joined by ``+``
 within a bundle, ``@P`` after a bundle, ``;`` between bundles; ``:SIDE`` takes RT/LT from the
@@ -64,6 +64,7 @@ class Scenarios:
     max_age: np.ndarray
     sex: np.ndarray
     header_variant: np.ndarray
+    months: np.ndarray  # per scenario: months (1-12) it is seen in, empty for all year
     dx_vocab: np.ndarray  # every diagnosis string used, index = dx id
     dx_start: np.ndarray
     dx_count: np.ndarray
@@ -144,6 +145,7 @@ class Scenarios:
             max_age=t["max_age"].astype(int).to_numpy(),
             sex=t["sex"].to_numpy(dtype=object),
             header_variant=t["header_variant"].to_numpy(dtype=object),
+            months=np.array([[int(m) for m in text.split("|") if m] for text in t["months"]], dtype=object),
             dx_vocab=np.array(list(vocab), dtype=object),
             dx_start=np.array(dx_start),
             dx_count=np.array(dx_count),
@@ -248,6 +250,20 @@ def _clinician_in_group(rng: np.random.Generator, practice: Practice, group: np.
     return np.where(known, order[pick], -1)
 
 
+def _seasonal(
+    rng: np.random.Generator, sc: Scenarios, scenario: np.ndarray, day: np.ndarray, days: np.ndarray
+) -> np.ndarray:
+    """Seasonal visits (flu shots) move to a working day of their season when the window has one."""
+    month = day.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day_month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    for s in np.flatnonzero([len(m) > 0 for m in sc.months]):  # a handful of seasonal scenarios
+        in_season = days[np.isin(day_month, sc.months[s])]
+        out = (scenario == s) & ~np.isin(month, sc.months[s])
+        if len(in_season) and out.any():
+            day = np.where(out, in_season[rng.integers(0, len(in_season), size=len(day))], day)
+    return day
+
+
 def draw_encounters(
     rng: np.random.Generator, practice: Practice, sc: Scenarios, n: int, days: np.ndarray
 ) -> Encounters:
@@ -267,7 +283,7 @@ def draw_encounters(
     )
     # Specialists see patients referred by the patient's primary care physician.
     referring = np.where(is_primary, -1, practice.pcp[patient])
-    service_day = days[rng.integers(0, len(days), size=n)]
+    service_day = _seasonal(rng, sc, scenario, days[rng.integers(0, len(days), size=n)], days)
 
     # Diagnoses: the chronic code stays the same for a patient; extras are distinct, drawn in a ring.
     u_dx = np.where(use_chronic, chronic_u[patient], rng.random(n))

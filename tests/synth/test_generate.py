@@ -385,3 +385,10 @@ def test_any_size_and_seed_gives_exact_balanced_tables(n: int, seed: int) -> Non
     adj = d.remit_adjustments.groupby(["claim_id", "line_number"])["amount"].sum()
     rl = d.remit_lines.set_index(["claim_id", "line_number"])
     assert np.allclose(rl["charge"] - rl["paid"], adj.reindex(rl.index).fillna(0), atol=0.005)
+
+
+def test_flu_shots_fall_in_flu_season(practice) -> None:
+    first = practice.lines.drop_duplicates("claim_id").set_index("claim_id")["service_date"]
+    flu = practice.truth.loc[practice.truth["scenario"].str.startswith("flu_vaccine"), "claim_id"]
+    assert len(flu) > 20
+    assert set(first[flu].dt.month) <= {9, 10, 11, 12, 1, 2, 3}
