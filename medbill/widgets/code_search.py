@@ -29,6 +29,7 @@ NOTE_LABELS = {
     "use_additional": "Use additional code",
     "code_also": "Code also",
 }
+MAX_OPEN_NOTES = 4
 _SEVENTH_LINE = re.compile(r"^\s*([A-Z0-9])\s*[:\-–=]?\s+(.+?)\s*$")
 
 
@@ -308,7 +309,16 @@ class CodeSearch(widgets.VBox):
                 + "</li>"
                 for n in notes
             )
-            parts.append(f"<ul class='medbill-notes'>{items}</ul>")
+            counts = ", ".join(
+                f"{sum(n.kind == kind for n in notes)} {NOTE_LABELS[kind].split(' (')[0].lower()}"
+                for kind in SHOWN_NOTE_KINDS
+                if any(n.kind == kind for n in notes)
+            )
+            # A long list starts folded so the rest of the pane stays in view.
+            state = " open" if len(notes) <= MAX_OPEN_NOTES else ""
+            parts.append(
+                f"<details{state}><summary>Notes: {counts}</summary><ul class='medbill-notes'>{items}</ul></details>"
+            )
         return parts
 
     @staticmethod
