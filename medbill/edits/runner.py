@@ -24,7 +24,7 @@ def as_tables(
     if lines is not None:
         raise TypeError("lines= is only for a claims DataFrame; ClaimsData and Claim carry their lines.")
     data = claims_or_data
-    if not hasattr(data, "lines"):
+    if not (hasattr(data, "claims") and hasattr(data, "lines")):
         # One Claim model, or a list of them: go through the claims tables.
         from medbill.claims.models import claims_to_tables
 

@@ -7,6 +7,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import DX_COLUMNS
@@ -54,7 +55,7 @@ class WhatIf:
 
 def _minus(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     keys_b = set(map(tuple, b[_KEY].astype(str).to_numpy()))
-    keep = [tuple(row) not in keys_b for row in a[_KEY].astype(str).to_numpy()]
+    keep = np.array([tuple(row) not in keys_b for row in a[_KEY].astype(str).to_numpy()], dtype=bool)
     return a[keep].reset_index(drop=True)
 
 

@@ -52,3 +52,20 @@ def test_clean_claims_have_no_coding_errors(practice, result):
     ]
     wrongly = set(coding["claim_id"]) & clean
     assert not wrongly, coding[coding["claim_id"].isin(wrongly)].head().to_dict("records")
+
+
+def test_one_claim_model_matches_the_batch(practice, result):
+    from medbill.claims.models import Claim
+
+    # a claim with a planted coding defect, scrubbed alone as a Claim model
+    truth = practice.truth
+    claim_id = truth.loc[truth["defect"] == "missing_7th_character", "claim_id"].iloc[0]
+    alone = scrub(
+        Claim.from_tables(practice, claim_id), as_of=synth.DEFAULT_END, rules=["validity", "modifiers"]
+    )
+    batch = result.findings[
+        (result.findings["claim_id"] == claim_id) & result.findings["rule_id"].isin(alone.rules["id"])
+    ]
+    assert sorted(alone.findings["rule_id"]) == sorted(batch["rule_id"]) and "ICD-7TH" in set(
+        batch["rule_id"]
+    )
