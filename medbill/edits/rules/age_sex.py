@@ -24,20 +24,19 @@ def _starts(b: Batch, letter: str) -> np.ndarray:
 
 
 def _claim_dx(b: Batch) -> pd.DataFrame:
-    """Diagnoses with the claim's age (whole years on the first date of service) and sex."""
-    dx = b.dx_long
-    dos = b.claim_dos.to_numpy()[dx["claim"].to_numpy()]
-    birth = b.claims["patient_birth_date"].to_numpy()[dx["claim"].to_numpy()]
-    dos_s, birth_s = pd.Series(pd.to_datetime(dos)), pd.Series(pd.to_datetime(birth))
-    before_birthday = (dos_s.dt.month < birth_s.dt.month) | (
-        (dos_s.dt.month == birth_s.dt.month) & (dos_s.dt.day < birth_s.dt.day)
-    )
-    age = dos_s.dt.year - birth_s.dt.year - before_birthday.astype("int64")
-    return dx.assign(
-        age=age.to_numpy(),
-        dos=dos,
-        sex=b.claims["patient_sex"].to_numpy()[dx["claim"].to_numpy()],
-    )
+    """Diagnoses with the claim's age (whole years on the first date of service) and sex (memoised)."""
+    if "claim_dx" not in b.memo:
+        dos, birth = b.claim_dos, b.claims["patient_birth_date"]
+        before_birthday = (dos.dt.month < birth.dt.month) | (
+            (dos.dt.month == birth.dt.month) & (dos.dt.day < birth.dt.day)
+        )
+        age = (dos.dt.year - birth.dt.year - before_birthday.astype("int64")).to_numpy(dtype="float64")
+        dx = b.dx_long
+        claim = dx["claim"].to_numpy()
+        b.memo["claim_dx"] = dx.assign(
+            age=age[claim], dos=dos.to_numpy()[claim], sex=b.claims["patient_sex"].to_numpy()[claim]
+        )
+    return b.memo["claim_dx"].copy()
 
 
 def _mce_hits(b: Batch, edits: list[str]) -> pd.DataFrame:
