@@ -289,6 +289,7 @@ def test_scrubber_catches_the_planted_defects_and_passes_clean_claims() -> None:
         "nonbillable_dx": "ICD-HEADER",
         "bad_dx_pointer": "DX-POINTER",
         "late_submission": "TIMELY-FILING",
+        "missing_member_id": "REQUIRED",
     }
     for name, rule in expected_rule.items():
         claims = defect.index[defect == name]
