@@ -12,8 +12,7 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-
-import nbformat
+from typing import Any
 
 from medbill.exceptions import DataNotAvailable
 
@@ -22,7 +21,7 @@ DEFAULT_PRACTICE = Path("data") / "sample"
 
 def encounter_notebook(
     practice: Path, payer: str | None = None, locality: str = "", service_date: date | None = None
-) -> nbformat.NotebookNode:
+) -> Any:
     """The notebook Voila serves: one cell that shows the encounter coder for ``practice``."""
     when = f"date.fromisoformat({service_date.isoformat()!r})" if service_date else "None"
     source = (
@@ -30,6 +29,8 @@ def encounter_notebook(
         f"coder = EncounterCoder.from_practice_dir(\n    {str(practice)!r}, payer={payer!r}, locality={locality!r}, "
         f"service_date={when}\n)\ncoder"
     )
+    import nbformat  # lazily: nbformat costs about a second, and every `medbill` command builds this parser
+
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
@@ -53,6 +54,8 @@ def _encounter(args: argparse.Namespace) -> int:
         )
     with tempfile.TemporaryDirectory(prefix="medbill-app-") as folder:
         notebook = Path(folder) / "encounter.ipynb"
+        import nbformat
+
         nbformat.write(encounter_notebook(practice, args.payer, args.locality, args.service_date), notebook)
         try:
             return subprocess.call(voila_command(notebook, args.port, not args.no_browser))
