@@ -4,7 +4,7 @@
 
 Input: random but realistic claims/lines tables built here with numpy (valid NPIs, E/M visits with
 same-day procedures, modifiers, 1-12 diagnoses including some header and 7th-character slips).
-Reference data: a synthetic NCCI PTP table (about 300,000 pairs, tidy layout) and MUE values for
+Reference data: a synthetic NCCI PTP table (about 150,000 pairs, tidy layout) and MUE values for
 every code in the pool are written to a temporary folder and imported with the real importers; the
 MCE list is imported from ``$MEDBILL_SHARED_DATA`` (or ../shared/data) when present.
 
