@@ -219,6 +219,11 @@ def _drive(page, shot: str) -> None:
     search.wait_for(timeout=TIMEOUT_MS)
     search.click()
     search.press_sequentially("diabetes", delay=40)
+    # Results of the whole word, not of a prefix the debounce let through while typing.
+    page.wait_for_function(
+        "() => /for diabetes\\s*$/.test(document.querySelector('.medbill-search-status')?.innerText || '')",
+        timeout=TIMEOUT_MS,
+    )
     options = page.locator(".medbill-search-results select option")
     options.first.wait_for(timeout=TIMEOUT_MS)
     labels = options.all_inner_texts()
