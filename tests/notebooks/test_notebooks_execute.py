@@ -1,5 +1,5 @@
-"""Every notebook under notebooks/ (except notebooks/reports/, tested by the reports suite) runs top to
-bottom on the sample data, and is committed with its outputs stripped.
+"""Every notebook under notebooks/ is committed with its outputs stripped, and runs top to bottom on the
+sample data (notebooks/reports/ and notebooks/teaching/ are executed by the reports and teach suites).
 
 Each notebook is one test running its own kernel through nbclient in this process, so
 ``pytest -n 2`` spreads them over workers.
@@ -14,12 +14,12 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted(
-    p
-    for p in (ROOT / "notebooks").rglob("*.ipynb")
-    if "reports" not in p.relative_to(ROOT / "notebooks").parts and ".ipynb_checkpoints" not in p.parts
-)
-IDS = [str(p.relative_to(ROOT / "notebooks")) for p in NOTEBOOKS]
+ALL = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+NOTEBOOKS = [p for p in ALL if not {"reports", "teaching"} & set(p.relative_to(ROOT / "notebooks").parts)]
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(p.relative_to(ROOT / "notebooks")) for p in paths]
 
 
 def test_there_are_notebooks() -> None:
@@ -33,7 +33,7 @@ def test_there_are_notebooks() -> None:
     } <= names
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
 def test_notebook_is_committed_without_outputs(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
@@ -41,7 +41,7 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
     assert "widgets" not in nb.metadata, f"{path.name} carries saved widget state; strip it"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_notebook_executes(path: Path, medbill_home: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
