@@ -8,7 +8,6 @@ claims.
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
 import ipywidgets as widgets
@@ -17,7 +16,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 ALL = "(all)"
-PLOTLY_MIME = "application/vnd.plotly.v1+json"
 GROUPS = {
     "payer": "payer_id",
     "rendering provider": "rendering_npi",
@@ -67,18 +65,12 @@ def explorer_table(data: Any) -> pd.DataFrame:
     return facts
 
 
-def _bar_figure(on_click: Any) -> tuple[go.Figure, widgets.Widget]:
-    """(figure, widget showing it): a live FigureWidget whose bars can be clicked, or, where plotly's
-    FigureWidget is unavailable (it needs the ``anywidget`` package), a static figure in an Output;
-    the "Bar" dropdown selects a bar either way."""
+def _bar_figure(on_click: Any) -> go.FigureWidget:
+    """A live bar chart whose bars can be clicked (the "Bar" dropdown selects a bar too)."""
     layout = {"height": 320, "margin": {"t": 30, "b": 40, "l": 50, "r": 10}}
-    try:
-        figure = go.FigureWidget(data=[go.Bar(x=[], y=[])], layout=layout)
-    except ImportError:
-        figure = go.Figure(data=[go.Bar(x=[], y=[])], layout=layout)
-        return figure, widgets.Output()
+    figure = go.FigureWidget(data=[go.Bar(x=[], y=[])], layout=layout)
     figure.data[0].on_click(on_click)
-    return figure, figure
+    return figure
 
 
 def _options(values: pd.Series) -> list[str]:
@@ -106,7 +98,7 @@ class ClaimExplorer(widgets.VBox):
         )
         self.group_by = widgets.Dropdown(options=list(GROUPS), value="payer", description="Group by")
         self.metric = widgets.Dropdown(options=list(METRICS), value="claims", description="Measure")
-        self.figure, self.chart = _bar_figure(self._on_bar_click)
+        self.figure = _bar_figure(self._on_bar_click)
         self.bar = widgets.Dropdown(options=[ALL], description="Bar").add_class("medbill-explorer-bar")
         self.bar.observe(lambda c: self.select_group(None if c["new"] == ALL else c["new"]), "value")
         self.summary = widgets.HTML().add_class("medbill-explorer-summary")
@@ -127,7 +119,7 @@ class ClaimExplorer(widgets.VBox):
                 widgets.HBox([self.start, self.end, self.payer]),
                 widgets.HBox([self.provider, self.status, self.procedure]),
                 widgets.HBox([self.group_by, self.metric]),
-                self.chart,
+                self.figure,
                 widgets.HBox([self.bar, self.summary]),
                 self.rows_view,
             ]
@@ -196,9 +188,6 @@ class ClaimExplorer(widgets.VBox):
             self.figure.data[0].y = bars["value"].tolist()
             self.figure.layout.xaxis.title = self.group_by.value
             self.figure.layout.yaxis.title = self.metric.value
-        if isinstance(self.chart, widgets.Output):  # static figure: show the new version
-            bundle = {PLOTLY_MIME: json.loads(self.figure.to_json()), "text/plain": "bar chart"}
-            self.chart.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
         self._draw_rows()
 
     def _draw_rows(self) -> None:
