@@ -11,12 +11,14 @@ import csv
 import io
 import re
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
 
 from medbill.codes import cpt
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PFS = "cms/pfs/2025/PPRRVU2025_Oct.csv"
 # Descriptors at least this long are distinctive enough to search for as substrings; shorter ones

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import simple_icd_10_cm as fy2026  # the CDC FY2026 release packaged on PyPI: an outside oracle
-from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,8 @@ from medbill.identifiers import npi
 from medbill.synth import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, SynthParameterError, generate
 from medbill.synth.defects import DEFECTS
 from medbill.synth.output import write
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SAMPLE = ROOT / "data" / "sample"
 SAMPLE_LINES = 5000
