@@ -19,28 +19,72 @@ from medbill.exceptions import DataNotAvailable
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 
 
-def _prefixes(codes: pd.Series) -> pd.DataFrame:
-    """(code, prefix) for every prefix of length 3..len(code) of each distinct code."""
-    u = pd.Series(codes.unique(), dtype="str")
-    parts = [
-        pd.DataFrame({"code": u[u.str.len() >= n], "prefix": u[u.str.len() >= n].str[:n]})
-        for n in range(3, 8)
-    ]
-    return pd.concat(parts, ignore_index=True)
+class _Groups:
+    """Rows of a key array grouped by key, for joins that keep pandas' merge order.
+
+    ``expand(keys)`` pairs each key (in order) with every row holding it (in row order), like
+    ``pd.merge`` does, but without building frames: a tiny claim pays microseconds, not a merge's
+    milliseconds, and a big batch the same vectorised work.
+    """
+
+    def __init__(self, keys: np.ndarray) -> None:
+        ids, uniques = pd.factorize(keys, use_na_sentinel=True)
+        valid = np.flatnonzero(ids >= 0)
+        self.index = pd.Index(uniques)
+        self.rows = valid[np.argsort(ids[valid], kind="stable")]
+        self.counts = np.bincount(ids[valid], minlength=len(uniques))
+        self.starts = np.cumsum(self.counts) - self.counts
+
+    def expand(self, keys: np.ndarray, keep_unmatched: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(position in ``keys``, matching row) pairs; with ``keep_unmatched`` a key without rows
+        appears once with row -1 (a left join)."""
+        at = self.index.get_indexer(keys) if len(self.index) else np.full(len(keys), -1)
+        safe = np.maximum(at, 0)
+        found = np.where(at >= 0, self.counts[safe] if len(self.counts) else 0, 0)
+        out = np.maximum(found, 1) if keep_unmatched else found
+        left = np.repeat(np.arange(len(keys)), out)
+        offset = np.arange(len(left)) - np.repeat(np.cumsum(out) - out, out)
+        first = self.starts[safe] if len(self.starts) else np.zeros(len(keys), dtype="int64")
+        rows = np.repeat(first, out) + offset
+        hit = np.repeat(found, out) > 0
+        right = np.full(len(left), -1, dtype="int64")
+        right[hit] = self.rows[rows[hit]]
+        return left, right
 
 
-_notes_memo: dict[tuple[int, str, bool], pd.DataFrame] = {}
+def _prefixes(codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(position in ``codes``, prefix) for every prefix of length 3..len(code) of each distinct code,
+    shortest prefixes first (one short loop per distinct code, never per claim row)."""
+    at = [i for n in range(3, 8) for i, c in enumerate(codes) if len(c) >= n]
+    text = [c[:n] for n in range(3, 8) for c in codes if len(c) >= n]
+    return np.asarray(at, dtype="int64"), np.asarray(text, dtype=object)
 
 
-def _notes(name: str, kind: str, combine: bool = False) -> pd.DataFrame:
-    """Notes of one kind in one release, one row per referenced code prefix (``ref``).
+class _Notes:
+    """Notes of one kind in one release as aligned arrays (note, owner, text, ref), grouped by owner."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.note = table["note"].to_numpy(dtype="int64")
+        self.owner = table["owner"].to_numpy(dtype=object)
+        self.text = table["text"].to_numpy(dtype=object)
+        self.ref = table["ref"].to_numpy(dtype=object)
+        self.by_owner = _Groups(self.owner)
+
+
+_notes_memo: dict[tuple[int, str, bool, bool], _Notes] = {}
+
+
+def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) -> _Notes:
+    """Notes of one kind in one release, one row per referenced code prefix (``ref``); with
+    ``with_ref`` only the rows that name one.
 
     With ``combine``, all notes of that kind on one code form one ``note`` whose ``text`` joins
-    theirs ("use additional code" lists alternatives as separate notes). Memoised per release.
+    theirs ("use additional code" lists alternatives as separate notes). Built once per release:
+    every scrub call, even of one claim, reuses it.
     """
     icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
     release = icd.release(name)
-    key = (id(release), kind, combine)
+    key = (id(release), kind, combine, with_ref)
     if key not in _notes_memo:
         notes = release.notes_table
         n = notes[notes["kind"] == kind]
@@ -48,7 +92,6 @@ def _notes(name: str, kind: str, combine: bool = False) -> pd.DataFrame:
         text = n["text"].astype(str)
         if combine:
             text = owner.map(text.groupby(owner).agg("; ".join))
-        # Object columns: these rows are joined onto every matching diagnosis of a big batch.
         n = pd.DataFrame(
             {
                 "owner": pd.Series(owner.to_numpy(dtype=object), dtype=object),
@@ -58,7 +101,8 @@ def _notes(name: str, kind: str, combine: bool = False) -> pd.DataFrame:
         )
         n["note"] = pd.factorize(n["owner"] if combine else pd.Series(np.arange(len(n))))[0]
         n = n.explode("ref")
-        _notes_memo[key] = n[["note", "owner", "text", "ref"]].drop_duplicates(["note", "ref"])
+        n = n[["note", "owner", "text", "ref"]].drop_duplicates(["note", "ref"])
+        _notes_memo[key] = _Notes(n.dropna(subset=["ref"]) if with_ref else n)
     return _notes_memo[key]
 
 
@@ -72,25 +116,57 @@ def _per_release(b: Batch):
         yield name, rows, pd.DataFrame({"code": b.dx_vocab[ids].astype(str), "code_id": ids})
 
 
-def _code_pairs(codes: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
+def _code_pairs(codes: pd.DataFrame, notes: _Notes) -> pd.DataFrame:
     """Per distinct code: the notes over it (code_id, note, owner, text, ref) and, where the note's
-    reference matches another distinct code of the batch, that code (``code_id_b``, else -1)."""
-    pre = _prefixes(codes["code"]).merge(codes, on="code")
-    noted = pre.merge(notes, left_on="prefix", right_on="owner").drop(columns="prefix")
-    matched = noted.merge(
-        pre[["prefix", "code_id"]], left_on="ref", right_on="prefix", how="left", suffixes=("", "_b")
+    reference matches another distinct code of the batch, that code (``code_id_b``, else -1).
+
+    Rows come in the order a chain of pandas merges would give: prefix length, then code, then note,
+    then referenced code (rules that keep the first of duplicates depend on it).
+    """
+    code = codes["code"].to_numpy(dtype=object)
+    code_id = codes["code_id"].to_numpy(dtype="int64")
+    pre_at, pre_text = _prefixes(list(code))
+    pre, note = notes.by_owner.expand(pre_text)
+    ref = notes.ref[note]
+    at, other = _Groups(pre_text).expand(ref, keep_unmatched=True)
+    pre, note = pre[at], note[at]
+    owner_code = pre_at[pre]
+    return pd.DataFrame(
+        {
+            "code": pd.Series(code[owner_code], dtype=object),
+            "code_id": code_id[owner_code],
+            "note": notes.note[note],
+            "owner": pd.Series(notes.owner[note], dtype=object),
+            "text": pd.Series(notes.text[note], dtype=object),
+            "ref": pd.Series(ref[at], dtype=object),
+            "code_id_b": np.where(other >= 0, code_id[pre_at[np.maximum(other, 0)]], -1).astype("int64"),
+        }
     )
-    matched["code_id_b"] = matched["code_id_b"].fillna(-1).astype("int64")
-    return matched.drop(columns="prefix")
 
 
 def _on_claims(dx: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """Claim diagnoses under each note, with ``pos_b``: the slot of the claim's diagnosis the note
     refers to, or -1 when the claim has none."""
-    rows = dx[["claim", "pos", "code", "code_id"]].merge(pairs.drop(columns="code"), on="code_id")
-    other = dx[["claim", "code_id", "pos"]].rename(columns={"code_id": "code_id_b", "pos": "pos_b"})
-    rows = rows.merge(other, on=["claim", "code_id_b"], how="left")
-    rows["pos_b"] = rows["pos_b"].fillna(-1).astype("int64")
+    claim, pos = dx["claim"].to_numpy(), dx["pos"].to_numpy()
+    row, pair = _Groups(pairs["code_id"].to_numpy()).expand(dx["code_id"].to_numpy())
+    rows = pd.DataFrame(
+        {
+            "claim": claim[row],
+            "pos": pos[row],
+            "code": pd.Series(dx["code"].to_numpy(dtype=object)[row], dtype=object),
+            "code_id": dx["code_id"].to_numpy()[row],
+        }
+    )
+    for col in ("note", "owner", "text", "ref", "code_id_b"):
+        rows[col] = pairs[col].to_numpy()[pair]
+    # The referenced code on the same claim: one key per (claim, code id), -1 when there is none.
+    width = int(max(dx["code_id"].max(), 0)) + 1 if len(dx) else 1
+    key = claim * width + dx["code_id"].to_numpy()
+    b = rows["code_id_b"].to_numpy()
+    wanted = np.where(b >= 0, rows["claim"].to_numpy() * width + b, -1)
+    at, other = _Groups(key).expand(wanted, keep_unmatched=True)
+    rows = rows.iloc[at].reset_index(drop=True)
+    rows["pos_b"] = np.where(other >= 0, pos[np.maximum(other, 0)], -1).astype("int64")
     return rows[rows["pos_b"] != rows["pos"]]
 
 
@@ -113,7 +189,7 @@ def _none() -> pd.DataFrame:
 def excludes1(b: Batch) -> pd.DataFrame:
     parts = [_none()]
     for name, dx, codes in _per_release(b):
-        pairs = _code_pairs(codes, _notes(name, "excludes1").dropna(subset=["ref"]))
+        pairs = _code_pairs(codes, _notes(name, "excludes1", with_ref=True))
         m = _on_claims(dx, pairs[pairs["code_id_b"] >= 0])
         m = m[m["pos_b"] >= 0]
         # One finding per unordered pair of slots.
@@ -186,7 +262,7 @@ def manifestation(b: Batch) -> pd.DataFrame:
 def use_additional(b: Batch) -> pd.DataFrame:
     parts = [_none()]
     for name, dx, codes in _per_release(b):
-        pairs = _code_pairs(codes, _notes(name, "use_additional", combine=True).dropna(subset=["ref"]))
+        pairs = _code_pairs(codes, _notes(name, "use_additional", combine=True, with_ref=True))
         m = _on_claims(dx, pairs)
         found = pd.Series((m["pos_b"] >= 0).to_numpy())
         satisfied = found.groupby(
