@@ -48,7 +48,7 @@ case "${1:-}" in
     install test
     install_chromium
     # pytest exits 5 when it collects no tests: that is a failure here, like any non-zero status.
-    exec .venv/bin/python -m pytest "${@:2}"
+    exec .venv/bin/python -m pytest -n auto "${@:2}"
     ;;
   *)
     echo "usage: ./dev.sh main | ./dev.sh test [pytest args]" >&2
