@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from medbill import store
+from medbill.codes._text import clean
 from medbill.codes._types import CodeRecord
 from medbill.exceptions import DataNotAvailable, InvalidFormat, InvalidLength, UnknownCode
 
@@ -72,9 +73,7 @@ def table() -> pd.DataFrame:
 
 def compact(code: Any) -> str:
     """Canonical form: upper case, no spaces (``" a1 "`` -> ``"A1"``); ``"045"`` keeps its digits."""
-    if not isinstance(code, str):
-        raise InvalidFormat(f"Adjustment reason code must be text, got {type(code).__name__} {code!r}.")
-    return re.sub(r"\s", "", code).upper()
+    return clean(code, "Adjustment reason code").upper()
 
 
 def validate(code: Any) -> str:

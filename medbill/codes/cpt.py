@@ -29,6 +29,7 @@ import pandas as pd
 
 from medbill import store
 from medbill.codes import _installed, _packaged
+from medbill.codes._text import clean, passes
 from medbill.codes._types import CodeRecord, Hit
 from medbill.codes._wordindex import WordIndex
 from medbill.exceptions import ImportFailed, InvalidFormat, InvalidLength, UnknownCode
@@ -74,9 +75,7 @@ class CptCode:
 
 def compact(code: Any) -> str:
     """Canonical form: upper case without spaces (``" 0001f"`` -> ``"0001F"``)."""
-    if not isinstance(code, str):
-        raise InvalidFormat(f"CPT code must be text, got {type(code).__name__} {code!r}.")
-    return re.sub(r"\s", "", code).upper()
+    return clean(code, "CPT code").upper()
 
 
 def validate(code: Any) -> str:
@@ -90,11 +89,7 @@ def validate(code: Any) -> str:
 
 def is_valid(code: Any) -> bool:
     """True for a well-formed CPT code (format only; CPT's code list is not shipped); never raises."""
-    try:
-        validate(code)
-    except InvalidFormat:
-        return False
-    return True
+    return passes(validate, code)
 
 
 def format(code: Any) -> str:

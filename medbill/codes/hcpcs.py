@@ -22,6 +22,7 @@ import pandas as pd
 
 from medbill import store
 from medbill.codes import _installed
+from medbill.codes._text import clean, passes
 from medbill.codes._types import CodeRecord, Hit
 from medbill.codes._wordindex import WordIndex
 from medbill.codes.hcpcs_parser import parse
@@ -55,9 +56,7 @@ _QUARTER_MONTH = {"JAN": 1, "APR": 4, "JUL": 7, "OCT": 10}
 
 def compact(code: Any) -> str:
     """Canonical form: upper case without spaces or dots (``" j1100 "`` -> ``"J1100"``)."""
-    if not isinstance(code, str):
-        raise InvalidFormat(f"HCPCS code must be text, got {type(code).__name__} {code!r}.")
-    return re.sub(r"[\s.]", "", code).upper()
+    return clean(code, "HCPCS code", r"[\s.]").upper()
 
 
 def validate(code: Any) -> str:
@@ -72,11 +71,7 @@ def validate(code: Any) -> str:
 
 def is_valid(code: Any) -> bool:
     """True when ``code`` has the Level II format; never raises and needs no imported data."""
-    try:
-        validate(code)
-    except InvalidFormat:
-        return False
-    return True
+    return passes(validate, code)
 
 
 def format(code: Any) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from medbill import store
 from medbill.codes import _packaged
+from medbill.codes._text import clean
 from medbill.codes._types import CodeRecord, Hit
 from medbill.codes._wordindex import WordIndex
 from medbill.exceptions import InvalidFormat, InvalidLength, UnknownCode
@@ -115,9 +116,7 @@ def table() -> pd.DataFrame:
 
 def compact(code: Any) -> str:
     """Canonical form: upper case without spaces or a leading dash (``"-lt"`` -> ``"LT"``)."""
-    if not isinstance(code, str):
-        raise InvalidFormat(f"Modifier must be text, got {type(code).__name__} {code!r}.")
-    return re.sub(r"\s", "", code).lstrip("-").upper()
+    return clean(code, "Modifier").lstrip("-").upper()
 
 
 def validate(code: Any) -> str:

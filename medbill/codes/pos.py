@@ -16,6 +16,7 @@ import pandas as pd
 
 from medbill import store
 from medbill.codes import _packaged
+from medbill.codes._text import clean
 from medbill.codes._types import CodeRecord
 from medbill.exceptions import InvalidFormat, InvalidLength, UnknownCode
 
@@ -52,9 +53,7 @@ def table() -> pd.DataFrame:
 
 def compact(code: Any) -> str:
     """Canonical two-digit form: ``"1"`` -> ``"01"``, ``" 11 "`` -> ``"11"``."""
-    if not isinstance(code, str):
-        raise InvalidFormat(f"Place of service must be text, got {type(code).__name__} {code!r}.")
-    return re.sub(r"\s", "", code).zfill(2)
+    return clean(code, "Place of service").zfill(2)
 
 
 def validate(code: Any) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from medbill import store
 from medbill.codes import _packaged
+from medbill.codes._text import clean, passes
 from medbill.codes._types import CodeRecord
 from medbill.exceptions import InvalidFormat, UnknownCode
 
@@ -31,9 +32,7 @@ def table() -> pd.DataFrame:
 
 
 def compact(code: Any) -> str:
-    if not isinstance(code, str):
-        raise InvalidFormat(f"Remark code must be text, got {type(code).__name__} {code!r}.")
-    return re.sub(r"\s", "", code).upper()
+    return clean(code, "Remark code").upper()
 
 
 def validate(code: Any) -> str:
@@ -66,11 +65,7 @@ def lookup(code: Any) -> str:
 
 def is_valid(code: Any) -> bool:
     """True for a well-formed remark code (the full list is not shipped); never raises."""
-    try:
-        validate(code)
-    except InvalidFormat:
-        return False
-    return True
+    return passes(validate, code)
 
 
 def lookup_record(code: str, on: date | None = None) -> CodeRecord:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from medbill.codes._text import passes
 from medbill.codes._types import CodeRecord
 from medbill.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
@@ -70,11 +71,7 @@ def validate(number: Any) -> str:
 
 def is_valid(number: Any) -> bool:
     """True when ``number`` is a well-formed NPI with a correct check digit; never raises."""
-    try:
-        validate(number)
-    except (InvalidFormat, InvalidChecksum):
-        return False
-    return True
+    return passes(validate, number)
 
 
 def format(number: Any) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from medbill import store
+from medbill.codes._text import clean, passes
 from medbill.codes._types import CodeRecord
 from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidFormat, InvalidLength, UnknownCode
 
@@ -52,9 +53,7 @@ class TaxonomyCode:
 
 
 def compact(code: Any) -> str:
-    if not isinstance(code, str):
-        raise InvalidFormat(f"Taxonomy code must be text, got {type(code).__name__} {code!r}.")
-    return re.sub(r"\s", "", code).upper()
+    return clean(code, "Taxonomy code").upper()
 
 
 def validate(code: Any) -> str:
@@ -68,11 +67,7 @@ def validate(code: Any) -> str:
 
 def is_valid(code: Any) -> bool:
     """True for a well-formed taxonomy code; never raises and needs no imported data."""
-    try:
-        validate(code)
-    except InvalidFormat:
-        return False
-    return True
+    return passes(validate, code)
 
 
 def import_release(path: str | Path) -> store.Provenance:

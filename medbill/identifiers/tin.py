@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from medbill.codes._text import clean
 from medbill.exceptions import InvalidFormat, InvalidLength
 
 __all__ = [
@@ -45,9 +46,7 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def compact(number: Any) -> str:
     """Digits only: spaces and dashes removed; ``InvalidFormat`` for non-text."""
-    if not isinstance(number, str):
-        raise InvalidFormat(f"Tax ID must be text, got {type(number).__name__} {number!r}.")
-    return re.sub(r"[\s\-]", "", number)
+    return clean(number, "Tax ID", r"[\s\-]")
 
 
 def _nine_digits(number: Any, what: str) -> str:
