@@ -39,20 +39,32 @@ def _claim_dx(b: Batch) -> pd.DataFrame:
     return b.memo["claim_dx"].copy()
 
 
+_mce_lists: dict[tuple, pd.DataFrame] = {}
+
+
+def _mce_list(releases: list, edits: list[str]) -> pd.DataFrame:
+    """Diagnosis rows (release position, code, edit) of the given MCE lists, built once per set of
+    installed releases rather than filtered out of every MCE table on each scrub call."""
+    key = (tuple((p.release, p.sha256) for p, _ in releases), tuple(edits))
+    if key not in _mce_lists:
+        lists = pd.concat(
+            [
+                t[(t["code_type"] == "D") & t["edit"].isin(edits)].assign(release=i)
+                for i, (_, t) in enumerate(releases)
+            ],
+            ignore_index=True,
+        )
+        _mce_lists[key] = lists[["release", "code", "edit"]]
+    return _mce_lists[key]
+
+
 def _mce_hits(b: Batch, edits: list[str]) -> pd.DataFrame:
     """Claim diagnoses on the given MCE lists, matched against the MCE release in effect on the date."""
     releases = mce_tables.load()
     provs = [p for p, _ in releases]
     dx = _claim_dx(b)
     dx["release"] = _refdata.pick_by_date(provs, pd.Series(dx["dos"]))
-    lists = pd.concat(
-        [
-            t[(t["code_type"] == "D") & t["edit"].isin(edits)].assign(release=i)
-            for i, (_, t) in enumerate(releases)
-        ],
-        ignore_index=True,
-    )
-    hit = dx.merge(lists[["release", "code", "edit"]], on=["release", "code"], how="inner")
+    hit = dx.merge(_mce_list(releases, edits), on=["release", "code"], how="inner")
     hit["mce"] = np.array([p.release for p in provs], dtype=object)[hit["release"].to_numpy()]
     return hit
 

@@ -12,44 +12,11 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, rule
-from medbill.edits.rules._util import require
+from medbill.edits.rules._util import Groups, require
 from medbill.edits.rules.validity import icd_status
 from medbill.exceptions import DataNotAvailable
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
-
-
-class _Groups:
-    """Rows of a key array grouped by key, for joins that keep pandas' merge order.
-
-    ``expand(keys)`` pairs each key (in order) with every row holding it (in row order), like
-    ``pd.merge`` does, but without building frames: a tiny claim pays microseconds, not a merge's
-    milliseconds, and a big batch the same vectorised work.
-    """
-
-    def __init__(self, keys: np.ndarray) -> None:
-        ids, uniques = pd.factorize(keys, use_na_sentinel=True)
-        valid = np.flatnonzero(ids >= 0)
-        self.index = pd.Index(uniques)
-        self.rows = valid[np.argsort(ids[valid], kind="stable")]
-        self.counts = np.bincount(ids[valid], minlength=len(uniques))
-        self.starts = np.cumsum(self.counts) - self.counts
-
-    def expand(self, keys: np.ndarray, keep_unmatched: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(position in ``keys``, matching row) pairs; with ``keep_unmatched`` a key without rows
-        appears once with row -1 (a left join)."""
-        at = self.index.get_indexer(keys) if len(self.index) else np.full(len(keys), -1)
-        safe = np.maximum(at, 0)
-        found = np.where(at >= 0, self.counts[safe] if len(self.counts) else 0, 0)
-        out = np.maximum(found, 1) if keep_unmatched else found
-        left = np.repeat(np.arange(len(keys)), out)
-        offset = np.arange(len(left)) - np.repeat(np.cumsum(out) - out, out)
-        first = self.starts[safe] if len(self.starts) else np.zeros(len(keys), dtype="int64")
-        rows = np.repeat(first, out) + offset
-        hit = np.repeat(found, out) > 0
-        right = np.full(len(left), -1, dtype="int64")
-        right[hit] = self.rows[rows[hit]]
-        return left, right
 
 
 def _prefixes(codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +35,7 @@ class _Notes:
         self.owner = table["owner"].to_numpy(dtype=object)
         self.text = table["text"].to_numpy(dtype=object)
         self.ref = table["ref"].to_numpy(dtype=object)
-        self.by_owner = _Groups(self.owner)
+        self.by_owner = Groups(self.owner)
 
 
 _notes_memo: dict[tuple[int, str, bool, bool], _Notes] = {}
@@ -128,7 +95,7 @@ def _code_pairs(codes: pd.DataFrame, notes: _Notes) -> pd.DataFrame:
     pre_at, pre_text = _prefixes(list(code))
     pre, note = notes.by_owner.expand(pre_text)
     ref = notes.ref[note]
-    at, other = _Groups(pre_text).expand(ref, keep_unmatched=True)
+    at, other = Groups(pre_text).expand(ref, keep_unmatched=True)
     pre, note = pre[at], note[at]
     owner_code = pre_at[pre]
     return pd.DataFrame(
@@ -148,7 +115,7 @@ def _on_claims(dx: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """Claim diagnoses under each note, with ``pos_b``: the slot of the claim's diagnosis the note
     refers to, or -1 when the claim has none."""
     claim, pos = dx["claim"].to_numpy(), dx["pos"].to_numpy()
-    row, pair = _Groups(pairs["code_id"].to_numpy()).expand(dx["code_id"].to_numpy())
+    row, pair = Groups(pairs["code_id"].to_numpy()).expand(dx["code_id"].to_numpy())
     rows = pd.DataFrame(
         {
             "claim": claim[row],
@@ -164,10 +131,16 @@ def _on_claims(dx: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     key = claim * width + dx["code_id"].to_numpy()
     b = rows["code_id_b"].to_numpy()
     wanted = np.where(b >= 0, rows["claim"].to_numpy() * width + b, -1)
-    at, other = _Groups(key).expand(wanted, keep_unmatched=True)
+    at, other = Groups(key).expand(wanted, keep_unmatched=True)
     rows = rows.iloc[at].reset_index(drop=True)
     rows["pos_b"] = np.where(other >= 0, pos[np.maximum(other, 0)], -1).astype("int64")
     return rows[rows["pos_b"] != rows["pos"]]
+
+
+def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group id per key in order of first appearance, position of each group's first key)."""
+    ids = pd.factorize(keys)[0]
+    return ids, np.unique(ids, return_index=True)[1]
 
 
 def _none() -> pd.DataFrame:
@@ -203,15 +176,24 @@ def excludes1(b: Batch) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+_mce_memo: dict[tuple[tuple[str, str], ...], set[str]] = {}
+
+
 def _mce_manifestations() -> set[str]:
-    """Codes on the MCE 'manifestation not allowed as principal' list, when an MCE release is installed."""
+    """Codes on the MCE 'manifestation not allowed as principal' list, when an MCE release is installed
+    (built once per set of installed releases)."""
     from medbill.edits import mce
 
     try:
         releases = mce.load()
     except DataNotAvailable:
         return set()
-    return {c for _, t in releases for c in t.loc[t["edit"] == "Principal_Manifestation", "code"]}
+    key = tuple((p.release, p.sha256) for p, _ in releases)
+    if key not in _mce_memo:
+        _mce_memo[key] = {
+            c for _, t in releases for c in t.loc[t["edit"] == "Principal_Manifestation", "code"]
+        }
+    return _mce_memo[key]
 
 
 @rule(
@@ -264,18 +246,25 @@ def use_additional(b: Batch) -> pd.DataFrame:
     for name, dx, codes in _per_release(b):
         pairs = _code_pairs(codes, _notes(name, "use_additional", combine=True, with_ref=True))
         m = _on_claims(dx, pairs)
-        found = pd.Series((m["pos_b"] >= 0).to_numpy())
-        satisfied = found.groupby(
-            [m["claim"].to_numpy(), m["pos"].to_numpy(), m["note"].to_numpy()]
-        ).transform("any")
-        d = m[~satisfied.to_numpy()].drop_duplicates(["claim", "pos", "note"])
+        claim, pos, note = m["claim"].to_numpy(), m["pos"].to_numpy(), m["note"].to_numpy()
+        notes_n = int(note.max()) + 1 if len(note) else 1
+        # One group per (claim, slot, note): satisfied when any code the note names is on the claim.
+        group, group_first = _first_of_each((claim * 13 + pos) * notes_n + note)
+        satisfied = np.bincount(group, weights=(m["pos_b"] >= 0).to_numpy(), minlength=len(group_first))
+        first = np.zeros(len(group), dtype=bool)
+        first[group_first] = True
+        d = m[(satisfied[group] == 0) & first]
         # The message depends only on the code and the note: build it once per distinct pair.
-        texts = d[["code_id", "note", "code", "owner", "text"]].drop_duplicates(["code_id", "note"])
-        texts = texts.assign(
-            message=texts["code"] + ": " + texts["text"] + " (note on " + texts["owner"] + ")"
+        pair, firsts = _first_of_each(d["code_id"].to_numpy() * notes_n + d["note"].to_numpy())
+        code = d["code"].to_numpy(dtype=object)
+        texts = (
+            code[firsts]
+            + ": "
+            + d["text"].to_numpy(dtype=object)[firsts]
+            + " (note on "
+            + d["owner"].to_numpy(dtype=object)[firsts]
+            + ")"
         )
-        d = d[["claim", "pos", "code", "code_id", "note"]].merge(
-            texts[["code_id", "note", "message"]], on=["code_id", "note"]
-        )
-        parts.append(findings(d["claim"], -1, "dx" + d["pos"].astype(str), d["code"], d["message"]))
+        field = np.char.add("dx", d["pos"].to_numpy().astype(str))
+        parts.append(findings(d["claim"], -1, field, code, texts[pair]))
     return pd.concat(parts, ignore_index=True)
