@@ -8,9 +8,23 @@ import pandas as pd
 from medbill.edits import _refdata
 from medbill.edits import mue as mue_tables
 from medbill.edits.engine import Batch, findings, rule
-from medbill.edits.rules._util import dates
+from medbill.edits.rules._util import Groups, dates
 
 _MAI = {1: "MAI 1 (per line)", 2: "MAI 2 (per day, policy)", 3: "MAI 3 (per day, clinical)"}
+
+
+_combined_memo: dict[tuple[tuple[str, str], ...], tuple[pd.DataFrame, Groups]] = {}
+
+
+def _combined(releases: list) -> tuple[pd.DataFrame, Groups]:
+    """Every installed release's rows with its position as ``release``, grouped by code; built once
+    per set of installed releases rather than on every scrub call."""
+    key = tuple((p.release, p.sha256) for p, _ in releases)
+    if key not in _combined_memo:
+        _combined_memo.clear()  # only the current combination is worth keeping
+        tables = pd.concat([t.assign(release=i) for i, (_, t) in enumerate(releases)], ignore_index=True)
+        _combined_memo[key] = (tables, Groups(tables["code"].to_numpy(dtype=object)))
+    return _combined_memo[key]
 
 
 @rule(
@@ -41,8 +55,8 @@ def mue(b: Batch) -> pd.DataFrame:
             "release": _refdata.pick_by_date(provs, ln["service_date"]),
         }
     )
-    tables = pd.concat([t.assign(release=i) for i, (_, t) in enumerate(releases)], ignore_index=True)
-    tables = tables[tables["code"].isin(pd.unique(ln["procedure_code"]))]
+    tables, by_code = _combined(releases)
+    tables = tables.iloc[np.sort(by_code.expand(pd.unique(ln["procedure_code"]))[1])]
     hit = ln.merge(tables, left_on=["release", "procedure_code"], right_on=["release", "code"], how="inner")
     per_day = hit["mai"].to_numpy() != 1
     day_units = hit.groupby(["encounter", "procedure_code"])["units"].transform("sum")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from medbill.edits import ncci as ncci_tables
 from medbill.edits.engine import Batch, findings, rule
-from medbill.edits.rules._util import dates, require
+from medbill.edits.rules._util import Groups, dates, require
 
 _INDICATOR = {
     0: "modifier indicator 0: no modifier bypasses this edit",
@@ -29,6 +29,20 @@ def bypass_mask(b: Batch) -> pd.Series:
     return mask
 
 
+_active_memo: dict[tuple[tuple[str, str], ...], tuple[pd.DataFrame, Groups]] = {}
+
+
+def _active(table: pd.DataFrame, provs: list) -> tuple[pd.DataFrame, Groups]:
+    """The edits that can fire (indicator 0 or 1), grouped by column 1 code; built once per set of
+    installed releases so a one-claim scrub does not scan the whole PTP table."""
+    key = tuple((p.release, p.sha256) for p in provs)
+    if key not in _active_memo:
+        _active_memo.clear()  # only the current combination is worth keeping
+        active = table[table["modifier_indicator"] != 9]
+        _active_memo[key] = (active, Groups(active["column1"].to_numpy(dtype=object)))
+    return _active_memo[key]
+
+
 @rule(
     "NCCI-PTP",
     title="NCCI procedure-to-procedure edit",
@@ -44,14 +58,15 @@ def bypass_mask(b: Batch) -> pd.Series:
     fix="Remove the column 2 service, or, only if documentation supports a distinct service, add the appropriate NCCI-associated modifier.",
 )
 def ncci_ptp(b: Batch) -> pd.DataFrame:
-    table, _ = ncci_tables.load("practitioner")
+    table, provs = ncci_tables.load("practitioner")
     ln = b.lines
     ok = (ln["procedure_code"].notna() & ln["service_date"].notna()).to_numpy()
     codes = pd.unique(ln["procedure_code"].to_numpy()[ok])
     # Only edits between codes that occur in the batch, and not the inactive indicator-9 ones.
-    table = table[
-        table["column1"].isin(codes) & table["column2"].isin(codes) & (table["modifier_indicator"] != 9)
-    ]
+    active, by_column1 = _active(table, provs)
+    rows = np.sort(by_column1.expand(codes)[1])
+    table = active.iloc[rows]
+    table = table[table["column2"].isin(codes)]
     frame = pd.DataFrame(
         {
             "encounter": b.encounter,
