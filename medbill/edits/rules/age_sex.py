@@ -9,6 +9,7 @@ import pandas as pd
 from medbill.edits import _refdata
 from medbill.edits import mce as mce_tables
 from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.rules._util import Groups
 
 _MCE = "CMS Medicare Code Editor, Definitions of Medicare Code Edits"
 
@@ -39,12 +40,12 @@ def _claim_dx(b: Batch) -> pd.DataFrame:
     return b.memo["claim_dx"].copy()
 
 
-_mce_lists: dict[tuple, pd.DataFrame] = {}
+_mce_lists: dict[tuple, tuple[pd.DataFrame, Groups]] = {}
 
 
-def _mce_list(releases: list, edits: list[str]) -> pd.DataFrame:
-    """Diagnosis rows (release position, code, edit) of the given MCE lists, built once per set of
-    installed releases rather than filtered out of every MCE table on each scrub call."""
+def _mce_list(releases: list, edits: list[str]) -> tuple[pd.DataFrame, Groups]:
+    """Diagnosis rows (release position, code, edit) of the given MCE lists, grouped by code; built
+    once per set of installed releases rather than filtered out of every MCE table on each call."""
     key = (tuple((p.release, p.sha256) for p, _ in releases), tuple(edits))
     if key not in _mce_lists:
         lists = pd.concat(
@@ -54,7 +55,7 @@ def _mce_list(releases: list, edits: list[str]) -> pd.DataFrame:
             ],
             ignore_index=True,
         )
-        _mce_lists[key] = lists[["release", "code", "edit"]]
+        _mce_lists[key] = (lists[["release", "code", "edit"]], Groups(lists["code"].to_numpy(dtype=object)))
     return _mce_lists[key]
 
 
@@ -64,7 +65,12 @@ def _mce_hits(b: Batch, edits: list[str]) -> pd.DataFrame:
     provs = [p for p, _ in releases]
     dx = _claim_dx(b)
     dx["release"] = _refdata.pick_by_date(provs, pd.Series(dx["dos"]))
-    hit = dx.merge(_mce_list(releases, edits), on=["release", "code"], how="inner")
+    # Each diagnosis with the list rows of its code (in list order), kept where the release matches.
+    lists, by_code = _mce_list(releases, edits)
+    row, entry = by_code.expand(dx["code"].to_numpy(dtype=object))
+    same = lists["release"].to_numpy()[entry] == dx["release"].to_numpy()[row]
+    hit = dx.iloc[row[same]].reset_index(drop=True)
+    hit["edit"] = lists["edit"].iloc[entry[same]].reset_index(drop=True)
     hit["mce"] = np.array([p.release for p in provs], dtype=object)[hit["release"].to_numpy()]
     return hit
 
@@ -86,6 +92,8 @@ def mce_age(b: Batch) -> pd.DataFrame:
     lo = hit["edit"].map({k: v[0] for k, v in mce_tables.AGE_LIMITS.items()}).astype("int64")
     hi = hit["edit"].map({k: v[1] for k, v in mce_tables.AGE_LIMITS.items()}).astype("int64")
     bad = hit[hit["age"].notna() & ((hit["age"] < lo) | (hit["age"] > hi))]
+    if bad.empty:
+        return findings([], [], [], [], [])
     lo, hi = lo[bad.index], hi[bad.index]
     group = bad["edit"].str.replace("_Only", "", regex=False).str.lower()
     return findings(
@@ -119,6 +127,8 @@ def mce_sex(b: Batch) -> pd.DataFrame:
     hit = _mce_hits(b, list(mce_tables.SEX_EDITS))
     want = hit["edit"].map(mce_tables.SEX_EDITS)
     bad = hit[hit["sex"].isin(["F", "M"]) & hit["sex"].ne(want)]
+    if bad.empty:
+        return findings([], [], [], [], [])
     return findings(
         bad["claim"],
         -1,
@@ -146,6 +156,8 @@ def ch15_maternal(b: Batch) -> pd.DataFrame:
     dx = _claim_dx(b)
     o = dx[_starts(b, "O")]
     bad = o[o["sex"].eq("M") | (o["age"] < 1)]
+    if bad.empty:
+        return findings([], [], [], [], [])
     why = np.where(bad["sex"].eq("M"), "the patient is male", "the patient is a newborn (age 0)")
     return findings(
         bad["claim"],

@@ -8,6 +8,8 @@ distinct code, then joined back to the claims.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -73,14 +75,34 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
     return _notes_memo[key]
 
 
-def _per_release(b: Batch):
-    """(release name, that release's valid diagnoses, their distinct codes) for each ICD release in use."""
-    dx = icd_status(b)
-    dx = dx[dx["status"].eq("ok")]
-    for name in dx["release"].dropna().unique():
-        rows = dx[dx["release"] == name]
-        ids = np.unique(rows["code_id"].to_numpy())
-        yield name, rows, pd.DataFrame({"code": b.dx_vocab[ids].astype(str), "code_id": ids})
+def _per_release(b: Batch) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
+    """(release name, that release's valid diagnoses, their distinct codes) for each ICD release in
+    use; computed once per batch for the three convention rules."""
+    if "icd_per_release" not in b.memo:
+        dx = icd_status(b)
+        dx = dx[dx["status"].eq("ok")]
+        found = []
+        for name in dx["release"].dropna().unique():
+            rows = dx[dx["release"] == name]
+            ids = np.unique(rows["code_id"].to_numpy())
+            found.append((name, rows, pd.DataFrame({"code": b.dx_vocab[ids].astype(str), "code_id": ids})))
+        b.memo["icd_per_release"] = found
+    return b.memo["icd_per_release"]
+
+
+_titles_memo: dict[int, dict[str, str]] = {}
+
+
+def _titles(release) -> dict[str, str]:
+    """Code -> title of one release ("" when it has none), built once per release."""
+    key = id(release)
+    if key not in _titles_memo:
+        titles = release.table["title"].fillna("")
+        _titles_memo[key] = dict(zip(titles.index.astype(str), titles.astype(str), strict=True))
+    return _titles_memo[key]
+
+
+_ELSEWHERE = re.compile("classified elsewhere", flags=re.IGNORECASE)
 
 
 def _code_pairs(codes: pd.DataFrame, notes: _Notes) -> pd.DataFrame:
@@ -214,13 +236,15 @@ def manifestation(b: Batch) -> pd.DataFrame:
     mce_list = _mce_manifestations()
     claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claims))
     for name, dx, codes in _per_release(b):
-        table = icd.release(name).table
+        titles = _titles(icd.release(name))
         noted = _code_pairs(codes, _notes(name, "code_first"))
-        title = (
-            noted["code"].map(table["title"]).fillna("") + " " + noted["owner"].map(table["title"]).fillna("")
-        )
-        manif = set(noted.loc[title.str.contains("classified elsewhere", case=False), "code_id"])
-        manif |= set(codes.loc[codes["code"].isin(mce_list), "code_id"])
+        elsewhere = [
+            _ELSEWHERE.search(titles.get(c, "") + " " + titles.get(o, "")) is not None
+            for c, o in zip(noted["code"], noted["owner"], strict=True)
+        ]
+        manif = set(noted.loc[np.asarray(elsewhere, dtype=bool), "code_id"])
+        on_list = [c in mce_list for c in codes["code"]]
+        manif |= set(codes.loc[np.asarray(on_list, dtype=bool), "code_id"])
         d = dx[dx["code_id"].isin(list(manif))]
         alone = claims_n[d["claim"].to_numpy()] == 1
         d = d[(d["pos"].to_numpy() == 1) | alone]

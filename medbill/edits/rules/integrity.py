@@ -169,6 +169,8 @@ def dx_pointer(b: Batch) -> pd.DataFrame:
         exists = np.zeros(len(slot), dtype=bool)
         exists[in_range] = has_dx[claim[in_range], slot[in_range] - 1]
         bad = positions((slot != 0) & ~exists)
+        if not len(bad):
+            continue
         letter = text.iloc[bad].str[k - 1]
         msg = np.where(
             in_range[bad],
@@ -230,11 +232,12 @@ def _npi_ok(npi, values: pd.Series) -> np.ndarray:
 )
 def npi_check(b: Batch) -> pd.DataFrame:
     npi = require("medbill.identifiers.npi", "is_valid_many")
-    parts = []
+    parts = [findings([], [], [], [], [])]
     for col in ("billing_npi", "rendering_npi", "referring_npi"):
         v = b.claims[col]
         pos = positions(~_npi_ok(npi, v))
-        parts.append(findings(pos, -1, col, v.iloc[pos], col + " " + v.iloc[pos] + " is not a valid NPI"))
+        if len(pos):
+            parts.append(findings(pos, -1, col, v.iloc[pos], col + " " + v.iloc[pos] + " is not a valid NPI"))
     if "rendering_npi" in b.raw_lines:
         v = b.lines["rendering_npi"]
         own = b.raw_lines["rendering_npi"].notna().to_numpy()
