@@ -125,7 +125,7 @@ def test_dates_inside_the_window(practice) -> None:
     d = generate(lines=3000, seed=5, start=date(2025, 10, 1), end=date(2026, 3, 31))
     assert d.lines["service_date"].min() >= pd.Timestamp("2025-10-01")
     assert d.lines["service_date"].max() <= pd.Timestamp("2026-03-31")
-    assert (d.lines["service_date"].dt.dayofweek < 5).all()
+    assert (d.lines["service_date"].dt.day_of_week < 5).all()
     assert (d.remit_payments["payment_date"] <= pd.Timestamp("2026-03-31")).all()
     sent = d.claims.set_index("claim_id")["submitted_date"]
     first_day = d.lines.groupby("claim_id")["service_date"].min()
