@@ -136,27 +136,36 @@ def _code_pairs(codes: pd.DataFrame, notes: _Notes) -> pd.DataFrame:
 def _on_claims(dx: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """Claim diagnoses under each note, with ``pos_b``: the slot of the claim's diagnosis the note
     refers to, or -1 when the claim has none."""
-    claim, pos = dx["claim"].to_numpy(), dx["pos"].to_numpy()
-    row, pair = Groups(pairs["code_id"].to_numpy()).expand(dx["code_id"].to_numpy())
-    rows = pd.DataFrame(
+    claim, pos, code_id = dx["claim"].to_numpy(), dx["pos"].to_numpy(), dx["code_id"].to_numpy()
+    row, pair = Groups(pairs["code_id"].to_numpy()).expand(code_id)
+    # The referenced code on the same claim: one key per (claim, code id), -1 when there is none.
+    width = int(max(code_id.max(), 0)) + 1 if len(dx) else 1
+    b = pairs["code_id_b"].to_numpy()[pair]
+    wanted = np.where(b >= 0, claim[row] * width + b, -1)
+    at, other = Groups(claim * width + code_id).expand(wanted, keep_unmatched=True)
+    row, pair = row[at], pair[at]
+    pos_b = np.where(other >= 0, pos[np.maximum(other, 0)], -1).astype("int64")
+    keep = pos_b != pos[row]
+    row, pair, pos_b = row[keep], pair[keep], pos_b[keep]
+
+    def text(values: np.ndarray) -> pd.Series:
+        # Object columns stay object: pandas would otherwise convert every string to Arrow.
+        return pd.Series(values, dtype=object)
+
+    return pd.DataFrame(
         {
             "claim": claim[row],
             "pos": pos[row],
-            "code": pd.Series(dx["code"].to_numpy(dtype=object)[row], dtype=object),
-            "code_id": dx["code_id"].to_numpy()[row],
+            "code": text(dx["code"].to_numpy(dtype=object)[row]),
+            "code_id": code_id[row],
+            "note": pairs["note"].to_numpy()[pair],
+            "owner": text(pairs["owner"].to_numpy(dtype=object)[pair]),
+            "text": text(pairs["text"].to_numpy(dtype=object)[pair]),
+            "ref": text(pairs["ref"].to_numpy(dtype=object)[pair]),
+            "code_id_b": pairs["code_id_b"].to_numpy()[pair],
+            "pos_b": pos_b,
         }
     )
-    for col in ("note", "owner", "text", "ref", "code_id_b"):
-        rows[col] = pairs[col].to_numpy()[pair]
-    # The referenced code on the same claim: one key per (claim, code id), -1 when there is none.
-    width = int(max(dx["code_id"].max(), 0)) + 1 if len(dx) else 1
-    key = claim * width + dx["code_id"].to_numpy()
-    b = rows["code_id_b"].to_numpy()
-    wanted = np.where(b >= 0, rows["claim"].to_numpy() * width + b, -1)
-    at, other = Groups(key).expand(wanted, keep_unmatched=True)
-    rows = rows.iloc[at].reset_index(drop=True)
-    rows["pos_b"] = np.where(other >= 0, pos[np.maximum(other, 0)], -1).astype("int64")
-    return rows[rows["pos_b"] != rows["pos"]]
 
 
 def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
