@@ -196,6 +196,8 @@ def excludes1(b: Batch) -> pd.DataFrame:
         pairs = _code_pairs(codes, _notes(name, "excludes1", with_ref=True))
         m = _on_claims(dx, pairs[pairs["code_id_b"] >= 0])
         m = m[m["pos_b"] >= 0]
+        if m.empty:
+            continue
         # One finding per unordered pair of slots.
         lo, hi = np.minimum(m["pos"], m["pos_b"]), np.maximum(m["pos"], m["pos_b"])
         m = m.assign(lo=lo, hi=hi).drop_duplicates(["claim", "lo", "hi"])
@@ -257,6 +259,8 @@ def manifestation(b: Batch) -> pd.DataFrame:
         d = dx[dx["code_id"].isin(list(manif))]
         alone = claims_n[d["claim"].to_numpy()] == 1
         d = d[(d["pos"].to_numpy() == 1) | alone]
+        if d.empty:
+            continue
         where = np.where(claims_n[d["claim"].to_numpy()] == 1, "is the only diagnosis", "is listed first")
         message = (
             d["code"] + " is a manifestation code and " + where + "; code the underlying condition first"

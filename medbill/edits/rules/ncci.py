@@ -67,6 +67,8 @@ def ncci_ptp(b: Batch) -> pd.DataFrame:
     rows = np.sort(by_column1.expand(codes)[1])
     table = active.iloc[rows]
     table = table[table["column2"].isin(codes)]
+    if table.empty:
+        return findings([], [], [], [], [])
     frame = pd.DataFrame(
         {
             "encounter": b.encounter,

@@ -182,6 +182,8 @@ def proc_invalid(b: Batch) -> pd.DataFrame:
     # Few distinct (code, date) pairs: check each once.
     pairs = ln[["procedure_code", "service_date"]].drop_duplicates()
     ok = proc.is_valid_on_many(pairs["procedure_code"].astype(str), pairs["service_date"]).to_numpy()
+    if ok.all():
+        return findings([], [], [], [], [])
     bad_pairs = pairs[~ok]
     bad = ln.merge(bad_pairs.assign(bad=True), on=["procedure_code", "service_date"], how="left")
     bad = ln[bad["bad"].fillna(False).to_numpy(dtype=bool)]
