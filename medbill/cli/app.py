@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from medbill.exceptions import DataNotAvailable
-
-DEFAULT_PRACTICE = Path("data") / "sample"
+from medbill.synth.sample import sample_dir
 
 
 def encounter_notebook(
@@ -46,7 +45,7 @@ def voila_command(notebook: Path, port: int | None, open_browser: bool) -> list[
 
 
 def _encounter(args: argparse.Namespace) -> int:
-    practice = Path(args.practice).resolve()
+    practice = Path(args.practice).resolve() if args.practice else sample_dir()
     if not practice.is_dir():
         raise DataNotAvailable(
             f"Practice folder {practice} does not exist; pass --practice CLAIMS_DIR "
@@ -69,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     encounter = apps.add_parser("encounter", help="the encounter coder as a standalone page")
     encounter.add_argument(
         "--practice",
-        default=str(DEFAULT_PRACTICE),
+        default=None,
         help="claims folder with the payers and providers to offer (default: data/sample)",
     )
     encounter.add_argument(

@@ -19,8 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from medbill.claims.tables import read_claims_dir
-    from medbill.reports.provenance import sample_dir
     from medbill.reports.runner import run_default_report
+    from medbill.synth.sample import sample_dir
 
     folder = sample_dir()
     data = read_claims_dir(folder)

@@ -183,7 +183,7 @@ def icd_table() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory):
     """The sample practice: the committed data/sample, or the same generator's output when absent."""
-    from medbill.reports.provenance import CHECKOUT_SAMPLE
+    from medbill.synth.sample import CHECKOUT_SAMPLE
 
     if (CHECKOUT_SAMPLE / "claims.csv").is_file():
         return CHECKOUT_SAMPLE
