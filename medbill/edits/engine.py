@@ -185,7 +185,15 @@ def _factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, pd.Series(uniques, dtype=object).to_numpy()
 
 
-def _by_uniques(columns: list[pd.Series], clean: Callable[[pd.Series], pd.Series]) -> list[pd.Series]:
+# Distinct values at most this many are looked up in (and added to) a per-cleaner memo: a claim
+# re-scrubbed as it is edited repeats almost all its values, and pandas string ops cost ~1 ms a call.
+_MEMO_UNIQUES = 256
+_MEMO_LIMIT = 100_000
+
+
+def _by_uniques(
+    columns: list[pd.Series], clean: Callable[[pd.Series], pd.Series], memo: dict[tuple[type, Any], Any]
+) -> list[pd.Series]:
     """Apply a string clean-up to the distinct values of each column only, then spread back.
 
     Columns are factorised one by one (a value means the same thing only within its column), but
@@ -193,12 +201,8 @@ def _by_uniques(columns: list[pd.Series], clean: Callable[[pd.Series], pd.Series
     """
     factorised = [_factorize(s) for s in columns]
     sizes = [len(uniques) for _, uniques in factorised]
-    every = pd.Series(np.concatenate([np.zeros(0, dtype=object), *(u for _, u in factorised)]), dtype=object)
-    cleaned = clean(every.astype("string"))
-    cleaned = cleaned.mask(cleaned.eq(""))
-    # Object arrays of Python strings: the fastest layout for the hashing (isin, merge, groupby)
-    # and concatenation the rules do; NA is None.
-    flat = cleaned.to_numpy(dtype=object, na_value=None)
+    every = np.concatenate([np.zeros(0, dtype=object), *(u for _, u in factorised)])
+    flat = _memoised(every, clean, memo) if len(every) <= _MEMO_UNIQUES else _clean_values(every, clean)
     out = []
     starts = np.cumsum([0, *sizes])[:-1]
     for s, (codes, _), start, size in zip(columns, factorised, starts, sizes, strict=True):
@@ -207,8 +211,38 @@ def _by_uniques(columns: list[pd.Series], clean: Callable[[pd.Series], pd.Series
     return out
 
 
+def _clean_values(values: np.ndarray | list[Any], clean: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """``clean`` over text forms of ``values``; empty results become NA.
+
+    Object arrays of Python strings: the fastest layout for the hashing (isin, merge, groupby) and
+    concatenation the rules do; NA is None.
+    """
+    cleaned = clean(pd.Series(values, dtype=object).astype("string"))
+    return cleaned.mask(cleaned.eq("")).to_numpy(dtype=object, na_value=None)
+
+
+def _memoised(
+    values: np.ndarray, clean: Callable[[pd.Series], pd.Series], memo: dict[tuple[type, Any], Any]
+) -> np.ndarray:
+    """:func:`_clean_values` for a few values, cleaning only those not seen before.
+
+    Keyed by type as well as value: 1, 1.0 and True are equal keys but have different text forms.
+    """
+    keys = [(type(v), v) for v in values]
+    new = list(dict.fromkeys(k for k in keys if k not in memo))
+    if new:
+        if len(memo) + len(new) > _MEMO_LIMIT:
+            memo.clear()
+        done = _clean_values([v for _, v in new], clean)
+        memo.update(zip(new, done, strict=True))
+    flat = np.empty(len(keys), dtype=object)
+    flat[:] = [memo[k] for k in keys]
+    return flat
+
+
 def _cleaner(clean: Callable[[pd.Series], pd.Series]) -> Callable[[list[pd.Series]], list[pd.Series]]:
-    return lambda columns: _by_uniques(columns, clean)
+    memo: dict[tuple[type, Any], Any] = {}
+    return lambda columns: _by_uniques(columns, clean, memo)
 
 
 # Text with surrounding spaces stripped and empty strings as NA.
