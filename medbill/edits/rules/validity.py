@@ -59,6 +59,34 @@ def _classify(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Seri
     return pd.Series(status, index=codes.to_numpy()), pd.Series(hint, index=codes.to_numpy())
 
 
+# Status and hint per code, memoised per release table for small sets of codes: an encounter
+# re-scrubbed as it is edited repeats its codes, and _classify costs a few ms of pandas per call.
+_classified: dict[int, tuple[pd.DataFrame, dict[str, tuple[str, str]]]] = {}
+_MEMO_CODES = 256
+_MEMO_LIMIT = 100_000
+
+
+def _classify_memoised(codes: pd.Series, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_classify` as (status, hint) arrays, from the memo for codes already seen with ``table``."""
+    if len(codes) > _MEMO_CODES:
+        st, hi = _classify(codes, table)
+        return st.to_numpy(), hi.to_numpy()
+    held = _classified.get(id(table))
+    if held is None or held[0] is not table:  # a new table (or a reused id): start afresh
+        held = _classified[id(table)] = (table, {})
+    memo = held[1]
+    keys = codes.tolist()
+    new = list(dict.fromkeys(k for k in keys if k not in memo))
+    if new:
+        if len(memo) + len(new) > _MEMO_LIMIT:
+            memo.clear()
+        st, hi = _classify(pd.Series(new, dtype="str"), table)
+        memo.update(zip(new, zip(st.to_numpy(), hi.to_numpy(), strict=True), strict=True))
+    status, hint = np.empty(len(keys), dtype=object), np.empty(len(keys), dtype=object)
+    status[:], hint[:] = [memo[k][0] for k in keys], [memo[k][1] for k in keys]
+    return status, hint
+
+
 def icd_status(b: Batch) -> pd.DataFrame:
     """dx_long plus ``release``, ``status`` (ok/invalid/norelease/header/seventh/placeholder) and ``hint``."""
     if "icd_status" in b.memo:
@@ -72,10 +100,10 @@ def icd_status(b: Batch) -> pd.DataFrame:
         rows = (dx["release"] == name).fillna(False).to_numpy()
         # Classify each distinct code once, then spread back by code id.
         ids = np.unique(dx["code_id"].to_numpy()[rows])
-        st, hi = _classify(pd.Series(b.dx_vocab[ids], dtype="str"), icd.release(name).table)
+        st, hi = _classify_memoised(pd.Series(b.dx_vocab[ids], dtype="str"), icd.release(name).table)
         by_id_status = np.empty(len(b.dx_vocab), dtype=object)
         by_id_hint = np.empty(len(b.dx_vocab), dtype=object)
-        by_id_status[ids], by_id_hint[ids] = st.to_numpy(), hi.to_numpy()
+        by_id_status[ids], by_id_hint[ids] = st, hi
         status[rows] = by_id_status[dx["code_id"].to_numpy()[rows]]
         hint[rows] = by_id_hint[dx["code_id"].to_numpy()[rows]]
     dx["status"], dx["hint"] = status, hint
