@@ -131,6 +131,9 @@ class EncounterCoder(widgets.VBox):
         self.contracts = dict(contracts or {})
         self.benefits = dict(benefits or {})
         self._scrubbed: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        # Last patient-share inputs (claims, lines, allowed, benefit) and result: a pure function,
+        # recomputed only when one of them changed (a re-scrub often leaves the price as it was).
+        self._shared: tuple[tuple[pd.DataFrame, pd.DataFrame, pd.Series, Any], pd.DataFrame] | None = None
         self.scrub_result: Any = None
         self.price_source = ""
         self.findings: pd.DataFrame | None = None
@@ -528,7 +531,19 @@ class EncounterCoder(widgets.VBox):
         """Patient and payer shares per line under the plan fields (deductible left, coinsurance, copay)."""
         from medbill.pricing.patient import patient_share
 
-        return patient_share(lines, self._benefit(), allowed=allowed, claims=claims)
+        benefit = self._benefit()
+        if self._shared is not None:
+            (was_claims, was_lines, was_allowed, was_benefit), share = self._shared
+            if (
+                was_benefit == benefit
+                and was_allowed.equals(allowed)
+                and was_lines.equals(lines)
+                and was_claims.equals(claims)
+            ):
+                return share
+        share = patient_share(lines, benefit, allowed=allowed, claims=claims)
+        self._shared = ((claims, lines, allowed, benefit), share)
+        return share
 
     # --- exports --------------------------------------------------------------------------------
     def claims_data(self) -> Any:
