@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -214,10 +216,28 @@ def dx_unpointed(b: Batch) -> pd.DataFrame:
     )
 
 
+# NPI validity memoised per value for small sets (a check digit never changes; an encounter
+# re-scrubbed as it is edited repeats its NPIs, and is_valid_many costs ~1 ms of pandas a call).
+_npi_memo: dict[tuple[type, Any], bool] = {}
+_MEMO_VALUES = 256
+_MEMO_LIMIT = 100_000
+
+
 def _npi_ok(npi, values: pd.Series) -> np.ndarray:
     """Validity per value, checking each distinct NPI once."""
     ids, uniques = pd.factorize(values, use_na_sentinel=True)
-    ok = np.append(npi.is_valid_many(pd.Series(uniques, dtype=object)).to_numpy(), True)
+    if len(uniques) > _MEMO_VALUES:
+        valid = npi.is_valid_many(pd.Series(uniques, dtype=object)).to_numpy()
+    else:
+        keys = [(type(u), u) for u in uniques]
+        new = [k for k in keys if k not in _npi_memo]
+        if new:
+            if len(_npi_memo) + len(new) > _MEMO_LIMIT:
+                _npi_memo.clear()
+            checked = npi.is_valid_many(pd.Series([u for _, u in new], dtype=object)).to_numpy()
+            _npi_memo.update(zip(new, checked.tolist(), strict=True))
+        valid = np.array([_npi_memo[k] for k in keys], dtype=bool)
+    ok = np.append(valid, True)
     return ok[np.where(ids >= 0, ids, len(uniques))]
 
 
