@@ -267,8 +267,20 @@ def _missing(n: int) -> pd.Series:
     return pd.Series([None] * n, dtype=object)
 
 
+_NS_PER = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
 def _dates(s: pd.Series) -> pd.Series:
     """Dates as datetime64[ns]; text that is not a date, or a year outside 1678-2261, becomes NaT."""
+    unit = np.datetime_data(s.dtype)[0] if s.dtype.kind == "M" and isinstance(s.dtype, np.dtype) else None
+    if unit in _NS_PER:
+        # Already dates (the usual input): the same range check in integers, without pandas' per-call
+        # overhead. Bounds are Timestamp.min/max in the column's unit, rounded inwards.
+        per = _NS_PER[unit]
+        ticks = s.to_numpy().view("int64")
+        lo, hi = -(-pd.Timestamp.min.value // per), pd.Timestamp.max.value // per
+        ns = np.where((ticks >= lo) & (ticks <= hi), ticks * per, np.iinfo("int64").min)
+        return pd.Series(ns.view("datetime64[ns]"), index=s.index, name=s.name)
     d = pd.to_datetime(s, errors="coerce")
     d = d.where((d >= pd.Timestamp.min) & (d <= pd.Timestamp.max))
     return d.astype("datetime64[ns]")
