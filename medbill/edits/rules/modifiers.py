@@ -21,6 +21,8 @@ _CAT2_MODIFIERS = ["1P", "2P", "3P", "8P"]
 
 def _pair_on_line(b: Batch, first: list[str], second: list[str], message: str) -> pd.DataFrame:
     pos = positions(b.line_has_modifier(first) & b.line_has_modifier(second))
+    if not len(pos):  # the usual case: skip the message text
+        return findings([], [], [], [], [])
     mods = modifier_text(b.lines.iloc[pos])
     return findings(b.lines["claim"].to_numpy()[pos], pos, "modifiers", mods, message)
 
@@ -123,6 +125,8 @@ def mod_25_noproc(b: Batch) -> pd.DataFrame:
 )
 def mod_code_type(b: Batch) -> pd.DataFrame:
     m = b.modifiers_long
+    if not m["modifier"].isin([*_EM_ONLY, *_NOT_ON_EM, *_CAT2_MODIFIERS]).any():  # none can fire
+        return findings([], [], [], [], [])
     code = b.lines["procedure_code"].to_numpy()[m["line"].to_numpy()]
     code = pd.Series(code, index=m.index, dtype="string")
     em = pd.Series(b.is_em.to_numpy()[m["line"].to_numpy()], index=m.index)
