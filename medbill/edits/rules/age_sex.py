@@ -153,8 +153,11 @@ def mce_sex(b: Batch) -> pd.DataFrame:
     fix="On the newborn's record use chapter 16 (P) codes; check the patient's sex and birth date.",
 )
 def ch15_maternal(b: Batch) -> pd.DataFrame:
+    obstetric = _starts(b, "O")
+    if not obstetric.any():  # the usual case: no age and sex to work out
+        return findings([], [], [], [], [])
     dx = _claim_dx(b)
-    o = dx[_starts(b, "O")]
+    o = dx[obstetric]
     bad = o[o["sex"].eq("M") | (o["age"] < 1)]
     if bad.empty:
         return findings([], [], [], [], [])
@@ -179,8 +182,11 @@ def ch15_maternal(b: Batch) -> pd.DataFrame:
 )
 def ch16_newborn(b: Batch) -> pd.DataFrame:
     dx = b.dx_long
+    obstetric = _starts(b, "O")
+    if not obstetric.any():  # no maternal record in the batch
+        return findings([], [], [], [], [])
     maternal = np.zeros(len(b.claims), dtype=bool)
-    maternal[dx["claim"].to_numpy()[_starts(b, "O")]] = True
+    maternal[dx["claim"].to_numpy()[obstetric]] = True
     bad = dx[_starts(b, "P") & maternal[dx["claim"].to_numpy()]]
     return findings(
         bad["claim"],
