@@ -315,6 +315,8 @@ def dup_line(b: Batch) -> pd.DataFrame:
     fix="Send a replacement (frequency 7) or void (8) instead of a second original claim, or drop the duplicate.",
 )
 def dup_claim(b: Batch) -> pd.DataFrame:
+    if len(b.claims) < 2:  # one claim (an encounter being coded): no other claim to duplicate
+        return findings([], [], [], [], [])
     ln = b.lines
     freq = b.claims["claim_frequency"].fillna("1").to_numpy()
     claim = ln["claim"].to_numpy()
