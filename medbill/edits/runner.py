@@ -100,9 +100,22 @@ def assemble(
         findings=f,
         line_status=line_status,
         claim_status=claim_status,
-        rules=pd.DataFrame([r.to_dict() for r in chosen]),
+        rules=_rules_table(chosen),
         skipped=skipped,
     )
+
+
+_rules_tables: dict[tuple[engine.Rule, ...], pd.DataFrame] = {}
+
+
+def _rules_table(chosen: list[engine.Rule]) -> pd.DataFrame:
+    """The chosen rules as a table, built once per selection (a copy each time: results are the caller's)."""
+    key = tuple(chosen)
+    if key not in _rules_tables:
+        if len(_rules_tables) >= 64:  # many different selections: keep the memo small
+            _rules_tables.clear()
+        _rules_tables[key] = pd.DataFrame([r.to_dict() for r in chosen])
+    return _rules_tables[key].copy()
 
 
 def _counts(row: np.ndarray, rank: np.ndarray, n: int) -> pd.DataFrame:
