@@ -129,6 +129,8 @@ def _icd_findings(b: Batch, statuses: list[str]) -> tuple[pd.DataFrame, pd.Serie
 )
 def icd_invalid(b: Batch) -> pd.DataFrame:
     d, field = _icd_findings(b, ["invalid", "norelease"])
+    if d.empty:  # the usual case: no message text to build
+        return findings([], [], [], [], [])
     msg = np.where(
         d["status"] == "invalid",
         d["code"]
@@ -155,6 +157,8 @@ def icd_invalid(b: Batch) -> pd.DataFrame:
 )
 def icd_header(b: Batch) -> pd.DataFrame:
     d, field = _icd_findings(b, ["header"])
+    if d.empty:  # the usual case: no message text to build
+        return findings([], [], [], [], [])
     example = (", for example " + d["hint"]).where(d["hint"].ne(""), "")
     return findings(
         d["claim"], -1, field, d["code"], d["code"] + " is a header, not a billable code" + example
@@ -172,6 +176,8 @@ def icd_header(b: Batch) -> pd.DataFrame:
 )
 def icd_7th(b: Batch) -> pd.DataFrame:
     d, field = _icd_findings(b, ["seventh"])
+    if d.empty:  # the usual case: no message text to build
+        return findings([], [], [], [], [])
     example = (", for example " + d["hint"]).where(d["hint"].ne(""), "")
     return findings(d["claim"], -1, field, d["code"], d["code"] + " needs a 7th character" + example)
 
@@ -187,6 +193,8 @@ def icd_7th(b: Batch) -> pd.DataFrame:
 )
 def icd_placeholder(b: Batch) -> pd.DataFrame:
     d, field = _icd_findings(b, ["placeholder"])
+    if d.empty:  # the usual case: no message text to build
+        return findings([], [], [], [], [])
     return findings(
         d["claim"], -1, field, d["code"], d["code"] + " is missing X placeholders; the code is " + d["hint"]
     )
