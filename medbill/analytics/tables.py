@@ -17,61 +17,90 @@ from typing import Any
 
 import pandas as pd
 
-# The columns analytics reads, per table, and their kind (docs/tables.md). Extra columns are kept.
+from medbill.claims.tables import DX_COLUMNS, SCHEMAS, TABLES, read_claims_dir
+
+# The columns analytics reads, per table (docs/tables.md); their kinds come from the claims tables'
+# contract, with money as plain float. Extra columns are kept.
+_READS: dict[str, tuple[str, ...]] = {
+    "claims": (
+        "claim_id",
+        "patient_id",
+        "payer_id",
+        "billing_npi",
+        "rendering_npi",
+        "place_of_service",
+        "claim_frequency",
+        "submitted_date",
+        *DX_COLUMNS,
+    ),
+    "lines": (
+        "claim_id",
+        "line_number",
+        "service_date",
+        "procedure_code",
+        "modifier1",
+        "modifier2",
+        "modifier3",
+        "modifier4",
+        "units",
+        "charge",
+    ),
+    "patients": ("patient_id",),
+    "providers": (
+        "npi",
+        "last_name",
+        "first_name",
+        "specialty",
+    ),
+    "payers": (
+        "payer_id",
+        "name",
+        "kind",
+    ),
+    "remit_payments": (
+        "payment_id",
+        "payer_id",
+        "payment_date",
+        "amount",
+    ),
+    "remit_claims": (
+        "payment_id",
+        "claim_id",
+        "status_code",
+        "charge",
+        "paid",
+        "patient_responsibility",
+        "received_date",
+    ),
+    "remit_lines": (
+        "payment_id",
+        "claim_id",
+        "line_number",
+        "procedure_code",
+        "charge",
+        "paid",
+        "allowed",
+        "units",
+        "service_date",
+    ),
+    "remit_adjustments": (
+        "payment_id",
+        "claim_id",
+        "line_number",
+        "group",
+        "reason",
+        "amount",
+    ),
+    "remit_remarks": (
+        "payment_id",
+        "claim_id",
+        "line_number",
+        "code",
+    ),
+}
 SCHEMA: dict[str, dict[str, str]] = {
-    "claims": {
-        "claim_id": "str",
-        "patient_id": "str",
-        "payer_id": "str",
-        "billing_npi": "str",
-        "rendering_npi": "str",
-        "place_of_service": "str",
-        "claim_frequency": "str",
-        "submitted_date": "date",
-        **{f"dx{i}": "str" for i in range(1, 13)},
-    },
-    "lines": {
-        "claim_id": "str",
-        "line_number": "int",
-        "service_date": "date",
-        "procedure_code": "str",
-        **{f"modifier{i}": "str" for i in range(1, 5)},
-        "units": "float",
-        "charge": "float",
-    },
-    "patients": {"patient_id": "str"},
-    "providers": {"npi": "str", "last_name": "str", "first_name": "str", "specialty": "str"},
-    "payers": {"payer_id": "str", "name": "str", "kind": "str"},
-    "remit_payments": {"payment_id": "str", "payer_id": "str", "payment_date": "date", "amount": "float"},
-    "remit_claims": {
-        "payment_id": "str",
-        "claim_id": "str",
-        "status_code": "str",
-        "charge": "float",
-        "paid": "float",
-        "patient_responsibility": "float",
-        "received_date": "date",
-    },
-    "remit_lines": {
-        "payment_id": "str",
-        "claim_id": "str",
-        "line_number": "int",
-        "procedure_code": "str",
-        "charge": "float",
-        "paid": "float",
-        "allowed": "float",
-        "units": "float",
-        "service_date": "date",
-    },
-    "remit_adjustments": {
-        "payment_id": "str",
-        "claim_id": "str",
-        "line_number": "int",
-        "group": "str",
-        "reason": "str",
-        "amount": "float",
-    },
-    "remit_remarks": {"payment_id": "str", "claim_id": "str", "line_number": "int", "code": "str"},
+    name: {c: "float" if SCHEMAS[name][c] == "money" else SCHEMAS[name][c] for c in columns}
+    for name, columns in _READS.items()
 }
 
 
@@ -154,8 +183,6 @@ def as_tables(data: Any) -> Tables:
 
 def read_dir(path: str | os.PathLike[str]) -> Tables:
     """Read a claims folder with :func:`medbill.claims.tables.read_claims_dir` and type it."""
-    from medbill.claims.tables import read_claims_dir
-
     folder = Path(path)
     return Tables(as_tables(read_claims_dir(folder)).frames, source=folder)
 
@@ -165,8 +192,6 @@ def data_files(tables: Tables) -> list[Path]:
     docs/tables.md, its Parquet file or else its CSV file, as ``read_claims_dir`` chooses."""
     if tables.source is None:
         return []
-    from medbill.claims.tables import TABLES
-
     found = []
     for name in TABLES:
         parquet, csv = tables.source / f"{name}.parquet", tables.source / f"{name}.csv"
