@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import importlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -193,7 +193,7 @@ _MEMO_LIMIT = 100_000
 
 def _by_uniques(
     columns: list[pd.Series], clean: Callable[[pd.Series], pd.Series], memo: dict[tuple[type, Any], Any]
-) -> list[pd.Series]:
+) -> list[np.ndarray]:
     """Apply a string clean-up to the distinct values of each column only, then spread back.
 
     Columns are factorised one by one (a value means the same thing only within its column), but
@@ -205,9 +205,9 @@ def _by_uniques(
     flat = _memoised(every, clean, memo) if len(every) <= _MEMO_UNIQUES else _clean_values(every, clean)
     out = []
     starts = np.cumsum([0, *sizes])[:-1]
-    for s, (codes, _), start, size in zip(columns, factorised, starts, sizes, strict=True):
+    for (codes, _), start, size in zip(factorised, starts, sizes, strict=True):
         table = np.append(flat[start : start + size], None)
-        out.append(pd.Series(table[codes], index=s.index, dtype=object))
+        out.append(table[codes])
     return out
 
 
@@ -240,7 +240,7 @@ def _memoised(
     return flat
 
 
-def _cleaner(clean: Callable[[pd.Series], pd.Series]) -> Callable[[list[pd.Series]], list[pd.Series]]:
+def _cleaner(clean: Callable[[pd.Series], pd.Series]) -> Callable[[list[pd.Series]], list[np.ndarray]]:
     memo: dict[tuple[type, Any], Any] = {}
     return lambda columns: _by_uniques(columns, clean, memo)
 
@@ -255,23 +255,23 @@ _code = _cleaner(lambda u: u.str.upper().str.replace(r"[\s.]", "", regex=True))
 
 
 def _cleaned(
-    raw: pd.DataFrame, names: Iterable[str], clean: Callable[[list[pd.Series]], list[pd.Series]]
-) -> dict[str, pd.Series]:
+    raw: pd.DataFrame, names: Iterable[str], clean: Callable[[list[pd.Series]], list[np.ndarray]]
+) -> dict[str, np.ndarray]:
     """``clean`` over the named columns of ``raw`` in one call; an absent column is all NA."""
     present = [c for c in names if c in raw]
     done = dict(zip(present, clean([raw[c] for c in present]), strict=True)) if present else {}
-    return {c: done[c] if c in done else _missing(len(raw)) for c in names}
-
-
-def _missing(n: int) -> pd.Series:
-    return pd.Series([None] * n, dtype=object)
+    return {c: done[c] if c in done else np.full(len(raw), None, dtype=object) for c in names}
 
 
 _NS_PER = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
-def _dates(s: pd.Series) -> pd.Series:
-    """Dates as datetime64[ns]; text that is not a date, or a year outside 1678-2261, becomes NaT."""
+def _dates(raw: pd.DataFrame, col: str) -> np.ndarray:
+    """Dates as datetime64[ns] (NaT when the column is absent); text that is not a date, or a year
+    outside 1678-2261, becomes NaT."""
+    if col not in raw:
+        return np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[ns]")
+    s = raw[col]
     unit = np.datetime_data(s.dtype)[0] if s.dtype.kind == "M" and isinstance(s.dtype, np.dtype) else None
     if unit in _NS_PER:
         # Already dates (the usual input): the same range check in integers, without pandas' per-call
@@ -280,10 +280,47 @@ def _dates(s: pd.Series) -> pd.Series:
         ticks = s.to_numpy().view("int64")
         lo, hi = -(-pd.Timestamp.min.value // per), pd.Timestamp.max.value // per
         ns = np.where((ticks >= lo) & (ticks <= hi), ticks * per, np.iinfo("int64").min)
-        return pd.Series(ns.view("datetime64[ns]"), index=s.index, name=s.name)
+        return ns.view("datetime64[ns]")
     d = pd.to_datetime(s, errors="coerce")
     d = d.where((d >= pd.Timestamp.min) & (d <= pd.Timestamp.max))
-    return d.astype("datetime64[ns]")
+    return d.astype("datetime64[ns]").to_numpy()
+
+
+def _numbers(raw: pd.DataFrame, col: str) -> np.ndarray:
+    """A numeric column as float64 (NaN when absent or not a number)."""
+    if col not in raw:
+        return np.full(len(raw), np.nan)
+    s = raw[col]
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":
+        return s.to_numpy(dtype="float64")
+    return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+
+
+def _line_numbers(raw: pd.DataFrame) -> pd.arrays.IntegerArray:
+    if "line_number" not in raw:
+        return pd.array([pd.NA] * len(raw), dtype="Int64")
+    s = raw["line_number"]
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":
+        return pd.array(s.to_numpy(dtype="int64"), dtype="Int64")
+    return pd.to_numeric(s, errors="coerce").astype("Int64").array
+
+
+def _filled(values: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """``values`` with NA taken from ``fallback`` (object arrays)."""
+    return np.where(pd.isna(values), fallback, values)
+
+
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """A DataFrame of normalised columns; text stays object (pandas would convert it to Arrow)."""
+    text = [c for c, v in columns.items() if isinstance(v, np.ndarray) and v.dtype == object]
+    frame = pd.DataFrame(
+        np.column_stack([columns[c] for c in text]) if text else None,
+        columns=text,
+        index=pd.RangeIndex(len(next(iter(columns.values())))),
+        dtype=object,
+    )
+    rest = pd.DataFrame({c: v for c, v in columns.items() if c not in text}, index=frame.index)
+    return pd.concat([frame, rest], axis=1)[list(columns)]
 
 
 def _first_position(index: pd.Index, keys: pd.Series) -> np.ndarray:
@@ -294,33 +331,18 @@ def _first_position(index: pd.Index, keys: pd.Series) -> np.ndarray:
     return np.where(at >= 0, firsts[np.maximum(at, 0)], -1)
 
 
-class Columns(Mapping[str, np.ndarray]):
-    """Read-only columns of a normalised table as numpy arrays, each converted once.
-
-    Text is an object array with None for NA, dates datetime64[ns] with NaT, numbers float64 with NaN
-    (``line_number`` too), positions int64.
-    """
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self._frame = frame
-        self._arrays: dict[str, np.ndarray] = {}
-
-    def __getitem__(self, col: str) -> np.ndarray:
-        if col not in self._arrays:
-            s = self._frame[col]
-            if isinstance(s.dtype, pd.Int64Dtype):
-                values = s.to_numpy(dtype="float64", na_value=np.nan)
-            else:
-                values = s.to_numpy()
-            values.flags.writeable = False
-            self._arrays[col] = values
-        return self._arrays[col]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._frame.columns)
-
-    def __len__(self) -> int:
-        return len(self._frame.columns)
+def _read_only(columns: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Numpy views of normalised columns that rules cannot change by accident (line_number as float64)."""
+    out = {}
+    for col, values in columns.items():
+        array = (
+            values.to_numpy(dtype="float64", na_value=np.nan)
+            if isinstance(values, pd.arrays.IntegerArray)
+            else values.view()
+        )
+        array.flags.writeable = False
+        out[col] = array
+    return out
 
 
 class Batch:
@@ -329,7 +351,8 @@ class Batch:
     Positions are the identity: ``claims`` and ``lines`` have a RangeIndex and findings point at
     those positions; ``lines["claim"]`` is the position of the line's claim (-1 when its claim_id
     is not in the claims table). ``claim_values`` and ``line_values`` hold the same columns as
-    numpy arrays (:class:`Columns`), for checks that should cost nothing when nothing fires.
+    read-only numpy arrays (text as object with None for NA, dates datetime64[ns], numbers and
+    ``line_number`` float64, ``claim`` int64), for checks that should cost nothing when nothing fires.
     """
 
     def __init__(
@@ -347,17 +370,29 @@ class Batch:
         self.config = {k: PayerRules.coerce(v) for k, v in (payer_config or {}).items()}
         self.as_of = pd.Timestamp(as_of or date.today())
         self.memo: dict[str, Any] = {}  # derived tables several rules share (ICD status per diagnosis ...)
-        self.claims = self._normalise_claims(self.raw_claims)
-        self.lines = self._normalise_lines(self.raw_lines, self.claims)
-        # The same columns as numpy arrays: a rule that finds nothing (the usual case) should cost
-        # microseconds, and every pandas call on a ten-line claim costs tens of them.
-        self.claim_values = Columns(self.claims)
-        self.line_values = Columns(self.lines)
+        # Normalised as numpy arrays: a rule that finds nothing (the usual case) should cost
+        # microseconds, and every pandas call on a ten-line claim costs tens of them. The
+        # DataFrames are built on first use.
+        self._claim_columns = self._normalise_claims(self.raw_claims)
+        self._line_columns = self._normalise_lines(self.raw_lines, self._claim_columns)
+        self.claim_values: Mapping[str, np.ndarray] = _read_only(self._claim_columns)
+        self.line_values: Mapping[str, np.ndarray] = _read_only(self._line_columns)
+
+    @cached_property
+    def claims(self) -> pd.DataFrame:
+        """The normalised claims (text as object with None for NA, dates as datetime64[ns])."""
+        return _frame(self._claim_columns)
+
+    @cached_property
+    def lines(self) -> pd.DataFrame:
+        """The normalised lines, with ``claim`` (position of the line's claim, -1 for none), the
+        claim's patient, payer, sex and birth date, and the effective place of service and rendering NPI."""
+        return _frame(self._line_columns)
 
     # -- normalisation -------------------------------------------------------------------------
     @staticmethod
-    def _normalise_claims(raw: pd.DataFrame) -> pd.DataFrame:
-        text = _cleaned(
+    def _normalise_claims(raw: pd.DataFrame) -> dict[str, Any]:
+        cols = _cleaned(
             raw,
             [
                 "claim_id",
@@ -371,80 +406,63 @@ class Batch:
             ],
             _text,
         )
-        codes = _cleaned(raw, DX_COLUMNS, _code)
-        cols: dict[str, Any] = dict(text)
         cols.update(_cleaned(raw, ["place_of_service"], _pos))
         cols.update(_cleaned(raw, ["patient_sex"], _upper))
         for col in ("patient_birth_date", "submitted_date"):
-            cols[col] = (
-                _dates(raw[col]) if col in raw else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-            )
-        cols.update(codes)
-        return pd.DataFrame(cols, index=raw.index)
+            cols[col] = _dates(raw, col)
+        cols.update(_cleaned(raw, DX_COLUMNS, _code))
+        return cols
 
     @staticmethod
-    def _normalise_lines(raw: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    def _normalise_lines(raw: pd.DataFrame, claims: dict[str, Any]) -> dict[str, Any]:
         text = _cleaned(raw, ["claim_id", "rendering_npi"], _text)
-        codes = _cleaned(raw, ["procedure_code", *MODIFIER_COLUMNS], _code)
-        cols: dict[str, Any] = {"claim_id": text["claim_id"]}
-        cols["line_number"] = (
-            pd.to_numeric(raw["line_number"], errors="coerce").astype("Int64")
-            if "line_number" in raw
-            else pd.Series(pd.NA, index=raw.index, dtype="Int64")
-        )
-        cols["service_date"] = (
-            _dates(raw["service_date"])
-            if "service_date" in raw
-            else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-        )
-        cols.update(codes)
+        cols: dict[str, Any] = {"claim_id": text["claim_id"], "line_number": _line_numbers(raw)}
+        cols["service_date"] = _dates(raw, "service_date")
+        cols.update(_cleaned(raw, ["procedure_code", *MODIFIER_COLUMNS], _code))
         for col in ("units", "charge"):
-            cols[col] = (
-                pd.to_numeric(raw[col], errors="coerce").astype("float64")
-                if col in raw
-                else pd.Series(np.nan, index=raw.index)
-            )
+            cols[col] = _numbers(raw, col)
         cols.update(_cleaned(raw, ["dx_pointers"], _upper))
         line_pos = _cleaned(raw, ["place_of_service"], _pos)["place_of_service"]
         # First claim row wins when a claim_id is duplicated (the duplicate itself is an integrity finding).
-        index = pd.Index(claims["claim_id"])
+        index = pd.Index(claims["claim_id"], dtype=object)
         claim = (
             index.get_indexer_for(cols["claim_id"])
             if index.is_unique
             else _first_position(index, cols["claim_id"])
         )
-        claim = np.where(pd.isna(cols["claim_id"]).to_numpy(), -1, claim)
+        claim = np.where(pd.isna(cols["claim_id"]), -1, claim).astype("int64")
         cols["claim"] = claim
-        take = np.where(claim >= 0, claim, len(claims))  # one past the end: an all-NA row for orphan lines
+        n_claims = len(claims["claim_id"])
+        take = np.where(claim >= 0, claim, n_claims)  # one past the end: an all-NA row for orphan lines
 
         def joined(col: str) -> np.ndarray:
-            values = claims[col].to_numpy()
-            if values.dtype.kind == "M":
-                pad = np.array(["NaT"], dtype=values.dtype)
-            else:
-                values, pad = values.astype(object), np.array([None], dtype=object)
+            values = claims[col]
+            pad = np.array(["NaT"], dtype=values.dtype) if values.dtype.kind == "M" else [None]
             return np.concatenate([values, pad])[take]
 
-        for col in ("patient_id", "payer_id", "patient_sex"):
-            cols[col] = pd.Series(joined(col), index=raw.index, dtype=object)
-        cols["patient_birth_date"] = pd.Series(joined("patient_birth_date"), index=raw.index)
+        for col in ("patient_id", "payer_id", "patient_sex", "patient_birth_date"):
+            cols[col] = joined(col)
         cols["line_place_of_service"] = line_pos
-        cols["place_of_service"] = line_pos.fillna(pd.Series(joined("place_of_service"), index=raw.index))
+        cols["place_of_service"] = _filled(line_pos, joined("place_of_service"))
         # Rendering provider: the line's, else the claim's, else the billing provider.
-        rendering = text["rendering_npi"]
-        rendering = rendering.fillna(pd.Series(joined("rendering_npi"), index=raw.index))
-        cols["rendering_npi"] = rendering.fillna(pd.Series(joined("billing_npi"), index=raw.index))
+        rendering = _filled(text["rendering_npi"], joined("rendering_npi"))
+        cols["rendering_npi"] = _filled(rendering, joined("billing_npi"))
         # NCCI and MUE group by patient; with no patient id the claim is the best stand-in.
-        cols["patient_key"] = cols["patient_id"].fillna(cols["claim_id"])
-        return pd.DataFrame(cols, index=raw.index)
+        cols["patient_key"] = _filled(cols["patient_id"], cols["claim_id"])
+        return cols
 
     # -- derived tables ------------------------------------------------------------------------
     @cached_property
     def claim_dos(self) -> pd.Series:
         """Earliest line date of service per claim position (NaT for a claim without dated lines)."""
-        ok = self.lines[self.lines["claim"] >= 0]
-        first = ok.groupby("claim")["service_date"].min()
-        return first.reindex(range(len(self.claims)))
+        claim = self.line_values["claim"]
+        ticks = self.line_values["service_date"].view("int64")
+        nat = np.iinfo("int64").min
+        ok = (claim >= 0) & (ticks != nat)
+        first = np.full(len(self.claim_values["claim_id"]), np.iinfo("int64").max)
+        np.minimum.at(first, claim[ok], ticks[ok])
+        first[first == np.iinfo("int64").max] = nat
+        return pd.Series(first.view("datetime64[ns]"), name="service_date")
 
     @cached_property
     def dx_long(self) -> pd.DataFrame:
@@ -452,7 +470,7 @@ class Batch:
 
         ``code_id`` indexes ``dx_vocab`` (the distinct codes), so rules can work per distinct code.
         """
-        wide = self.claims[DX_COLUMNS].to_numpy(dtype=object)
+        wide = np.column_stack([self.claim_values[c] for c in DX_COLUMNS])
         used = ~pd.isna(wide)
         claim, slot = np.nonzero(used)
         codes = wide[used]
@@ -475,19 +493,19 @@ class Batch:
     @cached_property
     def is_em(self) -> pd.Series:
         """Bool per line: the procedure is an E/M service (CPT 99202-99499), decided per distinct code."""
-        ids, uniques = pd.factorize(self.lines["procedure_code"], use_na_sentinel=True)
+        ids, uniques = pd.factorize(self.line_values["procedure_code"], use_na_sentinel=True)
         em = (
             pd.Series(uniques, dtype=object)
             .astype(str)
             .str.fullmatch(r"99[2-4][0-9]{2}")
             .to_numpy(dtype=bool)
         )
-        return pd.Series(np.append(em, False)[np.where(ids >= 0, ids, len(uniques))], index=self.lines.index)
+        return pd.Series(np.append(em, False)[np.where(ids >= 0, ids, len(uniques))])
 
     @cached_property
     def modifier_ids(self) -> tuple[np.ndarray, dict[str, int]]:
         """(lines x 4 matrix of modifier ids, -1 when empty; vocabulary modifier -> id)."""
-        wide = self.lines[MODIFIER_COLUMNS].to_numpy(dtype=object)
+        wide = np.column_stack([self.line_values[c] for c in MODIFIER_COLUMNS])
         flat = pd.Series(wide.ravel(), dtype=object)
         ids, vocab = pd.factorize(flat, use_na_sentinel=True)
         return ids.reshape(wide.shape), {m: i for i, m in enumerate(vocab)}
@@ -495,7 +513,7 @@ class Batch:
     @cached_property
     def modifiers_long(self) -> pd.DataFrame:
         """One row per (line, modifier slot) in use: line, slot (1-4), modifier."""
-        wide = self.lines[MODIFIER_COLUMNS].to_numpy(dtype=object)
+        wide = np.column_stack([self.line_values[c] for c in MODIFIER_COLUMNS])
         used = ~pd.isna(wide)
         line, slot = np.nonzero(used)
         return pd.DataFrame({"line": line, "slot": slot + 1, "modifier": pd.Series(wide[used], dtype=object)})
@@ -507,7 +525,7 @@ class Batch:
 
         Pointer strings take few distinct values, so each distinct one is decoded once.
         """
-        ids, uniques = pd.factorize(self.lines["dx_pointers"], use_na_sentinel=True)
+        ids, uniques = pd.factorize(self.line_values["dx_pointers"], use_na_sentinel=True)
         rows = [[0, 0, 0, 0, 0, False, None]]  # index -1 (no pointers) maps to the last row below
         decoded = []
         for raw in uniques:
@@ -518,22 +536,20 @@ class Batch:
         table = pd.DataFrame(
             decoded + rows, columns=["slot1", "slot2", "slot3", "slot4", "count", "repeated", "text"]
         )
-        out = table.iloc[np.where(ids >= 0, ids, len(table) - 1)].reset_index(drop=True)
-        out.index = self.lines.index
-        return out
+        return table.iloc[np.where(ids >= 0, ids, len(table) - 1)].reset_index(drop=True)
 
     def line_has_modifier(self, modifiers: Iterable[str]) -> pd.Series:
         """Bool per line: any of ``modifiers`` in modifier1-4."""
         matrix, vocab = self.modifier_ids
         wanted = [vocab[m] for m in modifiers if m in vocab]
-        return pd.Series(np.isin(matrix, wanted).any(axis=1), index=self.lines.index)
+        return pd.Series(np.isin(matrix, wanted).any(axis=1))
 
     def key(self, columns: list[str], frame: pd.DataFrame | None = None) -> np.ndarray:
         """One int64 group id per row for the combination of ``columns`` (NA is a value of its own)."""
-        values = self.line_values if frame is None else Columns(frame)
+        values = self.line_values if frame is None else {c: frame[c].to_numpy() for c in columns}
         # Same ids as groupby(sort=False, dropna=False).ngroup(): numbered by first appearance,
         # built by factorising column by column (a groupby costs a millisecond even on ten rows).
-        ids = np.zeros(len(self.lines if frame is None else frame), dtype="int64")
+        ids = np.zeros(len(self.raw_lines if frame is None else frame), dtype="int64")
         for col in columns:
             codes, uniques = pd.factorize(values[col], use_na_sentinel=False)
             ids = pd.factorize(ids * (len(uniques) + 1) + codes)[0]
@@ -545,11 +561,8 @@ class Batch:
         per_payer = {
             k: getattr(v, name) for k, v in self.config.items() if k != "*" and getattr(v, name) is not None
         }
-        mapped = (
-            self.claims["payer_id"].map(per_payer)
-            if per_payer
-            else pd.Series(np.nan, index=self.claims.index)
-        )
+        payer = pd.Series(self.claim_values["payer_id"], dtype=object)
+        mapped = payer.map(per_payer) if per_payer else pd.Series(np.nan, index=payer.index)
         return mapped.where(mapped.notna(), default).astype(object)
 
 
