@@ -144,6 +144,10 @@ _EMPTY = pd.DataFrame(
 )
 
 
+# What ``run`` returns when no rule fires: the check columns plus the stamped metadata.
+_NO_FINDINGS = _EMPTY.assign(**{c: pd.Series(dtype="str") for c in ("rule_id", "severity", "reference")})
+
+
 def empty_findings() -> pd.DataFrame:
     return _EMPTY.copy()
 
@@ -377,6 +381,7 @@ class Batch:
         self._line_columns = self._normalise_lines(self.raw_lines, self._claim_columns)
         self.claim_values: Mapping[str, np.ndarray] = _read_only(self._claim_columns)
         self.line_values: Mapping[str, np.ndarray] = _read_only(self._line_columns)
+        self.line_numbers: pd.arrays.IntegerArray = self._line_columns["line_number"]  # as in ``lines``
 
     @cached_property
     def claims(self) -> pd.DataFrame:
@@ -568,7 +573,7 @@ class Batch:
 
 def run(batch: Batch, rules: list[Rule]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply ``rules``; return (findings with positions and metadata, skipped rules with reasons)."""
-    parts = []
+    parts, fired = [], []
     skipped = []
     for r in rules:
         try:
@@ -576,24 +581,20 @@ def run(batch: Batch, rules: list[Rule]) -> tuple[pd.DataFrame, pd.DataFrame]:
         except DataNotAvailable as exc:
             skipped.append({"rule_id": r.id, "reason": str(exc)})
             continue
-        if got.empty:
-            continue
-        got = got.copy()
-        got["rule_id"] = r.id
-        got["severity"] = r.severity
-        if "reference" not in got:
-            got["reference"] = r.reference
-        else:
-            got["reference"] = got["reference"].fillna(r.reference)
-        parts.append(got)
+        if not got.empty:
+            parts.append(got)
+            fired.append(r)
     skipped_df = pd.DataFrame(skipped, columns=["rule_id", "reason"])
     if not parts:
-        f = empty_findings()
-        f["rule_id"] = pd.Series(dtype="str")
-        f["severity"] = pd.Series(dtype="str")
-        f["reference"] = pd.Series(dtype="str")
-        return _drop_payer_disabled(batch, f), skipped_df
-    return _drop_payer_disabled(batch, pd.concat(parts, ignore_index=True)), skipped_df
+        return _NO_FINDINGS.copy(), skipped_df
+    # Stamp the rule's metadata once over all findings, not on a copy of each rule's frame.
+    f = pd.concat(parts, ignore_index=True)
+    sizes = [len(p) for p in parts]
+    f["rule_id"] = np.repeat(np.array([r.id for r in fired], dtype=object), sizes)
+    f["severity"] = np.repeat(np.array([r.severity for r in fired], dtype=object), sizes)
+    own = np.repeat(np.array([r.reference for r in fired], dtype=object), sizes)
+    f["reference"] = own if "reference" not in f else f["reference"].fillna(pd.Series(own, dtype=object))
+    return _drop_payer_disabled(batch, f), skipped_df
 
 
 def _drop_payer_disabled(batch: Batch, f: pd.DataFrame) -> pd.DataFrame:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import html
 
+import numpy as np
 import pandas as pd
 
 from medbill.exceptions import ScrubErrors
 
 FINDING_COLUMNS = ["claim_id", "line_number", "rule_id", "severity", "field", "value", "message", "reference"]
-_RANK = {"error": 3, "warning": 2, "info": 1}
-_STATUS = {3: "error", 2: "warning", 1: "info", 0: "clean"}
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+STATUS_NAMES = np.array(["clean", "info", "warning", "error"], dtype=object)  # by worst rank
 _COLOURS = {"error": "#b00020", "warning": "#a15c00", "info": "#0b5394"}
 
 
@@ -117,12 +118,3 @@ class ScrubResult:
         if len(self.findings) > max_rows:
             parts.append(f"<p>… {len(self.findings) - max_rows} more findings in <code>.findings</code>.</p>")
         return "".join(parts)
-
-
-def worst(severities: pd.Series) -> pd.Series:
-    """Map severity text to rank (error 3 ... clean 0)."""
-    return severities.map(_RANK).fillna(0).astype("int64")
-
-
-def status_names(rank: pd.Series) -> pd.Series:
-    return rank.map(_STATUS)

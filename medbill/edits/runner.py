@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits import engine
-from medbill.edits.result import ScrubResult, status_names, worst
+from medbill.edits.result import SEVERITY_RANK, STATUS_NAMES, ScrubResult
 
 
 def as_tables(
@@ -58,44 +58,52 @@ def scrub(
 def assemble(
     batch: engine.Batch, found: pd.DataFrame, skipped: pd.DataFrame, chosen: list[engine.Rule]
 ) -> ScrubResult:
-    ln, cl = batch.lines, batch.claims
-    n_lines, n_claims = len(ln), len(cl)
+    # numpy throughout, one frame per output: a clean ten-line claim should not pay for pandas calls.
+    ln, cl = batch.line_values, batch.claim_values
+    n_lines, n_claims = len(ln["claim"]), len(cl["claim_id"])
     line_pos = found["line"].to_numpy()
     on_line = line_pos >= 0
-    safe_line = np.where(on_line, line_pos, 0)
-    line_claim = np.append(ln["claim"].to_numpy(), -1)[np.where(on_line, line_pos, n_lines)]
+    at_line = np.where(on_line, line_pos, n_lines)  # n_lines: the padding row below, for claim findings
+    line_claim = np.append(ln["claim"], -1)[at_line]
     claim_pos = np.where(on_line, line_claim, found["claim"].to_numpy())
-    line_ids = np.append(ln["claim_id"].to_numpy(dtype=object), None)
-    claim_ids = np.append(cl["claim_id"].to_numpy(dtype=object), None)
-    claim_id = np.where(on_line, line_ids[np.where(on_line, line_pos, n_lines)], claim_ids[claim_pos])
-    numbers = np.append(ln["line_number"].to_numpy(dtype="float64", na_value=np.nan), np.nan)
-    rank = worst(found["severity"]).to_numpy()
-    rule = pd.Categorical(found["rule_id"])
-    order = np.lexsort((rule.codes, -rank, np.where(on_line, line_pos, -1), claim_pos))
+    claim_id = np.where(
+        on_line, np.append(ln["claim_id"], None)[at_line], np.append(cl["claim_id"], None)[claim_pos]
+    )
+    severity = found["severity"].to_numpy(dtype=object)
+    rank = np.select([severity == s for s in SEVERITY_RANK], list(SEVERITY_RANK.values()), 0)
+    rule_id = found["rule_id"].to_numpy(dtype=object)
+    by_rule = pd.factorize(rule_id, sort=True)[0]
+    order = np.lexsort((by_rule, -rank, np.where(on_line, line_pos, -1), claim_pos))
+    text = {
+        "claim_id": claim_id,
+        "rule_id": rule_id,
+        "severity": severity,
+        **{c: found[c].to_numpy(dtype=object) for c in ("field", "value", "message", "reference")},
+    }
     f = pd.DataFrame(
+        np.column_stack([v[order] for v in text.values()]) if len(order) else None,
+        columns=list(text),
+        dtype=object,
+    )
+    f.insert(1, "line_number", _int64(np.append(ln["line_number"], np.nan)[at_line][order]))
+    f["claim_row"] = _int64(np.where(claim_pos >= 0, claim_pos, np.nan)[order])
+    f["line_row"] = _int64(np.where(on_line, line_pos, np.nan)[order])
+    rank = rank[order]
+    line_status = pd.DataFrame(
         {
-            "claim_id": pd.Series(claim_id[order], dtype=object),
-            "line_number": pd.array(numbers[np.where(on_line, safe_line, n_lines)][order]).astype("Int64"),
-            "rule_id": pd.Series(found["rule_id"].to_numpy(dtype=object)[order], dtype=object),
-            "severity": pd.Series(found["severity"].to_numpy(dtype=object)[order], dtype=object),
-            "field": pd.Series(found["field"].to_numpy(dtype=object)[order], dtype=object),
-            "value": pd.Series(found["value"].to_numpy(dtype=object)[order], dtype=object),
-            "message": pd.Series(found["message"].to_numpy(dtype=object)[order], dtype=object),
-            "reference": pd.Series(found["reference"].to_numpy(dtype=object)[order], dtype=object),
-            "claim_row": pd.array(np.where(claim_pos >= 0, claim_pos, -1)[order]).astype("Int64"),
-            "line_row": pd.array(np.where(on_line, line_pos, -1)[order]).astype("Int64"),
+            "claim_id": ln["claim_id"],
+            "line_number": batch.line_numbers.to_numpy(),
+            **_counts(np.where(on_line, line_pos, -1)[order], rank, n_lines),
         }
     )
-    f["claim_row"] = f["claim_row"].mask(f["claim_row"] < 0)
-    f["line_row"] = f["line_row"].mask(f["line_row"] < 0)
-    rank = rank[order]
-    line_status = _counts(np.where(on_line, line_pos, -1)[order], rank, n_lines)
-    line_status.insert(0, "claim_id", ln["claim_id"].to_numpy())
-    line_status.insert(1, "line_number", ln["line_number"].to_numpy())
-    claim_status = _counts(claim_pos[order], rank, n_claims)
-    claim_status.insert(0, "claim_id", cl["claim_id"].to_numpy())
-    has_claim = ln["claim"].to_numpy() >= 0
-    claim_status.insert(1, "lines", np.bincount(ln["claim"].to_numpy()[has_claim], minlength=n_claims))
+    has_claim = ln["claim"] >= 0
+    claim_status = pd.DataFrame(
+        {
+            "claim_id": cl["claim_id"],
+            "lines": np.bincount(ln["claim"][has_claim], minlength=n_claims),
+            **_counts(claim_pos[order], rank, n_claims),
+        }
+    )
     return ScrubResult(
         findings=f,
         line_status=line_status,
@@ -103,6 +111,12 @@ def assemble(
         rules=_rules_table(chosen),
         skipped=skipped,
     )
+
+
+def _int64(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers held as float64 (NaN = missing) as a nullable Int64 array."""
+    missing = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype("int64"), missing)
 
 
 _rules_tables: dict[tuple[engine.Rule, ...], pd.DataFrame] = {}
@@ -118,18 +132,15 @@ def _rules_table(chosen: list[engine.Rule]) -> pd.DataFrame:
     return _rules_tables[key].copy()
 
 
-def _counts(row: np.ndarray, rank: np.ndarray, n: int) -> pd.DataFrame:
+def _counts(row: np.ndarray, rank: np.ndarray, n: int) -> dict[str, np.ndarray]:
     """errors / warnings / infos and the worst status per row position (``row`` -1 = none)."""
     keep = row >= 0
     row, rank = row[keep], rank[keep]
-    out = pd.DataFrame(
-        {
-            "errors": np.bincount(row[rank == 3], minlength=n),
-            "warnings": np.bincount(row[rank == 2], minlength=n),
-            "infos": np.bincount(row[rank == 1], minlength=n),
-        }
-    )
     top = np.zeros(n, dtype="int64")
     np.maximum.at(top, row, rank)
-    out["status"] = status_names(pd.Series(top)).to_numpy()
-    return out
+    return {
+        "errors": np.bincount(row[rank == 3], minlength=n),
+        "warnings": np.bincount(row[rank == 2], minlength=n),
+        "infos": np.bincount(row[rank == 1], minlength=n),
+        "status": STATUS_NAMES[top],
+    }
