@@ -9,7 +9,6 @@ import pandas as pd
 
 from medbill.edits.engine import (
     DEFAULT_TIMELY_FILING_DAYS,
-    DX_COLUMNS,
     MODIFIER_COLUMNS,
     Batch,
     findings,
@@ -40,6 +39,29 @@ _REQUIRED_LINE = {
 }
 
 
+def _empty() -> pd.DataFrame:
+    return findings([], [], [], [], [])
+
+
+def _repeated(codes: np.ndarray) -> np.ndarray:
+    """Bool per row: its code was on an earlier row (``duplicated(keep="first")``); codes must be
+    numbered by first appearance (``pd.factorize``, ``Batch.key``), so a code seen before is at
+    most the highest code so far."""
+    highest = np.maximum.accumulate(codes)
+    return codes <= np.concatenate(([-1], highest))[:-1]
+
+
+def _isin(values: np.ndarray, allowed: set[str] | dict[str, Any]) -> np.ndarray:
+    """Bool per value: present (not NA) and in ``allowed``, looked up once per distinct value."""
+    ids, uniques = pd.factorize(values, use_na_sentinel=True)
+    found = np.array([u in allowed for u in uniques] + [False], dtype=bool)
+    return found[ids]
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
 @rule(
     "REQUIRED",
     title="Required field missing",
@@ -50,28 +72,31 @@ _REQUIRED_LINE = {
     fix="Fill in the named field from the encounter or registration record.",
 )
 def required(b: Batch) -> pd.DataFrame:
+    cv, lv = b.claim_values, b.line_values
     parts = []
     for col, meaning in _REQUIRED_CLAIM.items():
-        pos = positions(b.claims[col].isna())
-        parts.append(findings(pos, -1, col, "", f"{col} ({meaning}) is missing"))
+        pos = positions(pd.isna(cv[col]))
+        if len(pos):
+            parts.append(findings(pos, -1, col, "", f"{col} ({meaning}) is missing"))
     for col, meaning in _REQUIRED_LINE.items():
-        pos = positions(b.lines[col].isna())
-        parts.append(
-            findings(b.lines["claim"].to_numpy()[pos], pos, col, "", f"{col} ({meaning}) is missing")
-        )
+        pos = positions(pd.isna(lv[col]))
+        if len(pos):
+            parts.append(findings(lv["claim"][pos], pos, col, "", f"{col} ({meaning}) is missing"))
     # The subscriber's member id is required unless the claim goes to a self-pay "payer".
-    selfpay = np.zeros(len(b.claims), dtype=bool)
+    selfpay = np.zeros(len(cv["claim_id"]), dtype=bool)
     if b.payers is not None and {"payer_id", "kind"} <= set(b.payers.columns):
         kinds = b.payers.drop_duplicates("payer_id").set_index("payer_id")["kind"].astype(str)
         selfpay = b.claims["payer_id"].map(kinds).eq("selfpay").to_numpy(dtype=bool)
-    pos = positions(b.claims["member_id"].isna().to_numpy() & ~selfpay)
-    parts.append(
-        findings(pos, -1, "member_id", "", "member_id (2010BA NM109 subscriber member id) is missing")
-    )
-    sex = b.claims["patient_sex"]
-    bad = positions(sex.notna() & ~sex.isin(["F", "M", "U"]))
-    parts.append(findings(bad, -1, "patient_sex", sex.iloc[bad], "patient_sex must be F, M or U"))
-    return pd.concat(parts, ignore_index=True)
+    pos = positions(pd.isna(cv["member_id"]) & ~selfpay)
+    if len(pos):
+        parts.append(
+            findings(pos, -1, "member_id", "", "member_id (2010BA NM109 subscriber member id) is missing")
+        )
+    sex = cv["patient_sex"]
+    bad = positions(~pd.isna(sex) & ~_isin(sex, {"F", "M", "U"}))
+    if len(bad):
+        parts.append(findings(bad, -1, "patient_sex", sex[bad], "patient_sex must be F, M or U"))
+    return _concat(parts)
 
 
 @rule(
@@ -84,9 +109,10 @@ def required(b: Batch) -> pd.DataFrame:
     fix="Give each claim its own claim_id.",
 )
 def claim_id_dup(b: Batch) -> pd.DataFrame:
-    ids = b.claims["claim_id"]
-    pos = positions(ids.notna() & ids.duplicated(keep="first"))
-    return findings(pos, -1, "claim_id", ids.iloc[pos], "claim_id already used by an earlier claim row")
+    ids = b.claim_values["claim_id"]
+    codes = pd.factorize(ids, use_na_sentinel=True)[0]
+    pos = positions((codes >= 0) & _repeated(codes))
+    return findings(pos, -1, "claim_id", ids[pos], "claim_id already used by an earlier claim row")
 
 
 @rule(
@@ -99,10 +125,9 @@ def claim_id_dup(b: Batch) -> pd.DataFrame:
     fix="Add the claim row or correct the line's claim_id.",
 )
 def line_orphan(b: Batch) -> pd.DataFrame:
-    pos = positions((b.lines["claim"] < 0) & b.lines["claim_id"].notna())
-    return findings(
-        -1, pos, "claim_id", b.lines["claim_id"].iloc[pos], "claim_id not found in the claims table"
-    )
+    ids = b.line_values["claim_id"]
+    pos = positions((b.line_values["claim"] < 0) & ~pd.isna(ids))
+    return findings(-1, pos, "claim_id", ids[pos], "claim_id not found in the claims table")
 
 
 @rule(
@@ -115,10 +140,12 @@ def line_orphan(b: Batch) -> pd.DataFrame:
     fix="Add the service lines or drop the claim.",
 )
 def claim_no_lines(b: Batch) -> pd.DataFrame:
-    has = np.zeros(len(b.claims), dtype=bool)
-    has[b.lines.loc[b.lines["claim"] >= 0, "claim"].to_numpy()] = True
+    claim = b.line_values["claim"]
+    ids = b.claim_values["claim_id"]
+    has = np.zeros(len(ids), dtype=bool)
+    has[claim[claim >= 0]] = True
     pos = positions(~has)
-    return findings(pos, -1, "claim_id", b.claims["claim_id"].iloc[pos], "claim has no service lines")
+    return findings(pos, -1, "claim_id", ids[pos], "claim has no service lines")
 
 
 @rule(
@@ -131,11 +158,23 @@ def claim_no_lines(b: Batch) -> pd.DataFrame:
     fix="Number the claim's lines 1, 2, 3 ...",
 )
 def line_number_dup(b: Batch) -> pd.DataFrame:
-    ln = b.lines
-    dup = ln["line_number"].notna() & ln.duplicated(["claim_id", "line_number"], keep="first")
-    pos = positions(dup)
+    number = b.line_values["line_number"]
+    present = ~pd.isna(number)
+    if not present.any():
+        return _empty()
+    if np.abs(number[present]).max() >= 2**53:  # float64 merges such integers: compare them exactly
+        number = b.lines["line_number"].to_numpy(dtype="int64", na_value=0)
+    line_id = np.where(present, pd.factorize(number)[0], -1)
+    pair = pd.factorize(b.key(["claim_id"]) * (line_id.max() + 2) + line_id + 1)[0]
+    pos = positions(present & _repeated(pair))
+    if not len(pos):
+        return _empty()
     return findings(
-        ln["claim"].to_numpy()[pos], pos, "line_number", ln["line_number"].iloc[pos], "line number used twice"
+        b.line_values["claim"][pos],
+        pos,
+        "line_number",
+        b.lines["line_number"].iloc[pos],
+        "line number used twice",
     )
 
 
@@ -150,37 +189,47 @@ def line_number_dup(b: Batch) -> pd.DataFrame:
 )
 def dx_pointer(b: Batch) -> pd.DataFrame:
     ptr = b.pointers
+    claim = b.line_values["claim"]
+    dx = b.dx_long
+    has_dx = np.zeros((len(b.claim_values["claim_id"]) + 1, 12), dtype=bool)  # row -1: orphan lines
+    has_dx[dx["claim"].to_numpy(), dx["pos"].to_numpy() - 1] = True
+    slots = _pointer_slots(b)
+    in_range = slots >= 1
+    exists = np.zeros(slots.shape, dtype=bool)
+    exists[in_range] = has_dx[np.broadcast_to(claim[:, None], slots.shape)[in_range], slots[in_range] - 1]
+    wrong = (slots != 0) & ~exists
+    too_many = positions(ptr["count"].to_numpy() > 4)
+    repeated = positions(ptr["repeated"].to_numpy())
+    if not (len(too_many) or len(repeated) or wrong.any()):
+        return _empty()
     text = ptr["text"]
-    has_dx = b.claims[DX_COLUMNS].notna().to_numpy()
-    has_dx = np.vstack([has_dx, np.zeros((1, 12), dtype=bool)])  # row -1: orphan lines point at nothing
-    claim = b.lines["claim"].to_numpy()
-    parts = []
-    too_many = positions(ptr["count"] > 4)
-    parts.append(
-        findings(claim[too_many], too_many, "dx_pointers", text.iloc[too_many], "more than 4 pointers")
-    )
-    repeated = positions(ptr["repeated"])
-    parts.append(
+    parts = [
+        findings(claim[too_many], too_many, "dx_pointers", text.iloc[too_many], "more than 4 pointers"),
         findings(
             claim[repeated], repeated, "dx_pointers", text.iloc[repeated], "a diagnosis is pointed at twice"
-        )
-    )
+        ),
+    ]
     for k in range(1, 5):
-        slot = ptr[f"slot{k}"].to_numpy()
-        in_range = slot >= 1
-        exists = np.zeros(len(slot), dtype=bool)
-        exists[in_range] = has_dx[claim[in_range], slot[in_range] - 1]
-        bad = positions((slot != 0) & ~exists)
+        slot = slots[:, k - 1]
+        bad = positions(wrong[:, k - 1])
         if not len(bad):
             continue
         letter = text.iloc[bad].str[k - 1]
         msg = np.where(
-            in_range[bad],
+            in_range[bad, k - 1],
             "pointer " + letter + " names dx" + slot[bad].astype(str) + ", which is empty",
             "pointer " + letter + " is not a letter A-L",
         )
         parts.append(findings(claim[bad], bad, "dx_pointers", text.iloc[bad], msg))
     return pd.concat(parts, ignore_index=True)
+
+
+def _pointer_slots(b: Batch) -> np.ndarray:
+    """Lines x 4 matrix of the pointers' diagnosis slots (``Batch.pointers`` slot1-4), memoised."""
+    if "pointer_slots" not in b.memo:
+        ptr = b.pointers
+        b.memo["pointer_slots"] = np.column_stack([ptr[f"slot{k}"].to_numpy() for k in range(1, 5)])
+    return b.memo["pointer_slots"]
 
 
 @rule(
@@ -193,18 +242,22 @@ def dx_pointer(b: Batch) -> pd.DataFrame:
     fix="Point the line it supports at it, or remove it if it was not addressed at the encounter.",
 )
 def dx_unpointed(b: Batch) -> pd.DataFrame:
-    ok = (b.lines["claim"] >= 0).to_numpy()
-    claim = b.lines["claim"].to_numpy()[ok]
-    pointed = np.zeros((len(b.claims), 12), dtype=bool)
-    for k in range(1, 5):
-        slot = b.pointers[f"slot{k}"].to_numpy()[ok]
-        good = slot >= 1
-        pointed[claim[good], slot[good] - 1] = True
+    claim = b.line_values["claim"]
+    ok = claim >= 0
+    claim = claim[ok]
+    n_claims = len(b.claim_values["claim_id"])
+    pointed = np.zeros((n_claims, 12), dtype=bool)
+    slots = _pointer_slots(b)[ok]
+    good = slots >= 1
+    pointed[np.broadcast_to(claim[:, None], slots.shape)[good], slots[good] - 1] = True
     dx = b.dx_long
+    dx_claim = dx["claim"].to_numpy()
     # Claims without lines are reported by CLAIM-NO-LINES instead.
-    with_lines = np.zeros(len(b.claims), dtype=bool)
+    with_lines = np.zeros(n_claims, dtype=bool)
     with_lines[claim] = True
-    miss = ~pointed[dx["claim"].to_numpy(), dx["pos"].to_numpy() - 1] & with_lines[dx["claim"].to_numpy()]
+    miss = ~pointed[dx_claim, dx["pos"].to_numpy() - 1] & with_lines[dx_claim]
+    if not miss.any():
+        return _empty()
     d = dx[miss]
     letters = pd.Series(np.array(list(" ABCDEFGHIJKL"))[d["pos"].to_numpy()], index=d.index)
     return findings(
@@ -223,7 +276,7 @@ _MEMO_VALUES = 256
 _MEMO_LIMIT = 100_000
 
 
-def _npi_ok(npi, values: pd.Series) -> np.ndarray:
+def _npi_ok(npi, values: np.ndarray) -> np.ndarray:
     """Validity per value, checking each distinct NPI once."""
     ids, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) > _MEMO_VALUES:
@@ -252,26 +305,27 @@ def _npi_ok(npi, values: pd.Series) -> np.ndarray:
 )
 def npi_check(b: Batch) -> pd.DataFrame:
     npi = require("medbill.identifiers.npi", "is_valid_many")
-    parts = [findings([], [], [], [], [])]
+    parts = []
     for col in ("billing_npi", "rendering_npi", "referring_npi"):
-        v = b.claims[col]
-        pos = positions(~_npi_ok(npi, v))
+        pos = positions(~_npi_ok(npi, b.claim_values[col]))
         if len(pos):
+            v = b.claims[col]
             parts.append(findings(pos, -1, col, v.iloc[pos], col + " " + v.iloc[pos] + " is not a valid NPI"))
     if "rendering_npi" in b.raw_lines:
-        v = b.lines["rendering_npi"]
+        v = b.line_values["rendering_npi"]
         own = b.raw_lines["rendering_npi"].notna().to_numpy()
         pos = positions(own & ~_npi_ok(npi, v))
-        parts.append(
-            findings(
-                b.lines["claim"].to_numpy()[pos],
-                pos,
-                "rendering_npi",
-                v.iloc[pos],
-                "line rendering NPI is not a valid NPI",
+        if len(pos):
+            parts.append(
+                findings(
+                    b.line_values["claim"][pos],
+                    pos,
+                    "rendering_npi",
+                    v[pos],
+                    "line rendering NPI is not a valid NPI",
+                )
             )
-        )
-    return pd.concat(parts, ignore_index=True)
+    return _concat(parts)
 
 
 def _service_key(b: Batch) -> np.ndarray:
@@ -293,16 +347,25 @@ def _service_key(b: Batch) -> np.ndarray:
     fix="Bill repeated services as one line with the total units, or add the modifier (76, 77, 91) that explains the repeat.",
 )
 def dup_line(b: Batch) -> pd.DataFrame:
-    ln = b.lines
-    key = pd.DataFrame({"service": _service_key(b), "claim": ln["claim"].to_numpy()})
-    pos = positions(ln["procedure_code"].notna() & (ln["claim"] >= 0) & key.duplicated(keep="first"))
+    lv = b.line_values
+    claim, code = lv["claim"], lv["procedure_code"]
+    candidate = ~pd.isna(code) & (claim >= 0)
+    # A duplicate line repeats at least its claim's procedure code: skip the full key when none does.
+    if not (candidate & _repeated(_pair_ids(claim + 1, pd.factorize(code)[0] + 1))).any():
+        return _empty()
+    pos = positions(candidate & _repeated(_pair_ids(_service_key(b), claim + 1)))
     return findings(
-        ln["claim"].to_numpy()[pos],
+        claim[pos],
         pos,
         "procedure_code",
-        ln["procedure_code"].iloc[pos],
+        code[pos],
         "same service, date and modifiers as an earlier line of this claim",
     )
+
+
+def _pair_ids(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Ids (by first appearance) of the pairs of two non-negative int arrays."""
+    return pd.factorize(first * (second.max(initial=0) + 1) + second)[0]
 
 
 @rule(
@@ -315,7 +378,9 @@ def dup_line(b: Batch) -> pd.DataFrame:
     fix="Send a replacement (frequency 7) or void (8) instead of a second original claim, or drop the duplicate.",
 )
 def dup_claim(b: Batch) -> pd.DataFrame:
-    if len(b.claims) < 2:  # one claim (an encounter being coded): no other claim to duplicate
+    if (
+        len(b.claim_values["claim_id"]) < 2
+    ):  # one claim (an encounter being coded): no other claim to duplicate
         return findings([], [], [], [], [])
     ln = b.lines
     freq = b.claims["claim_frequency"].fillna("1").to_numpy()
@@ -346,8 +411,10 @@ def dup_claim(b: Batch) -> pd.DataFrame:
     fix="Enter the number of units performed (1 for most services).",
 )
 def units_positive(b: Batch) -> pd.DataFrame:
+    pos = positions(b.line_values["units"] <= 0)
+    if not len(pos):
+        return _empty()
     u = b.lines["units"]
-    pos = positions(u.notna() & (u <= 0))
     return findings(
         b.lines["claim"].to_numpy()[pos], pos, "units", u.iloc[pos].astype(str), "units must be above 0"
     )
@@ -363,8 +430,10 @@ def units_positive(b: Batch) -> pd.DataFrame:
     fix="Enter the practice's charge for the service.",
 )
 def charge_positive(b: Batch) -> pd.DataFrame:
+    pos = positions(b.line_values["charge"] <= 0)
+    if not len(pos):
+        return _empty()
     c = b.lines["charge"]
-    pos = positions(c.notna() & (c <= 0))
     return findings(
         b.lines["claim"].to_numpy()[pos],
         pos,
@@ -384,10 +453,12 @@ def charge_positive(b: Batch) -> pd.DataFrame:
     fix="Correct the date of service (or the submission date).",
 )
 def date_future(b: Batch) -> pd.DataFrame:
-    sd = b.lines["service_date"]
-    pos = positions(sd > b.as_of)
-    sub = b.claims["submitted_date"]
-    cpos = positions(sub > b.as_of)
+    as_of = b.as_of.to_datetime64()
+    pos = positions(b.line_values["service_date"] > as_of)
+    cpos = positions(b.claim_values["submitted_date"] > as_of)
+    if not (len(pos) or len(cpos)):
+        return _empty()
+    sd, sub = b.lines["service_date"], b.claims["submitted_date"]
     return pd.concat(
         [
             findings(
@@ -419,8 +490,10 @@ def date_future(b: Batch) -> pd.DataFrame:
     fix="Check the birth date against the patient's card and the date of service against the record.",
 )
 def date_before_birth(b: Batch) -> pd.DataFrame:
+    pos = positions(b.line_values["service_date"] < b.line_values["patient_birth_date"])
+    if not len(pos):
+        return _empty()
     sd, bd = b.lines["service_date"], b.lines["patient_birth_date"]
-    pos = positions(sd < bd)
     return findings(
         b.lines["claim"].to_numpy()[pos],
         pos,
@@ -440,12 +513,14 @@ def date_before_birth(b: Batch) -> pd.DataFrame:
     fix="Choose the code for where the service was performed (11 office, 22 outpatient hospital ...).",
 )
 def pos_unknown(b: Batch) -> pd.DataFrame:
-    pos_mod = require("medbill.codes.pos")
-    known = set(pos_mod.table()["code"].astype(str))
-    c = b.claims["place_of_service"]
-    cp = positions(c.notna() & ~c.isin(known))
-    line = b.lines["line_place_of_service"]
-    lp = positions(line.notna() & ~line.isin(known))
+    known = _pos_facility()
+    c = b.claim_values["place_of_service"]
+    cp = positions(~pd.isna(c) & ~_isin(c, known))
+    line = b.line_values["line_place_of_service"]
+    lp = positions(~pd.isna(line) & ~_isin(line, known))
+    if not (len(cp) or len(lp)):
+        return _empty()
+    c, line = b.claims["place_of_service"], b.lines["line_place_of_service"]
     return pd.concat(
         [
             findings(
@@ -481,37 +556,64 @@ def pos_unknown(b: Batch) -> pd.DataFrame:
     fix="Use one setting for the claim, or split the services onto separate claims; name the facility (loop 2310C).",
 )
 def pos_facility(b: Batch) -> pd.DataFrame:
-    pos_mod = require("medbill.codes.pos")
-    t = pos_mod.table()
-    facility = dict(zip(t["code"].astype(str), t["facility"].astype(bool), strict=True))
-    line = b.lines["line_place_of_service"]
-    claim_pos = b.claims["place_of_service"].reindex(b.lines["claim"]).reset_index(drop=True)
-    lf, cf = line.map(facility), claim_pos.map(facility)
-    lp = positions(lf.notna() & cf.notna() & lf.ne(cf))
-    parts = [
-        findings(
-            b.lines["claim"].to_numpy()[lp],
-            lp,
-            "place_of_service",
-            line.iloc[lp],
-            "line place of service "
-            + line.iloc[lp]
-            + " and claim place of service "
-            + claim_pos.iloc[lp].astype(str)
-            + " are in different settings (facility vs non-facility)",
-        )
-    ]
-    if "facility_npi" in b.raw_claims:
-        missing = b.raw_claims["facility_npi"].isna().to_numpy()
-        cp = positions(
-            b.claims["place_of_service"].map(facility).fillna(False).astype(bool).to_numpy() & missing
-        )
+    facility = _pos_facility()
+    claim_setting = _setting(b.claim_values["place_of_service"], facility)
+    lf = _setting(b.line_values["line_place_of_service"], facility)
+    cf = np.append(claim_setting, -1)[b.line_values["claim"]]  # orphan lines (-1) have no claim setting
+    lp = positions((lf >= 0) & (cf >= 0) & (lf != cf))
+    check_npi = "facility_npi" in b.raw_claims
+    if not len(lp) and not (check_npi and (claim_setting == 1).any()):
+        return _empty()
+    parts = []
+    if len(lp):
+        line = b.lines["line_place_of_service"]
+        claim_pos = b.claims["place_of_service"].reindex(b.lines["claim"]).reset_index(drop=True)
         parts.append(
             findings(
-                cp, -1, "service_facility_npi", "", "facility place of service but no service facility NPI"
+                b.lines["claim"].to_numpy()[lp],
+                lp,
+                "place_of_service",
+                line.iloc[lp],
+                "line place of service "
+                + line.iloc[lp]
+                + " and claim place of service "
+                + claim_pos.iloc[lp].astype(str)
+                + " are in different settings (facility vs non-facility)",
             )
         )
-    return pd.concat(parts, ignore_index=True)
+    if check_npi:
+        missing = b.raw_claims["facility_npi"].isna().to_numpy()
+        cp = positions((claim_setting == 1) & missing)
+        if len(cp):
+            parts.append(
+                findings(
+                    cp,
+                    -1,
+                    "service_facility_npi",
+                    "",
+                    "facility place of service but no service facility NPI",
+                )
+            )
+    return _concat(parts)
+
+
+_facility_memo: list[tuple[pd.DataFrame, dict[str, bool]]] = []
+
+
+def _pos_facility() -> dict[str, bool]:
+    """Place of service code -> facility setting, from the POS table (rebuilt if the table is reloaded)."""
+    table = require("medbill.codes.pos").table()
+    if not _facility_memo or _facility_memo[0][0] is not table:
+        codes = table["code"].astype(str)
+        _facility_memo[:] = [(table, dict(zip(codes, table["facility"].astype(bool), strict=True)))]
+    return _facility_memo[0][1]
+
+
+def _setting(values: np.ndarray, facility: dict[str, bool]) -> np.ndarray:
+    """Per place of service: 1 facility, 0 non-facility, -1 NA or not a known code."""
+    ids, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([int(facility[u]) if u in facility else -1 for u in uniques] + [-1], dtype="int8")
+    return table[ids]
 
 
 @rule(
@@ -524,28 +626,40 @@ def pos_facility(b: Batch) -> pd.DataFrame:
     fix="If there is proof of timely submission or a payer-caused delay, appeal with it; otherwise write the line off.",
 )
 def timely_filing(b: Batch) -> pd.DataFrame:
-    limit = b.payer_rules("timely_filing_days")
-    if b.payers is not None and {"payer_id", "timely_filing_days"} <= set(b.payers.columns):
-        per = pd.to_numeric(b.payers.set_index("payer_id")["timely_filing_days"], errors="coerce")
-        per = per[~per.index.duplicated()]
-        limit = limit.where(limit.notna(), b.claims["payer_id"].map(per))
-    limit = pd.to_numeric(limit, errors="coerce").fillna(DEFAULT_TIMELY_FILING_DAYS).astype("int64")
-    ln = b.lines[b.lines["claim"] >= 0]
-    claim = ln["claim"].to_numpy()
-    filed = b.claims["submitted_date"].fillna(b.as_of).to_numpy()[claim]
-    age = (filed - ln["service_date"].to_numpy()) / np.timedelta64(1, "D")
-    late = age > limit.to_numpy()[claim]
-    claim, pos, age = claim[late], ln.index.to_numpy()[late], age[late]
-    ln = b.lines
-    submitted = b.claims["submitted_date"].notna().to_numpy()[claim]
+    limit = _filing_limits(b)
+    lv = b.line_values
+    ok = lv["claim"] >= 0
+    claim, pos = lv["claim"][ok], np.flatnonzero(ok)
+    submitted_date = b.claim_values["submitted_date"]
+    filed = np.where(np.isnat(submitted_date), b.as_of.to_datetime64(), submitted_date)[claim]
+    age = (filed - lv["service_date"][ok]) / np.timedelta64(1, "D")
+    late = age > limit[claim]
+    if not late.any():
+        return _empty()
+    claim, pos, age = claim[late], pos[late], age[late]
+    submitted = ~np.isnat(submitted_date)[claim]
     return findings(
         claim,
         pos,
         "service_date",
-        dates(ln["service_date"].iloc[pos]),
+        dates(b.lines["service_date"].iloc[pos]),
         np.where(submitted, "submitted ", "not submitted yet; ")
         + age.astype("int64").astype(str)
         + " days after the date of service; the limit is "
-        + limit.to_numpy()[claim].astype(str)
+        + limit[claim].astype(str)
         + " days",
     )
+
+
+def _filing_limits(b: Batch) -> np.ndarray:
+    """Timely filing days per claim: payer_config, else the payers table, else medbill's default."""
+    configured = any(cfg.timely_filing_days is not None for cfg in b.config.values())
+    per_payer = b.payers is not None and {"payer_id", "timely_filing_days"} <= set(b.payers.columns)
+    if not (configured or per_payer):
+        return np.full(len(b.claim_values["claim_id"]), DEFAULT_TIMELY_FILING_DAYS, dtype="int64")
+    limit = b.payer_rules("timely_filing_days")
+    if per_payer:
+        per = pd.to_numeric(b.payers.set_index("payer_id")["timely_filing_days"], errors="coerce")
+        per = per[~per.index.duplicated()]
+        limit = limit.where(limit.notna(), b.claims["payer_id"].map(per))
+    return pd.to_numeric(limit, errors="coerce").fillna(DEFAULT_TIMELY_FILING_DAYS).astype("int64").to_numpy()
