@@ -15,7 +15,7 @@ import pandas as pd
 
 from medbill.edits.engine import Batch, findings, rule
 from medbill.edits.rules._util import Groups, require
-from medbill.edits.rules.validity import icd_status
+from medbill.edits.rules.validity import DxStatus, icd_status
 from medbill.exceptions import DataNotAvailable
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
@@ -75,17 +75,17 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
     return _notes_memo[key]
 
 
-def _per_release(b: Batch) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
-    """(release name, that release's valid diagnoses, their distinct codes) for each ICD release in
-    use; computed once per batch for the three convention rules."""
+def _per_release(b: Batch) -> list[tuple[str, DxStatus, np.ndarray, np.ndarray]]:
+    """(release name, that release's valid diagnoses, their distinct codes and code ids) for each ICD
+    release in use; computed once per batch for the three convention rules."""
     if "icd_per_release" not in b.memo:
         dx = icd_status(b)
-        dx = dx[dx["status"].eq("ok")]
+        dx = dx.take(dx.status == "ok")
         found = []
-        for name in dx["release"].dropna().unique():
-            rows = dx[dx["release"] == name]
-            ids = np.unique(rows["code_id"].to_numpy())
-            found.append((name, rows, pd.DataFrame({"code": b.dx_vocab[ids].astype(str), "code_id": ids})))
+        for name in pd.unique(dx.release):
+            rows = dx.take(dx.release == name)
+            ids = np.unique(rows.code_id)
+            found.append((name, rows, b.dx_vocab[ids], ids))
         b.memo["icd_per_release"] = found
     return b.memo["icd_per_release"]
 
@@ -105,67 +105,52 @@ def _titles(release) -> dict[str, str]:
 _ELSEWHERE = re.compile("classified elsewhere", flags=re.IGNORECASE)
 
 
-def _code_pairs(codes: pd.DataFrame, notes: _Notes) -> pd.DataFrame:
-    """Per distinct code: the notes over it (code_id, note, owner, text, ref) and, where the note's
-    reference matches another distinct code of the batch, that code (``code_id_b``, else -1).
+def _code_pairs(code: np.ndarray, code_id: np.ndarray, notes: _Notes) -> dict[str, np.ndarray]:
+    """Per distinct code (``code``, ``code_id``): the notes over it (code_id, note, owner, text, ref)
+    and, where the note's reference matches another distinct code of the batch, that code
+    (``code_id_b``, else -1), as aligned arrays.
 
     Rows come in the order a chain of pandas merges would give: prefix length, then code, then note,
     then referenced code (rules that keep the first of duplicates depend on it).
     """
-    code = codes["code"].to_numpy(dtype=object)
-    code_id = codes["code_id"].to_numpy(dtype="int64")
     pre_at, pre_text = _prefixes(list(code))
     pre, note = notes.by_owner.expand(pre_text)
     ref = notes.ref[note]
     at, other = Groups(pre_text).expand(ref, keep_unmatched=True)
     pre, note = pre[at], note[at]
     owner_code = pre_at[pre]
-    return pd.DataFrame(
-        {
-            "code": pd.Series(code[owner_code], dtype=object),
-            "code_id": code_id[owner_code],
-            "note": notes.note[note],
-            "owner": pd.Series(notes.owner[note], dtype=object),
-            "text": pd.Series(notes.text[note], dtype=object),
-            "ref": pd.Series(ref[at], dtype=object),
-            "code_id_b": np.where(other >= 0, code_id[pre_at[np.maximum(other, 0)]], -1).astype("int64"),
-        }
-    )
+    return {
+        "code": code[owner_code],
+        "code_id": code_id[owner_code],
+        "note": notes.note[note],
+        "owner": notes.owner[note],
+        "text": notes.text[note],
+        "ref": ref[at],
+        "code_id_b": np.where(other >= 0, code_id[pre_at[np.maximum(other, 0)]], -1).astype("int64"),
+    }
 
 
-def _on_claims(dx: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+def _take(columns: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[rows] for k, v in columns.items()}
+
+
+def _on_claims(dx: DxStatus, pairs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Claim diagnoses under each note, with ``pos_b``: the slot of the claim's diagnosis the note
     refers to, or -1 when the claim has none."""
-    claim, pos, code_id = dx["claim"].to_numpy(), dx["pos"].to_numpy(), dx["code_id"].to_numpy()
-    row, pair = Groups(pairs["code_id"].to_numpy()).expand(code_id)
+    claim, pos, code_id = dx.claim, dx.pos, dx.code_id
+    row, pair = Groups(pairs["code_id"]).expand(code_id)
     # The referenced code on the same claim: one key per (claim, code id), -1 when there is none.
-    width = int(max(code_id.max(), 0)) + 1 if len(dx) else 1
-    b = pairs["code_id_b"].to_numpy()[pair]
+    width = int(max(code_id.max(), 0)) + 1 if len(code_id) else 1
+    b = pairs["code_id_b"][pair]
     wanted = np.where(b >= 0, claim[row] * width + b, -1)
     at, other = Groups(claim * width + code_id).expand(wanted, keep_unmatched=True)
     row, pair = row[at], pair[at]
     pos_b = np.where(other >= 0, pos[np.maximum(other, 0)], -1).astype("int64")
     keep = pos_b != pos[row]
     row, pair, pos_b = row[keep], pair[keep], pos_b[keep]
-
-    def text(values: np.ndarray) -> pd.Series:
-        # Object columns stay object: pandas would otherwise convert every string to Arrow.
-        return pd.Series(values, dtype=object)
-
-    return pd.DataFrame(
-        {
-            "claim": claim[row],
-            "pos": pos[row],
-            "code": text(dx["code"].to_numpy(dtype=object)[row]),
-            "code_id": code_id[row],
-            "note": pairs["note"].to_numpy()[pair],
-            "owner": text(pairs["owner"].to_numpy(dtype=object)[pair]),
-            "text": text(pairs["text"].to_numpy(dtype=object)[pair]),
-            "ref": text(pairs["ref"].to_numpy(dtype=object)[pair]),
-            "code_id_b": pairs["code_id_b"].to_numpy()[pair],
-            "pos_b": pos_b,
-        }
-    )
+    on = _take(pairs, pair)
+    on.update(claim=claim[row], pos=pos[row], code=dx.code[row], code_id=code_id[row], pos_b=pos_b)
+    return on
 
 
 def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,20 +177,23 @@ def _none() -> pd.DataFrame:
 )
 def excludes1(b: Batch) -> pd.DataFrame:
     parts = [_none()]
-    for name, dx, codes in _per_release(b):
-        pairs = _code_pairs(codes, _notes(name, "excludes1", with_ref=True))
-        m = _on_claims(dx, pairs[pairs["code_id_b"] >= 0])
-        m = m[m["pos_b"] >= 0]
-        if m.empty:
+    for name, dx, code, code_id in _per_release(b):
+        pairs = _code_pairs(code, code_id, _notes(name, "excludes1", with_ref=True))
+        both = pairs["code_id_b"] >= 0  # the excluded code is in the batch too
+        if not both.any():
+            continue
+        m = _on_claims(dx, _take(pairs, both))
+        m = _take(m, m["pos_b"] >= 0)
+        if not len(m["claim"]):
             continue
         # One finding per unordered pair of slots.
         lo, hi = np.minimum(m["pos"], m["pos_b"]), np.maximum(m["pos"], m["pos_b"])
-        m = m.assign(lo=lo, hi=hi).drop_duplicates(["claim", "lo", "hi"])
-        code_b = pd.Series(b.dx_vocab[m["code_id_b"].to_numpy()], index=m.index, dtype=object)
+        m = _take(m, _first_of_each((m["claim"] * 13 + lo) * 13 + hi)[1])
+        code_b = b.dx_vocab[m["code_id_b"]]
         message = (
             m["code"] + " has an Excludes1 note for " + code_b + " (on " + m["owner"] + ": " + m["text"] + ")"
         )
-        parts.append(findings(m["claim"], -1, "dx" + m["pos_b"].astype(str), code_b, message))
+        parts.append(findings(m["claim"], -1, "dx" + m["pos_b"].astype(str).astype(object), code_b, message))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -245,27 +233,25 @@ def manifestation(b: Batch) -> pd.DataFrame:
     icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
     parts = [_none()]
     mce_list = _mce_manifestations()
-    claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claims))
-    for name, dx, codes in _per_release(b):
+    claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claim_values["claim_id"]))
+    for name, dx, code, code_id in _per_release(b):
         titles = _titles(icd.release(name))
-        noted = _code_pairs(codes, _notes(name, "code_first"))
+        noted = _code_pairs(code, code_id, _notes(name, "code_first"))
         elsewhere = [
             _ELSEWHERE.search(titles.get(c, "") + " " + titles.get(o, "")) is not None
             for c, o in zip(noted["code"], noted["owner"], strict=True)
         ]
-        manif = set(noted.loc[np.asarray(elsewhere, dtype=bool), "code_id"])
-        on_list = [c in mce_list for c in codes["code"]]
-        manif |= set(codes.loc[np.asarray(on_list, dtype=bool), "code_id"])
-        d = dx[dx["code_id"].isin(list(manif))]
-        alone = claims_n[d["claim"].to_numpy()] == 1
-        d = d[(d["pos"].to_numpy() == 1) | alone]
-        if d.empty:
+        manif = set(noted["code_id"][np.asarray(elsewhere, dtype=bool)])
+        manif |= set(code_id[np.asarray([c in mce_list for c in code], dtype=bool)])
+        if not manif:
             continue
-        where = np.where(claims_n[d["claim"].to_numpy()] == 1, "is the only diagnosis", "is listed first")
-        message = (
-            d["code"] + " is a manifestation code and " + where + "; code the underlying condition first"
-        )
-        parts.append(findings(d["claim"], -1, "dx" + d["pos"].astype(str), d["code"], message))
+        alone = claims_n[dx.claim] == 1
+        d = dx.take(np.isin(dx.code_id, list(manif)) & ((dx.pos == 1) | alone))
+        if not len(d.code):
+            continue
+        where = np.where(claims_n[d.claim] == 1, "is the only diagnosis", "is listed first").astype(object)
+        message = d.code + " is a manifestation code and " + where + "; code the underlying condition first"
+        parts.append(findings(d.claim, -1, d.field, d.code, message))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -280,28 +266,24 @@ def manifestation(b: Batch) -> pd.DataFrame:
 )
 def use_additional(b: Batch) -> pd.DataFrame:
     parts = [_none()]
-    for name, dx, codes in _per_release(b):
-        pairs = _code_pairs(codes, _notes(name, "use_additional", combine=True, with_ref=True))
+    for name, dx, code, code_id in _per_release(b):
+        pairs = _code_pairs(code, code_id, _notes(name, "use_additional", combine=True, with_ref=True))
+        if not len(pairs["note"]):
+            continue
         m = _on_claims(dx, pairs)
-        claim, pos, note = m["claim"].to_numpy(), m["pos"].to_numpy(), m["note"].to_numpy()
+        claim, pos, note = m["claim"], m["pos"], m["note"]
         notes_n = int(note.max()) + 1 if len(note) else 1
         # One group per (claim, slot, note): satisfied when any code the note names is on the claim.
         group, group_first = _first_of_each((claim * 13 + pos) * notes_n + note)
-        satisfied = np.bincount(group, weights=(m["pos_b"] >= 0).to_numpy(), minlength=len(group_first))
+        satisfied = np.bincount(group, weights=m["pos_b"] >= 0, minlength=len(group_first))
         first = np.zeros(len(group), dtype=bool)
         first[group_first] = True
-        d = m[(satisfied[group] == 0) & first]
+        d = _take(m, (satisfied[group] == 0) & first)
+        if not len(d["claim"]):
+            continue
         # The message depends only on the code and the note: build it once per distinct pair.
-        pair, firsts = _first_of_each(d["code_id"].to_numpy() * notes_n + d["note"].to_numpy())
-        code = d["code"].to_numpy(dtype=object)
-        texts = (
-            code[firsts]
-            + ": "
-            + d["text"].to_numpy(dtype=object)[firsts]
-            + " (note on "
-            + d["owner"].to_numpy(dtype=object)[firsts]
-            + ")"
-        )
-        field = np.char.add("dx", d["pos"].to_numpy().astype(str))
-        parts.append(findings(d["claim"], -1, field, code, texts[pair]))
+        pair, firsts = _first_of_each(d["code_id"] * notes_n + d["note"])
+        texts = d["code"][firsts] + ": " + d["text"][firsts] + " (note on " + d["owner"][firsts] + ")"
+        field = "dx" + d["pos"].astype(str).astype(object)
+        parts.append(findings(d["claim"], -1, field, d["code"], texts[pair]))
     return pd.concat(parts, ignore_index=True)

@@ -3,6 +3,8 @@ and procedure codes (HCPCS by its effective dates where imported, CPT by format 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -12,11 +14,14 @@ from medbill.edits.rules._util import dates, require
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 
 
-def _release_per_claim(b: Batch) -> pd.Series:
-    """ICD-10-CM release name in effect on each claim's first date of service (latest when undated)."""
+def _release_per_claim(b: Batch) -> np.ndarray:
+    """ICD-10-CM release name in effect on each claim's first date of service (latest when undated;
+    None when no release covers the date), worked out once per distinct date."""
     icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
-    names = icd.release_names_for(b.claim_dos).astype("string")
-    return names.where(b.claim_dos.notna(), icd.latest().name)
+    days, inverse = np.unique(b.claim_dos.to_numpy(), return_inverse=True)
+    names = icd.release_names_for(pd.Series(days)).to_numpy(dtype=object, na_value=None)
+    names[np.isnat(days)] = icd.latest().name
+    return names[inverse.reshape(-1)]
 
 
 _prepared: dict[int, tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -66,10 +71,10 @@ _MEMO_CODES = 256
 _MEMO_LIMIT = 100_000
 
 
-def _classify_memoised(codes: pd.Series, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _classify_memoised(codes: np.ndarray, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_classify` as (status, hint) arrays, from the memo for codes already seen with ``table``."""
     if len(codes) > _MEMO_CODES:
-        st, hi = _classify(codes, table)
+        st, hi = _classify(pd.Series(codes, dtype="str"), table)
         return st.to_numpy(), hi.to_numpy()
     held = _classified.get(id(table))
     if held is None or held[0] is not table:  # a new table (or a reused id): start afresh
@@ -87,35 +92,77 @@ def _classify_memoised(codes: pd.Series, table: pd.DataFrame) -> tuple[np.ndarra
     return status, hint
 
 
-def icd_status(b: Batch) -> pd.DataFrame:
-    """dx_long plus ``release``, ``status`` (ok/invalid/norelease/header/seventh/placeholder) and ``hint``."""
+@dataclasses.dataclass(frozen=True)
+class DxStatus:
+    """One entry per (claim, diagnosis slot) in use, as aligned arrays: ``claim`` position, ``pos``
+    (slot 1-12), ``code`` (compact), ``code_id`` (into ``Batch.dx_vocab``), ``release`` (None when
+    none covers the date), ``status`` (ok/invalid/norelease/header/seventh/placeholder), ``hint`` and
+    ``dos`` (the claim's first date of service)."""
+
+    claim: np.ndarray
+    pos: np.ndarray
+    code: np.ndarray
+    code_id: np.ndarray
+    release: np.ndarray
+    status: np.ndarray
+    hint: np.ndarray
+    dos: np.ndarray
+
+    def take(self, rows: np.ndarray) -> DxStatus:
+        """The entries at ``rows`` (a boolean mask or positions)."""
+        return DxStatus(**{f.name: getattr(self, f.name)[rows] for f in dataclasses.fields(self)})
+
+    @property
+    def field(self) -> np.ndarray:
+        """The claims-table column of each entry: ``dx1`` ... ``dx12``."""
+        return "dx" + self.pos.astype(str).astype(object)
+
+
+def icd_status(b: Batch) -> DxStatus:
+    """Every diagnosis of the batch with its release and status, classified once per distinct code."""
     if "icd_status" in b.memo:
         return b.memo["icd_status"]
     icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
-    dx = b.dx_long.copy()
-    dx["release"] = _release_per_claim(b).to_numpy()[dx["claim"].to_numpy()]
-    status = np.full(len(dx), "norelease", dtype=object)
-    hint = np.full(len(dx), "", dtype=object)
-    for name in dx["release"].dropna().unique():
-        rows = (dx["release"] == name).fillna(False).to_numpy()
+    dx = b.dx_long
+    claim, code_id = dx["claim"].to_numpy(), dx["code_id"].to_numpy()
+    release = _release_per_claim(b)[claim]
+    status = np.full(len(claim), "norelease", dtype=object)
+    hint = np.full(len(claim), "", dtype=object)
+    for name in pd.unique(release[~pd.isna(release)]):
+        rows = release == name
         # Classify each distinct code once, then spread back by code id.
-        ids = np.unique(dx["code_id"].to_numpy()[rows])
-        st, hi = _classify_memoised(pd.Series(b.dx_vocab[ids], dtype="str"), icd.release(name).table)
+        ids = np.unique(code_id[rows])
+        st, hi = _classify_memoised(b.dx_vocab[ids], icd.release(name).table)
         by_id_status = np.empty(len(b.dx_vocab), dtype=object)
         by_id_hint = np.empty(len(b.dx_vocab), dtype=object)
         by_id_status[ids], by_id_hint[ids] = st, hi
-        status[rows] = by_id_status[dx["code_id"].to_numpy()[rows]]
-        hint[rows] = by_id_hint[dx["code_id"].to_numpy()[rows]]
-    dx["status"], dx["hint"] = status, hint
-    dx["dos"] = b.claim_dos.to_numpy()[dx["claim"].to_numpy()]
-    b.memo["icd_status"] = dx
-    return dx
+        status[rows] = by_id_status[code_id[rows]]
+        hint[rows] = by_id_hint[code_id[rows]]
+    found = DxStatus(
+        claim=claim,
+        pos=dx["pos"].to_numpy(),
+        code=dx["code"].to_numpy(dtype=object),
+        code_id=code_id,
+        release=release,
+        status=status,
+        hint=hint,
+        dos=b.claim_dos.to_numpy()[claim],
+    )
+    b.memo["icd_status"] = found
+    return found
 
 
-def _icd_findings(b: Batch, statuses: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+def _with_status(b: Batch, *statuses: str) -> DxStatus:
     dx = icd_status(b)
-    d = dx[dx["status"].isin(statuses)]
-    return d, "dx" + d["pos"].astype(str)
+    return dx.take(np.isin(dx.status, statuses))
+
+
+def _none() -> pd.DataFrame:
+    return findings([], [], [], [], [])
+
+
+def _for_example(hint: np.ndarray) -> np.ndarray:
+    return np.where(hint != "", ", for example " + hint, "")
 
 
 @rule(
@@ -128,22 +175,23 @@ def _icd_findings(b: Batch, statuses: list[str]) -> tuple[pd.DataFrame, pd.Serie
     fix="Look the condition up in the release for that date (`medbill codes search`); a deleted code has a more specific successor.",
 )
 def icd_invalid(b: Batch) -> pd.DataFrame:
-    d, field = _icd_findings(b, ["invalid", "norelease"])
-    if d.empty:  # the usual case: no message text to build
-        return findings([], [], [], [], [])
+    d = _with_status(b, "invalid", "norelease")
+    if not len(d.code):  # the usual case: no message text to build
+        return _none()
+    on = dates(pd.Series(d.dos)).to_numpy()
     msg = np.where(
-        d["status"] == "invalid",
-        d["code"]
+        d.status == "invalid",
+        d.code
         + " is not an ICD-10-CM code in "
-        + d["release"].astype(str)
+        + d.release.astype(str).astype(object)
         + " (in effect on "
-        + dates(d["dos"])
+        + on
         + ")",
         "no ICD-10-CM release is installed for "
-        + dates(d["dos"])
+        + on
         + "; import one with `medbill data import icd10cm PATH`",
     )
-    return findings(d["claim"], -1, field, d["code"], msg)
+    return findings(d.claim, -1, d.field, d.code, msg)
 
 
 @rule(
@@ -156,12 +204,11 @@ def icd_invalid(b: Batch) -> pd.DataFrame:
     fix="Choose the complete code under the header that matches the documentation.",
 )
 def icd_header(b: Batch) -> pd.DataFrame:
-    d, field = _icd_findings(b, ["header"])
-    if d.empty:  # the usual case: no message text to build
-        return findings([], [], [], [], [])
-    example = (", for example " + d["hint"]).where(d["hint"].ne(""), "")
+    d = _with_status(b, "header")
+    if not len(d.code):
+        return _none()
     return findings(
-        d["claim"], -1, field, d["code"], d["code"] + " is a header, not a billable code" + example
+        d.claim, -1, d.field, d.code, d.code + " is a header, not a billable code" + _for_example(d.hint)
     )
 
 
@@ -175,11 +222,10 @@ def icd_header(b: Batch) -> pd.DataFrame:
     fix="Add the 7th character (e.g. A initial, D subsequent, S sequela), padding with X placeholders to six characters first.",
 )
 def icd_7th(b: Batch) -> pd.DataFrame:
-    d, field = _icd_findings(b, ["seventh"])
-    if d.empty:  # the usual case: no message text to build
-        return findings([], [], [], [], [])
-    example = (", for example " + d["hint"]).where(d["hint"].ne(""), "")
-    return findings(d["claim"], -1, field, d["code"], d["code"] + " needs a 7th character" + example)
+    d = _with_status(b, "seventh")
+    if not len(d.code):
+        return _none()
+    return findings(d.claim, -1, d.field, d.code, d.code + " needs a 7th character" + _for_example(d.hint))
 
 
 @rule(
@@ -192,11 +238,11 @@ def icd_7th(b: Batch) -> pd.DataFrame:
     fix="Insert X placeholders so the 7th character is in position 7.",
 )
 def icd_placeholder(b: Batch) -> pd.DataFrame:
-    d, field = _icd_findings(b, ["placeholder"])
-    if d.empty:  # the usual case: no message text to build
-        return findings([], [], [], [], [])
+    d = _with_status(b, "placeholder")
+    if not len(d.code):
+        return _none()
     return findings(
-        d["claim"], -1, field, d["code"], d["code"] + " is missing X placeholders; the code is " + d["hint"]
+        d.claim, -1, d.field, d.code, d.code + " is missing X placeholders; the code is " + d.hint
     )
 
 
@@ -214,19 +260,21 @@ def icd_placeholder(b: Batch) -> pd.DataFrame:
 )
 def proc_invalid(b: Batch) -> pd.DataFrame:
     proc = require("medbill.codes.procedures", "is_valid_on_many")
-    ln = b.lines[b.lines["procedure_code"].notna()]
+    code, day = b.line_values["procedure_code"], b.line_values["service_date"]
+    rows = np.flatnonzero(~pd.isna(code))
     # Few distinct (code, date) pairs: check each once.
-    pairs = ln[["procedure_code", "service_date"]].drop_duplicates()
-    ok = proc.is_valid_on_many(pairs["procedure_code"].astype(str), pairs["service_date"]).to_numpy()
+    _, first, pair = np.unique(
+        b.key(["procedure_code", "service_date"])[rows], return_index=True, return_inverse=True
+    )
+    firsts = rows[first]
+    ok = proc.is_valid_on_many(pd.Series(code[firsts]).astype(str), pd.Series(day[firsts])).to_numpy()
     if ok.all():
-        return findings([], [], [], [], [])
-    bad_pairs = pairs[~ok]
-    bad = ln.merge(bad_pairs.assign(bad=True), on=["procedure_code", "service_date"], how="left")
-    bad = ln[bad["bad"].fillna(False).to_numpy(dtype=bool)]
+        return _none()
+    bad = rows[~ok[pair.reshape(-1)]]
     return findings(
-        bad["claim"],
-        bad.index,
+        b.line_values["claim"][bad],
+        bad,
         "procedure_code",
-        bad["procedure_code"],
-        bad["procedure_code"] + " is not a valid CPT/HCPCS code on " + dates(bad["service_date"]),
+        code[bad],
+        code[bad] + " is not a valid CPT/HCPCS code on " + dates(pd.Series(day[bad])).to_numpy(),
     )
