@@ -19,12 +19,30 @@ _EM_ONLY = ["24", "57"]
 _CAT2_MODIFIERS = ["1P", "2P", "3P", "8P"]
 
 
+def _empty() -> pd.DataFrame:
+    return findings([], [], [], [], [])
+
+
+def _in(b: Batch, modifiers: list[str]) -> np.ndarray:
+    """Bool per (line, modifier slot): the slot holds one of ``modifiers``."""
+    matrix, vocab = b.modifier_ids
+    wanted = [vocab[m] for m in modifiers if m in vocab]
+    if not wanted:  # the usual case: none of them in the batch
+        return np.zeros(matrix.shape, dtype=bool)
+    return np.isin(matrix, wanted)
+
+
+def _has(b: Batch, modifiers: list[str]) -> np.ndarray:
+    """Bool per line: any of ``modifiers`` in modifier1-4 (``Batch.line_has_modifier`` as an array)."""
+    return _in(b, modifiers).any(axis=1)
+
+
 def _pair_on_line(b: Batch, first: list[str], second: list[str], message: str) -> pd.DataFrame:
-    pos = positions(b.line_has_modifier(first) & b.line_has_modifier(second))
+    pos = positions(_has(b, first) & _has(b, second))
     if not len(pos):  # the usual case: skip the message text
-        return findings([], [], [], [], [])
+        return _empty()
     mods = modifier_text(b.lines.iloc[pos])
-    return findings(b.lines["claim"].to_numpy()[pos], pos, "modifiers", mods, message)
+    return findings(b.line_values["claim"][pos], pos, "modifiers", mods, message)
 
 
 @rule(
@@ -76,8 +94,13 @@ def mod_59_x(b: Batch) -> pd.DataFrame:
     fix="Move 25 to the E/M line, or remove it.",
 )
 def mod_25_em(b: Batch) -> pd.DataFrame:
+    has_25 = _has(b, ["25"])
+    if not has_25.any():
+        return _empty()
+    pos = positions(has_25 & ~pd.isna(b.line_values["procedure_code"]) & ~b.is_em.to_numpy())
+    if not len(pos):
+        return _empty()
     ln = b.lines
-    pos = positions(b.line_has_modifier(["25"]) & ln["procedure_code"].notna() & ~b.is_em)
     return findings(
         ln["claim"].to_numpy()[pos],
         pos,
@@ -97,11 +120,17 @@ def mod_25_em(b: Batch) -> pd.DataFrame:
     fix="Remove 25, or add the same-day procedure line it refers to.",
 )
 def mod_25_noproc(b: Batch) -> pd.DataFrame:
+    em = b.is_em.to_numpy()
+    em_25 = _has(b, ["25"]) & em
+    if not em_25.any():
+        return _empty()
+    proc = ~pd.isna(b.line_values["procedure_code"]) & ~em
+    day = b.key(["claim", "service_date"])
+    has_proc = np.bincount(day, weights=proc)[day] > 0
+    pos = positions(em_25 & ~has_proc)
+    if not len(pos):
+        return _empty()
     ln = b.lines
-    em = b.is_em
-    proc = ln["procedure_code"].notna() & ~em
-    has_proc = proc.groupby(b.key(["claim", "service_date"])).transform("any")
-    pos = positions(b.line_has_modifier(["25"]) & em & ~has_proc)
     return findings(
         ln["claim"].to_numpy()[pos],
         pos,
@@ -124,9 +153,15 @@ def mod_25_noproc(b: Batch) -> pd.DataFrame:
     fix="Remove the modifier or move it to the line it describes.",
 )
 def mod_code_type(b: Batch) -> pd.DataFrame:
+    # What can fire, per (line, slot), without the Category II pattern (its modifiers are rare).
+    present = ~pd.isna(b.line_values["procedure_code"])[:, None]
+    em = b.is_em.to_numpy()[:, None]
+    possible = (
+        (_in(b, _EM_ONLY) & ~em & present) | (_in(b, _NOT_ON_EM) & em) | (_in(b, _CAT2_MODIFIERS) & present)
+    )
+    if not possible.any():
+        return _empty()
     m = b.modifiers_long
-    if not m["modifier"].isin([*_EM_ONLY, *_NOT_ON_EM, *_CAT2_MODIFIERS]).any():  # none can fire
-        return findings([], [], [], [], [])
     code = b.lines["procedure_code"].to_numpy()[m["line"].to_numpy()]
     code = pd.Series(code, index=m.index, dtype="string")
     em = pd.Series(b.is_em.to_numpy()[m["line"].to_numpy()], index=m.index)
@@ -160,6 +195,11 @@ def mod_code_type(b: Batch) -> pd.DataFrame:
     fix="Remove the repeated modifier.",
 )
 def mod_dup(b: Batch) -> pd.DataFrame:
+    matrix = b.modifier_ids[0]
+    slots = matrix.shape[1]
+    repeat = [(matrix[:, j] >= 0) & (matrix[:, j] == matrix[:, i]) for j in range(slots) for i in range(j)]
+    if not np.any(repeat):
+        return _empty()
     m = b.modifiers_long
     d = m[m.duplicated(["line", "modifier"], keep="first")]
     return findings(
@@ -181,8 +221,9 @@ def mod_dup(b: Batch) -> pd.DataFrame:
     fix="Check the modifier against the CPT/HCPCS lists; modifiers are two characters.",
 )
 def mod_unknown(b: Batch) -> pd.DataFrame:
-    mods = require("medbill.codes.modifiers")
-    known = set(mods.table()["modifier"].astype(str).str.upper())
+    known = _known()
+    if all(m in known for m in b.modifier_ids[1]):
+        return _empty()
     m = b.modifiers_long
     d = m[~m["modifier"].isin(known)]
     return findings(
@@ -192,3 +233,14 @@ def mod_unknown(b: Batch) -> pd.DataFrame:
         d["modifier"],
         "modifier " + d["modifier"] + " is not a known CPT/HCPCS modifier",
     )
+
+
+_known_memo: list[tuple[pd.DataFrame, set[str]]] = []
+
+
+def _known() -> set[str]:
+    """The published modifiers, upper case (rebuilt if the modifier table is reloaded)."""
+    table = require("medbill.codes.modifiers").table()
+    if not _known_memo or _known_memo[0][0] is not table:
+        _known_memo[:] = [(table, set(table["modifier"].astype(str).str.upper()))]
+    return _known_memo[0][1]
