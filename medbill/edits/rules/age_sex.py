@@ -14,14 +14,35 @@ from medbill.edits.rules._util import Groups
 _MCE = "CMS Medicare Code Editor, Definitions of Medicare Code Edits"
 
 
+def _empty() -> pd.DataFrame:
+    return findings([], [], [], [], [])
+
+
 def _starts(b: Batch, letter: str) -> np.ndarray:
     """Bool per claim diagnosis: its code starts with ``letter`` (decided per distinct code)."""
     dx = b.dx_long
-    return (
-        pd.Series(b.dx_vocab, dtype=object)
-        .str.startswith(letter)
-        .to_numpy(dtype=bool)[dx["code_id"].to_numpy()]
-    )
+    starts = np.strings.startswith(b.dx_vocab.astype(str), letter)
+    return starts[dx["code_id"].to_numpy()] if starts.any() else np.zeros(len(dx), dtype=bool)
+
+
+def _ages(b: Batch) -> np.ndarray:
+    """Age per claim in whole years on the first date of service (NaN when a date is missing);
+    the same numbers as :func:`_claim_dx`, from the numpy date parts (memoised)."""
+    if "claim_age" not in b.memo:
+        dos, birth = b.claim_dos.to_numpy(dtype="datetime64[ns]"), b.claim_values["patient_birth_date"]
+
+        def parts(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            months = d.astype("datetime64[M]")
+            days = (d.astype("datetime64[D]") - months.astype("datetime64[D]")).astype("int64")
+            months = months.astype("int64")
+            return months // 12, months % 12, days
+
+        (y1, m1, d1), (y0, m0, d0) = parts(dos), parts(birth)
+        before_birthday = (m1 < m0) | ((m1 == m0) & (d1 < d0))
+        age = (y1 - y0 - before_birthday).astype("float64")
+        age[np.isnat(dos) | np.isnat(birth)] = np.nan
+        b.memo["claim_age"] = age
+    return b.memo["claim_age"]
 
 
 def _claim_dx(b: Batch) -> pd.DataFrame:
@@ -40,10 +61,12 @@ def _claim_dx(b: Batch) -> pd.DataFrame:
     return b.memo["claim_dx"].copy()
 
 
-_mce_lists: dict[tuple, tuple[pd.DataFrame, Groups]] = {}
+_mce_lists: dict[tuple, tuple[pd.DataFrame, Groups, np.ndarray, np.ndarray, frozenset[str]]] = {}
 
 
-def _mce_list(releases: list, edits: list[str]) -> tuple[pd.DataFrame, Groups]:
+def _mce_list(
+    releases: list, edits: list[str]
+) -> tuple[pd.DataFrame, Groups, np.ndarray, np.ndarray, frozenset[str]]:
     """Diagnosis rows (release position, code, edit) of the given MCE lists, grouped by code; built
     once per set of installed releases rather than filtered out of every MCE table on each call."""
     key = (tuple((p.release, p.sha256) for p, _ in releases), tuple(edits))
@@ -55,22 +78,41 @@ def _mce_list(releases: list, edits: list[str]) -> tuple[pd.DataFrame, Groups]:
             ],
             ignore_index=True,
         )
-        _mce_lists[key] = (lists[["release", "code", "edit"]], Groups(lists["code"].to_numpy(dtype=object)))
+        _mce_lists[key] = (
+            lists[["release", "code", "edit"]],
+            Groups(lists["code"].to_numpy(dtype=object)),
+            lists["release"].to_numpy(),
+            lists["edit"].to_numpy(dtype=object),
+            frozenset(lists["code"]),
+        )
     return _mce_lists[key]
 
 
-def _mce_hits(b: Batch, edits: list[str]) -> pd.DataFrame:
-    """Claim diagnoses on the given MCE lists, matched against the MCE release in effect on the date."""
+def _mce_pairs(b: Batch, edits: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(diagnosis row of ``dx_long``, its list row, that row's edit) for the claim diagnoses on the
+    given MCE lists, matched against the MCE release in effect on the date."""
+    releases = mce_tables.load()
+    _, by_code, release, edit, listed = _mce_list(releases, edits)
+    dx = b.dx_long
+    if not any(code in listed for code in b.dx_vocab):  # the usual case; a set beats Groups' index here
+        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64"), edit[:0]
+    # Each diagnosis with the list rows of its code (in list order), kept where the release matches.
+    row, entry = by_code.expand(dx["code"].to_numpy(dtype=object))
+    if len(row):
+        dos = b.claim_dos.to_numpy()[dx["claim"].to_numpy()[row]]
+        same = release[entry] == _refdata.pick_by_date([p for p, _ in releases], pd.Series(dos))
+        row, entry = row[same], entry[same]
+    return row, entry, edit[entry]
+
+
+def _mce_hits(b: Batch, edits: list[str], row: np.ndarray, entry: np.ndarray) -> pd.DataFrame:
+    """The :func:`_mce_pairs` as a frame: the diagnoses with age, sex, release, edit and MCE version."""
     releases = mce_tables.load()
     provs = [p for p, _ in releases]
-    dx = _claim_dx(b)
-    dx["release"] = _refdata.pick_by_date(provs, pd.Series(dx["dos"]))
-    # Each diagnosis with the list rows of its code (in list order), kept where the release matches.
-    lists, by_code = _mce_list(releases, edits)
-    row, entry = by_code.expand(dx["code"].to_numpy(dtype=object))
-    same = lists["release"].to_numpy()[entry] == dx["release"].to_numpy()[row]
-    hit = dx.iloc[row[same]].reset_index(drop=True)
-    hit["edit"] = lists["edit"].iloc[entry[same]].reset_index(drop=True)
+    lists, _, release, _, _ = _mce_list(releases, edits)
+    hit = _claim_dx(b).iloc[row].reset_index(drop=True)
+    hit["release"] = release[entry]
+    hit["edit"] = lists["edit"].iloc[entry].reset_index(drop=True)
     hit["mce"] = np.array([p.release for p in provs], dtype=object)[hit["release"].to_numpy()]
     return hit
 
@@ -88,12 +130,19 @@ def _mce_hits(b: Batch, edits: list[str]) -> pd.DataFrame:
     fix="Check the birth date, then pick the code meant for the patient's age group.",
 )
 def mce_age(b: Batch) -> pd.DataFrame:
-    hit = _mce_hits(b, list(mce_tables.AGE_LIMITS))
+    edits = list(mce_tables.AGE_LIMITS)
+    row, entry, edit = _mce_pairs(b, edits)
+    if not len(row):
+        return _empty()
+    ids, names = pd.factorize(edit)
+    limits = np.array([mce_tables.AGE_LIMITS[n] for n in names], dtype="int64").reshape(-1, 2)[ids]
+    age = _ages(b)[b.dx_long["claim"].to_numpy()[row]]
+    if not (~np.isnan(age) & ((age < limits[:, 0]) | (age > limits[:, 1]))).any():
+        return _empty()
+    hit = _mce_hits(b, edits, row, entry)
     lo = hit["edit"].map({k: v[0] for k, v in mce_tables.AGE_LIMITS.items()}).astype("int64")
     hi = hit["edit"].map({k: v[1] for k, v in mce_tables.AGE_LIMITS.items()}).astype("int64")
     bad = hit[hit["age"].notna() & ((hit["age"] < lo) | (hit["age"] > hi))]
-    if bad.empty:
-        return findings([], [], [], [], [])
     lo, hi = lo[bad.index], hi[bad.index]
     group = bad["edit"].str.replace("_Only", "", regex=False).str.lower()
     return findings(
@@ -124,11 +173,18 @@ def mce_age(b: Batch) -> pd.DataFrame:
     fix="Check the patient's recorded sex, then the code; U (unknown) sex is not edited.",
 )
 def mce_sex(b: Batch) -> pd.DataFrame:
-    hit = _mce_hits(b, list(mce_tables.SEX_EDITS))
+    edits = list(mce_tables.SEX_EDITS)
+    row, entry, edit = _mce_pairs(b, edits)
+    if not len(row):
+        return _empty()
+    ids, names = pd.factorize(edit)
+    want = np.array([mce_tables.SEX_EDITS[n] for n in names], dtype=object)[ids]
+    sex = b.claim_values["patient_sex"][b.dx_long["claim"].to_numpy()[row]]
+    if not (((sex == "F") | (sex == "M")) & (sex != want)).any():
+        return _empty()
+    hit = _mce_hits(b, edits, row, entry)
     want = hit["edit"].map(mce_tables.SEX_EDITS)
     bad = hit[hit["sex"].isin(["F", "M"]) & hit["sex"].ne(want)]
-    if bad.empty:
-        return findings([], [], [], [], [])
     return findings(
         bad["claim"],
         -1,
@@ -155,12 +211,13 @@ def mce_sex(b: Batch) -> pd.DataFrame:
 def ch15_maternal(b: Batch) -> pd.DataFrame:
     obstetric = _starts(b, "O")
     if not obstetric.any():  # the usual case: no age and sex to work out
-        return findings([], [], [], [], [])
+        return _empty()
+    claim = b.dx_long["claim"].to_numpy()[obstetric]
+    if not ((b.claim_values["patient_sex"][claim] == "M") | (_ages(b)[claim] < 1)).any():
+        return _empty()
     dx = _claim_dx(b)
     o = dx[obstetric]
     bad = o[o["sex"].eq("M") | (o["age"] < 1)]
-    if bad.empty:
-        return findings([], [], [], [], [])
     why = np.where(bad["sex"].eq("M"), "the patient is male", "the patient is a newborn (age 0)")
     return findings(
         bad["claim"],
@@ -184,10 +241,14 @@ def ch16_newborn(b: Batch) -> pd.DataFrame:
     dx = b.dx_long
     obstetric = _starts(b, "O")
     if not obstetric.any():  # no maternal record in the batch
-        return findings([], [], [], [], [])
-    maternal = np.zeros(len(b.claims), dtype=bool)
-    maternal[dx["claim"].to_numpy()[obstetric]] = True
-    bad = dx[_starts(b, "P") & maternal[dx["claim"].to_numpy()]]
+        return _empty()
+    claim = dx["claim"].to_numpy()
+    maternal = np.zeros(len(b.claim_values["claim_id"]), dtype=bool)
+    maternal[claim[obstetric]] = True
+    perinatal = _starts(b, "P") & maternal[claim]
+    if not perinatal.any():
+        return _empty()
+    bad = dx[perinatal]
     return findings(
         bad["claim"],
         -1,
