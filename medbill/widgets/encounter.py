@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import html
 import json
 from collections.abc import Iterator, Mapping
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 
 from medbill.claims.tables import DX_COLUMNS, MODIFIER_COLUMNS
@@ -41,6 +43,16 @@ def _esc(value: Any) -> str:
 
 def _unavailable(what: str, exc: BaseException) -> str:
     return f"<p class='medbill-unavailable' style='color:#777'><b>{_esc(what)} not available</b>: {_esc(exc)}</p>"
+
+
+def _seconds(days: list[date]) -> np.ndarray:
+    """Dates as datetime64[s], the type ``pd.to_datetime`` gives ``date`` objects."""
+    return np.array(days, dtype="datetime64[s]")
+
+
+def _objects_if_empty(values: list[Any]) -> list[Any] | np.ndarray:
+    """A column's values; an encounter with no lines still gets object columns, as a frame of no rows would."""
+    return values if values else np.array([], dtype=object)
 
 
 def _birth_date(age: int, on: date) -> date:
@@ -361,72 +373,68 @@ class EncounterCoder(widgets.VBox):
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The encounter as one ``claims`` row and its ``lines`` rows (docs/tables.md)."""
         dos = self.service_date.value or date.today()
-        billing = self._billing_npi()
-        claim: dict[str, Any] = {
-            "claim_id": CLAIM_ID,
-            "patient_id": PATIENT_ID,
-            "patient_birth_date": _birth_date(int(self.age.value), dos),
-            "patient_sex": self.sex.value,
-            "payer_id": self.payer.value or pd.NA,
-            "member_id": MEMBER_ID,
-            "subscriber_relationship": "18",
-            "billing_npi": billing or pd.NA,
-            "rendering_npi": self.rendering.value or pd.NA,
-            "place_of_service": self.place_of_service.value,
-            "claim_frequency": "1",
-            "submitted_date": dos,
-        }
+        billing = self._billing_npi
         codes = self.diagnosis_codes
-        claim.update({col: codes[i] if i < len(codes) else pd.NA for i, col in enumerate(DX_COLUMNS)})
-        claims = pd.DataFrame([claim])
-        for col in ("patient_birth_date", "submitted_date"):
-            claims[col] = pd.to_datetime(claims[col])
-        rows = []
-        for number, row in enumerate(self.line_rows.children, start=1):
-            e = row.entry()
-            mods = [m for m in e.modifiers.replace(",", " ").upper().split() if m][:4]
-            rows.append(
-                {
-                    "claim_id": CLAIM_ID,
-                    "line_number": number,
-                    "service_date": dos,
-                    "procedure_code": e.procedure_code or pd.NA,
-                    **{col: mods[i] if i < len(mods) else pd.NA for i, col in enumerate(MODIFIER_COLUMNS)},
-                    "units": e.units,
-                    "charge": e.charge,
-                    "dx_pointers": e.dx_pointers or pd.NA,
-                    "place_of_service": self.place_of_service.value,
-                }
-            )
-        lines = pd.DataFrame(
-            rows,
-            columns=[
-                "claim_id",
-                "line_number",
-                "service_date",
-                "procedure_code",
-                *MODIFIER_COLUMNS,
-                "units",
-                "charge",
-                "dx_pointers",
-                "place_of_service",
-            ],
+        # Built column by column (each column's type inferred from its values): this runs on every
+        # edit, and a frame from a list of row dicts costs several times more.
+        claims = pd.DataFrame(
+            {
+                "claim_id": [CLAIM_ID],
+                "patient_id": [PATIENT_ID],
+                "patient_birth_date": _seconds([_birth_date(int(self.age.value), dos)]),
+                "patient_sex": [self.sex.value],
+                "payer_id": [self.payer.value or pd.NA],
+                "member_id": [MEMBER_ID],
+                "subscriber_relationship": ["18"],
+                "billing_npi": [billing or pd.NA],
+                "rendering_npi": [self.rendering.value or pd.NA],
+                "place_of_service": [self.place_of_service.value],
+                "claim_frequency": ["1"],
+                "submitted_date": _seconds([dos]),
+                **{col: [codes[i] if i < len(codes) else pd.NA] for i, col in enumerate(DX_COLUMNS)},
+            }
         )
-        lines["service_date"] = pd.to_datetime(lines["service_date"])
-        lines["line_number"] = lines["line_number"].astype("int64")
+        entries = [row.entry() for row in self.line_rows.children]
+        mods = [[m for m in e.modifiers.replace(",", " ").upper().split() if m][:4] for e in entries]
+        n = len(entries)
+        lines = pd.DataFrame(
+            {
+                "claim_id": [CLAIM_ID] * n if n else np.array([], dtype=object),
+                "line_number": np.arange(1, n + 1, dtype="int64"),
+                "service_date": _seconds([dos] * n),
+                "procedure_code": _objects_if_empty([e.procedure_code or pd.NA for e in entries]),
+                **{
+                    col: _objects_if_empty([m[i] if i < len(m) else pd.NA for m in mods])
+                    for i, col in enumerate(MODIFIER_COLUMNS)
+                },
+                "units": _objects_if_empty([e.units for e in entries]),
+                "charge": _objects_if_empty([e.charge for e in entries]),
+                "dx_pointers": _objects_if_empty([e.dx_pointers or pd.NA for e in entries]),
+                "place_of_service": _objects_if_empty([self.place_of_service.value] * n),
+            }
+        )
         return claims, lines
 
+    @functools.cached_property
     def _billing_npi(self) -> str:
+        """The practice's billing NPI (its first organisation, else its first provider), read once."""
         providers = self._table("providers")
         if not len(providers):
             return ""
         orgs = providers[providers["entity_type"].astype(str) == "2"]
         return str((orgs if len(orgs) else providers)["npi"].iloc[0])
 
-    def _payer_row(self) -> pd.Series | None:
+    @functools.cached_property
+    def _payer_rows(self) -> dict[Any, pd.Series]:
+        """The practice's payers by payer_id (the first row of each), read once."""
         payers = self._table("payers")
-        match = payers[payers["payer_id"] == self.payer.value] if len(payers) else payers
-        return match.iloc[0] if len(match) else None
+        if not len(payers):
+            return {}
+        firsts = payers.drop_duplicates("payer_id")
+        return {pid: firsts.iloc[i] for i, pid in enumerate(firsts["payer_id"])}
+
+    def _payer_row(self) -> pd.Series | None:
+        return self._payer_rows.get(self.payer.value)
 
     # --- live findings and price ---------------------------------------------------------------
     @contextlib.contextmanager
