@@ -52,7 +52,11 @@ def _over_possible(b: Batch, releases: list) -> bool:
     code_id, codes = pd.factorize(lv["procedure_code"][ok])
     if not len(codes):
         return False
-    release = _refdata.pick_by_date([p for p, _ in releases], pd.Series(lv["service_date"][ok]))
+    release = (
+        _refdata.pick_by_date([p for p, _ in releases], pd.Series(lv["service_date"][ok]))
+        if len(releases) > 1
+        else np.zeros(len(code_id), dtype="int64")  # one release serves every date
+    )
     # Table row per line, looked up once per distinct (release, code).
     pairs, first = np.unique(release * len(codes) + code_id, return_index=True)
     keys = zip(release[first].tolist(), codes[code_id[first]].tolist(), strict=True)
