@@ -26,8 +26,8 @@ def _starts(b: Batch, letter: str) -> np.ndarray:
 
 
 def _ages(b: Batch) -> np.ndarray:
-    """Age per claim in whole years on the first date of service (NaN when a date is missing);
-    the same numbers as :func:`_claim_dx`, from the numpy date parts (memoised)."""
+    """Age per claim in whole years on the first date of service, NaN when either date is missing
+    (memoised)."""
     if "claim_age" not in b.memo:
         dos, birth = b.claim_dos.to_numpy(dtype="datetime64[ns]"), b.claim_values["patient_birth_date"]
 
@@ -48,15 +48,12 @@ def _ages(b: Batch) -> np.ndarray:
 def _claim_dx(b: Batch) -> pd.DataFrame:
     """Diagnoses with the claim's age (whole years on the first date of service) and sex (memoised)."""
     if "claim_dx" not in b.memo:
-        dos, birth = b.claim_dos, b.claims["patient_birth_date"]
-        before_birthday = (dos.dt.month < birth.dt.month) | (
-            (dos.dt.month == birth.dt.month) & (dos.dt.day < birth.dt.day)
-        )
-        age = (dos.dt.year - birth.dt.year - before_birthday.astype("int64")).to_numpy(dtype="float64")
         dx = b.dx_long
         claim = dx["claim"].to_numpy()
         b.memo["claim_dx"] = dx.assign(
-            age=age[claim], dos=dos.to_numpy()[claim], sex=b.claims["patient_sex"].to_numpy()[claim]
+            age=_ages(b)[claim],
+            dos=b.claim_dos.to_numpy()[claim],
+            sex=b.claim_values["patient_sex"][claim],
         )
     return b.memo["claim_dx"].copy()
 
