@@ -64,16 +64,13 @@ def _active(table: pd.DataFrame, provs: list) -> _Active:
         _active_memo.clear()  # only the current combination is worth keeping
         active = table[table["modifier_indicator"] != 9]
         n = len(active)
-        codes, vocab = pd.factorize(
-            np.concatenate(
-                [active["column1"].to_numpy(dtype=object), active["column2"].to_numpy(dtype=object)]
-            )
-        )
+        codes, vocab = pd.factorize(pd.concat([active["column1"], active["column2"]], ignore_index=True))
+        vocab = vocab.tolist()
         column1 = codes[:n]
         counts = np.bincount(column1, minlength=len(vocab))
         _active_memo[key] = _Active(
             table=active,
-            ids={code: i for i, code in enumerate(vocab)},
+            ids=dict(zip(vocab, range(len(vocab)), strict=True)),
             column2=codes[n:],
             by_column1=np.argsort(column1, kind="stable"),
             starts=np.cumsum(counts) - counts,
