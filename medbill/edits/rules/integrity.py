@@ -378,9 +378,7 @@ def _pair_ids(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     fix="Send a replacement (frequency 7) or void (8) instead of a second original claim, or drop the duplicate.",
 )
 def dup_claim(b: Batch) -> pd.DataFrame:
-    if (
-        len(b.claim_values["claim_id"]) < 2
-    ):  # one claim (an encounter being coded): no other claim to duplicate
+    if len(b.claim_values["claim_id"]) < 2:  # one claim (an encounter being coded): nothing to duplicate
         return findings([], [], [], [], [])
     ln = b.lines
     freq = b.claims["claim_frequency"].fillna("1").to_numpy()
