@@ -148,10 +148,6 @@ _EMPTY = pd.DataFrame(
 _NO_FINDINGS = _EMPTY.assign(**{c: pd.Series(dtype="str") for c in ("rule_id", "severity", "reference")})
 
 
-def empty_findings() -> pd.DataFrame:
-    return _EMPTY.copy()
-
-
 def findings(
     claim: Any, line: Any, field: Any, value: Any, message: Any, reference: Any = None
 ) -> pd.DataFrame:
