@@ -33,12 +33,16 @@ def bypass_mask(b: Batch) -> pd.Series:
 
 @dataclasses.dataclass(frozen=True)
 class _Active:
-    """The edits that can fire (indicator 0 or 1), with both codes as ids into one vocabulary and
-    the rows ordered by column 1 id."""
+    """The edits that can fire (indicator 0 or 1), with both codes as ids into one vocabulary, the
+    rows ordered by column 1 id, and the columns :func:`_fires` needs as arrays."""
 
     table: pd.DataFrame
     ids: dict[str, int]  # code -> id
+    column1: np.ndarray  # id per row
     column2: np.ndarray  # id per row
+    effective: np.ndarray
+    deletion: np.ndarray
+    indicator: np.ndarray
     by_column1: np.ndarray  # row positions sorted by column 1 id (stable)
     starts: np.ndarray  # per id: where its rows start in by_column1
     counts: np.ndarray  # per id: how many rows have it as column 1
@@ -71,12 +75,49 @@ def _active(table: pd.DataFrame, provs: list) -> _Active:
         _active_memo[key] = _Active(
             table=active,
             ids=dict(zip(vocab, range(len(vocab)), strict=True)),
+            column1=column1,
             column2=codes[n:],
+            effective=active["effective"].to_numpy(),
+            deletion=active["deletion"].to_numpy(),
+            indicator=active["modifier_indicator"].to_numpy(),
             by_column1=np.argsort(column1, kind="stable"),
             starts=np.cumsum(counts) - counts,
             counts=counts,
         )
     return _active_memo[key]
+
+
+def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in ``wanted``, position in ``keys``) for every pair of equal keys."""
+    order = np.argsort(keys, kind="stable")
+    lo = np.searchsorted(keys[order], wanted, "left")
+    count = np.searchsorted(keys[order], wanted, "right") - lo
+    at = np.repeat(np.arange(len(wanted)), count)
+    offset = np.arange(len(at)) - np.repeat(np.cumsum(count) - count, count)
+    return at, order[np.repeat(lo, count) + offset]
+
+
+def _fires(b: Batch, active: _Active, rows: np.ndarray, ok: np.ndarray) -> bool:
+    """Whether two lines of one encounter meet a live edit of ``rows`` that no modifier bypasses:
+    the same test as the merges in :func:`ncci_ptp`, with arrays, for the usual answer "no"."""
+    lv = b.line_values
+    line = np.flatnonzero(ok)
+    code_id, codes = pd.factorize(lv["procedure_code"][line])
+    code = np.array([active.ids.get(c, -1) for c in codes], dtype="int64")[code_id]
+    encounter = b.encounter[line]
+    # (edit, line 1) pairs by column 1 code, then line 2 by encounter and column 2 code.
+    edit, first = _matches(code, active.column1[rows])
+    width = len(active.ids) + 1
+    at, second = _matches(encounter * width + code, encounter[first] * width + active.column2[rows[edit]])
+    edit, first = rows[edit[at]], line[first[at]]
+    second = line[second]
+    dos = lv["service_date"][second]
+    deletion = active.deletion[edit]
+    live = (first != second) & (active.effective[edit] <= dos) & (pd.isna(deletion) | (dos <= deletion))
+    if not live.any():
+        return False
+    bypass = bypass_mask(b).to_numpy()
+    return bool((live & ~((active.indicator[edit] == 1) & (bypass[first] | bypass[second]))).any())
 
 
 @rule(
@@ -101,7 +142,7 @@ def ncci_ptp(b: Batch) -> pd.DataFrame:
     # Only edits between codes that occur in the batch, and not the inactive indicator-9 ones.
     active = _active(table, provs)
     rows = active.rows(codes)
-    if not len(rows):
+    if not len(rows) or not _fires(b, active, rows, ok):
         return findings([], [], [], [], [])
     table = active.table.iloc[rows]
     ln = b.lines
