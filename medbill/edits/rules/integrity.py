@@ -451,7 +451,7 @@ def charge_positive(b: Batch) -> pd.DataFrame:
     fix="Correct the date of service (or the submission date).",
 )
 def date_future(b: Batch) -> pd.DataFrame:
-    as_of = b.as_of.to_datetime64()
+    as_of = _naive_as_of(b)
     pos = positions(b.line_values["service_date"] > as_of)
     cpos = positions(b.claim_values["submitted_date"] > as_of)
     if not (len(pos) or len(cpos)):
@@ -476,6 +476,13 @@ def date_future(b: Batch) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
+
+
+def _naive_as_of(b: Batch) -> np.datetime64:
+    """``b.as_of`` for the naive date columns; a timezone-aware one raises, as pandas did here."""
+    if b.as_of.tz is not None:
+        raise TypeError(f"Invalid comparison between dtype=datetime64[ns] and {type(b.as_of).__name__}")
+    return b.as_of.to_datetime64()
 
 
 @rule(
@@ -629,13 +636,15 @@ def timely_filing(b: Batch) -> pd.DataFrame:
     ok = lv["claim"] >= 0
     claim, pos = lv["claim"][ok], np.flatnonzero(ok)
     submitted_date = b.claim_values["submitted_date"]
-    filed = np.where(np.isnat(submitted_date), b.as_of.to_datetime64(), submitted_date)[claim]
+    unsubmitted = np.isnat(submitted_date)
+    filed = np.where(unsubmitted, _naive_as_of(b), submitted_date) if unsubmitted.any() else submitted_date
+    filed = filed[claim]
     age = (filed - lv["service_date"][ok]) / np.timedelta64(1, "D")
     late = age > limit[claim]
     if not late.any():
         return _empty()
     claim, pos, age = claim[late], pos[late], age[late]
-    submitted = ~np.isnat(submitted_date)[claim]
+    submitted = ~unsubmitted[claim]
     return findings(
         claim,
         pos,
