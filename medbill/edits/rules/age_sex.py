@@ -85,10 +85,17 @@ def _mce_list(
     return _mce_lists[key]
 
 
+def _releases(b: Batch) -> list:
+    """The installed MCE releases with their tables, looked up once per batch (a directory scan)."""
+    if "mce_releases" not in b.memo:
+        b.memo["mce_releases"] = mce_tables.load()
+    return b.memo["mce_releases"]
+
+
 def _mce_pairs(b: Batch, edits: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(diagnosis row of ``dx_long``, its list row, that row's edit) for the claim diagnoses on the
     given MCE lists, matched against the MCE release in effect on the date."""
-    releases = mce_tables.load()
+    releases = _releases(b)
     _, by_code, release, edit, listed = _mce_list(releases, edits)
     dx = b.dx_long
     if not any(code in listed for code in b.dx_vocab):  # the usual case; a set beats Groups' index here
@@ -104,7 +111,7 @@ def _mce_pairs(b: Batch, edits: list[str]) -> tuple[np.ndarray, np.ndarray, np.n
 
 def _mce_hits(b: Batch, edits: list[str], row: np.ndarray, entry: np.ndarray) -> pd.DataFrame:
     """The :func:`_mce_pairs` as a frame: the diagnoses with age, sex, release, edit and MCE version."""
-    releases = mce_tables.load()
+    releases = _releases(b)
     provs = [p for p, _ in releases]
     lists, _, release, _, _ = _mce_list(releases, edits)
     hit = _claim_dx(b).iloc[row].reset_index(drop=True)

@@ -165,7 +165,8 @@ def line_number_dup(b: Batch) -> pd.DataFrame:
     if np.abs(number[present]).max() >= 2**53:  # float64 merges such integers: compare them exactly
         number = b.lines["line_number"].to_numpy(dtype="int64", na_value=0)
     line_id = np.where(present, pd.factorize(number)[0], -1)
-    pair = pd.factorize(b.key(["claim_id"]) * (line_id.max() + 2) + line_id + 1)[0]
+    claim_id = pd.factorize(b.line_values["claim_id"], use_na_sentinel=False)[0]  # NA a value of its own
+    pair = pd.factorize(claim_id * (line_id.max() + 2) + line_id + 1)[0]
     pos = positions(present & _repeated(pair))
     if not len(pos):
         return _empty()
