@@ -261,8 +261,10 @@ class FeeSchedule:
     ) -> PriceExplanation:
         """Price one service line in ``Decimal`` and explain each step.
 
-        ``procedure_rank`` is the line's place among the claim's multiple-procedure-indicator-2
-        procedures of the day by amount (1 = highest, paid at 100%; 2 and later at 50%).
+        ``procedure_rank`` is the line's place among the claim's procedures of the day with the same
+        multiple procedure indicator (1 = highest, paid in full; 2 and later reduced; see
+        :mod:`medbill.pricing.rules`): indicator 2 ranks by amount, 4, 6 and 7 by fee schedule
+        amount, 5 by PE amount.
         ``other_services_same_day`` bundles a status-T service (paid only when alone).
         Raises ``InvalidFormat`` for malformed input, ``UnknownCode`` for a code or locality that
         is not in this year's files.
@@ -339,48 +341,73 @@ class FeeSchedule:
         ]
         if status == "T" and other_services_same_day:
             return result(rules.T_BUNDLED, Decimal("0.00"), fee)
-        amount = fee
-        cap_at = self._cap_position.get(row * len(self.gpci) + self._loc[(mac, lc)], -1)
-        capped = False
-        if cap_at >= 0:
-            cap = _cents((self._cap_fac if facility else self._cap_nonfac)[cap_at])
-            capped = cap < amount
-            steps.append(
-                Step(
-                    "OPPS imaging cap",
-                    f"lesser of {amount} and the OPPS-based price {cap}",
-                    f"{min(amount, cap)}",
-                )
-            )
-            amount = min(amount, cap)
-        bilateral = int(r["bilat_surg"]) if "50" in mods else -1
-        if bilateral >= 0:
-            bp, why = rules.BILATERAL[bilateral]
-            amount = rules.apply_bp(amount, bp)
-            steps.append(Step("bilateral (50)", why, f"{amount}"))
         assistant = rules.assistant_modifier(mods)
-        assist_kind = rules.ASSIST_NONE
-        if assistant:
-            if not rules.ASSISTANT_PAYABLE[int(r["asst_surg"])]:
-                return result(rules.ASSISTANT_BARRED, Decimal("0.00"), fee)
-            assist_kind = rules.ASSIST_NONPHYSICIAN if assistant == "AS" else rules.ASSIST_PHYSICIAN
-            bp = rules.ASSISTANT_NONPHYSICIAN if assistant == "AS" else rules.ASSISTANT_PHYSICIAN
-            amount = rules.apply_bp(amount, bp)
-            steps.append(
-                Step(f"assistant ({assistant})", f"{rules.bp_text(bp)} of the surgeon's amount", f"{amount}")
-            )
+        if assistant and not rules.ASSISTANT_PAYABLE[int(r["asst_surg"])]:
+            return result(rules.ASSISTANT_BARRED, Decimal("0.00"), fee)
         co_surgeon = "62" in mods
-        if co_surgeon:
-            if not rules.CO_SURGEON_PAYABLE[int(r["co_surg"])]:
-                return result(rules.CO_SURGEON_BARRED, Decimal("0.00"), fee)
-            amount = rules.apply_bp(amount, rules.CO_SURGEON_PERCENT)
-            steps.append(Step("co-surgeon (62)", "62.5% to each surgeon", f"{amount}"))
+        if co_surgeon and not rules.CO_SURGEON_PAYABLE[int(r["co_surg"])]:
+            return result(rules.CO_SURGEON_BARRED, Decimal("0.00"), fee)
         if "66" in mods:
             if not rules.TEAM_PERMITTED[int(r["team_surg"])]:
                 return result(rules.TEAM_BARRED, Decimal("0.00"), fee)
             return result(rules.TEAM_BY_REPORT, None, fee)
+
+        # Indicators 4-7 cut portions of the fee before the cap and the percentages below.
         mult_proc = int(r["mult_proc"])
         mppr = rules.MPPR_NONE
+        first_base = further_base = fee
+        if mult_proc in rules.MPPR_PORTIONS and (procedure_rank > 1 or units > 1):
+            zero = Decimal("0.00")
+            split: tuple[Decimal, Decimal] | None = (zero, zero)
+            pe_cents = zero
+            if mult_proc == 5:
+                pe_cents = (parts_pe * cf).quantize(rules.CENT, rounding=ROUND_HALF_UP)
+            else:
+                split = self._tc_pc(code, component, int(r["pctc"]), g, facility, fee)
+            if split is None:
+                mppr = rules.MPPR_UNSPLIT
+            else:
+                mppr = rules.MPPR_HIGHEST if procedure_rank == 1 else rules.MPPR_REDUCED
+                further_base = fee - rules.portion_cut(mult_proc, *split, pe_cents)
+                how = rules.portion_how(mult_proc, procedure_rank, *split, pe_cents)
+                steps.append(Step("multiple procedures", how, f"{further_base}"))
+                if procedure_rank > 1:
+                    first_base = further_base
+
+        def adjust(base: Decimal, record: bool) -> tuple[Decimal, bool]:
+            """OPPS cap, bilateral, assistant and co-surgeon rules applied to one unit's amount."""
+            amount, capped = base, False
+            cap_at = self._cap_position.get(row * len(self.gpci) + self._loc[(mac, lc)], -1)
+            if cap_at >= 0:
+                cap = _cents((self._cap_fac if facility else self._cap_nonfac)[cap_at])
+                capped = cap < amount
+                if record:
+                    how = f"lesser of {amount} and the OPPS-based price {cap}"
+                    steps.append(Step("OPPS imaging cap", how, f"{min(amount, cap)}"))
+                amount = min(amount, cap)
+            if "50" in mods:
+                bp, why = rules.BILATERAL[int(r["bilat_surg"])]
+                amount = rules.apply_bp(amount, bp)
+                if record:
+                    steps.append(Step("bilateral (50)", why, f"{amount}"))
+            if assistant:
+                bp = rules.ASSISTANT_NONPHYSICIAN if assistant == "AS" else rules.ASSISTANT_PHYSICIAN
+                amount = rules.apply_bp(amount, bp)
+                if record:
+                    how = f"{rules.bp_text(bp)} of the surgeon's amount"
+                    steps.append(Step(f"assistant ({assistant})", how, f"{amount}"))
+            if co_surgeon:
+                amount = rules.apply_bp(amount, rules.CO_SURGEON_PERCENT)
+                if record:
+                    steps.append(Step("co-surgeon (62)", "62.5% to each surgeon", f"{amount}"))
+            return amount, capped
+
+        amount, capped = adjust(first_base, record=True)
+        further = adjust(further_base, record=False)[0] if further_base != first_base else amount
+        bilateral = int(r["bilat_surg"]) if "50" in mods else -1
+        assist_kind = rules.ASSIST_NONE
+        if assistant:
+            assist_kind = rules.ASSIST_NONPHYSICIAN if assistant == "AS" else rules.ASSIST_PHYSICIAN
         if mult_proc == rules.MPPR_INDICATOR and (procedure_rank > 1 or units > 1):
             mppr = rules.MPPR_HIGHEST if procedure_rank == 1 else rules.MPPR_REDUCED
             first = amount if procedure_rank == 1 else rules.apply_bp(amount, rules.MPPR_FURTHER)
@@ -396,13 +423,55 @@ class FeeSchedule:
                 )
             )
         else:
-            total_amount = amount * units
-            if units > 1:
+            total_amount = amount + further * (units - 1)
+            if units > 1 and further != amount:
+                steps.append(
+                    Step(
+                        "units",
+                        f"first unit {amount}; {units - 1} further unit(s) at {further}",
+                        f"{total_amount}",
+                    )
+                )
+            elif units > 1:
                 steps.append(Step("units", f"{amount} x {units} units", f"{total_amount}"))
         return result(
             rules.PRICED, total_amount, fee, capped=capped, bilateral=bilateral, assistant=assist_kind,
             co_surgeon=co_surgeon, mppr=mppr, mult_proc=mult_proc,
         )  # fmt: skip
+
+    def _tc_pc(
+        self, code: str, component: str, pctc: int, g: dict[str, object], facility: bool, fee: Decimal
+    ) -> tuple[Decimal, Decimal] | None:
+        """The TC and PC portions of one unit's fee (cents), for the indicator 4, 6 and 7 MPPRs.
+
+        A global line with a 26 row splits into that row's fee (PC, at most the global fee) and the
+        rest (TC); a code without component rows is all TC (PC/TC indicator 3) or all PC (2); for
+        any other (a global test only code, indicator 4) the split is unknown here: None.
+        """
+        zero = Decimal("0.00")
+        if component == "TC":
+            return fee, zero
+        if component == "26":
+            return zero, fee
+        pc_row = self._row.get((code, "26"))
+        if component == "" and pc_row is not None:
+            pc = min(self._row_fee(self._rvu_records[pc_row], g, facility), fee)
+            return fee - pc, pc
+        if pctc == 3:
+            return fee, zero
+        if pctc == 2:
+            return zero, fee
+        return None
+
+    @staticmethod
+    def _row_fee(r: dict[str, object], g: dict[str, object], facility: bool) -> Decimal:
+        """round((work x GPCI + PE x GPCI + MP x GPCI) x CF) of one RVU row, half up."""
+        total = (
+            _rvu(r["work_rvu"]) * _gpci(g["gpci_work"])
+            + _rvu(r["fac_pe_rvu"] if facility else r["nonfac_pe_rvu"]) * _gpci(g["gpci_pe"])
+            + _rvu(r["mp_rvu"]) * _gpci(g["gpci_mp"])
+        )
+        return (total * _cf(r["cf"])).quantize(rules.CENT, rounding=ROUND_HALF_UP)
 
     # ------------------------------------------------------------------ many lines, integers
 

@@ -28,6 +28,11 @@ _COMPONENT_BY_CODE = ("", "26", "TC", "53")
 # Scale of the raw product (RVU x GPCI x CF) and the half-cent added before integer division.
 _RAW_PER_CENT = 10 ** (RVU_PLACES + GPCI_PLACES + CF_PLACES - 2)
 
+# Percent (bp) paid of the TC, PC and PE portions of a reduced procedure, by MPPR indicator 0-9.
+_PORTION_BP = np.full((3, 10), rules.FULL, dtype=np.int64)
+for _ind, (_, *_bps) in rules.MPPR_PORTIONS.items():
+    _PORTION_BP[:, _ind] = _bps
+
 
 def _round_bp(cents: np.ndarray, bp: np.ndarray) -> np.ndarray:
     """Integer twin of ``rules.apply_bp``: cents x bp / 10000, half up (amounts are >= 0)."""
@@ -122,20 +127,9 @@ def price_lines(
     ) * a["cf"][r]
     fee = (raw + _RAW_PER_CENT // 2) // _RAW_PER_CENT
 
-    # OPPS imaging cap.
-    at = fs._cap_index.get_indexer(r * n_loc + lo)
-    if len(fs._cap_fac):
-        cap = np.where(facility, fs._cap_fac[at], fs._cap_nonfac[at])
-        capped = (at >= 0) & (cap < fee)
-    else:
-        cap, capped = fee, np.zeros(n, dtype=bool)
-    amount = np.where(capped, cap, fee)
-
-    # Bilateral, assistant, co-surgeon.
+    # Rules that bar a line whatever its amount: assistant, co-surgeon, team surgery.
     bilat_ind = a["bilat_surg"][r]
-    bilat_bp = np.array([rules.BILATERAL.get(i, (rules.FULL, ""))[0] for i in range(10)], dtype=np.int64)
     bilateral = np.where(has["50"], bilat_ind, -1)
-    amount = np.where(has["50"], _round_bp(amount, bilat_bp[bilat_ind]), amount)
     assist_kind = np.where(
         has["AS"],
         rules.ASSIST_NONPHYSICIAN,
@@ -143,13 +137,8 @@ def price_lines(
     )
     assist_ok = np.array([rules.ASSISTANT_PAYABLE.get(i, False) for i in range(10)])[a["asst_surg"][r]]
     outcome[(outcome == rules.PRICED) & (assist_kind > 0) & ~assist_ok] = rules.ASSISTANT_BARRED
-    assist_bp = np.where(
-        assist_kind == rules.ASSIST_NONPHYSICIAN, rules.ASSISTANT_NONPHYSICIAN, rules.ASSISTANT_PHYSICIAN
-    )
-    amount = np.where(assist_kind > 0, _round_bp(amount, assist_bp), amount)
     co_ok = np.array([rules.CO_SURGEON_PAYABLE.get(i, False) for i in range(10)])[a["co_surg"][r]]
     outcome[(outcome == rules.PRICED) & has["62"] & ~co_ok] = rules.CO_SURGEON_BARRED
-    amount = np.where(has["62"], _round_bp(amount, rules.CO_SURGEON_PERCENT), amount)
     team_ok = np.array([rules.TEAM_PERMITTED.get(i, False) for i in range(10)])[a["team_surg"][r]]
     team = (outcome == rules.PRICED) & has["66"]
     outcome[team] = np.where(team_ok[team], rules.TEAM_BY_REPORT, rules.TEAM_BARRED)
@@ -162,20 +151,71 @@ def price_lines(
         others = np.bincount(keys[priced & ~is_t], minlength=int(keys.max()) + 1)[keys]
         outcome[priced & is_t & (others > 0)] = rules.T_BUNDLED
 
-    # Multiple procedure reduction: rank indicator-2 lines by amount within claim and date.
+    # OPPS imaging cap, bilateral, assistant and co-surgeon percentages of one unit's amount.
+    at = fs._cap_index.get_indexer(r * n_loc + lo)
+    cap = np.where(facility, fs._cap_fac[at], fs._cap_nonfac[at]) if len(fs._cap_fac) else fee
+    has_cap = at >= 0
+    bilat_bp = np.array([rules.BILATERAL.get(i, (rules.FULL, ""))[0] for i in range(10)], dtype=np.int64)
+    assist_bp = np.where(
+        assist_kind == rules.ASSIST_NONPHYSICIAN, rules.ASSISTANT_NONPHYSICIAN, rules.ASSISTANT_PHYSICIAN
+    )
+
+    def adjust(base: np.ndarray, at: np.ndarray | slice) -> np.ndarray:
+        amount = np.where(has_cap[at] & (cap[at] < base), cap[at], base)
+        amount = np.where(has["50"][at], _round_bp(amount, bilat_bp[bilat_ind[at]]), amount)
+        amount = np.where(assist_kind[at] > 0, _round_bp(amount, assist_bp[at]), amount)
+        return np.where(has["62"][at], _round_bp(amount, rules.CO_SURGEON_PERCENT), amount)
+
+    amount = adjust(fee, slice(None))
+
+    # Multiple procedure reductions: rank the lines of one indicator within claim and date;
+    # indicator 2 by amount, 5 by PE amount, 4, 6 and 7 by fee schedule amount.
     mult_proc = a["mult_proc"][r]
     priced = outcome == rules.PRICED
-    in_mppr = priced & (mult_proc == rules.MPPR_INDICATOR)
-    rank = _procedure_rank(keys, in_mppr, amount)
-    group_size = _group_size(keys, in_mppr)
+    in_mppr = priced & np.isin(mult_proc, list(rules.MPPR_RANKED))
+    therapy = np.flatnonzero(in_mppr & (mult_proc == 5))
+    pe_cents = (
+        pe[therapy] * g["gpci_pe"][lo[therapy]] * a["cf"][r[therapy]] + _RAW_PER_CENT // 2
+    ) // _RAW_PER_CENT
+    rank_by = np.where(mult_proc == rules.MPPR_INDICATOR, amount, fee)
+    rank_by[therapy] = pe_cents
+    mkeys = None if keys is None else keys * 10 + mult_proc
+    rank = _procedure_rank(mkeys, in_mppr, rank_by)
+    group_size = _group_size(mkeys, in_mppr)
     mppr = np.where(
         in_mppr & ((group_size > 1) | (units > 1)),
         np.where(rank == 1, rules.MPPR_HIGHEST, rules.MPPR_REDUCED),
         rules.MPPR_NONE,
     )
+    # Indicator 2: 50% of the amount of the second and later procedures and units.
     reduced = _round_bp(amount, np.int64(rules.MPPR_FURTHER))
-    first = np.where(mppr == rules.MPPR_REDUCED, reduced, amount)
-    further = np.where(mppr == rules.MPPR_NONE, amount, reduced)
+    is_2 = mult_proc == rules.MPPR_INDICATOR
+    first = np.where(is_2 & (mppr == rules.MPPR_REDUCED), reduced, amount)
+    further = np.where(is_2 & (mppr != rules.MPPR_NONE), reduced, amount)
+    # Indicators 4-7: portions of the fee cut, then the rules above applied to the reduced fee.
+    cut_at = np.flatnonzero((mppr != rules.MPPR_NONE) & (mult_proc >= 4) & (mult_proc <= 7))
+    if len(cut_at):
+        tc, pc, split = _tc_pc(fs, rows_by_code[code_id[cut_at]], component[cut_at], facility[cut_at],
+                               lo[cut_at], fee[cut_at], a["pctc"][r[cut_at]])  # fmt: skip
+        unsplit = ~split & (mult_proc[cut_at] != 5)
+        mppr[cut_at[unsplit]] = rules.MPPR_UNSPLIT
+        pe_cut = np.zeros(len(cut_at), dtype=np.int64)
+        is_therapy = mult_proc[cut_at] == 5
+        pe_cut[is_therapy] = pe_cents[np.searchsorted(therapy, cut_at[is_therapy])]
+        tc[is_therapy] = pc[is_therapy] = 0
+        bp = _PORTION_BP[:, mult_proc[cut_at]]
+        cut = sum(p - _round_bp(p, bp[i]) for i, p in enumerate((tc, pc, pe_cut)))
+        reduced_base = fee[cut_at] - cut
+        cut_amount = adjust(reduced_base, cut_at)
+        further[cut_at] = cut_amount
+        later = mppr[cut_at] == rules.MPPR_REDUCED
+        first[cut_at[later]] = cut_amount[later]
+        # The cap flag describes the first unit's amount, as on the one-code path.
+        capped_base = fee.copy()
+        capped_base[cut_at[later]] = reduced_base[later]
+    else:
+        capped_base = fee
+    capped = has_cap & (cap < capped_base)
     total = first + further * (units - 1)
 
     no_amount = np.isin(outcome, list(rules.NO_AMOUNT))
@@ -213,6 +253,40 @@ def price_lines(
     for col in ("gpci_work", "gpci_pe", "gpci_mp"):
         out.loc[loc < 0, col] = np.nan
     return out
+
+
+def _tc_pc(
+    fs: FeeSchedule,
+    code_rows: np.ndarray,
+    component: np.ndarray,
+    facility: np.ndarray,
+    lo: np.ndarray,
+    fee: np.ndarray,
+    pctc: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TC and PC cents of one unit's fee, and whether the line splits (twin of ``FeeSchedule._tc_pc``).
+
+    ``code_rows`` holds each line's RVU rows for the global, 26, TC and 53 components.
+    """
+    a, g = fs._a, fs._g
+    pc_row = code_rows[:, 1]
+    by_26 = (component == 0) & (pc_row >= 0)
+    r26 = pc_row[by_26]
+    pe = np.where(facility[by_26], a["fac_pe_rvu"][r26], a["nonfac_pe_rvu"][r26])
+    l26 = lo[by_26]
+    raw = (
+        a["work_rvu"][r26] * g["gpci_work"][l26]
+        + pe * g["gpci_pe"][l26]
+        + a["mp_rvu"][r26] * g["gpci_mp"][l26]
+    ) * a["cf"][r26]
+    whole = (component == 3) | ((component == 0) & ~by_26)  # a code without component rows
+    tc_only = (component == 2) | (whole & (pctc == 3))
+    pc_only = (component == 1) | (whole & (pctc == 2))
+    pc = np.where(pc_only, fee, 0)
+    pc[by_26] = np.minimum((raw + _RAW_PER_CENT // 2) // _RAW_PER_CENT, fee[by_26])
+    tc = np.where(tc_only, fee, 0)
+    tc[by_26] = fee[by_26] - pc[by_26]
+    return tc, pc, by_26 | tc_only | pc_only
 
 
 def _pos_or(value: object, default: str) -> str | None:

@@ -13,8 +13,22 @@ fractions and round to the cent, half up, after each step:
 6. multiple procedure reduction (indicator 2): the highest-paid procedure of the claim and date
    at 100%, every other one (and every further unit) at 50%.
 
-Sources: CMS, Medicare Claims Processing Manual ch. 12 (sections 20-40) and the PFS relative
-value file's record layout.
+The percentage MPPRs of indicators 4-7 come earlier, between steps 1 and 2: they cut portions of
+the fee schedule amount of the second and later procedures (and further units) of the same
+indicator, claim and date, and the OPPS cap and steps 3-4 then apply to the reduced amount (the
+MACs' worksheets compare the reduced amount with the OPPS cap). A portion is in cents: the PC is
+the fee of the code's 26 row, the TC the global fee less the PC (a -TC or -26 line is all TC or
+all PC), the PE ``round(PE RVU x PE GPCI x CF)``; each reduced portion is rounded half up to the
+cent on its own and the line pays its fee less the cents cut. Each further unit is a further
+procedure.
+
+- 4 diagnostic imaging: TC at 50%, PC at 95%; procedures ranked by fee schedule amount;
+- 5 always-therapy services: PE at 50%; units and procedures ranked by PE amount;
+- 6 diagnostic cardiovascular: TC at 75%; 7 diagnostic ophthalmology: TC at 80%; ranked by fee.
+
+Sources: CMS, Medicare Claims Processing Manual ch. 12 (sections 20-40), the PFS relative
+value file's record layout (MULT PROC indicators) and its 2017 change of the imaging PC
+reduction from 25% to 5% (Consolidated Appropriations Act, 2016).
 """
 
 from __future__ import annotations
@@ -105,13 +119,15 @@ TEAM_PERMITTED = {0: False, 1: True, 2: True, 9: False}
 
 MPPR_INDICATOR = 2
 MPPR_FURTHER = 5_000  # 50% for the second and later procedures and units
-MPPR_NOT_APPLIED = {
-    3: "endoscopy family rule (indicator 3) not modelled",
-    4: "diagnostic imaging reduction (indicator 4) not modelled",
-    5: "therapy PE reduction (indicator 5) not modelled",
-    6: "cardiovascular diagnostic reduction (indicator 6) not modelled",
-    7: "ophthalmology diagnostic reduction (indicator 7) not modelled",
+MPPR_NOT_APPLIED = {3: "endoscopy family rule (indicator 3) not modelled"}
+# Indicator -> (family, percent paid of the TC, PC and PE portions of second and later procedures).
+MPPR_PORTIONS = {
+    4: ("imaging", 5_000, 9_500, FULL),
+    5: ("therapy", FULL, FULL, 5_000),
+    6: ("cardiovascular", 7_500, FULL, FULL),
+    7: ("ophthalmology", 8_000, FULL, FULL),
 }
+MPPR_RANKED = frozenset({MPPR_INDICATOR, *MPPR_PORTIONS})  # ranked within claim, date and indicator
 
 
 def apply_bp(amount: Decimal, bp: int) -> Decimal:
@@ -121,6 +137,32 @@ def apply_bp(amount: Decimal, bp: int) -> Decimal:
 
 def bp_text(bp: int) -> str:
     return f"{Decimal(bp) / 100:g}%"
+
+
+def portion_cut(mult_proc: int, tc: Decimal, pc: Decimal, pe: Decimal) -> Decimal:
+    """Cents cut from a second or later procedure: each portion less its reduced, rounded amount."""
+    _, *bps = MPPR_PORTIONS[mult_proc]
+    return sum((p - apply_bp(p, bp) for p, bp in zip((tc, pc, pe), bps, strict=True)), Decimal("0.00"))
+
+
+def portion_how(mult_proc: int, rank: int, tc: Decimal, pc: Decimal, pe: Decimal) -> str:
+    """'imaging MPPR, rank 2, every unit: TC 19.58 at 50%, PC 9.55 at 95%' (an explanation step)."""
+    family, *bps = MPPR_PORTIONS[mult_proc]
+    units = "every unit" if rank > 1 else "units after the first"
+    cut = [
+        f"{name} {value} at {bp_text(bp)}"
+        for name, value, bp in zip(("TC", "PC", "PE"), (tc, pc, pe), bps, strict=True)
+        if bp != FULL and value
+    ]
+    return f"{family} MPPR, rank {rank}, {units}: {', '.join(cut) or 'no reduced portion on this line'}"
+
+
+def portion_text(mult_proc: int) -> str:
+    """'TC 50%, PC 95%': the reduced portions of an indicator 4-7 MPPR."""
+    _, *bps = MPPR_PORTIONS[mult_proc]
+    return ", ".join(
+        f"{n} {bp_text(bp)}" for n, bp in zip(("TC", "PC", "PE"), bps, strict=True) if bp != FULL
+    )
 
 
 def component_modifier(modifiers: tuple[str, ...]) -> str:
@@ -166,8 +208,9 @@ NO_AMOUNT = frozenset(
 # Outcomes that still have a fee schedule amount (the line was priced, then a rule zeroed it).
 KEEPS_FEE = frozenset({ASSISTANT_BARRED, CO_SURGEON_BARRED, TEAM_BARRED, TEAM_BY_REPORT, T_BUNDLED})
 
-# Multiple procedure state of a line.
-MPPR_NONE, MPPR_HIGHEST, MPPR_REDUCED = 0, 1, 2
+# Multiple procedure state of a line. UNSPLIT: an indicator 6/7 global test only code (PC/TC
+# indicator 4) whose TC is billed under its own code, so it has no TC portion to reduce here.
+MPPR_NONE, MPPR_HIGHEST, MPPR_REDUCED, MPPR_UNSPLIT = 0, 1, 2, 3
 # Assistant kinds.
 ASSIST_NONE, ASSIST_PHYSICIAN, ASSIST_NONPHYSICIAN = 0, 1, 2
 
@@ -221,10 +264,23 @@ def rule_text(
         parts.append("non-physician assistant (AS): 13.6%")
     if co_surgeon:
         parts.append("co-surgeon (62): 62.5%")
-    if mppr == MPPR_HIGHEST:
+    if mult_proc in MPPR_PORTIONS and mppr != MPPR_NONE:
+        parts.append(_portion_rule(mppr, mult_proc))
+    elif mppr == MPPR_HIGHEST:
         parts.append("multiple procedures: highest at 100%, further units at 50%")
     elif mppr == MPPR_REDUCED:
         parts.append("multiple procedures: reduced to 50%")
     elif mult_proc in MPPR_NOT_APPLIED:
         parts.append(MPPR_NOT_APPLIED[mult_proc])
     return "; ".join(parts)
+
+
+def _portion_rule(mppr: int, mult_proc: int) -> str:
+    family = MPPR_PORTIONS[mult_proc][0]
+    later = "units and procedures" if mult_proc == 5 else "procedures"
+    if mppr == MPPR_UNSPLIT:
+        return f"{family} MPPR not applied: global test only code, its TC is billed under its own code"
+    if mppr == MPPR_HIGHEST:
+        first = "highest-PE unit" if mult_proc == 5 else "highest procedure"
+        return f"{family} MPPR: {first} in full; {portion_text(mult_proc)} for further units"
+    return f"{family} MPPR: {portion_text(mult_proc)} (second and later {family} {later} the same day)"

@@ -11,9 +11,9 @@ import pytest
 from medbill.exceptions import UnknownCode
 
 
-def _random_lines(fs, n: int, seed: int, claims: int | None = None) -> pd.DataFrame:
+def _random_lines(fs, n: int, seed: int, claims: int | None = None, codes=None) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    codes = fs.rvu["hcpcs"].drop_duplicates().to_numpy()
+    codes = fs.rvu["hcpcs"].drop_duplicates().to_numpy() if codes is None else codes
     locs = (fs.gpci["mac"] + "-" + fs.gpci["locality"]).to_numpy()
     return pd.DataFrame(
         {
@@ -59,6 +59,22 @@ def test_price_lines_equals_price_with_multiple_procedures(fs):
     lines = _random_lines(fs, 2000, seed=2, claims=400)  # about five lines per claim
     out = fs.price_lines(lines)
     assert (out["procedure_rank"] > 1).sum() > 30  # reductions really happen
+    expected = _one_by_one(fs, lines, out)
+    got = [None if pd.isna(v) else int(v) for v in out["allowed_cents"]]
+    assert got == expected
+
+
+def test_price_lines_equals_price_with_indicators_4_to_7(fs):
+    # real codes of the percentage MPPRs (imaging, therapy, cardiovascular, ophthalmology), about
+    # six lines per claim, so many lines are second or later procedures of their indicator
+    rvu = fs.rvu
+    codes = rvu.loc[rvu["mult_proc"].isin(["4", "5", "6", "7"]) & (rvu["mod"] == ""), "hcpcs"].to_numpy()
+    lines = _random_lines(fs, 3000, seed=3, claims=500, codes=codes)
+    out = fs.price_lines(lines)
+    rule = out["rule"].astype(str)
+    for family in ("imaging", "therapy", "cardiovascular", "ophthalmology"):
+        assert rule.str.contains(f"{family} MPPR: ").sum() > 20, family
+    assert (out["allowed"] < out["fee_schedule_amount"]).sum() > 300  # reductions really happen
     expected = _one_by_one(fs, lines, out)
     got = [None if pd.isna(v) else int(v) for v in out["allowed_cents"]]
     assert got == expected
