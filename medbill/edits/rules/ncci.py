@@ -97,9 +97,12 @@ def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return at, order[np.repeat(lo, count) + offset]
 
 
-def _fires(b: Batch, active: _Active, rows: np.ndarray, ok: np.ndarray) -> bool:
-    """Whether two lines of one encounter meet a live edit of ``rows`` that no modifier bypasses:
-    the same test as the merges in :func:`ncci_ptp`, with arrays, for the usual answer "no"."""
+def _hits(
+    b: Batch, active: _Active, rows: np.ndarray, ok: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(edit row of ``active``, line 1, line 2) for two lines of one encounter meeting a live edit of
+    ``rows`` that no modifier bypasses, in the order merging the lines with each other and then with
+    the edits would give: by line 1, line 2, edit."""
     lv = b.line_values
     line = np.flatnonzero(ok)
     code_id, codes = pd.factorize(lv["procedure_code"][line])
@@ -113,11 +116,13 @@ def _fires(b: Batch, active: _Active, rows: np.ndarray, ok: np.ndarray) -> bool:
     second = line[second]
     dos = lv["service_date"][second]
     deletion = active.deletion[edit]
-    live = (first != second) & (active.effective[edit] <= dos) & (pd.isna(deletion) | (dos <= deletion))
-    if not live.any():
-        return False
-    bypass = bypass_mask(b).to_numpy()
-    return bool((live & ~((active.indicator[edit] == 1) & (bypass[first] | bypass[second]))).any())
+    keep = (first != second) & (active.effective[edit] <= dos) & (pd.isna(deletion) | (dos <= deletion))
+    if keep.any():
+        bypass = bypass_mask(b).to_numpy()
+        keep &= ~((active.indicator[edit] == 1) & (bypass[first] | bypass[second]))
+    edit, first, second = edit[keep], first[keep], second[keep]
+    order = np.lexsort((edit, second, first))
+    return edit[order], first[order], second[order]
 
 
 @rule(
@@ -142,37 +147,14 @@ def ncci_ptp(b: Batch) -> pd.DataFrame:
     # Only edits between codes that occur in the batch, and not the inactive indicator-9 ones.
     active = _active(table, provs)
     rows = active.rows(codes)
-    if not len(rows) or not _fires(b, active, rows, ok):
+    if not len(rows):
         return findings([], [], [], [], [])
-    table = active.table.iloc[rows]
-    ln = b.lines
-    frame = pd.DataFrame(
-        {
-            "encounter": b.encounter,
-            "line": np.arange(len(ln)),
-            "procedure_code": ln["procedure_code"].to_numpy(),
-        }
-    )[ok]
-    left = frame[frame["procedure_code"].isin(table["column1"])]
-    right = frame[frame["procedure_code"].isin(table["column2"])]
-    pairs = left.merge(right, on="encounter", suffixes=("_1", "_2"))
-    pairs = pairs[pairs["line_1"] != pairs["line_2"]]
-    hits = pairs.merge(
-        table, left_on=["procedure_code_1", "procedure_code_2"], right_on=["column1", "column2"], how="inner"
-    )
-    hits["service_date"] = ln["service_date"].to_numpy()[hits["line_2"].to_numpy()]
-    dos = hits["service_date"]
-    live = (hits["effective"] <= dos) & (hits["deletion"].isna() | (dos <= hits["deletion"]))
-    hits = hits[live.to_numpy()]
-    if hits.empty:
+    edit, line1, line2 = _hits(b, active, rows, ok)
+    if not len(edit):  # the usual case when the codes have edits: not live, bypassed, other encounters
         return findings([], [], [], [], [])
-    bypass = bypass_mask(b).to_numpy()
-    bypassed = (hits["modifier_indicator"].to_numpy() == 1) & (
-        bypass[hits["line_1"].to_numpy()] | bypass[hits["line_2"].to_numpy()]
-    )
-    hits = hits[~bypassed].reset_index(drop=True)
-    line2 = hits["line_2"].to_numpy()
-    line1_number = b.lines["line_number"].astype("string").fillna("?").to_numpy()[hits["line_1"].to_numpy()]
+    hits = active.table.iloc[edit].reset_index(drop=True)
+    hits["service_date"] = lv["service_date"][line2]
+    line1_number = b.lines["line_number"].astype("string").fillna("?").to_numpy()[line1]
     deleted = dates(hits["deletion"]).replace("", "none")
     message = (
         hits["column2"]
@@ -201,7 +183,7 @@ def ncci_ptp(b: Batch) -> pd.DataFrame:
         + hits["modifier_indicator"].astype(str)
     )
     return findings(
-        b.lines["claim"].to_numpy()[line2],
+        lv["claim"][line2],
         line2,
         "procedure_code",
         hits["column2"],
