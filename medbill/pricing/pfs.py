@@ -263,8 +263,8 @@ class FeeSchedule:
 
         ``procedure_rank`` is the line's place among the claim's procedures of the day with the same
         multiple procedure indicator (1 = highest, paid in full; 2 and later reduced; see
-        :mod:`medbill.pricing.rules`): indicator 2 ranks by amount, 4, 6 and 7 by fee schedule
-        amount, 5 by PE amount.
+        :mod:`medbill.pricing.rules`): indicator 2 ranks by amount, 4, 6 and 7 by TC amount then
+        fee schedule amount, 5 by PE amount.
         ``other_services_same_day`` bundles a status-T service (paid only when alone).
         Raises ``InvalidFormat`` for malformed input, ``UnknownCode`` for a code or locality that
         is not in this year's files.

@@ -32,6 +32,8 @@ _RAW_PER_CENT = 10 ** (RVU_PLACES + GPCI_PLACES + CF_PLACES - 2)
 _PORTION_BP = np.full((3, 10), rules.FULL, dtype=np.int64)
 for _ind, (_, *_bps) in rules.MPPR_PORTIONS.items():
     _PORTION_BP[:, _ind] = _bps
+# MPPR indicators 0-9 whose lines are ranked within claim, date and indicator.
+_RANKED = np.isin(np.arange(10), list(rules.MPPR_RANKED))
 
 
 def _round_bp(cents: np.ndarray, bp: np.ndarray) -> np.ndarray:
@@ -168,22 +170,30 @@ def price_lines(
 
     amount = adjust(fee, slice(None))
 
-    # Multiple procedure reductions: rank the lines of one indicator within claim and date;
-    # indicator 2 by amount, 5 by PE amount, 4, 6 and 7 by fee schedule amount.
+    # Multiple procedure reductions, within claim, date and indicator. Portions (cents) of one
+    # unit's fee for indicators 4-7: TC and PC (4, 6, 7) or PE (5).
     mult_proc = a["mult_proc"][r]
     priced = outcome == rules.PRICED
-    in_mppr = priced & np.isin(mult_proc, list(rules.MPPR_RANKED))
-    therapy = np.flatnonzero(in_mppr & (mult_proc == 5))
-    pe_cents = (
-        pe[therapy] * g["gpci_pe"][lo[therapy]] * a["cf"][r[therapy]] + _RAW_PER_CENT // 2
+    in_mppr = priced & _RANKED[mult_proc]
+    p_at = np.flatnonzero(in_mppr & (mult_proc >= 4) & (mult_proc <= 7))
+    tc, pc, split = _tc_pc(fs, rows_by_code[code_id[p_at]], component[p_at], facility[p_at],
+                           lo[p_at], fee[p_at], a["pctc"][r[p_at]])  # fmt: skip
+    therapy = mult_proc[p_at] == 5
+    t_at = p_at[therapy]
+    pe_part = np.zeros(len(p_at), dtype=np.int64)
+    pe_part[therapy] = (
+        pe[t_at] * g["gpci_pe"][lo[t_at]] * a["cf"][r[t_at]] + _RAW_PER_CENT // 2
     ) // _RAW_PER_CENT
-    rank_by = np.where(mult_proc == rules.MPPR_INDICATOR, amount, fee)
-    rank_by[therapy] = pe_cents
+    tc[therapy] = pc[therapy] = 0
+    # Rank: 2 by amount, 5 by PE, 4, 6 and 7 by TC then fee (the RVU file ranks imaging "by fee
+    # schedule amount for the TC"; the fee orders lines without a TC, such as -26 lines), as one
+    # integer: TC cents x 2**32 + fee cents.
+    rank_by = np.where(mult_proc == rules.MPPR_INDICATOR, amount, 0)
+    rank_by[p_at] = np.where(therapy, pe_part, (tc << 32) + fee[p_at])
     mkeys = None if keys is None else keys * 10 + mult_proc
-    rank = _procedure_rank(mkeys, in_mppr, rank_by)
-    group_size = _group_size(mkeys, in_mppr)
+    rank, shared = _procedure_rank(mkeys, in_mppr, rank_by)
     mppr = np.where(
-        in_mppr & ((group_size > 1) | (units > 1)),
+        in_mppr & (shared | (units > 1)),
         np.where(rank == 1, rules.MPPR_HIGHEST, rules.MPPR_REDUCED),
         rules.MPPR_NONE,
     )
@@ -192,29 +202,21 @@ def price_lines(
     is_2 = mult_proc == rules.MPPR_INDICATOR
     first = np.where(is_2 & (mppr == rules.MPPR_REDUCED), reduced, amount)
     further = np.where(is_2 & (mppr != rules.MPPR_NONE), reduced, amount)
-    # Indicators 4-7: portions of the fee cut, then the rules above applied to the reduced fee.
-    cut_at = np.flatnonzero((mppr != rules.MPPR_NONE) & (mult_proc >= 4) & (mult_proc <= 7))
-    if len(cut_at):
-        tc, pc, split = _tc_pc(fs, rows_by_code[code_id[cut_at]], component[cut_at], facility[cut_at],
-                               lo[cut_at], fee[cut_at], a["pctc"][r[cut_at]])  # fmt: skip
-        unsplit = ~split & (mult_proc[cut_at] != 5)
-        mppr[cut_at[unsplit]] = rules.MPPR_UNSPLIT
-        pe_cut = np.zeros(len(cut_at), dtype=np.int64)
-        is_therapy = mult_proc[cut_at] == 5
-        pe_cut[is_therapy] = pe_cents[np.searchsorted(therapy, cut_at[is_therapy])]
-        tc[is_therapy] = pc[is_therapy] = 0
-        bp = _PORTION_BP[:, mult_proc[cut_at]]
-        cut = sum(p - _round_bp(p, bp[i]) for i, p in enumerate((tc, pc, pe_cut)))
-        reduced_base = fee[cut_at] - cut
-        cut_amount = adjust(reduced_base, cut_at)
-        further[cut_at] = cut_amount
-        later = mppr[cut_at] == rules.MPPR_REDUCED
-        first[cut_at[later]] = cut_amount[later]
-        # The cap flag describes the first unit's amount, as on the one-code path.
-        capped_base = fee.copy()
-        capped_base[cut_at[later]] = reduced_base[later]
-    else:
-        capped_base = fee
+    # Indicators 4-7: the portions' cuts come off the fee, then the rules above apply.
+    bp = _PORTION_BP[:, mult_proc[p_at]]
+    cut = sum(part - _round_bp(part, bp[i]) for i, part in enumerate((tc, pc, pe_part)))
+    state = mppr[p_at]
+    mppr[p_at[(state != rules.MPPR_NONE) & ~split & ~therapy]] = rules.MPPR_UNSPLIT
+    active = state != rules.MPPR_NONE
+    c_at = p_at[active]
+    reduced_base = fee[c_at] - cut[active]
+    cut_amount = adjust(reduced_base, c_at)
+    further[c_at] = cut_amount
+    later = state[active] == rules.MPPR_REDUCED
+    first[c_at[later]] = cut_amount[later]
+    # The cap flag describes the first unit's amount, as on the one-code path.
+    capped_base = fee.copy()
+    capped_base[c_at[later]] = reduced_base[later]
     capped = has_cap & (cap < capped_base)
     total = first + further * (units - 1)
 
@@ -305,26 +307,24 @@ def _group_keys(lines: pd.DataFrame) -> np.ndarray | None:
     return group_ids(*cols) if cols else None
 
 
-def _procedure_rank(keys: np.ndarray | None, member: np.ndarray, amount: np.ndarray) -> np.ndarray:
-    """1 for the highest amount among member lines of the same group, 2, 3 ... after."""
+def _procedure_rank(
+    keys: np.ndarray | None, member: np.ndarray, amount: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """1 for the highest amount among member lines of the same group, 2, 3 ... after; and
+    whether a member line shares its group with another member line."""
     rank = np.ones(len(member), dtype=np.int64)
+    shared = np.zeros(len(member), dtype=bool)
     if keys is None or not member.any():
-        return rank
+        return rank, shared
     idx = np.flatnonzero(member)
     order = idx[np.lexsort((idx, -amount[idx], keys[idx]))]  # group, amount desc, line order
     k = keys[order]
     starts = np.r_[True, k[1:] != k[:-1]]
+    ends = np.r_[starts[1:], True]
     pos = np.arange(len(order))
     rank[order] = pos - np.maximum.accumulate(np.where(starts, pos, 0)) + 1
-    return rank
-
-
-def _group_size(keys: np.ndarray | None, member: np.ndarray) -> np.ndarray:
-    """Number of member lines in each line's group."""
-    if keys is None:
-        return member.astype(np.int64)
-    counts = np.bincount(keys[member], minlength=int(keys.max()) + 1 if len(keys) else 0)
-    return counts[keys]
+    shared[order] = ~(starts & ends)
+    return rank, shared
 
 
 def _locality_labels(gpci: pd.DataFrame, loc: np.ndarray) -> pd.Categorical:

@@ -22,9 +22,12 @@ all PC), the PE ``round(PE RVU x PE GPCI x CF)``; each reduced portion is rounde
 cent on its own and the line pays its fee less the cents cut. Each further unit is a further
 procedure.
 
-- 4 diagnostic imaging: TC at 50%, PC at 95%; procedures ranked by fee schedule amount;
+- 4 diagnostic imaging (one family, 88, in the RVU file): TC at 50%, PC at 95%;
 - 5 always-therapy services: PE at 50%; units and procedures ranked by PE amount;
-- 6 diagnostic cardiovascular: TC at 75%; 7 diagnostic ophthalmology: TC at 80%; ranked by fee.
+- 6 diagnostic cardiovascular: TC at 75%; 7 diagnostic ophthalmology: TC at 80%.
+
+Indicators 4, 6 and 7 rank procedures by the fee schedule amount of their TC (the RVU file's
+wording for imaging), then by fee schedule amount, which orders lines without a TC (-26 lines).
 
 Sources: CMS, Medicare Claims Processing Manual ch. 12 (sections 20-40), the PFS relative
 value file's record layout (MULT PROC indicators) and its 2017 change of the imaging PC

@@ -7,7 +7,8 @@ portion at the reduced percent (rounded half up to the cent):
 
 - 4 imaging: TC at 50% and PC at 95% (PC = the 26 row's fee, TC = global fee - PC);
 - 5 therapy: PE at 50% (PE = round(PE RVU x PE GPCI x CF)), ranked by PE;
-- 6 cardiovascular: TC at 75%; 7 ophthalmology: TC at 80%.
+- 6 cardiovascular: TC at 75%; 7 ophthalmology: TC at 80%;
+- 4, 6 and 7 rank by TC, then by fee.
 
 Alabama (10112-00), office (POS 11, non-facility PE) unless said otherwise.
 """
@@ -56,6 +57,10 @@ def _cut(portion: Decimal, percent: str) -> Decimal:
     return portion - _cents(portion * Decimal(percent) / 100)
 
 
+def _tc(fs, code: str) -> Decimal:
+    return _fee(fs, code) - _fee(fs, code, "26")
+
+
 def _second_imaging(fs, code: str, locality: str = AL) -> Decimal:
     fee, pc = _fee(fs, code, "", locality), _fee(fs, code, "26", locality)
     return fee - _cut(fee - pc, "50") - _cut(pc, "95")
@@ -91,8 +96,8 @@ def _allowed(fs, lines: pd.DataFrame, locality: str = AL) -> list[Decimal]:
 
 
 def test_imaging_second_procedure_tc_50_pc_95(fs):
-    # 70450 (indicator 4) ranks below 74177 by fee, whatever the line order
-    assert _fee(fs, "70450") < _fee(fs, "74177")
+    # 70450 (indicator 4) ranks below 74177 by TC, whatever the line order
+    assert _tc(fs, "70450") < _tc(fs, "74177")
     lines = _lines(["70450", "74177"])
     assert _allowed(fs, lines) == [_second_imaging(fs, "70450"), _fee(fs, "74177")]
     rule = str(fs.price_lines(lines, locality=AL)["rule"].iloc[0])
@@ -102,6 +107,14 @@ def test_imaging_second_procedure_tc_50_pc_95(fs):
     assert e.amount == _second_imaging(fs, "70450") < e.fee_schedule_amount
     assert "imaging MPPR: TC 50%, PC 95%" in e.rule
     assert "not modelled" not in e.rule
+
+
+def test_imaging_ranks_by_tc_not_by_fee(fs):
+    # 70553 has the higher fee, 74177 the higher TC: 74177 is paid in full
+    assert _fee(fs, "70553") > _fee(fs, "74177")
+    assert _tc(fs, "70553") < _tc(fs, "74177")
+    lines = _lines(["70553", "74177"])
+    assert _allowed(fs, lines) == [_second_imaging(fs, "70553"), _fee(fs, "74177")]
 
 
 def test_therapy_ranks_by_pe_and_halves_the_pe(fs):
@@ -116,14 +129,16 @@ def test_therapy_ranks_by_pe_and_halves_the_pe(fs):
 
 
 def test_cardiovascular_second_procedure_tc_75(fs):
-    assert _fee(fs, "93880") < _fee(fs, "93306")
+    # 93306 has the higher fee but the lower TC: it is the second procedure
+    assert _fee(fs, "93306") > _fee(fs, "93880")
+    assert _tc(fs, "93306") < _tc(fs, "93880")
     lines = _lines(["93880", "93306"])
-    assert _allowed(fs, lines) == [_second_tc(fs, "93880", "75"), _fee(fs, "93306")]
-    assert "cardiovascular MPPR: TC 75%" in str(fs.price_lines(lines, locality=AL)["rule"].iloc[0])
+    assert _allowed(fs, lines) == [_fee(fs, "93880"), _second_tc(fs, "93306", "75")]
+    assert "cardiovascular MPPR: TC 75%" in str(fs.price_lines(lines, locality=AL)["rule"].iloc[1])
 
 
 def test_ophthalmology_second_procedure_tc_80(fs):
-    assert _fee(fs, "92134") < _fee(fs, "92083")
+    assert _tc(fs, "92134") < _tc(fs, "92083")
     lines = _lines(["92083", "92134"])
     assert _allowed(fs, lines) == [_fee(fs, "92083"), _second_tc(fs, "92134", "80")]
     assert "ophthalmology MPPR: TC 80%" in str(fs.price_lines(lines, locality=AL)["rule"].iloc[1])
