@@ -210,3 +210,13 @@ def test_indicator_3_stays_not_modelled(fs):
     e = fs.price("29806", AL, pos="21", procedure_rank=2)
     assert "endoscopy family rule (indicator 3) not modelled" in e.rule
     assert e.amount == e.fee_schedule_amount
+
+
+def test_explanation_shows_the_cut_portions(fs):
+    lines = _lines(["70450", "74177"])
+    e = fs.explain_line(lines, 0, locality=AL)
+    assert e.amount == _second_imaging(fs, "70450")
+    step = e.table.set_index("item").loc["multiple procedures"]
+    pc = _fee(fs, "70450", "26")
+    assert f"TC {_fee(fs, '70450') - pc} at 50%, PC {pc} at 95%" in step["how"]
+    assert step["value"] == str(_second_imaging(fs, "70450"))
