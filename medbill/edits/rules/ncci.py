@@ -34,7 +34,7 @@ def bypass_mask(b: Batch) -> pd.Series:
 @dataclasses.dataclass(frozen=True)
 class _Active:
     """The edits that can fire (indicator 0 or 1), with both codes as ids into one vocabulary, the
-    rows ordered by column 1 id, and the columns :func:`_fires` needs as arrays."""
+    rows ordered by column 1 id, and the columns :func:`_hits` needs as arrays."""
 
     table: pd.DataFrame
     ids: dict[str, int]  # code -> id
@@ -90,8 +90,9 @@ def _active(table: pd.DataFrame, provs: list) -> _Active:
 def _matches(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(position in ``wanted``, position in ``keys``) for every pair of equal keys."""
     order = np.argsort(keys, kind="stable")
-    lo = np.searchsorted(keys[order], wanted, "left")
-    count = np.searchsorted(keys[order], wanted, "right") - lo
+    ordered = keys[order]
+    lo = np.searchsorted(ordered, wanted, "left")
+    count = np.searchsorted(ordered, wanted, "right") - lo
     at = np.repeat(np.arange(len(wanted)), count)
     offset = np.arange(len(at)) - np.repeat(np.cumsum(count) - count, count)
     return at, order[np.repeat(lo, count) + offset]
