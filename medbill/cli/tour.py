@@ -12,7 +12,9 @@ from datetime import date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("tour", help="a short tour of the code engine: lookup with notes, search, release diff")
+    p = sub.add_parser(
+        "tour", help="a short tour of the code engine: lookup with notes, search, release diff"
+    )
     p.set_defaults(func=run)
 
 
