@@ -369,6 +369,11 @@ class Batch:
         self.payers = payers
         self.config = {k: PayerRules.coerce(v) for k, v in (payer_config or {}).items()}
         self.as_of = pd.Timestamp(as_of or date.today())
+        if self.as_of.tz is not None:  # claim dates carry no time zone: a comparison would be ambiguous
+            raise ValueError(
+                f"as_of={as_of!r} has a time zone, but claim dates have none; pass the practice's "
+                "local day instead, e.g. as_of=as_of.date()."
+            )
         self.memo: dict[str, Any] = {}  # derived tables several rules share (ICD status per diagnosis ...)
         # Normalised as numpy arrays: a rule that finds nothing (the usual case) should cost
         # microseconds, and every pandas call on a ten-line claim costs tens of them. The

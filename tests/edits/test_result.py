@@ -102,6 +102,18 @@ def test_timely_filing_per_payer(mk):
     assert not scrub(data, rules=["TIMELY-FILING"], as_of=mk.AS_OF).findings.empty
 
 
+def test_timezone_aware_as_of_is_refused_with_a_hint(mk):
+    from datetime import UTC, datetime
+
+    claims, lines = mk.tables(None, [mk.line()])
+    aware = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    with pytest.raises(ValueError, match=r"has a time zone.*as_of=as_of\.date\(\)"):
+        scrub(claims, lines, as_of=aware)
+    # the same moment as a local day works, and so does a naive datetime
+    assert len(scrub(claims, lines, as_of=aware.date()).line_status) == 1
+    assert len(scrub(claims, lines, as_of=aware.replace(tzinfo=None)).line_status) == 1
+
+
 def test_payer_can_disable_a_rule(mk):
     claims, lines = mk.tables(None, [mk.line(charge=0)])
     config = {"MCR": {"disable": ["CHARGE-POSITIVE"]}}

@@ -452,7 +452,7 @@ def charge_positive(b: Batch) -> pd.DataFrame:
     fix="Correct the date of service (or the submission date).",
 )
 def date_future(b: Batch) -> pd.DataFrame:
-    as_of = _naive_as_of(b)
+    as_of = b.as_of.to_datetime64()
     pos = positions(b.line_values["service_date"] > as_of)
     cpos = positions(b.claim_values["submitted_date"] > as_of)
     if not (len(pos) or len(cpos)):
@@ -477,13 +477,6 @@ def date_future(b: Batch) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
-
-
-def _naive_as_of(b: Batch) -> np.datetime64:
-    """``b.as_of`` for the naive date columns; a timezone-aware one raises, as pandas did here."""
-    if b.as_of.tz is not None:
-        raise TypeError(f"Invalid comparison between dtype=datetime64[ns] and {type(b.as_of).__name__}")
-    return b.as_of.to_datetime64()
 
 
 @rule(
@@ -638,7 +631,11 @@ def timely_filing(b: Batch) -> pd.DataFrame:
     claim, pos = lv["claim"][ok], np.flatnonzero(ok)
     submitted_date = b.claim_values["submitted_date"]
     unsubmitted = np.isnat(submitted_date)
-    filed = np.where(unsubmitted, _naive_as_of(b), submitted_date) if unsubmitted.any() else submitted_date
+    filed = (
+        np.where(unsubmitted, b.as_of.to_datetime64(), submitted_date)
+        if unsubmitted.any()
+        else submitted_date
+    )
     filed = filed[claim]
     age = (filed - lv["service_date"][ok]) / np.timedelta64(1, "D")
     late = age > limit[claim]
