@@ -73,6 +73,18 @@ class FeeSchedule:
         for c in ("pctc", "mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg"):
             self._a[c] = rvu[c].astype(int).to_numpy("int64")
         self._status = pd.Categorical(rvu["status"])
+        # Endoscopy families: an indicator-3 row and its base code's rows share a family number (the
+        # base's global row); -1 outside any family. An indicator-3 code whose base is not in the
+        # file (none in 2025) is a family of its own with nothing to subtract.
+        base_of = rvu["endo_base"].where(self._a["mult_proc"] == rules.ENDOSCOPY, "")
+        self._endo_bases = frozenset(base_of) - {""}
+        family = np.array(
+            [self._row.get((b, ""), len(rvu) + i) if b else -1 for i, b in enumerate(base_of)], dtype=np.int64
+        )
+        own = rvu["hcpcs"].isin(self._endo_bases).to_numpy()
+        family[own] = [self._row.get((c, ""), -1) for c in rvu["hcpcs"][own]]
+        self._a["endo_family"] = family
+        self._a["endo_is_base"] = own
         self._g = {c: gpci[c].to_numpy("int64") for c in ("gpci_work", "gpci_pe", "gpci_mp")}
         # OPPS caps that apply to paid codes, keyed by RVU row x number of localities + locality row.
         caps = tables["oppscap"]
@@ -257,6 +269,7 @@ class FeeSchedule:
         units: int = 1,
         *,
         procedure_rank: int = 1,
+        endoscopy_rank: int = 1,
         other_services_same_day: bool = False,
     ) -> PriceExplanation:
         """Price one service line in ``Decimal`` and explain each step.
@@ -264,7 +277,11 @@ class FeeSchedule:
         ``procedure_rank`` is the line's place among the claim's procedures of the day with the same
         multiple procedure indicator (1 = highest, paid in full; 2 and later reduced; see
         :mod:`medbill.pricing.rules`): indicator 2 ranks by amount, 4, 6 and 7 by TC amount then
-        fee schedule amount, 5 by PE amount.
+        fee schedule amount, 5 by PE amount; an endoscopy (3) has its family's rank among the
+        indicator-2 procedures, by the family's total.
+        ``endoscopy_rank`` is an endoscopy's place in its family that day by fee (1 = highest, in
+        full; later ones pay their fee less the base code's); a base code ranked after 1 is billed
+        with a member of its family and is not paid.
         ``other_services_same_day`` bundles a status-T service (paid only when alone).
         Raises ``InvalidFormat`` for malformed input, ``UnknownCode`` for a code or locality that
         is not in this year's files.
@@ -275,8 +292,9 @@ class FeeSchedule:
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise InvalidFormat(f"Units {units!r} must be a whole number of at least 1.")
         units = int(units)
-        if isinstance(procedure_rank, bool) or not isinstance(procedure_rank, int) or procedure_rank < 1:
-            raise InvalidFormat(f"procedure_rank {procedure_rank!r} must be 1 (highest) or more.")
+        for name, rank in (("procedure_rank", procedure_rank), ("endoscopy_rank", endoscopy_rank)):
+            if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+                raise InvalidFormat(f"{name} {rank!r} must be 1 (highest) or more.")
         mac, lc = self.locality_key(locality)
         if code not in self._codes:
             raise UnknownCode(f"Code {code} is not in the Medicare PFS {self.year} relative value file.")
@@ -351,12 +369,32 @@ class FeeSchedule:
             if not rules.TEAM_PERMITTED[int(r["team_surg"])]:
                 return result(rules.TEAM_BARRED, Decimal("0.00"), fee)
             return result(rules.TEAM_BY_REPORT, None, fee)
+        if code in self._endo_bases and endoscopy_rank > 1:
+            return result(rules.ENDO_BASE_INCLUDED, Decimal("0.00"), fee)
 
-        # Indicators 4-7 cut portions of the fee before the cap and the percentages below.
+        # Indicators 3-7 cut the fee before the cap and the percentages below.
         mult_proc = int(r["mult_proc"])
         mppr = rules.MPPR_NONE
+        endo, endo_base = rules.ENDO_NONE, str(r["endo_base"])
         first_base = further_base = fee
-        if mult_proc in rules.MPPR_PORTIONS and (procedure_rank > 1 or units > 1):
+        if mult_proc == rules.ENDOSCOPY and (endoscopy_rank > 1 or units > 1):
+            endo = rules.ENDO_LESS_BASE if endoscopy_rank > 1 else rules.ENDO_FIRST_OF_UNITS
+            base_row = self._row.get((endo_base, ""))
+            base_fee = (
+                Decimal("0.00")
+                if base_row is None
+                else self._row_fee(self._rvu_records[base_row], g, facility)
+            )
+            further_base = max(fee - base_fee, Decimal("0.00"))
+            if endoscopy_rank > 1:
+                first_base = further_base
+            how = f"family {endo_base}: {fee} less base endoscopy {endo_base} {base_fee}, not below zero"
+            if endoscopy_rank == 1:
+                how = f"first unit in full; further units {how}"
+            steps.append(
+                Step("endoscopy family", f"endoscopy rank {endoscopy_rank}, {how}", f"{further_base}")
+            )
+        elif mult_proc in rules.MPPR_PORTIONS and (procedure_rank > 1 or units > 1):
             zero = Decimal("0.00")
             split: tuple[Decimal, Decimal] | None = (zero, zero)
             pe_cents = zero
@@ -423,6 +461,11 @@ class FeeSchedule:
                 )
             )
         else:
+            if mult_proc == rules.ENDOSCOPY and procedure_rank > 1:
+                mppr = rules.MPPR_REDUCED
+                amount, further = (rules.apply_bp(a, rules.MPPR_FURTHER) for a in (amount, further))
+                how = f"family ranked {procedure_rank} among the day's procedures: 50%"
+                steps.append(Step("multiple procedures", how, f"{amount}"))
             total_amount = amount + further * (units - 1)
             if units > 1 and further != amount:
                 steps.append(
@@ -436,7 +479,7 @@ class FeeSchedule:
                 steps.append(Step("units", f"{amount} x {units} units", f"{total_amount}"))
         return result(
             rules.PRICED, total_amount, fee, capped=capped, bilateral=bilateral, assistant=assist_kind,
-            co_surgeon=co_surgeon, mppr=mppr, mult_proc=mult_proc,
+            co_surgeon=co_surgeon, mppr=mppr, mult_proc=mult_proc, endo=endo, endo_base=endo_base,
         )  # fmt: skip
 
     def _tc_pc(
@@ -491,7 +534,8 @@ class FeeSchedule:
         lines within ``claim_id`` and ``service_date`` (when those columns exist). Returns one row
         per input row, same index: ``allowed`` (dollars, NA when the line cannot be priced),
         ``allowed_cents``, ``fee_schedule_amount``, ``facility``, ``status``, ``rule``,
-        ``procedure_rank`` and the RVUs, GPCIs and conversion factor used.
+        ``procedure_rank``, ``endoscopy_rank`` (0 outside endoscopy families) and the RVUs, GPCIs
+        and conversion factor used.
         """
         if claims is not None and isinstance(lines, pd.DataFrame):
             lines = _with_claim_pos(lines, claims)
@@ -515,6 +559,7 @@ class FeeSchedule:
         group = lines[same]
         batch = self.price_lines(group, locality=locality, pos=pos)
         rank = int(batch.at[index, "procedure_rank"])
+        endoscopy_rank = int(batch.at[index, "endoscopy_rank"])
         bundled = str(batch.at[index, "rule"]) == rules.rule_text(rules.T_BUNDLED)
         mods = tuple(
             str(row[c]).strip() for c in pfs_batch.MODIFIER_COLUMNS if c in lines.columns and _filled(row[c])
@@ -535,6 +580,7 @@ class FeeSchedule:
             line_pos,
             units,
             procedure_rank=max(rank, 1),
+            endoscopy_rank=max(endoscopy_rank, 1),
             other_services_same_day=bundled,
         )
 

@@ -153,6 +153,21 @@ def price_lines(
         others = np.bincount(keys[priced & ~is_t], minlength=int(keys.max()) + 1)[keys]
         outcome[priced & is_t & (others > 0)] = rules.T_BUNDLED
 
+    # Endoscopy families (claim, date, base code); without claim or date columns each line is alone.
+    mult_proc = a["mult_proc"][r]
+    family = np.where(outcome == rules.PRICED, a["endo_family"][r], -1)
+    e_at = np.flatnonzero(family >= 0)
+    group = np.arange(n) if keys is None else keys
+    fam_id = pd.factorize(group[e_at] * (2 * len(fs.rvu)) + family[e_at])[0]
+    is_member = mult_proc[e_at] == rules.ENDOSCOPY
+    members = np.bincount(fam_id[is_member], minlength=len(e_at))
+    # A base code billed with a member of its family is included in their payment.
+    included = ~is_member & (members[fam_id] > 0)
+    outcome[e_at[included]] = rules.ENDO_BASE_INCLUDED
+    endoscopy_rank = np.zeros(n, dtype=np.int64)
+    endoscopy_rank[e_at[included]] = members[fam_id[included]] + 1  # after every member
+    m_at, m_fam = e_at[is_member], fam_id[is_member]
+
     # OPPS imaging cap, bilateral, assistant and co-surgeon percentages of one unit's amount.
     at = fs._cap_index.get_indexer(r * n_loc + lo)
     cap = np.where(facility, fs._cap_fac[at], fs._cap_nonfac[at]) if len(fs._cap_fac) else fee
@@ -170,9 +185,34 @@ def price_lines(
 
     amount = adjust(fee, slice(None))
 
-    # Multiple procedure reductions, within claim, date and indicator. Portions (cents) of one
+    # Endoscopy family rule on the fee: the highest in full, the others (and further units) less
+    # the base code's fee at the same locality and setting, not below zero; then steps 2-4.
+    m_rank = _procedure_rank(m_fam, np.ones(len(m_at), dtype=bool), fee[m_at])[0]
+    endoscopy_rank[m_at] = m_rank
+    base_row = a["endo_family"][r[m_at]]
+    has_base = base_row < len(fs.rvu)
+    br, m_lo = np.where(has_base, base_row, 0), lo[m_at]
+    base_pe = np.where(facility[m_at], a["fac_pe_rvu"][br], a["nonfac_pe_rvu"][br])
+    base_raw = (
+        a["work_rvu"][br] * g["gpci_work"][m_lo]
+        + base_pe * g["gpci_pe"][m_lo]
+        + a["mp_rvu"][br] * g["gpci_mp"][m_lo]
+    ) * a["cf"][br]
+    base_fee = np.where(has_base, (base_raw + _RAW_PER_CENT // 2) // _RAW_PER_CENT, 0)
+    less_base = np.maximum(fee[m_at] - base_fee, 0)
+    m_first_base = np.where(m_rank == 1, fee[m_at], less_base)
+    m_first, m_further = adjust(m_first_base, m_at), adjust(less_base, m_at)
+    m_units = units[m_at]
+    endo = np.zeros(n, dtype=np.int8)
+    endo[m_at] = np.where(
+        m_rank > 1, rules.ENDO_LESS_BASE, np.where(m_units > 1, rules.ENDO_FIRST_OF_UNITS, 0)
+    )
+    fam_total = np.zeros(len(e_at), dtype=np.int64)
+    np.add.at(fam_total, m_fam, m_first + m_further * (m_units - 1))
+
+    # Multiple procedure reductions, within claim, date and indicator; each endoscopy family is one
+    # indicator-2 procedure, ranked by its total through its highest line. Portions (cents) of one
     # unit's fee for indicators 4-7: TC and PC (4, 6, 7) or PE (5).
-    mult_proc = a["mult_proc"][r]
     priced = outcome == rules.PRICED
     in_mppr = priced & _RANKED[mult_proc]
     p_at = np.flatnonzero(in_mppr & (mult_proc >= 4) & (mult_proc <= 7))
@@ -190,8 +230,16 @@ def price_lines(
     # integer: TC cents x 2**32 + fee cents.
     rank_by = np.where(mult_proc == rules.MPPR_INDICATOR, amount, 0)
     rank_by[p_at] = np.where(therapy, pe_part, (tc << 32) + fee[p_at])
-    mkeys = None if keys is None else keys * 10 + mult_proc
-    rank, shared = _procedure_rank(mkeys, in_mppr, rank_by)
+    heads = m_at[m_rank == 1]
+    rank_by[heads] = fam_total[m_fam[m_rank == 1]]
+    ranked = in_mppr.copy()
+    ranked[heads] = True
+    rank_kind = np.where(mult_proc == rules.ENDOSCOPY, rules.MPPR_INDICATOR, mult_proc)
+    mkeys = None if keys is None else keys * 10 + rank_kind
+    rank, shared = _procedure_rank(mkeys, ranked, rank_by)
+    fam_rank = np.ones(len(e_at), dtype=np.int64)
+    fam_rank[m_fam[m_rank == 1]] = rank[heads]
+    rank[m_at] = fam_rank[m_fam]
     mppr = np.where(
         in_mppr & (shared | (units > 1)),
         np.where(rank == 1, rules.MPPR_HIGHEST, rules.MPPR_REDUCED),
@@ -214,11 +262,19 @@ def price_lines(
     further[c_at] = cut_amount
     later = state[active] == rules.MPPR_REDUCED
     first[c_at[later]] = cut_amount[later]
+    # Endoscopies of a family ranked second or later: every unit at 50%.
+    halve = fam_rank[m_fam] > 1
+    first[m_at] = np.where(halve, _round_bp(m_first, np.int64(rules.MPPR_FURTHER)), m_first)
+    further[m_at] = np.where(halve, _round_bp(m_further, np.int64(rules.MPPR_FURTHER)), m_further)
+    mppr[m_at] = np.where(halve, rules.MPPR_REDUCED, rules.MPPR_NONE)
     # The cap flag describes the first unit's amount, as on the one-code path.
     capped_base = fee.copy()
     capped_base[c_at[later]] = reduced_base[later]
+    capped_base[m_at] = m_first_base
     capped = has_cap & (cap < capped_base)
     total = first + further * (units - 1)
+    procedure_rank = np.where(ranked, rank, 0)
+    procedure_rank[m_at] = rank[m_at]
 
     no_amount = np.isin(outcome, list(rules.NO_AMOUNT))
     total = np.where(priced, total, 0)
@@ -237,7 +293,8 @@ def price_lines(
             "status": pd.Categorical.from_codes(np.where(row >= 0, status_code, -1), categories=cats),
             "payable": priced & (total > 0),
             "rule": _rule_labels(outcome, status_code, cats, component, facility, capped, bilateral,
-                                 assist_kind, has["62"], mppr, mult_proc),
+                                 assist_kind, has["62"], mppr, mult_proc, endo, family + 1, r,
+                                 fs.rvu["endo_base"].to_numpy()),
             "work_rvu": a["work_rvu"][r] / 10**RVU_PLACES,
             "pe_rvu": pe / 10**RVU_PLACES,
             "mp_rvu": a["mp_rvu"][r] / 10**RVU_PLACES,
@@ -245,7 +302,8 @@ def price_lines(
             "gpci_pe": g["gpci_pe"][lo] / 10**GPCI_PLACES,
             "gpci_mp": g["gpci_mp"][lo] / 10**GPCI_PLACES,
             "conversion_factor": a["cf"][r] / 10**CF_PLACES,
-            "procedure_rank": np.where(in_mppr, rank, 0),
+            "procedure_rank": procedure_rank,
+            "endoscopy_rank": endoscopy_rank,
         },
         index=lines.index,
     )  # fmt: skip
@@ -344,8 +402,16 @@ def _rule_labels(
     co_surgeon: np.ndarray,
     mppr: np.ndarray,
     mult_proc: np.ndarray,
+    endo: np.ndarray,
+    family: np.ndarray,
+    rvu_row: np.ndarray,
+    endo_base: np.ndarray,
 ) -> pd.Categorical:
-    """The rule text of each line, composed once per distinct combination of its parts."""
+    """The rule text of each line, composed once per distinct combination of its parts.
+
+    ``family`` is 0 outside an endoscopy family, else a number shared by the lines of one family;
+    ``endo_base`` is the RVU file's column, read at a line's ``rvu_row`` for the text.
+    """
     parts = (
         outcome,
         status_code,
@@ -357,20 +423,23 @@ def _rule_labels(
         co_surgeon,
         mppr,
         mult_proc,
+        np.where(mult_proc == rules.ENDOSCOPY, endo, 0),
+        np.where((mult_proc == rules.ENDOSCOPY) & (endo > 0), family, 0),  # named only then
     )
     key = np.zeros(len(outcome), dtype=np.int64)
-    for p in parts:  # each part is below 64: a mixed-radix number identifies the combination
-        key = key * 64 + p.astype(np.int64)
+    for p in parts:  # each part is 0 .. max: a mixed-radix number identifies the combination
+        key = key * (int(p.max(initial=0)) + 1) + p.astype(np.int64)
     inverse, uniq = pd.factorize(key)
     first = np.full(len(uniq), -1, dtype=np.int64)
     first[inverse[::-1]] = np.arange(len(key))[::-1]  # first row of each combination
     texts = []
     for i in first:
-        o, s, comp, fac, cap, bil, ak, co, mp, mpi = (int(p[i]) for p in parts)
+        o, s, comp, fac, cap, bil, ak, co, mp, mpi, en, _ = (int(p[i]) for p in parts)
         texts.append(
             rules.rule_text(
                 o, status=cats[s] if s >= 0 else "", component=_COMPONENT_BY_CODE[comp], facility=bool(fac),
                 capped=bool(cap), bilateral=bil - 1, assistant=ak, co_surgeon=bool(co), mppr=mp, mult_proc=mpi,
+                endo=en, endo_base=str(endo_base[rvu_row[i]]),
             )
         )  # fmt: skip
     text_id, text_uniq = pd.factorize(pd.Index(texts))

@@ -29,9 +29,19 @@ procedure.
 Indicators 4, 6 and 7 rank procedures by the fee schedule amount of their TC (the RVU file's
 wording for imaging), then by fee schedule amount, which orders lines without a TC (-26 lines).
 
-Sources: CMS, Medicare Claims Processing Manual ch. 12 (sections 20-40), the PFS relative
-value file's record layout (MULT PROC indicators) and its 2017 change of the imaging PC
-reduction from 25% to 5% (Consolidated Appropriations Act, 2016).
+Endoscopies (indicator 3) form families by their endoscopic base code (the RVU file's ENDO BASE;
+the base code itself has indicator 2). Within one family on a claim and date, like 4-7 on the fee
+schedule amount and before step 2: the highest fee is paid in full, every other endoscopy of the
+family (and every further unit) its fee less the base code's fee at the same locality and setting,
+never below zero; the base code billed with a member of its family is not paid (its value is in
+theirs). Then, at step 6, each family counts as one procedure whose amount is the total of its
+lines after steps 2-4: it is ranked with the indicator-2 procedures of the claim and date, and a
+family ranked second or later has every line (and unit) paid at 50%, rounded per unit like
+indicator 2. A lone endoscopy is a family of one, so it takes part in the indicator-2 ranking.
+
+Sources: CMS, Medicare Claims Processing Manual ch. 12 (sections 20-40; 40.6.1 for endoscopies),
+the PFS relative value file's record layout (MULT PROC indicators, ENDO BASE) and its 2017
+change of the imaging PC reduction from 25% to 5% (Consolidated Appropriations Act, 2016).
 """
 
 from __future__ import annotations
@@ -122,7 +132,7 @@ TEAM_PERMITTED = {0: False, 1: True, 2: True, 9: False}
 
 MPPR_INDICATOR = 2
 MPPR_FURTHER = 5_000  # 50% for the second and later procedures and units
-MPPR_NOT_APPLIED = {3: "endoscopy family rule (indicator 3) not modelled"}
+ENDOSCOPY = 3  # families by endoscopic base code, then ranked with indicator 2 by family total
 # Indicator -> (family, percent paid of the TC, PC and PE portions of second and later procedures).
 MPPR_PORTIONS = {
     4: ("imaging", 5_000, 9_500, FULL),
@@ -204,16 +214,22 @@ def parse_pos(pos: object) -> str:
 # Outcome of pricing one line; the batch path keeps these as small integers.
 PRICED, UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PAYABLE, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS = range(7)
 ASSISTANT_BARRED, CO_SURGEON_BARRED, UNKNOWN_POS, TEAM_BARRED, TEAM_BY_REPORT, T_BUNDLED = 7, 8, 9, 10, 11, 12
+ENDO_BASE_INCLUDED = 13  # a base endoscopy billed with a member of its family
 # Outcomes with no amount at all (NA), as opposed to a zero payment.
 NO_AMOUNT = frozenset(
     {UNKNOWN_CODE, NO_COMPONENT_ROW, NOT_PRICED, UNKNOWN_LOCALITY, BAD_UNITS, UNKNOWN_POS, TEAM_BY_REPORT}
 )
 # Outcomes that still have a fee schedule amount (the line was priced, then a rule zeroed it).
-KEEPS_FEE = frozenset({ASSISTANT_BARRED, CO_SURGEON_BARRED, TEAM_BARRED, TEAM_BY_REPORT, T_BUNDLED})
+KEEPS_FEE = frozenset(
+    {ASSISTANT_BARRED, CO_SURGEON_BARRED, TEAM_BARRED, TEAM_BY_REPORT, T_BUNDLED, ENDO_BASE_INCLUDED}
+)
 
 # Multiple procedure state of a line. UNSPLIT: an indicator 6/7 global test only code (PC/TC
 # indicator 4) whose TC is billed under its own code, so it has no TC portion to reduce here.
 MPPR_NONE, MPPR_HIGHEST, MPPR_REDUCED, MPPR_UNSPLIT = 0, 1, 2, 3
+# Endoscopy family state of an indicator-3 line: alone (or the highest, one unit), the highest with
+# further units, or a later endoscopy of its family (fee less the base's).
+ENDO_NONE, ENDO_FIRST_OF_UNITS, ENDO_LESS_BASE = 0, 1, 2
 # Assistant kinds.
 ASSIST_NONE, ASSIST_PHYSICIAN, ASSIST_NONPHYSICIAN = 0, 1, 2
 
@@ -230,6 +246,8 @@ def rule_text(
     co_surgeon: bool = False,
     mppr: int = MPPR_NONE,
     mult_proc: int = 9,
+    endo: int = ENDO_NONE,
+    endo_base: str = "",
 ) -> str:
     """The rule applied to a line, in words; the same text on the one-code and batch paths."""
     if outcome == UNKNOWN_CODE:
@@ -248,6 +266,8 @@ def rule_text(
         return "assistant at surgery not payable for this code (assistant indicator 1 or 9)"
     if outcome == T_BUNDLED:
         return "status T: injection bundled into another payable service of the same day"
+    if outcome == ENDO_BASE_INCLUDED:
+        return "base endoscopy billed with a member of its family: included in their payment"
     if outcome == TEAM_BARRED:
         return "team surgery (66) not permitted for this code (team indicator 0 or 9)"
     if outcome == TEAM_BY_REPORT:
@@ -267,14 +287,21 @@ def rule_text(
         parts.append("non-physician assistant (AS): 13.6%")
     if co_surgeon:
         parts.append("co-surgeon (62): 62.5%")
-    if mult_proc in MPPR_PORTIONS and mppr != MPPR_NONE:
+    if mult_proc == ENDOSCOPY:
+        if endo == ENDO_FIRST_OF_UNITS:
+            parts.append(
+                f"endoscopy family {endo_base}: first unit in full, further units less the base endoscopy's"
+            )
+        elif endo == ENDO_LESS_BASE:
+            parts.append(f"endoscopy family {endo_base}: amount less the base endoscopy's, not below zero")
+        if mppr == MPPR_REDUCED:
+            parts.append("multiple procedures: the family ranks below another procedure of the day; 50%")
+    elif mult_proc in MPPR_PORTIONS and mppr != MPPR_NONE:
         parts.append(_portion_rule(mppr, mult_proc))
     elif mppr == MPPR_HIGHEST:
         parts.append("multiple procedures: highest at 100%, further units at 50%")
     elif mppr == MPPR_REDUCED:
         parts.append("multiple procedures: reduced to 50%")
-    elif mult_proc in MPPR_NOT_APPLIED:
-        parts.append(MPPR_NOT_APPLIED[mult_proc])
     return "; ".join(parts)
 
 

@@ -206,12 +206,6 @@ def test_global_test_only_code_is_not_reduced_and_says_so(fs):
     )
 
 
-def test_indicator_3_stays_not_modelled(fs):
-    e = fs.price("29806", AL, pos="21", procedure_rank=2)
-    assert "endoscopy family rule (indicator 3) not modelled" in e.rule
-    assert e.amount == e.fee_schedule_amount
-
-
 def test_explanation_shows_the_cut_portions(fs):
     lines = _lines(["70450", "74177"])
     e = fs.explain_line(lines, 0, locality=AL)

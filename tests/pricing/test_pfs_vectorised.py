@@ -34,11 +34,13 @@ def _random_lines(fs, n: int, seed: int, claims: int | None = None, codes=None) 
 def _one_by_one(fs, lines: pd.DataFrame, batch: pd.DataFrame) -> list[int | None]:
     cents = []
     bundled = batch["rule"].astype(str).str.startswith("status T: injection bundled")
-    for row, rank, t_bundled in zip(lines.itertuples(), batch["procedure_rank"], bundled, strict=True):
+    ranks = zip(batch["procedure_rank"], batch["endoscopy_rank"], strict=True)
+    for row, (rank, endo_rank), t_bundled in zip(lines.itertuples(), ranks, bundled, strict=True):
         mods = tuple(m for m in (row.modifier1, row.modifier2) if m)
         try:
             e = fs.price(row.procedure_code, row.locality, mods, row.place_of_service, int(row.units),
-                         procedure_rank=max(int(rank), 1), other_services_same_day=t_bundled)  # fmt: skip
+                         procedure_rank=max(int(rank), 1), endoscopy_rank=max(int(endo_rank), 1),
+                         other_services_same_day=t_bundled)  # fmt: skip
         except UnknownCode:
             cents.append(None)
             continue
@@ -75,6 +77,26 @@ def test_price_lines_equals_price_with_indicators_4_to_7(fs):
     for family in ("imaging", "therapy", "cardiovascular", "ophthalmology"):
         assert rule.str.contains(f"{family} MPPR: ").sum() > 20, family
     assert (out["allowed"] < out["fee_schedule_amount"]).sum() > 300  # reductions really happen
+    expected = _one_by_one(fs, lines, out)
+    got = [None if pd.isna(v) else int(v) for v in out["allowed_cents"]]
+    assert got == expected
+
+
+def test_price_lines_equals_price_with_endoscopy_families(fs):
+    # endoscopies (indicator 3) of six families of the 2025 file, their base codes (each four
+    # times as likely as a member) and three indicator-2 surgeries, about ten lines per claim, so
+    # most claims bill several members of one family
+    rvu = fs.rvu[fs.rvu["mod"] == ""]
+    families = ["43235", "45378", "31622", "29805", "52000", "31525"]
+    members = rvu.loc[rvu["endo_base"].isin(families), "hcpcs"].to_numpy()
+    codes = np.concatenate([members, np.repeat(families, 4), ["27130", "11042", "20610"]])
+    lines = _random_lines(fs, 2100, seed=4, claims=200, codes=codes)
+    out = fs.price_lines(lines)
+    rule = out["rule"].astype(str)
+    assert rule.str.contains("amount less the base endoscopy's").sum() > 50
+    assert rule.str.startswith("base endoscopy billed with a member").sum() > 15
+    assert rule.str.contains("the family ranks below another procedure").sum() > 100
+    assert rule.str.contains("further units less the base endoscopy's").sum() > 50
     expected = _one_by_one(fs, lines, out)
     got = [None if pd.isna(v) else int(v) for v in out["allowed_cents"]]
     assert got == expected
