@@ -74,8 +74,9 @@ class FeeSchedule:
             self._a[c] = rvu[c].astype(int).to_numpy("int64")
         self._status = pd.Categorical(rvu["status"])
         # Endoscopy families: an indicator-3 row and its base code's rows share a family number (the
-        # base's global row); -1 outside any family. An indicator-3 code whose base is not in the
-        # file (none in 2025) is a family of its own with nothing to subtract.
+        # base's global row); -1 outside any family (and for a file without ENDO BASE). An
+        # indicator-3 code whose base is not in the file (none in 2025) is a family of its own with
+        # nothing to subtract.
         base_of = rvu["endo_base"].where(self._a["mult_proc"] == rules.ENDOSCOPY, "")
         self._endo_bases = frozenset(base_of) - {""}
         family = np.array(
@@ -84,7 +85,6 @@ class FeeSchedule:
         own = rvu["hcpcs"].isin(self._endo_bases).to_numpy()
         family[own] = [self._row.get((c, ""), -1) for c in rvu["hcpcs"][own]]
         self._a["endo_family"] = family
-        self._a["endo_is_base"] = own
         self._g = {c: gpci[c].to_numpy("int64") for c in ("gpci_work", "gpci_pe", "gpci_mp")}
         # OPPS caps that apply to paid codes, keyed by RVU row x number of localities + locality row.
         caps = tables["oppscap"]
@@ -377,7 +377,7 @@ class FeeSchedule:
         mppr = rules.MPPR_NONE
         endo, endo_base = rules.ENDO_NONE, str(r["endo_base"])
         first_base = further_base = fee
-        if mult_proc == rules.ENDOSCOPY and (endoscopy_rank > 1 or units > 1):
+        if mult_proc == rules.ENDOSCOPY and endo_base and (endoscopy_rank > 1 or units > 1):
             endo = rules.ENDO_LESS_BASE if endoscopy_rank > 1 else rules.ENDO_FIRST_OF_UNITS
             base_row = self._row.get((endo_base, ""))
             base_fee = (
@@ -388,12 +388,11 @@ class FeeSchedule:
             further_base = max(fee - base_fee, Decimal("0.00"))
             if endoscopy_rank > 1:
                 first_base = further_base
-            how = f"family {endo_base}: {fee} less base endoscopy {endo_base} {base_fee}, not below zero"
+            how = f"{fee} less base endoscopy {endo_base} {base_fee}, not below zero"
             if endoscopy_rank == 1:
                 how = f"first unit in full; further units {how}"
-            steps.append(
-                Step("endoscopy family", f"endoscopy rank {endoscopy_rank}, {how}", f"{further_base}")
-            )
+            how = f"family {endo_base}, endoscopy rank {endoscopy_rank}: {how}"
+            steps.append(Step("endoscopy family", how, f"{further_base}"))
         elif mult_proc in rules.MPPR_PORTIONS and (procedure_rank > 1 or units > 1):
             zero = Decimal("0.00")
             split: tuple[Decimal, Decimal] | None = (zero, zero)
