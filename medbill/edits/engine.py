@@ -148,6 +148,16 @@ _EMPTY = pd.DataFrame(
 _NO_FINDINGS = _EMPTY.assign(**{c: pd.Series(dtype="str") for c in ("rule_id", "severity", "reference")})
 
 
+def no_findings() -> pd.DataFrame:
+    """A check's result when nothing fired (shared and never modified: ``run`` skips empty results)."""
+    return _EMPTY
+
+
+def dx_fields(pos: np.ndarray) -> np.ndarray:
+    """The claims-table column of diagnosis slots 1-12: ``dx1`` ... ``dx12``, as text for findings."""
+    return "dx" + np.asarray(pos).astype(str).astype(object)
+
+
 def findings(
     claim: Any, line: Any, field: Any, value: Any, message: Any, reference: Any = None
 ) -> pd.DataFrame:
@@ -550,14 +560,13 @@ class Batch:
         wanted = [vocab[m] for m in modifiers if m in vocab]
         return pd.Series(np.isin(matrix, wanted).any(axis=1))
 
-    def key(self, columns: list[str], frame: pd.DataFrame | None = None) -> np.ndarray:
-        """One int64 group id per row for the combination of ``columns`` (NA is a value of its own)."""
-        values = self.line_values if frame is None else {c: frame[c].to_numpy() for c in columns}
+    def key(self, columns: list[str]) -> np.ndarray:
+        """One int64 group id per line for the combination of ``columns`` (NA is a value of its own)."""
         # Same ids as groupby(sort=False, dropna=False).ngroup(): numbered by first appearance,
         # built by factorising column by column (a groupby costs a millisecond even on ten rows).
-        ids = np.zeros(len(self.raw_lines if frame is None else frame), dtype="int64")
+        ids = np.zeros(len(self.raw_lines), dtype="int64")
         for col in columns:
-            codes, uniques = pd.factorize(values[col], use_na_sentinel=False)
+            codes, uniques = pd.factorize(self.line_values[col], use_na_sentinel=False)
             ids = pd.factorize(ids * (len(uniques) + 1) + codes)[0]
         return ids
 

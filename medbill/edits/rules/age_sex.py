@@ -8,14 +8,10 @@ import pandas as pd
 
 from medbill.edits import _refdata
 from medbill.edits import mce as mce_tables
-from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.engine import Batch, findings, no_findings, rule
 from medbill.edits.rules._util import Groups
 
 _MCE = "CMS Medicare Code Editor, Definitions of Medicare Code Edits"
-
-
-def _empty() -> pd.DataFrame:
-    return findings([], [], [], [], [])
 
 
 def _starts(b: Batch, letter: str) -> np.ndarray:
@@ -137,12 +133,12 @@ def mce_age(b: Batch) -> pd.DataFrame:
     edits = list(mce_tables.AGE_LIMITS)
     row, entry, edit = _mce_pairs(b, edits)
     if not len(row):
-        return _empty()
+        return no_findings()
     ids, names = pd.factorize(edit)
     limits = np.array([mce_tables.AGE_LIMITS[n] for n in names], dtype="int64").reshape(-1, 2)[ids]
     age = _ages(b)[b.dx_long["claim"].to_numpy()[row]]
     if not (~np.isnan(age) & ((age < limits[:, 0]) | (age > limits[:, 1]))).any():
-        return _empty()
+        return no_findings()
     hit = _mce_hits(b, edits, row, entry)
     lo = hit["edit"].map({k: v[0] for k, v in mce_tables.AGE_LIMITS.items()}).astype("int64")
     hi = hit["edit"].map({k: v[1] for k, v in mce_tables.AGE_LIMITS.items()}).astype("int64")
@@ -180,12 +176,12 @@ def mce_sex(b: Batch) -> pd.DataFrame:
     edits = list(mce_tables.SEX_EDITS)
     row, entry, edit = _mce_pairs(b, edits)
     if not len(row):
-        return _empty()
+        return no_findings()
     ids, names = pd.factorize(edit)
     want = np.array([mce_tables.SEX_EDITS[n] for n in names], dtype=object)[ids]
     sex = b.claim_values["patient_sex"][b.dx_long["claim"].to_numpy()[row]]
     if not (((sex == "F") | (sex == "M")) & (sex != want)).any():
-        return _empty()
+        return no_findings()
     hit = _mce_hits(b, edits, row, entry)
     want = hit["edit"].map(mce_tables.SEX_EDITS)
     bad = hit[hit["sex"].isin(["F", "M"]) & hit["sex"].ne(want)]
@@ -215,10 +211,10 @@ def mce_sex(b: Batch) -> pd.DataFrame:
 def ch15_maternal(b: Batch) -> pd.DataFrame:
     obstetric = _starts(b, "O")
     if not obstetric.any():  # the usual case: no age and sex to work out
-        return _empty()
+        return no_findings()
     claim = b.dx_long["claim"].to_numpy()[obstetric]
     if not ((b.claim_values["patient_sex"][claim] == "M") | (_ages(b)[claim] < 1)).any():
-        return _empty()
+        return no_findings()
     dx = _claim_dx(b)
     o = dx[obstetric]
     bad = o[o["sex"].eq("M") | (o["age"] < 1)]
@@ -245,13 +241,13 @@ def ch16_newborn(b: Batch) -> pd.DataFrame:
     dx = b.dx_long
     obstetric = _starts(b, "O")
     if not obstetric.any():  # no maternal record in the batch
-        return _empty()
+        return no_findings()
     claim = dx["claim"].to_numpy()
     maternal = np.zeros(len(b.claim_values["claim_id"]), dtype=bool)
     maternal[claim[obstetric]] = True
     perinatal = _starts(b, "P") & maternal[claim]
     if not perinatal.any():
-        return _empty()
+        return no_findings()
     bad = dx[perinatal]
     return findings(
         bad["claim"],

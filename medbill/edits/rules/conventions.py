@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.engine import Batch, dx_fields, findings, no_findings, rule
 from medbill.edits.rules._util import Groups, require
 from medbill.edits.rules.validity import DxStatus, icd_status
 from medbill.exceptions import DataNotAvailable
@@ -159,10 +159,6 @@ def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids, np.unique(ids, return_index=True)[1]
 
 
-def _none() -> pd.DataFrame:
-    return findings([], [], [], [], [])
-
-
 @rule(
     "ICD-EXCLUDES1",
     title="Excludes1 pair on the same claim",
@@ -176,7 +172,7 @@ def _none() -> pd.DataFrame:
     fix="Keep the code that matches the documentation; if the conditions are truly unrelated, document that.",
 )
 def excludes1(b: Batch) -> pd.DataFrame:
-    parts = [_none()]
+    parts = [no_findings()]
     for name, dx, code, code_id in _per_release(b):
         pairs = _code_pairs(code, code_id, _notes(name, "excludes1", with_ref=True))
         both = pairs["code_id_b"] >= 0  # the excluded code is in the batch too
@@ -193,7 +189,7 @@ def excludes1(b: Batch) -> pd.DataFrame:
         message = (
             m["code"] + " has an Excludes1 note for " + code_b + " (on " + m["owner"] + ": " + m["text"] + ")"
         )
-        parts.append(findings(m["claim"], -1, "dx" + m["pos_b"].astype(str).astype(object), code_b, message))
+        parts.append(findings(m["claim"], -1, dx_fields(m["pos_b"]), code_b, message))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -231,7 +227,7 @@ def _mce_manifestations() -> set[str]:
 )
 def manifestation(b: Batch) -> pd.DataFrame:
     icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
-    parts = [_none()]
+    parts = [no_findings()]
     mce_list = _mce_manifestations()
     claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claim_values["claim_id"]))
     for name, dx, code, code_id in _per_release(b):
@@ -265,7 +261,7 @@ def manifestation(b: Batch) -> pd.DataFrame:
     fix="Add the additional code when the documentation supports it.",
 )
 def use_additional(b: Batch) -> pd.DataFrame:
-    parts = [_none()]
+    parts = [no_findings()]
     for name, dx, code, code_id in _per_release(b):
         pairs = _code_pairs(code, code_id, _notes(name, "use_additional", combine=True, with_ref=True))
         if not len(pairs["note"]):
@@ -284,6 +280,6 @@ def use_additional(b: Batch) -> pd.DataFrame:
         # The message depends only on the code and the note: build it once per distinct pair.
         pair, firsts = _first_of_each(d["code_id"] * notes_n + d["note"])
         texts = d["code"][firsts] + ": " + d["text"][firsts] + " (note on " + d["owner"][firsts] + ")"
-        field = "dx" + d["pos"].astype(str).astype(object)
+        field = dx_fields(d["pos"])
         parts.append(findings(d["claim"], -1, field, d["code"], texts[pair]))
     return pd.concat(parts, ignore_index=True)

@@ -12,6 +12,7 @@ from medbill.edits.engine import (
     MODIFIER_COLUMNS,
     Batch,
     findings,
+    no_findings,
     rule,
 )
 from medbill.edits.rules._util import dates, positions, require
@@ -39,10 +40,6 @@ _REQUIRED_LINE = {
 }
 
 
-def _empty() -> pd.DataFrame:
-    return findings([], [], [], [], [])
-
-
 def _repeated(codes: np.ndarray) -> np.ndarray:
     """Bool per row: its code was on an earlier row (``duplicated(keep="first")``); codes must be
     numbered by first appearance (``pd.factorize``, ``Batch.key``), so a code seen before is at
@@ -59,7 +56,7 @@ def _isin(values: np.ndarray, allowed: set[str] | dict[str, Any]) -> np.ndarray:
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat(parts, ignore_index=True) if parts else _empty()
+    return pd.concat(parts, ignore_index=True) if parts else no_findings()
 
 
 @rule(
@@ -161,7 +158,7 @@ def line_number_dup(b: Batch) -> pd.DataFrame:
     number = b.line_values["line_number"]
     present = ~pd.isna(number)
     if not present.any():
-        return _empty()
+        return no_findings()
     if np.abs(number[present]).max() >= 2**53:  # float64 merges such integers: compare them exactly
         number = b.lines["line_number"].to_numpy(dtype="int64", na_value=0)
     line_id = np.where(present, pd.factorize(number)[0], -1)
@@ -169,7 +166,7 @@ def line_number_dup(b: Batch) -> pd.DataFrame:
     pair = pd.factorize(claim_id * (line_id.max() + 2) + line_id + 1)[0]
     pos = positions(present & _repeated(pair))
     if not len(pos):
-        return _empty()
+        return no_findings()
     return findings(
         b.line_values["claim"][pos],
         pos,
@@ -202,7 +199,7 @@ def dx_pointer(b: Batch) -> pd.DataFrame:
     too_many = positions(ptr["count"].to_numpy() > 4)
     repeated = positions(ptr["repeated"].to_numpy())
     if not (len(too_many) or len(repeated) or wrong.any()):
-        return _empty()
+        return no_findings()
     text = ptr["text"]
     parts = [
         findings(claim[too_many], too_many, "dx_pointers", text.iloc[too_many], "more than 4 pointers"),
@@ -258,7 +255,7 @@ def dx_unpointed(b: Batch) -> pd.DataFrame:
     with_lines[claim] = True
     miss = ~pointed[dx_claim, dx["pos"].to_numpy() - 1] & with_lines[dx_claim]
     if not miss.any():
-        return _empty()
+        return no_findings()
     d = dx[miss]
     letters = pd.Series(np.array(list(" ABCDEFGHIJKL"))[d["pos"].to_numpy()], index=d.index)
     return findings(
@@ -353,7 +350,7 @@ def dup_line(b: Batch) -> pd.DataFrame:
     candidate = ~pd.isna(code) & (claim >= 0)
     # A duplicate line repeats at least its claim's procedure code: skip the full key when none does.
     if not (candidate & _repeated(_pair_ids(claim + 1, pd.factorize(code)[0] + 1))).any():
-        return _empty()
+        return no_findings()
     pos = positions(candidate & _repeated(_pair_ids(_service_key(b), claim + 1)))
     return findings(
         claim[pos],
@@ -380,7 +377,7 @@ def _pair_ids(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 )
 def dup_claim(b: Batch) -> pd.DataFrame:
     if len(b.claim_values["claim_id"]) < 2:  # one claim (an encounter being coded): nothing to duplicate
-        return findings([], [], [], [], [])
+        return no_findings()
     ln = b.lines
     freq = b.claims["claim_frequency"].fillna("1").to_numpy()
     claim = ln["claim"].to_numpy()
@@ -412,7 +409,7 @@ def dup_claim(b: Batch) -> pd.DataFrame:
 def units_positive(b: Batch) -> pd.DataFrame:
     pos = positions(b.line_values["units"] <= 0)
     if not len(pos):
-        return _empty()
+        return no_findings()
     u = b.lines["units"]
     return findings(
         b.lines["claim"].to_numpy()[pos], pos, "units", u.iloc[pos].astype(str), "units must be above 0"
@@ -431,7 +428,7 @@ def units_positive(b: Batch) -> pd.DataFrame:
 def charge_positive(b: Batch) -> pd.DataFrame:
     pos = positions(b.line_values["charge"] <= 0)
     if not len(pos):
-        return _empty()
+        return no_findings()
     c = b.lines["charge"]
     return findings(
         b.lines["claim"].to_numpy()[pos],
@@ -456,7 +453,7 @@ def date_future(b: Batch) -> pd.DataFrame:
     pos = positions(b.line_values["service_date"] > as_of)
     cpos = positions(b.claim_values["submitted_date"] > as_of)
     if not (len(pos) or len(cpos)):
-        return _empty()
+        return no_findings()
     sd, sub = b.lines["service_date"], b.claims["submitted_date"]
     return pd.concat(
         [
@@ -491,7 +488,7 @@ def date_future(b: Batch) -> pd.DataFrame:
 def date_before_birth(b: Batch) -> pd.DataFrame:
     pos = positions(b.line_values["service_date"] < b.line_values["patient_birth_date"])
     if not len(pos):
-        return _empty()
+        return no_findings()
     sd, bd = b.lines["service_date"], b.lines["patient_birth_date"]
     return findings(
         b.lines["claim"].to_numpy()[pos],
@@ -518,7 +515,7 @@ def pos_unknown(b: Batch) -> pd.DataFrame:
     line = b.line_values["line_place_of_service"]
     lp = positions(~pd.isna(line) & ~_isin(line, known))
     if not (len(cp) or len(lp)):
-        return _empty()
+        return no_findings()
     c, line = b.claims["place_of_service"], b.lines["line_place_of_service"]
     return pd.concat(
         [
@@ -562,7 +559,7 @@ def pos_facility(b: Batch) -> pd.DataFrame:
     lp = positions((lf >= 0) & (cf >= 0) & (lf != cf))
     check_npi = "facility_npi" in b.raw_claims
     if not len(lp) and not (check_npi and (claim_setting == 1).any()):
-        return _empty()
+        return no_findings()
     parts = []
     if len(lp):
         line = b.lines["line_place_of_service"]
@@ -640,7 +637,7 @@ def timely_filing(b: Batch) -> pd.DataFrame:
     age = (filed - lv["service_date"][ok]) / np.timedelta64(1, "D")
     late = age > limit[claim]
     if not late.any():
-        return _empty()
+        return no_findings()
     claim, pos, age = claim[late], pos[late], age[late]
     submitted = ~unsubmitted[claim]
     return findings(

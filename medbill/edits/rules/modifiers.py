@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.engine import Batch, findings, no_findings, rule
 from medbill.edits.rules._util import modifier_text, positions, require
 
 CATEGORY = "modifiers"
@@ -17,10 +17,6 @@ _NOT_ON_EM = ["26", "TC", "50", "51", "59", *_X_MODIFIERS]
 _EM_ONLY = ["24", "57"]
 # CPT Category II performance-measure exclusion modifiers, valid only on Category II codes (####F).
 _CAT2_MODIFIERS = ["1P", "2P", "3P", "8P"]
-
-
-def _empty() -> pd.DataFrame:
-    return findings([], [], [], [], [])
 
 
 def _in(b: Batch, modifiers: list[str]) -> np.ndarray:
@@ -40,7 +36,7 @@ def _has(b: Batch, modifiers: list[str]) -> np.ndarray:
 def _pair_on_line(b: Batch, first: list[str], second: list[str], message: str) -> pd.DataFrame:
     pos = positions(_has(b, first) & _has(b, second))
     if not len(pos):  # the usual case: skip the message text
-        return _empty()
+        return no_findings()
     mods = modifier_text(b.lines.iloc[pos])
     return findings(b.line_values["claim"][pos], pos, "modifiers", mods, message)
 
@@ -96,10 +92,10 @@ def mod_59_x(b: Batch) -> pd.DataFrame:
 def mod_25_em(b: Batch) -> pd.DataFrame:
     has_25 = _has(b, ["25"])
     if not has_25.any():
-        return _empty()
+        return no_findings()
     pos = positions(has_25 & ~pd.isna(b.line_values["procedure_code"]) & ~b.is_em.to_numpy())
     if not len(pos):
-        return _empty()
+        return no_findings()
     ln = b.lines
     return findings(
         ln["claim"].to_numpy()[pos],
@@ -123,13 +119,13 @@ def mod_25_noproc(b: Batch) -> pd.DataFrame:
     em = b.is_em.to_numpy()
     em_25 = _has(b, ["25"]) & em
     if not em_25.any():
-        return _empty()
+        return no_findings()
     proc = ~pd.isna(b.line_values["procedure_code"]) & ~em
     day = b.key(["claim", "service_date"])
     has_proc = np.bincount(day, weights=proc)[day] > 0
     pos = positions(em_25 & ~has_proc)
     if not len(pos):
-        return _empty()
+        return no_findings()
     ln = b.lines
     return findings(
         ln["claim"].to_numpy()[pos],
@@ -160,7 +156,7 @@ def mod_code_type(b: Batch) -> pd.DataFrame:
         (_in(b, _EM_ONLY) & ~em & present) | (_in(b, _NOT_ON_EM) & em) | (_in(b, _CAT2_MODIFIERS) & present)
     )
     if not possible.any():
-        return _empty()
+        return no_findings()
     m = b.modifiers_long
     code = b.lines["procedure_code"].to_numpy()[m["line"].to_numpy()]
     code = pd.Series(code, index=m.index, dtype="string")
@@ -199,7 +195,7 @@ def mod_dup(b: Batch) -> pd.DataFrame:
     slots = matrix.shape[1]
     repeat = [(matrix[:, j] >= 0) & (matrix[:, j] == matrix[:, i]) for j in range(slots) for i in range(j)]
     if not np.any(repeat):
-        return _empty()
+        return no_findings()
     m = b.modifiers_long
     d = m[m.duplicated(["line", "modifier"], keep="first")]
     return findings(
@@ -223,7 +219,7 @@ def mod_dup(b: Batch) -> pd.DataFrame:
 def mod_unknown(b: Batch) -> pd.DataFrame:
     known = _known()
     if all(m in known for m in b.modifier_ids[1]):
-        return _empty()
+        return no_findings()
     m = b.modifiers_long
     d = m[~m["modifier"].isin(known)]
     return findings(

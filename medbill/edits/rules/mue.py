@@ -7,7 +7,7 @@ import pandas as pd
 
 from medbill.edits import _refdata
 from medbill.edits import mue as mue_tables
-from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.engine import Batch, findings, no_findings, rule
 from medbill.edits.rules._util import dates
 
 _MAI = {1: "MAI 1 (per line)", 2: "MAI 2 (per day, policy)", 3: "MAI 3 (per day, clinical)"}
@@ -51,7 +51,7 @@ def mue(b: Batch) -> pd.DataFrame:
     line = np.flatnonzero(~pd.isna(lv["procedure_code"]) & ~pd.isna(lv["units"]))
     code_id, codes = pd.factorize(lv["procedure_code"][line])
     if not len(codes):
-        return findings([], [], [], [], [])
+        return no_findings()
     release = (
         _refdata.pick_by_date(provs, pd.Series(lv["service_date"][line]))
         if len(provs) > 1
@@ -74,7 +74,7 @@ def mue(b: Batch) -> pd.DataFrame:
     counted = np.where(per_day, day_units, units)
     over = counted > limit[row]
     if not over.any():
-        return findings([], [], [], [], [])
+        return no_findings()
     line, counted, per_day = line[over], counted[over], per_day[over]
     h = tables.iloc[row[over]].reset_index(drop=True)
     h["line"] = line

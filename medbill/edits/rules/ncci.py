@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits import ncci as ncci_tables
-from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.engine import Batch, findings, no_findings, rule
 from medbill.edits.rules._util import dates, require
 
 _INDICATOR = {
@@ -149,10 +149,10 @@ def ncci_ptp(b: Batch) -> pd.DataFrame:
     active = _active(table, provs)
     rows = active.rows(codes)
     if not len(rows):
-        return findings([], [], [], [], [])
+        return no_findings()
     edit, line1, line2 = _hits(b, active, rows, ok)
     if not len(edit):  # the usual case when the codes have edits: not live, bypassed, other encounters
-        return findings([], [], [], [], [])
+        return no_findings()
     hits = active.table.iloc[edit].reset_index(drop=True)
     hits["service_date"] = lv["service_date"][line2]
     line1_number = b.lines["line_number"].astype("string").fillna("?").to_numpy()[line1]

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from medbill.edits.engine import Batch, findings, rule
+from medbill.edits.engine import Batch, dx_fields, findings, no_findings, rule
 from medbill.edits.rules._util import dates, require
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
@@ -115,7 +115,7 @@ class DxStatus:
     @property
     def field(self) -> np.ndarray:
         """The claims-table column of each entry: ``dx1`` ... ``dx12``."""
-        return "dx" + self.pos.astype(str).astype(object)
+        return dx_fields(self.pos)
 
 
 def icd_status(b: Batch) -> DxStatus:
@@ -157,10 +157,6 @@ def _with_status(b: Batch, *statuses: str) -> DxStatus:
     return dx.take(np.isin(dx.status, statuses))
 
 
-def _none() -> pd.DataFrame:
-    return findings([], [], [], [], [])
-
-
 def _for_example(hint: np.ndarray) -> np.ndarray:
     return np.where(hint != "", ", for example " + hint, "")
 
@@ -177,7 +173,7 @@ def _for_example(hint: np.ndarray) -> np.ndarray:
 def icd_invalid(b: Batch) -> pd.DataFrame:
     d = _with_status(b, "invalid", "norelease")
     if not len(d.code):  # the usual case: no message text to build
-        return _none()
+        return no_findings()
     on = dates(pd.Series(d.dos)).to_numpy()
     msg = np.where(
         d.status == "invalid",
@@ -206,7 +202,7 @@ def icd_invalid(b: Batch) -> pd.DataFrame:
 def icd_header(b: Batch) -> pd.DataFrame:
     d = _with_status(b, "header")
     if not len(d.code):
-        return _none()
+        return no_findings()
     return findings(
         d.claim, -1, d.field, d.code, d.code + " is a header, not a billable code" + _for_example(d.hint)
     )
@@ -224,7 +220,7 @@ def icd_header(b: Batch) -> pd.DataFrame:
 def icd_7th(b: Batch) -> pd.DataFrame:
     d = _with_status(b, "seventh")
     if not len(d.code):
-        return _none()
+        return no_findings()
     return findings(d.claim, -1, d.field, d.code, d.code + " needs a 7th character" + _for_example(d.hint))
 
 
@@ -240,7 +236,7 @@ def icd_7th(b: Batch) -> pd.DataFrame:
 def icd_placeholder(b: Batch) -> pd.DataFrame:
     d = _with_status(b, "placeholder")
     if not len(d.code):
-        return _none()
+        return no_findings()
     return findings(
         d.claim, -1, d.field, d.code, d.code + " is missing X placeholders; the code is " + d.hint
     )
@@ -269,7 +265,7 @@ def proc_invalid(b: Batch) -> pd.DataFrame:
     firsts = rows[first]
     ok = proc.is_valid_on_many(pd.Series(code[firsts]).astype(str), pd.Series(day[firsts])).to_numpy()
     if ok.all():
-        return _none()
+        return no_findings()
     bad = rows[~ok[pair.reshape(-1)]]
     return findings(
         b.line_values["claim"][bad],
