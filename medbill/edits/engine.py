@@ -554,11 +554,17 @@ class Batch:
         )
         return table.iloc[np.where(ids >= 0, ids, len(table) - 1)].reset_index(drop=True)
 
-    def line_has_modifier(self, modifiers: Iterable[str]) -> pd.Series:
-        """Bool per line: any of ``modifiers`` in modifier1-4."""
+    def modifier_slots(self, modifiers: Iterable[str]) -> np.ndarray:
+        """Bool per (line, modifier slot 1-4): the slot holds one of ``modifiers``."""
         matrix, vocab = self.modifier_ids
         wanted = [vocab[m] for m in modifiers if m in vocab]
-        return pd.Series(np.isin(matrix, wanted).any(axis=1))
+        if not wanted:  # the usual case: none of them in the batch
+            return np.zeros(matrix.shape, dtype=bool)
+        return np.isin(matrix, wanted)
+
+    def line_has_modifier(self, modifiers: Iterable[str]) -> np.ndarray:
+        """Bool per line: any of ``modifiers`` in modifier1-4."""
+        return self.modifier_slots(modifiers).any(axis=1)
 
     def key(self, columns: list[str]) -> np.ndarray:
         """One int64 group id per line for the combination of ``columns`` (NA is a value of its own)."""

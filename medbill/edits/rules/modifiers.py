@@ -19,22 +19,8 @@ _EM_ONLY = ["24", "57"]
 _CAT2_MODIFIERS = ["1P", "2P", "3P", "8P"]
 
 
-def _in(b: Batch, modifiers: list[str]) -> np.ndarray:
-    """Bool per (line, modifier slot): the slot holds one of ``modifiers``."""
-    matrix, vocab = b.modifier_ids
-    wanted = [vocab[m] for m in modifiers if m in vocab]
-    if not wanted:  # the usual case: none of them in the batch
-        return np.zeros(matrix.shape, dtype=bool)
-    return np.isin(matrix, wanted)
-
-
-def _has(b: Batch, modifiers: list[str]) -> np.ndarray:
-    """Bool per line: any of ``modifiers`` in modifier1-4 (``Batch.line_has_modifier`` as an array)."""
-    return _in(b, modifiers).any(axis=1)
-
-
 def _pair_on_line(b: Batch, first: list[str], second: list[str], message: str) -> pd.DataFrame:
-    pos = positions(_has(b, first) & _has(b, second))
+    pos = positions(b.line_has_modifier(first) & b.line_has_modifier(second))
     if not len(pos):  # the usual case: skip the message text
         return no_findings()
     mods = modifier_text(b.lines.iloc[pos])
@@ -90,7 +76,7 @@ def mod_59_x(b: Batch) -> pd.DataFrame:
     fix="Move 25 to the E/M line, or remove it.",
 )
 def mod_25_em(b: Batch) -> pd.DataFrame:
-    has_25 = _has(b, ["25"])
+    has_25 = b.line_has_modifier(["25"])
     if not has_25.any():
         return no_findings()
     pos = positions(has_25 & ~pd.isna(b.line_values["procedure_code"]) & ~b.is_em.to_numpy())
@@ -117,7 +103,7 @@ def mod_25_em(b: Batch) -> pd.DataFrame:
 )
 def mod_25_noproc(b: Batch) -> pd.DataFrame:
     em = b.is_em.to_numpy()
-    em_25 = _has(b, ["25"]) & em
+    em_25 = b.line_has_modifier(["25"]) & em
     if not em_25.any():
         return no_findings()
     proc = ~pd.isna(b.line_values["procedure_code"]) & ~em
@@ -153,7 +139,9 @@ def mod_code_type(b: Batch) -> pd.DataFrame:
     present = ~pd.isna(b.line_values["procedure_code"])[:, None]
     em = b.is_em.to_numpy()[:, None]
     possible = (
-        (_in(b, _EM_ONLY) & ~em & present) | (_in(b, _NOT_ON_EM) & em) | (_in(b, _CAT2_MODIFIERS) & present)
+        (b.modifier_slots(_EM_ONLY) & ~em & present)
+        | (b.modifier_slots(_NOT_ON_EM) & em)
+        | (b.modifier_slots(_CAT2_MODIFIERS) & present)
     )
     if not possible.any():
         return no_findings()

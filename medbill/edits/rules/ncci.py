@@ -17,7 +17,7 @@ _INDICATOR = {
 }
 
 
-def bypass_mask(b: Batch) -> pd.Series:
+def bypass_mask(b: Batch) -> np.ndarray:
     """Bool per line: carries a modifier that bypasses indicator-1 edits for the claim's payer."""
     star = b.config.get("*")
     default = star.bypass_modifiers if star and star.bypass_modifiers is not None else None
@@ -26,7 +26,7 @@ def bypass_mask(b: Batch) -> pd.Series:
     mask = b.line_has_modifier(default)
     for payer, cfg in b.config.items():
         if payer != "*" and cfg.bypass_modifiers is not None:
-            rows = b.lines["payer_id"].eq(payer).fillna(False).to_numpy()
+            rows = b.line_values["payer_id"] == payer
             mask[rows] = b.line_has_modifier(cfg.bypass_modifiers)[rows]
     return mask
 
@@ -119,7 +119,7 @@ def _hits(
     deletion = active.deletion[edit]
     keep = (first != second) & (active.effective[edit] <= dos) & (pd.isna(deletion) | (dos <= deletion))
     if keep.any():
-        bypass = bypass_mask(b).to_numpy()
+        bypass = bypass_mask(b)
         keep &= ~((active.indicator[edit] == 1) & (bypass[first] | bypass[second]))
     edit, first, second = edit[keep], first[keep], second[keep]
     order = np.lexsort((edit, second, first))
