@@ -59,7 +59,7 @@ def main(shared: Path) -> None:
     os.environ["MEDBILL_HOME"] = tempfile.mkdtemp(prefix="medbill-bench-")
     import pandas as pd
 
-    from medbill.codes import cpt, hcpcs, modifiers, procedures, registry
+    from medbill.refdata import cpt, hcpcs, modifiers, procedures, registry
 
     hcpcs_zip = shared / "cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip"
     pfs = shared / "cms/pfs/2025/PPRRVU2025_Oct.csv"

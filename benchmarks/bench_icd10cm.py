@@ -118,15 +118,15 @@ IMPORT_MEDBILL = (
     "import time, json; t=time.perf_counter(); import medbill; print(json.dumps(time.perf_counter()-t))"
 )
 FIRST_LOOKUP = (
-    "import time, json; t=time.perf_counter(); from medbill.codes import icd10cm; icd10cm.lookup('E11.9'); "
+    "import time, json; t=time.perf_counter(); from medbill.refdata import icd10cm; icd10cm.lookup('E11.9'); "
     "print(json.dumps(time.perf_counter()-t))"
 )
 WARM_SEARCH = (
-    "import json; from medbill.codes import icd10cm; icd10cm.search('warm up'); print(json.dumps(0))"
+    "import json; from medbill.refdata import icd10cm; icd10cm.search('warm up'); print(json.dumps(0))"
 )
 STEADY = f"""
 import time, json, timeit
-from medbill.codes import icd10cm
+from medbill.refdata import icd10cm
 codes = {CODES!r}
 for c in codes: icd10cm.lookup(c)
 n = 200_000

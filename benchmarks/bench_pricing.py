@@ -16,7 +16,7 @@ import pandas as pd
 
 from medbill.pricing.patient import Benefit, patient_share
 from medbill.pricing.pfs import FeeSchedule
-from medbill.pricing.pfs_import import import_release
+from medbill.refdata.pfs import import_release
 
 
 def synthetic_lines(fs: FeeSchedule, n: int, seed: int = 0) -> pd.DataFrame:

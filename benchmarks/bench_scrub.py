@@ -76,7 +76,7 @@ MODS_P = np.array([80, 6, 3, 2, 3, 2, 2, 2, 0.5, 0.5])
 
 
 def _npis(rng: np.random.Generator, n: int) -> np.ndarray:
-    from medbill.identifiers.npi import calc_check_digit
+    from medbill.refdata.npi import calc_check_digit
 
     first9 = [f"1{x:08d}" for x in rng.integers(0, 10**8, n)]
     return np.array([f + calc_check_digit(f) for f in first9])
@@ -193,7 +193,8 @@ def main() -> int:
 
     home = tempfile.mkdtemp(prefix="medbill_bench_")
     os.environ["MEDBILL_HOME"] = home
-    from medbill.edits import mce, mue, ncci, scrub
+    from medbill.edits import scrub
+    from medbill.refdata import mce, mue, ncci
 
     rng = np.random.default_rng(11)
     t = time.perf_counter()

@@ -68,7 +68,7 @@ def report(name: str, samples: list[float], baseline: list[float], target_ms: fl
 
 
 def bench_code_search() -> None:
-    from medbill.codes import registry
+    from medbill.refdata import registry
     from medbill.widgets.code_search import CodeSearch
 
     search = CodeSearch(systems=("icd10cm",), on=DOS, debounce_ms=0)
@@ -141,7 +141,7 @@ def main() -> int:
         os.environ["MEDBILL_HOME"] = home
         pfs = shared / "cms" / "pfs" / "2025"
         if pfs.is_dir():
-            from medbill.pricing.pfs_import import import_release
+            from medbill.refdata.pfs import import_release
 
             import_release(pfs)
         else:
@@ -155,8 +155,7 @@ def main() -> int:
 
 def import_edit_data(shared: Path) -> bool:
     """Import the shared HCPCS, NCCI PTP, MUE and MCE files when all are present."""
-    from medbill.codes import hcpcs
-    from medbill.edits import mce, mue, ncci
+    from medbill.refdata import hcpcs, mce, mue, ncci
 
     files = {
         hcpcs: shared / "cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip",

@@ -53,7 +53,7 @@ def test_all_is_honest() -> None:
 
 
 def test_import_reads_no_data() -> None:
-    code = "import sys, medbill; print(sorted(m for m in sys.modules if m.startswith(('pandas', 'medbill.codes'))))"
+    code = "import sys, medbill; print(sorted(m for m in sys.modules if m.startswith(('pandas', 'medbill.refdata'))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -19,7 +19,7 @@ import yaml
 from medbill.analytics.aging import open_items
 from medbill.analytics.facts import claim_facts, default_as_of
 from medbill.analytics.tables import as_tables
-from medbill.store import lazy
+from medbill.refdata.store import lazy
 
 
 @lazy

@@ -88,7 +88,7 @@ def lookup(values: pd.Series, mapping: pd.Series) -> pd.Series:
 
 def icd10cm_table(release: str | None = None) -> pd.DataFrame:
     """The ICD-10-CM release table (indexed by compact code) with chapter and block columns."""
-    from medbill.codes import icd10cm
+    from medbill.refdata import icd10cm
 
     rel = icd10cm.release(release) if release else icd10cm.latest()
     return rel.table

@@ -280,7 +280,7 @@ def _format_dx(code: str, code_set: str) -> str:
     if code_set != "ICD10":
         return code
     try:
-        from medbill.codes import icd10cm
+        from medbill.refdata import icd10cm
 
         return icd10cm.format(code)
     except CodeError:  # display only: fall back to the compact code rather than fail a notebook cell

@@ -174,7 +174,7 @@ def _npi(field: str, value: Any, *, required: bool) -> str:
         if required:
             _refuse(field, value, "is required (a 10-digit NPI)")
         return ""
-    from medbill.identifiers import npi
+    from medbill.refdata import npi
 
     try:
         return npi.validate(value)
@@ -190,7 +190,7 @@ def _npi(field: str, value: Any, *, required: bool) -> str:
 
 
 def _icd10(field: str, value: Any) -> str:
-    from medbill.codes import icd10cm
+    from medbill.refdata import icd10cm
 
     try:
         return icd10cm.compact(value)

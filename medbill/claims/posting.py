@@ -270,7 +270,7 @@ def _join_by_key(claim_seq: pd.Series, line_index: pd.Series, text: pd.Series, s
 def _reason_text(adjustments: pd.DataFrame) -> pd.DataFrame:
     code = adjustments["group"].astype("string") + "-" + adjustments["reason"].astype("string")
     try:
-        from medbill.codes import carc
+        from medbill.refdata import carc
 
         description = carc.describe_many(adjustments["group"], adjustments["reason"]).fillna(
             code + ": (reason code not in the CARC table)"

@@ -1,6 +1,6 @@
 """``medbill codes``: look up, search, list releases and compare releases of a code system.
 
-Every command takes ``--system`` (choices from :data:`medbill.codes.registry.SYSTEMS`, default
+Every command takes ``--system`` (choices from :data:`medbill.refdata.registry.SYSTEMS`, default
 icd10cm) and dispatches through the registry, so a new code system needs no change here.
 """
 
@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from medbill.cli._output import print_json, print_table
-from medbill.codes import registry
+from medbill.refdata import registry
 
 
 def _date(text: str) -> date:
@@ -67,7 +67,7 @@ def _lookup(args: argparse.Namespace) -> int:
     out: dict[str, Any] = record.to_dict()
     notes = []
     if args.notes and args.system == "icd10cm":
-        from medbill.codes import icd10cm
+        from medbill.refdata import icd10cm
 
         notes = (
             icd10cm.release(record.release).notes(record.code) if record.valid_on_date is not False else []
@@ -129,7 +129,7 @@ def release_rows(system: str | None = None) -> list[dict[str, Any]]:
         if system not in (None, s):
             continue
         if s == "icd10cm":
-            from medbill.codes import icd10cm
+            from medbill.refdata import icd10cm
 
             provs = icd10cm.releases()  # embedded and imported, an import replacing an embedded one
         else:
@@ -161,7 +161,7 @@ def _releases(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from medbill.codes import icd10cm
+    from medbill.refdata import icd10cm
 
     d = icd10cm.diff(args.old, args.new)
     if args.json:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from medbill import store
 from medbill.cli._output import print_json, print_table
+from medbill.refdata import store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,6 +69,6 @@ def _list(args: argparse.Namespace) -> int:
 
 def _all_releases() -> list[store.Provenance]:
     """Embedded releases (shipped inside dependencies or the package) followed by imported ones."""
-    from medbill.codes.registry import embedded_releases
+    from medbill.refdata.registry import embedded_releases
 
     return embedded_releases() + store.installed()

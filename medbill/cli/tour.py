@@ -28,7 +28,7 @@ def _wrap(text: str, indent: str = "    ") -> str:
 
 def run(args: argparse.Namespace | None = None) -> int:
     from medbill.cli.codes import format_diff
-    from medbill.codes import icd10cm
+    from medbill.refdata import icd10cm
 
     print("medbill: a tour of the ICD-10-CM engine (embedded releases, nothing to import)")
 

@@ -22,11 +22,11 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from medbill import store
 from medbill.exceptions import DataNotAvailable, InvalidFormat, UnknownCode
 from medbill.pricing import pfs_batch, rules
 from medbill.pricing.explain import PriceExplanation, Step
-from medbill.pricing.pfs_import import CF_PLACES, GPCI_PLACES, PAYLOAD_FILES, RVU_PLACES, SYSTEM
+from medbill.refdata import store
+from medbill.refdata.pfs import CF_PLACES, GPCI_PLACES, PAYLOAD_FILES, RVU_PLACES, SYSTEM
 
 _loaded: dict[tuple[int, str], FeeSchedule] = {}
 _load_lock = threading.Lock()

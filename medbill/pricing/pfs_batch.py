@@ -16,7 +16,7 @@ import pandas as pd
 from medbill.exceptions import InvalidFormat
 from medbill.pricing import rules
 from medbill.pricing._groups import group_ids
-from medbill.pricing.pfs_import import CF_PLACES, GPCI_PLACES, RVU_PLACES
+from medbill.refdata.pfs import CF_PLACES, GPCI_PLACES, RVU_PLACES
 
 if TYPE_CHECKING:
     from medbill.pricing.pfs import FeeSchedule

@@ -58,12 +58,12 @@ CENT = Decimal("0.01")
 
 @functools.cache
 def facility_pos() -> frozenset[str]:
-    """Place of service codes paid at the facility rate (CMS's POS list, ``medbill.codes.pos``).
+    """Place of service codes paid at the facility rate (CMS's POS list, ``medbill.refdata.pos``).
 
     Hospitals, ASCs, SNFs and the like (19, 21, 22, 23, 24, 26, 31, 34, 41, 42, 51-53, 56, 61,
     provider-based IHS/tribal 06 and 08) and POS 02 (telehealth outside the patient's home).
     """
-    from medbill.codes import pos
+    from medbill.refdata import pos
 
     table = pos.table()
     return frozenset(table.index[table["facility"]])
@@ -72,7 +72,7 @@ def facility_pos() -> frozenset[str]:
 @functools.cache
 def known_pos() -> frozenset[str]:
     """Every assigned place of service code."""
-    from medbill.codes import pos
+    from medbill.refdata import pos
 
     return frozenset(pos.table().index)
 

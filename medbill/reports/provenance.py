@@ -12,7 +12,7 @@ from typing import Any
 
 from medbill import __version__
 from medbill.analytics.tables import Tables, data_files, read_dir
-from medbill.store import file_sha256
+from medbill.refdata.store import file_sha256
 from medbill.synth.sample import sample_dir
 
 FEE_SCHEDULE_SYSTEMS = frozenset({"pfs"})
@@ -26,7 +26,7 @@ def load_data(data_dir: str | os.PathLike[str] = "") -> Tables:
 def releases() -> tuple[list[dict[str, Any]], str]:
     """Installed and embedded reference releases, and the error text if they could not be listed."""
     try:
-        from medbill.codes.registry import releases as all_releases
+        from medbill.refdata.registry import releases as all_releases
 
         return [p.to_dict() for p in all_releases()], ""
     except Exception as exc:  # a broken code-set install must not hide the report; it is shown instead

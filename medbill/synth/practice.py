@@ -15,7 +15,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from medbill.identifiers.npi import calc_check_digit
+from medbill.refdata.npi import calc_check_digit
 
 # Age bands of the patient panel (a mixed family/specialty practice) and their shares.
 AGE_BANDS: tuple[tuple[int, int, float], ...] = (

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from medbill._home import cache_dir
+from medbill.refdata._home import cache_dir
 
 CHECKOUT_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 

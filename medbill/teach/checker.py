@@ -24,8 +24,8 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 
-from medbill.codes import icd10cm, modifiers
 from medbill.exceptions import CodeError, DataNotAvailable
+from medbill.refdata import icd10cm, modifiers
 from medbill.teach.exercises import Exercise, exercise
 
 EXTRA_PENALTY = 0.1

@@ -8,7 +8,7 @@ from importlib import resources
 
 import yaml
 
-from medbill.store import lazy
+from medbill.refdata.store import lazy
 
 
 @dataclasses.dataclass(frozen=True)

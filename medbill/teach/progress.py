@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from medbill.store import atomic_write_bytes
+from medbill.refdata.store import atomic_write_bytes
 from medbill.teach.checker import CheckResult
 
 

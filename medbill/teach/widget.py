@@ -6,8 +6,8 @@ from html import escape
 
 import ipywidgets as widgets
 
-from medbill.codes import registry
-from medbill.codes._types import CodeRecord
+from medbill.refdata import registry
+from medbill.refdata._types import CodeRecord
 from medbill.teach.checker import CheckResult, check
 from medbill.teach.exercises import Exercise, exercise
 from medbill.teach.progress import Progress

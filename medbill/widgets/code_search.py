@@ -1,6 +1,6 @@
 """``CodeSearch``: search-as-you-type over medbill's code systems, with a detail pane.
 
-The widget only calls the package: ranked hits come from ``medbill.codes.registry.search``, the
+The widget only calls the package: ranked hits come from ``medbill.refdata.registry.search``, the
 detail pane from ``registry.lookup`` and, for ICD-10-CM, the release in effect on the chosen date
 (breadcrumbs, inherited notes, the 7th-character table). Choosing "Use code" hands a ``CodeRecord``
 to every callback registered with ``on_select``.
@@ -17,9 +17,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from medbill.codes import registry
-from medbill.codes._types import CodeRecord, Hit
 from medbill.exceptions import MedbillError
+from medbill.refdata import registry
+from medbill.refdata._types import CodeRecord, Hit
 
 # Notes a coder must act on, in the order the detail pane shows them.
 SHOWN_NOTE_KINDS: tuple[str, ...] = ("excludes1", "code_first", "use_additional", "code_also")
@@ -210,7 +210,7 @@ class CodeSearch(widgets.VBox):
         return f"{hit.code}  {hit.title}{flag}{system}"
 
     def _icd_release(self) -> Any:
-        from medbill.codes import icd10cm
+        from medbill.refdata import icd10cm
 
         return icd10cm.for_date(self.date.value) if self.date.value else icd10cm.latest()
 
@@ -218,7 +218,7 @@ class CodeSearch(widgets.VBox):
         """The 7th characters the code requires, or [] when it needs none."""
         if hit.system != "icd10cm":
             return []
-        from medbill.codes import icd10cm
+        from medbill.refdata import icd10cm
 
         release = self._icd_release()
         code = icd10cm.compact(hit.code)
@@ -244,7 +244,7 @@ class CodeSearch(widgets.VBox):
         """The code to emit: the hit itself, or it completed with placeholder X and the 7th character."""
         if not self.seventh.options:
             return hit.code
-        from medbill.codes import icd10cm
+        from medbill.refdata import icd10cm
 
         if not self.seventh.value:
             return ""
@@ -284,7 +284,7 @@ class CodeSearch(widgets.VBox):
         self.use_button.disabled = record is None
 
     def _icd_detail(self, hit: Hit) -> list[str]:
-        from medbill.codes import icd10cm
+        from medbill.refdata import icd10cm
 
         release = self._icd_release()
         code = icd10cm.compact(hit.code)

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from medbill.claims.tables import DX_COLUMNS, MODIFIER_COLUMNS
-from medbill.codes._types import CodeRecord
 from medbill.exceptions import MedbillError
+from medbill.refdata._types import CodeRecord
 from medbill.widgets.code_search import CodeSearch
 
 CLAIM_ID = "ENC1"
@@ -709,8 +709,8 @@ class EncounterCoder(widgets.VBox):
 
 def default_service_date() -> date:
     """Today, or the last day the newest installed ICD-10-CM release covers when today is past it."""
-    from medbill.codes import icd10cm
     from medbill.exceptions import DataNotAvailable
+    from medbill.refdata import icd10cm
 
     today = date.today()
     try:
@@ -721,9 +721,9 @@ def default_service_date() -> date:
 
 
 def _pos_options() -> list[tuple[str, str]]:
-    """Place-of-service choices from ``medbill.codes.pos``; the office (11) alone until it is installed."""
+    """Place-of-service choices from ``medbill.refdata.pos``; the office (11) alone until it is installed."""
     try:
-        from medbill.codes import pos
+        from medbill.refdata import pos
 
         table = pos.table()
     except ImportError:

@@ -1,6 +1,6 @@
 """``RemittanceViewer``: an 835 file as tables, each adjustment explained, posted against the claims.
 
-Parsing is ``medbill.claims.x12.read_835``, reasons come from ``medbill.codes.carc`` / ``rarc``, and
+Parsing is ``medbill.claims.x12.read_835``, reasons come from ``medbill.refdata.carc`` / ``rarc``, and
 posting from ``medbill.claims.posting.post``; the widget joins and shows them.
 """
 
@@ -21,7 +21,7 @@ def explain_adjustments(adjustments: pd.DataFrame) -> pd.DataFrame:
 
     A CARC missing from medbill's table keeps its row and says so, rather than being dropped.
     """
-    from medbill.codes import carc
+    from medbill.refdata import carc
 
     reasons = carc.table()[["code", "description"]].rename(
         columns={"code": "reason", "description": "reason_text"}
@@ -42,7 +42,7 @@ def explain_adjustments(adjustments: pd.DataFrame) -> pd.DataFrame:
 def explain_remarks(remarks: pd.DataFrame) -> pd.DataFrame:
     """``remarks`` with ``remark_text`` from medbill's RARC table where it has one."""
     try:
-        from medbill.codes import rarc
+        from medbill.refdata import rarc
     except ImportError:
         return remarks.assign(remark_text=pd.NA)
     texts = (

@@ -19,7 +19,7 @@ from medbill.claims.models import (
     ServiceLine,
     Subscriber,
 )
-from medbill.identifiers import npi as npi_mod
+from medbill.refdata import npi as npi_mod
 
 BILLING = Provider(
     npi="1234567893",

@@ -56,7 +56,7 @@ def tables(claims: list[dict[str, Any]] | None = None, lines: list[dict[str, Any
 @pytest.fixture
 def reference_data(shared_data):
     """The shared NCCI PTP, MUE and MCE excerpts imported into the test home (re-imports are no-ops)."""
-    from medbill.edits import mce, mue, ncci
+    from medbill.refdata import mce, mue, ncci
 
     ncci.import_release(shared_data("cms/ncci/ptp_practitioner_v322r0_f1_excerpt.tsv"))
     mue.import_release(shared_data("cms/ncci/mue_practitioner_2026-07-01_excerpt.csv"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from medbill import store
-from medbill.edits import mue, ncci, scrub
+from medbill.edits import scrub
 from medbill.exceptions import ImportFailed
+from medbill.refdata import mue, ncci, store
 
 
 def _pair(mk, code1, code2, day, mod2=None, **line2):

@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medbill.cli import main
-from medbill.edits import PayerRules, mce, rules, scrub, what_if
+from medbill.edits import PayerRules, rules, scrub, what_if
 from medbill.exceptions import ScrubErrors
+from medbill.refdata import mce
 
 
 def test_every_line_and_claim_has_a_status(mk):

@@ -229,10 +229,10 @@ def _needs(kind, request):
     if kind == "ref":
         request.getfixturevalue("reference_data")
     elif kind == "icd":
-        if not hasattr(pytest.importorskip("medbill.codes.icd10cm"), "release_names_for"):
-            pytest.skip("medbill.codes.icd10cm is not complete in this checkout")
+        if not hasattr(pytest.importorskip("medbill.refdata.icd10cm"), "release_names_for"):
+            pytest.skip("medbill.refdata.icd10cm is not complete in this checkout")
     elif kind == "proc":
-        pytest.importorskip("medbill.codes.procedures")
+        pytest.importorskip("medbill.refdata.procedures")
 
 
 @pytest.mark.parametrize(("rule_id", "needs", "fail", "ok"), CASES, ids=[c[0] for c in CASES])
@@ -263,6 +263,6 @@ def test_clean_claim_passes_every_rule_that_runs(mk, reference_data):
     missing = {"icd10cm": "ICD-", "procedures": "PROC-"}
     for module, prefix in missing.items():
         try:
-            importlib.import_module(f"medbill.codes.{module}")
+            importlib.import_module(f"medbill.refdata.{module}")
         except ImportError:
             assert result.skipped["rule_id"].str.startswith(prefix).any()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from medbill.pricing.pfs import FeeSchedule
-from medbill.pricing.pfs_import import import_release
+from medbill.refdata.pfs import import_release
 
 PFS_2025 = "cms/pfs/2025"
 

@@ -10,7 +10,7 @@ import medbill.pricing
 
 def test_all_lists_the_public_names():
     public = {n for n in vars(medbill.pricing) if not n.startswith("_")}
-    modules = {"contracts", "explain", "patient", "pfs", "pfs_batch", "pfs_import", "rules"}
+    modules = {"contracts", "explain", "patient", "pfs", "pfs_batch", "rules"}
     assert set(medbill.pricing.__all__) == public - modules
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from medbill import store
 from medbill.exceptions import DataNotAvailable, ImportFailed
 from medbill.pricing.pfs import FeeSchedule
-from medbill.pricing.pfs_import import PAYLOAD_FILES, import_release
+from medbill.refdata import store
+from medbill.refdata.pfs import PAYLOAD_FILES, import_release
 
 NEEDED = ("PPRRVU2025_Oct.csv", "GPCI2025.csv", "25LOCCO.csv", "ANES2025.csv", "OPPSCAP_Oct.csv")
 

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from medbill.pricing.pfs_import import CF_PLACES, GPCI_PLACES, RVU_PLACES
+from medbill.refdata.pfs import CF_PLACES, GPCI_PLACES, RVU_PLACES
 
 AL = "10112-00"
 DAY = pd.Timestamp("2025-03-03")

@@ -13,7 +13,7 @@ import simple_icd_10_cm as fy2026  # the CDC FY2026 release packaged on PyPI: an
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medbill.identifiers import npi
+from medbill.refdata import npi
 from medbill.synth import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, SynthParameterError, generate
 from medbill.synth.defects import DEFECTS
 from medbill.synth.output import write
@@ -302,7 +302,7 @@ def test_scrubber_catches_the_planted_defects_and_passes_clean_claims() -> None:
 
 def test_every_clean_code_is_billable_on_its_date_of_service() -> None:
     # Across the FY2025 -> FY2026 boundary, checked with medbill's own release for each date.
-    from medbill.codes import icd10cm
+    from medbill.refdata import icd10cm
 
     data = generate(lines=6000, seed=8, start=date(2025, 7, 1), end=date(2026, 3, 31))
     defect = data.truth.set_index("claim_id")["defect"]

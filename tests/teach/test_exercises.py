@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from medbill.cli import main
-from medbill.codes import cpt, hcpcs, icd10cm
+from medbill.refdata import cpt, hcpcs, icd10cm
 from medbill.teach import Progress, check, collect_grades, exercise, exercises
 from medbill.teach.export import PLACEHOLDER, export_student
 from medbill.teach.widget import ExerciseWidget

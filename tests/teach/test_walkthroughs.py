@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from medbill import store
+from medbill.refdata import store
 
 TEACHING = Path(__file__).resolve().parents[2] / "notebooks" / "teaching"
 WALKTHROUGHS = sorted(TEACHING.glob("*.ipynb"))

@@ -51,7 +51,7 @@ def _pfs_home(tmp_path_factory: pytest.TempPathFactory, shared_data) -> str:
     """A MEDBILL_HOME with CMS's 2025 PFS imported (once per session; other tests never see it)."""
     import os
 
-    from medbill.pricing.pfs_import import import_release
+    from medbill.refdata.pfs import import_release
 
     home = tmp_path_factory.mktemp("pfs_home")
     before = os.environ.get("MEDBILL_HOME")

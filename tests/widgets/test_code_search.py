@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from medbill.codes import registry
+from medbill.refdata import registry
 from medbill.widgets.code_search import CodeSearch
 
 FY2026_DAY = date(2025, 11, 3)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from medbill.claims.x12 import read_835
-from medbill.codes import carc
+from medbill.refdata import carc
 from medbill.synth.x12_835 import write_835s
 from medbill.widgets.remittance_viewer import ALL, RemittanceViewer, explain_adjustments
 

@@ -100,7 +100,7 @@ class _Content:
             self.clm_total = _cents(seg.get(2)) or 0
             self.line_total, self.dx_count = 0, 0
         elif sid == "HI":
-            from medbill.codes import icd10cm
+            from medbill.refdata import icd10cm
 
             for element in seg.elements[1:]:
                 qualifier, _, code = element.partition(self.component)
@@ -135,7 +135,7 @@ class _Content:
                 self.problem(seg, f"{value!r} is not a valid CCYYMMDD date")
 
     def _npi(self, seg: Segment, value: str) -> None:
-        from medbill.identifiers import npi
+        from medbill.refdata import npi
 
         try:
             npi.validate(value)
@@ -182,7 +182,7 @@ class _Content:
                     self.plb_cents += _cents(seg.get(start)) or 0
 
     def _cas(self, seg: Segment) -> None:
-        from medbill.codes import carc
+        from medbill.refdata import carc
 
         if seg.get(1) not in carc.GROUP_CODES:
             self.problem(seg, f"CAS01 {seg.get(1)!r} is not a group code ({', '.join(carc.GROUP_CODES)})")

@@ -26,7 +26,7 @@ from decimal import Decimal
 from medbill.claims.models import DX_LETTERS, Address, Claim, Patient, Provider
 from medbill.claims.x12.tokenizer import Separators
 from medbill.exceptions import X12Error
-from medbill.identifiers import npi
+from medbill.refdata import npi
 
 VERSION = "005010X222A1"
 # Characters medbill allows in names and addresses: they can never be separators.

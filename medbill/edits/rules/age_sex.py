@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from medbill.edits import _refdata
-from medbill.edits import mce as mce_tables
 from medbill.edits.engine import Batch, findings, no_findings, rule
 from medbill.edits.rules._util import Groups
+from medbill.refdata import _tablefiles
+from medbill.refdata import mce as mce_tables
 
 _MCE = "CMS Medicare Code Editor, Definitions of Medicare Code Edits"
 
@@ -100,7 +100,7 @@ def _mce_pairs(b: Batch, edits: list[str]) -> tuple[np.ndarray, np.ndarray, np.n
     row, entry = by_code.expand(dx["code"].to_numpy(dtype=object))
     if len(row):
         dos = b.claim_dos.to_numpy()[dx["claim"].to_numpy()[row]]
-        same = release[entry] == _refdata.pick_by_date([p for p, _ in releases], pd.Series(dos))
+        same = release[entry] == _tablefiles.pick_by_date([p for p, _ in releases], pd.Series(dos))
         row, entry = row[same], entry[same]
     return row, entry, edit[entry]
 

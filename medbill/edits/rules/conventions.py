@@ -51,7 +51,7 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
     theirs ("use additional code" lists alternatives as separate notes). Built once per release:
     every scrub call, even of one claim, reuses it.
     """
-    icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
+    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     release = icd.release(name)
     key = (id(release), kind, combine, with_ref)
     if key not in _notes_memo:
@@ -199,7 +199,7 @@ _mce_memo: dict[tuple[tuple[str, str], ...], set[str]] = {}
 def _mce_manifestations() -> set[str]:
     """Codes on the MCE 'manifestation not allowed as principal' list, when an MCE release is installed
     (built once per set of installed releases)."""
-    from medbill.edits import mce
+    from medbill.refdata import mce
 
     try:
         releases = mce.load()
@@ -226,7 +226,7 @@ def _mce_manifestations() -> set[str]:
     fix="Add the underlying condition named in the 'code first' note and list it before the manifestation.",
 )
 def manifestation(b: Batch) -> pd.DataFrame:
-    icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
+    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     parts = [no_findings()]
     mce_list = _mce_manifestations()
     claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claim_values["claim_id"]))

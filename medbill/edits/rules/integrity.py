@@ -302,7 +302,7 @@ def _npi_ok(npi, values: np.ndarray) -> np.ndarray:
     fix="Copy the NPI from NPPES (npiregistry.cms.hhs.gov).",
 )
 def npi_check(b: Batch) -> pd.DataFrame:
-    npi = require("medbill.identifiers.npi", "is_valid_many")
+    npi = require("medbill.refdata.npi", "is_valid_many")
     parts = []
     for col in ("billing_npi", "rendering_npi", "referring_npi"):
         pos = positions(~_npi_ok(npi, b.claim_values[col]))
@@ -598,7 +598,7 @@ _facility_memo: list[tuple[pd.DataFrame, dict[str, bool]]] = []
 
 def _pos_facility() -> dict[str, bool]:
     """Place of service code -> facility setting, from the POS table (rebuilt if the table is reloaded)."""
-    table = require("medbill.codes.pos").table()
+    table = require("medbill.refdata.pos").table()
     if not _facility_memo or _facility_memo[0][0] is not table:
         codes = table["code"].astype(str)
         _facility_memo[:] = [(table, dict(zip(codes, table["facility"].astype(bool), strict=True)))]

@@ -224,7 +224,7 @@ _known_memo: list[tuple[pd.DataFrame, set[str]]] = []
 
 def _known() -> set[str]:
     """The published modifiers, upper case (rebuilt if the modifier table is reloaded)."""
-    table = require("medbill.codes.modifiers").table()
+    table = require("medbill.refdata.modifiers").table()
     if not _known_memo or _known_memo[0][0] is not table:
         _known_memo[:] = [(table, set(table["modifier"].astype(str).str.upper()))]
     return _known_memo[0][1]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from medbill.edits import _refdata
-from medbill.edits import mue as mue_tables
 from medbill.edits.engine import Batch, findings, no_findings, rule
 from medbill.edits.rules._util import dates
+from medbill.refdata import _tablefiles
+from medbill.refdata import mue as mue_tables
 
 _MAI = {1: "MAI 1 (per line)", 2: "MAI 2 (per day, policy)", 3: "MAI 3 (per day, clinical)"}
 
@@ -53,7 +53,7 @@ def mue(b: Batch) -> pd.DataFrame:
     if not len(codes):
         return no_findings()
     release = (
-        _refdata.pick_by_date(provs, pd.Series(lv["service_date"][line]))
+        _tablefiles.pick_by_date(provs, pd.Series(lv["service_date"][line]))
         if len(provs) > 1
         else np.zeros(len(line), dtype="int64")  # one release serves every date
     )

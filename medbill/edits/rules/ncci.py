@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from medbill.edits import ncci as ncci_tables
 from medbill.edits.engine import Batch, findings, no_findings, rule
 from medbill.edits.rules._util import dates, require
+from medbill.refdata import ncci as ncci_tables
 
 _INDICATOR = {
     0: "modifier indicator 0: no modifier bypasses this edit",
@@ -22,7 +22,7 @@ def bypass_mask(b: Batch) -> np.ndarray:
     star = b.config.get("*")
     default = star.bypass_modifiers if star and star.bypass_modifiers is not None else None
     if default is None:
-        default = require("medbill.codes.modifiers").NCCI_BYPASS
+        default = require("medbill.refdata.modifiers").NCCI_BYPASS
     mask = b.line_has_modifier(default)
     for payer, cfg in b.config.items():
         if payer != "*" and cfg.bypass_modifiers is not None:

@@ -17,7 +17,7 @@ _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 def _release_per_claim(b: Batch) -> np.ndarray:
     """ICD-10-CM release name in effect on each claim's first date of service (latest when undated;
     None when no release covers the date), worked out once per distinct date."""
-    icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
+    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     days, inverse = np.unique(b.claim_dos.to_numpy(), return_inverse=True)
     names = icd.release_names_for(pd.Series(days)).to_numpy(dtype=object, na_value=None)
     names[np.isnat(days)] = icd.latest().name
@@ -122,7 +122,7 @@ def icd_status(b: Batch) -> DxStatus:
     """Every diagnosis of the batch with its release and status, classified once per distinct code."""
     if "icd_status" in b.memo:
         return b.memo["icd_status"]
-    icd = require("medbill.codes.icd10cm", "release_names_for", "release", "latest")
+    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     dx = b.dx_long
     claim, code_id = dx["claim"].to_numpy(), dx["code_id"].to_numpy()
     release = _release_per_claim(b)[claim]
@@ -255,7 +255,7 @@ def icd_placeholder(b: Batch) -> pd.DataFrame:
     fix="Use a code in effect on the date of service; check for a replacement code in the current HCPCS/CPT release.",
 )
 def proc_invalid(b: Batch) -> pd.DataFrame:
-    proc = require("medbill.codes.procedures", "is_valid_on_many")
+    proc = require("medbill.refdata.procedures", "is_valid_on_many")
     code, day = b.line_values["procedure_code"], b.line_values["service_date"]
     rows = np.flatnonzero(~pd.isna(code))
     # Few distinct (code, date) pairs: check each once.

@@ -1,0 +1,132 @@
+"""Installed NCCI / MUE / MCE releases: import helpers, loading, and picking the release for a date.
+
+Each release is one ``table.parquet`` beside its ``manifest.json`` (see ``medbill.refdata.store.install``).
+Loaded tables are memoised per release checksum, so a re-import in the same process is seen.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import zipfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from medbill.exceptions import DataNotAvailable, ImportFailed
+from medbill.refdata import store
+
+TABLE = "table.parquet"
+_memo: dict[tuple[str, str, str], pd.DataFrame] = {}
+_lock = threading.Lock()
+
+
+def read_text_members(
+    path: Path, suffixes: tuple[str, ...] = (".txt", ".csv", ".tsv")
+) -> list[tuple[str, str]]:
+    """(name, text) of a text file, or of each text member of a zip (CMS ships releases zipped)."""
+    if not path.exists():
+        raise ImportFailed(f"{path} does not exist; pass the path of the downloaded CMS file.")
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            names = sorted(n for n in z.namelist() if n.lower().endswith(suffixes))
+            if not names:
+                raise ImportFailed(f"{path} holds no {'/'.join(suffixes)} file; is it the right download?")
+            return [(n, z.read(n).decode("latin-1")) for n in names]
+    return [(path.name, path.read_bytes().decode("latin-1"))]
+
+
+def install_table(
+    system: str,
+    release: str,
+    table: pd.DataFrame,
+    source: Path,
+    *,
+    effective_from: date | None,
+    effective_to: date | None = None,
+    licence: str = "",
+    note: str = "",
+) -> store.Provenance:
+    prov = store.Provenance(
+        system=system,
+        release=release,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        source=str(source.name),
+        sha256=store.file_sha256(source),
+        rows=len(table),
+        licence=licence,
+        note=note,
+    )
+
+    def write(folder: Path) -> None:
+        table.to_parquet(folder / TABLE, index=False)
+
+    return store.install(prov, write)
+
+
+def load(prov: store.Provenance) -> pd.DataFrame:
+    """The table of one installed release (memoised by checksum)."""
+    key = (prov.system, prov.release, prov.sha256)
+    with _lock:
+        if key not in _memo:
+            path = store.release_dir(prov.system, prov.release) / TABLE
+            try:
+                _memo[key] = pd.read_parquet(path)
+            except FileNotFoundError as exc:
+                raise DataNotAvailable(
+                    f"{prov.system} release {prov.release} is registered but {path} is missing; "
+                    f"re-import it with `medbill data import {prov.system} PATH`."
+                ) from exc
+        return _memo[key]
+
+
+def releases(
+    system: str, keep: Callable[[store.Provenance], bool] = lambda p: True
+) -> list[store.Provenance]:
+    """Installed releases of ``system`` (filtered), or DataNotAvailable saying how to import one."""
+    found = [p for p in store.installed(system) if keep(p)]
+    if not found:
+        raise DataNotAvailable(
+            f"No {system} release is installed; import the CMS file with `medbill data import {system} PATH`."
+        )
+    return found
+
+
+def pick_by_date(provs: list[store.Provenance], dates: pd.Series) -> np.ndarray:
+    """Index into ``provs`` (sorted by effective_from) of the release in effect on each date.
+
+    Dates before every release get the earliest one (callers say so in the reference); NaT gets the latest.
+    """
+    starts = np.array([np.datetime64(p.effective_from or date.min, "ns") for p in provs])
+    d = dates.to_numpy(dtype="datetime64[ns]")
+    idx = np.searchsorted(starts, d, side="right") - 1
+    idx = np.where(np.isnat(d), len(provs) - 1, idx)
+    return np.clip(idx, 0, len(provs) - 1)
+
+
+def find_date(text: str) -> date | None:
+    """A date in a CMS file name: ``2026-07-01``, ``07-01-2026``/``07_01_2026`` or ``20260701``."""
+    m = re.search(r"(20\d\d)[-_]?(\d\d)[-_]?(\d\d)", text)
+    if m:
+        y, mo, d = map(int, m.groups())
+    else:
+        m = re.search(r"(\d\d)[-_](\d\d)[-_](20\d\d)", text)
+        if not m:
+            return None
+        mo, d, y = map(int, m.groups())
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        return None
+
+
+def lines_frame(text: str) -> pd.Series:
+    """File text as a Series of lines (for vectorised parsing), with 1-based line numbers as index."""
+    lines = pd.Series(io.StringIO(text).read().splitlines(), dtype="str")
+    lines.index = lines.index + 1
+    return lines

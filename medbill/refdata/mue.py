@@ -1,0 +1,118 @@
+"""Medically Unlikely Edits (MUE): import CMS release files and load them for the scrubber.
+
+Accepted layouts (``medbill data import mue FILE``):
+
+- the official CMS CSV (``MCR_MUE_PractitionerServices_Eff_07-01-2026.csv`` or its zip): a
+  copyright preamble, then the header ``HCPCS/CPT Code, Practitioner Services MUE Values,
+  MUE Adjudication Indicator, MUE Rationale`` where the indicator reads ``2 Date of Service Edit: Policy``;
+- the tidy layout: ``#`` comment lines, then ``hcpcs, practitioner_mue, mai, mai_text, rationale``.
+
+The MUE adjudication indicator (MAI) decides how units are counted: 1 per claim line, 2 and 3 per
+day (2 is an absolute policy limit, 3 a clinical one that an appeal with records may overturn).
+The release's effective date comes from the file name (``Eff_07-01-2026``, ``2026-07-01``).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from medbill.exceptions import ImportFailed
+from medbill.refdata import _tablefiles, store
+
+SYSTEM = "mue"
+SETTINGS = ("practitioner", "outpatient", "dme")
+
+
+def _setting(text: str) -> str:
+    low = text.lower()
+    if "outpatient" in low or "facility" in low:
+        return "outpatient"
+    if "dme" in low:
+        return "dme"
+    return "practitioner"
+
+
+def _pick(columns: list[str], *needles: str, avoid: tuple[str, ...] = ()) -> str | None:
+    for c in columns:
+        low = c.lower()
+        if all(n in low for n in needles) and not any(a in low for a in avoid):
+            return c
+    return None
+
+
+def parse(text: str, source: str = "") -> pd.DataFrame:
+    """The MUE rows of one file: code, mue (units), mai (1/2/3), rationale."""
+    lines = text.splitlines()
+    start = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if not line.lstrip().startswith("#") and "hcpcs" in line.lower() and "mue" in line.lower()
+        ),
+        None,
+    )
+    if start is None:
+        raise ImportFailed(f"{source}: no MUE header row (HCPCS ... MUE ...) found; is this a CMS MUE file?")
+    sep = "\t" if "\t" in lines[start] else ","
+    raw = pd.read_csv(io.StringIO("\n".join(lines[start:])), sep=sep, dtype=str, keep_default_na=False)
+    cols = list(raw.columns)
+    code_col = _pick(cols, "hcpcs") or _pick(cols, "code")
+    value_col = _pick(cols, "mue", avoid=("rationale", "adjudication", "mai", "hcpcs"))
+    mai_col = _pick(cols, "adjudication") or next((c for c in cols if c.strip().lower() == "mai"), None)
+    why_col = _pick(cols, "rationale")
+    if not (code_col and value_col and mai_col):
+        raise ImportFailed(
+            f"{source}: could not find the code, MUE value and adjudication indicator columns in {cols}."
+        )
+    raw = raw[raw[code_col].str.strip().ne("")]
+    code = raw[code_col].str.strip().str.upper()
+    value = pd.to_numeric(raw[value_col].str.strip(), errors="coerce")
+    mai = pd.to_numeric(raw[mai_col].str.extract(r"^\s*([123])", expand=False), errors="coerce")
+    bad = raw.index[~code.str.fullmatch(r"[0-9A-Z]{5}") | value.isna() | (value < 0) | mai.isna()]
+    if len(bad):
+        first = raw.loc[bad[0]].to_dict()
+        raise ImportFailed(
+            f"{source}: {len(bad)} MUE row(s) are unreadable (first: {first}); nothing was installed."
+        )
+    return pd.DataFrame(
+        {
+            "code": code.astype("str").to_numpy(),
+            "mue": value.astype("int64").to_numpy(),
+            "mai": mai.astype("int8").to_numpy(),
+            "rationale": (raw[why_col].str.strip() if why_col else pd.Series("", index=raw.index)).to_numpy(),
+        }
+    )
+
+
+def import_release(path: Path, effective: date | None = None) -> store.Provenance:
+    """Import one CMS MUE file (or zip); the effective date is read from the file name unless given."""
+    path = Path(path)
+    members = _tablefiles.read_text_members(path, (".csv", ".txt", ".tsv"))
+    table = pd.concat([parse(text, name) for name, text in members], ignore_index=True)
+    table = table.drop_duplicates("code", keep="last")
+    eff = effective or _tablefiles.find_date(path.name)
+    if eff is None:
+        raise ImportFailed(
+            f"{path.name}: the effective date is not in the file name; pass it: import_release(path, effective=date(...))."
+        )
+    setting = _setting(path.name + " " + members[0][1][:2000])
+    return _tablefiles.install_table(
+        SYSTEM,
+        f"{setting}-{eff.isoformat()}",
+        table,
+        path,
+        effective_from=eff,
+        licence="CMS MUE (public domain); CPT codes © AMA",
+        note=f"{setting} MUE values",
+    )
+
+
+def load(setting: str = "practitioner") -> list[tuple[store.Provenance, pd.DataFrame]]:
+    """Installed MUE releases of one setting, by effective date, each with its table."""
+    provs = _tablefiles.releases(SYSTEM, lambda p: p.release.startswith(setting + "-"))
+    provs = sorted(provs, key=lambda p: (p.effective_from or date.min, p.release))
+    return [(p, _tablefiles.load(p)) for p in provs]

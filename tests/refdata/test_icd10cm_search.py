@@ -1,0 +1,76 @@
+"""ICD-10-CM search: what a coder expects to find, score range, determinism, code queries."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from medbill.refdata import icd10cm
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_prefixes", "within"),
+    [
+        ("type 2 diabetes with neuropathy", ("E11.40", "E11.41", "E11.42", "E11.43", "E11.44", "E11.49"), 3),
+        ("asthma NOS", ("J45.909",), 1),  # an inclusion term, found first
+        ("torus fracture right radius", ("S52.52",), 3),  # lower end of radius (S52.52x)
+        ("chest pain", ("R07.9", "R07.89"), 3),
+        ("Sézary disease", ("C84.1",), 3),  # accents fold to ASCII
+        ("essential hypertension", ("I10",), 3),
+        ("neuropath", ("E", "G", "M", "T", "H"), 1),  # a word prefix still finds something
+    ],
+)
+def test_expected_codes_near_the_top(query: str, expected_prefixes: tuple[str, ...], within: int) -> None:
+    hits = icd10cm.search(query, limit=10)
+    top = [h.code for h in hits[:within]]
+    assert any(code.startswith(expected_prefixes) for code in top), (query, top)
+
+
+def test_hits_have_the_documented_fields() -> None:
+    hits = icd10cm.search("asthma NOS", limit=5)
+    first = hits[0]
+    assert (first.system, first.code, first.billable, first.score) == ("icd10cm", "J45.909", True, 1.0)
+    assert first.title == "Unspecified asthma, uncomplicated"
+    assert first.matched == "inclusion term: Asthma NOS"
+    assert all(0.0 <= h.score <= 1.0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_ties_are_ordered_by_code_and_results_repeat() -> None:
+    hits = icd10cm.search("fracture", limit=50)
+    for a, b in itertools.pairwise(hits):
+        assert (-a.score, icd10cm.compact(a.code)) <= (-b.score, icd10cm.compact(b.code))
+    assert icd10cm.search("fracture", limit=50) == hits
+    assert len({h.code for h in hits}) == len(hits)  # one hit per code
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "matched"),
+    [
+        ("E11.4", "E11.4", "code"),  # a code returns itself first ...
+        ("s52521a", "S52.521A", "code"),  # ... in any forgiving form
+    ],
+)
+def test_code_queries(query: str, first: str, matched: str) -> None:
+    hits = icd10cm.search(query, limit=4)
+    assert (hits[0].code, hits[0].matched, hits[0].score) == (first, matched, 1.0)
+    assert all(h.code.startswith(first) for h in hits)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",  # empty
+        "   ",  # blank
+        "of the with",  # only connecting words
+        "zzzzqqq",  # no such word
+    ],
+)
+def test_queries_without_matches(query: str) -> None:
+    assert icd10cm.search(query) == []
+
+
+def test_search_by_date_uses_that_release() -> None:
+    assert icd10cm.search("E11.A", on="2025-10-01")[0].code == "E11.A"
+    assert all(h.code != "E11.A" for h in icd10cm.search("diabetes in remission", limit=20, on="2025-09-30"))
