@@ -8,7 +8,9 @@
     │   │   └── InvalidLength
     │   ├── InvalidChecksum            (NPI)
     │   └── UnknownCode(LookupError)   well-formed, not in the chosen code-set version
+    ├── InvalidDate(ValueError)        a date of service (or as-of date) that is not a date
     ├── DataNotAvailable(LookupError)  a release that is not installed or imported
+    │   └── NotCovered                 no installed release covers the date (refdata.coverage)
     ├── ImportFailed(ValueError)       a reference file that cannot be imported
     ├── X12Error(ValueError)           unreadable or invalid X12, with segment number and position
     ├── ScrubErrors                    aggregate of scrub findings (.findings DataFrame)
@@ -49,6 +51,10 @@ class InvalidChecksum(CodeError):
 
 class UnknownCode(CodeError, LookupError):
     message = "The code is well formed but not in the chosen code-set release."
+
+
+class InvalidDate(MedbillError, ValueError):
+    message = "The value is not a date; give a datetime.date or 'YYYY-MM-DD'."
 
 
 class DataNotAvailable(MedbillError, LookupError):

@@ -1,0 +1,83 @@
+"""The official releases medbill knows how to fetch: publisher URL, file, size, checksum, dates.
+
+The catalog is data (``medbill/_data/catalog.csv``), one row per downloadable file. ``confirmed``
+says where each URL and checksum were confirmed. ``medbill data sources`` prints it;
+``medbill data fetch`` downloads from it; coverage messages name its releases.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from datetime import date
+from importlib import resources
+
+from medbill.exceptions import DataNotAvailable
+from medbill.refdata.store import lazy
+
+FILE = "catalog.csv"
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One official release file."""
+
+    system: str
+    release: str
+    effective_from: date
+    effective_to: date
+    url: str
+    file: str
+    bytes: int | None  # size when recorded
+    sha256: str | None  # checksum when recorded from an independent download
+    contents: str
+    confirmed: str
+
+    def covers(self, day: date) -> bool:
+        return self.effective_from <= day <= self.effective_to
+
+
+@lazy
+def entries_all() -> list[Entry]:
+    text = (resources.files("medbill") / "_data" / FILE).read_text(encoding="utf-8")
+    out = []
+    for row in csv.DictReader(io.StringIO(text)):
+        out.append(
+            Entry(
+                system=row["system"],
+                release=row["release"],
+                effective_from=date.fromisoformat(row["effective_from"]),
+                effective_to=date.fromisoformat(row["effective_to"]),
+                url=row["url"],
+                file=row["file"],
+                bytes=int(row["bytes"]) if row["bytes"] else None,
+                sha256=row["sha256"] or None,
+                contents=row["contents"],
+                confirmed=row["confirmed"],
+            )
+        )
+    return out
+
+
+def entries(system: str | None = None) -> list[Entry]:
+    """Catalog rows, of one system when given, in file order."""
+    return [e for e in entries_all() if system is None or e.system == system]
+
+
+def covering(system: str, day: date) -> Entry | None:
+    """The catalog release of ``system`` in effect on ``day`` (latest start wins), or None."""
+    found = [e for e in entries(system) if e.covers(day)]
+    return max(found, key=lambda e: e.effective_from) if found else None
+
+
+def find(system: str, release: str) -> list[Entry]:
+    """The files of one release (a release may have several); ``DataNotAvailable`` naming the known ones."""
+    found = [e for e in entries(system) if e.release.upper() == release.strip().upper()]
+    if not found:
+        known = ", ".join(dict.fromkeys(e.release for e in entries(system))) or "none"
+        raise DataNotAvailable(
+            f"medbill's catalog has no {system} release {release!r}; known: {known}. "
+            "See `medbill data sources`, or import a file you downloaded with `medbill data import`."
+        )
+    return found
