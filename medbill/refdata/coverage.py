@@ -221,19 +221,22 @@ def quarter_end(start: date) -> date:
 def uncovered_groups(
     system: str, releases: Sequence[Dated], days: np.ndarray
 ) -> list[tuple[np.ndarray, str]]:
-    """(mask, reason) per fix command for the dates (datetime64) no release covers, NaT excluded:
-    one reason for all the dates one release would cover, naming their range and the command."""
+    """(mask, reason) per fix command for the dates (datetime64) no release covers: one reason for
+    all the dates one release would cover, naming their range and the command; one for NaT."""
     import numpy as np
 
     d = np.asarray(days, dtype="datetime64[D]")
     which = in_effect_many(releases, d.astype("datetime64[ns]"))
-    todo = (which < 0) & ~np.isnat(d)
+    label = LABELS.get(system, system)
+    undated = np.isnat(d)
+    out = []
+    if undated.any():
+        out.append((undated, f"No date of service: the {label} release in effect is unknown."))
+    todo = (which < 0) & ~undated
     if not todo.any():
-        return []
+        return out
     distinct = np.unique(d[todo])
     fixes = np.array([fix_command(system, x.item()) for x in distinct], dtype=object)
-    out = []
-    label = LABELS.get(system, system)
     for fix in dict.fromkeys(fixes):
         these = distinct[fixes == fix]
         span = (

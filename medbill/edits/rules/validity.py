@@ -263,10 +263,7 @@ def _skip_hcpcs(b: Batch, lines: np.ndarray, days: np.ndarray) -> None:
         )
         return
     for mask, reason in coverage.uncovered_groups("hcpcs", found, days):
-        b.skip_lines(lines[mask], reason + " HCPCS codes on these dates were checked for format only.")
-    undated = np.isnat(days.astype("datetime64[ns]"))
-    if undated.any():
-        b.skip_lines(lines[undated], "No date of service: the HCPCS release in effect is unknown.")
+        b.skip_lines(lines[mask], reason + " These HCPCS codes were checked for format only.")
 
 
 @rule(
