@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 from datetime import datetime
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def _header(source: Path) -> tuple[Submitter, Receiver]:
     """The file's own submitter (1000A) and receiver (1000B): the writer's arguments, not claim data."""
     by_code = {}
     segments = list(iter_segments(source))
-    for seg, after in zip(segments, segments[1:], strict=False):
+    for seg, after in itertools.pairwise(segments):
         if seg.id == "NM1" and seg.get(1) in ("41", "40"):
             by_code[seg.get(1)] = (seg, after)
     submitter, per = by_code["41"]
