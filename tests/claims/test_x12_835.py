@@ -143,7 +143,7 @@ def test_tolerated_layouts(variant: str) -> None:
         (ERA.replace("IEA*1*000000042", "IEA*1*000000043"), "IEA02", 34),
         (ERA.replace("LX*1~", "LX*1~ZZZ*1~"), "unknown segment", 13),
         (ERA.replace("DOE*JANE", "DOÉ*JANE"), "non-ASCII", 14),
-        (ERA.replace("CLP*C1001*1*175.5", "CLP*C1001*1*ABC"), "not an amount", 13),
+        (ERA.replace("CLP*C1001*1*175.5", "CLP*C1001*1*ABC"), "not an X12 decimal amount", 13),
         (ERA[:106] + ERA[106:].replace("~", ""), "terminator", 2),  # terminators lost after the ISA
         ("", "empty", None),
         ("ISA*00*", "ISA", None),

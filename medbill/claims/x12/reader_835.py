@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from medbill.claims.tables import coerce_table
+from medbill.claims.x12 import values
 from medbill.claims.x12.envelope import checked_segments
 from medbill.claims.x12.tokenizer import Segment, Source
 from medbill.exceptions import X12Error
@@ -32,46 +33,12 @@ from medbill.exceptions import X12Error
 GROUP_CODES = frozenset({"CO", "PR", "OA", "PI", "CR"})
 
 
-def _cents(seg: Segment, index: int, required: bool = False) -> int:
-    text = seg.get(index)
-    if not text:
-        if required:
-            raise X12Error(
-                f"{seg.id}{index:02d} amount is missing", segment_number=seg.number, position=seg.position
-            )
-        return 0
-    try:
-        return round(float(text) * 100)
-    except ValueError:
-        raise X12Error(
-            f"{seg.id}{index:02d} {text!r} is not an amount", segment_number=seg.number, position=seg.position
-        ) from None
-
-
-def _number(seg: Segment, index: int) -> float | None:
-    text = seg.get(index)
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise X12Error(
-            f"{seg.id}{index:02d} {text!r} is not a number", segment_number=seg.number, position=seg.position
-        ) from None
+_cents = values.cents
+_number = values.number
 
 
 def _date(seg: Segment, index: int) -> date | None:
-    text = seg.get(index)
-    if not text:
-        return None
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-    except ValueError:
-        raise X12Error(
-            f"{seg.id}{index:02d} {text!r} is not a CCYYMMDD date",
-            segment_number=seg.number,
-            position=seg.position,
-        ) from None
+    return values.ccyymmdd(seg, index) if seg.get(index) else None
 
 
 @dataclasses.dataclass
@@ -172,12 +139,6 @@ class _Parser:
         self.component = seg.get(16)[:1] or ":"
 
     def _st(self, seg: Segment) -> None:
-        if seg.get(3) and not seg.get(3).startswith("005010X221"):
-            raise X12Error(
-                f"ST03 {seg.get(3)!r} is not an 835 (005010X221A1)",
-                segment_number=seg.number,
-                position=seg.position,
-            )
         self.payment = Payment(
             segment_number=seg.number, transaction_control=seg.get(2), seq=len(self.payments) + 1
         )

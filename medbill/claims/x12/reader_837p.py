@@ -27,6 +27,7 @@ from medbill.claims.models import (
     Subscriber,
     lenient_check_digits,
 )
+from medbill.claims.x12 import values
 from medbill.claims.x12.envelope import checked_segments
 from medbill.claims.x12.fidelity import canonical, lost_segments
 from medbill.claims.x12.tokenizer import Segment, Source
@@ -35,13 +36,20 @@ from medbill.exceptions import CodeError, X12Error
 _DX_QUALIFIERS = {"ABK": "ICD10", "ABF": "ICD10", "BK": "ICD9", "BF": "ICD9"}
 
 
-def _date(seg: Segment, text: str) -> date:
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-    except ValueError:
+def _date(seg: Segment, text: str, index: int) -> date:
+    return values.ccyymmdd(seg, index, text)
+
+
+def _amount(seg: Segment, index: int) -> str:
+    """Element ``index`` checked as an X12 R-type amount (the models then read it as a Decimal)."""
+    text = seg.get(index)
+    if text and not values.is_amount(text):
         raise X12Error(
-            f"{seg.id}: {text!r} is not a CCYYMMDD date", segment_number=seg.number, position=seg.position
-        ) from None
+            f"{seg.id}{index:02d} {values.amount_problem(text)}",
+            segment_number=seg.number,
+            position=values.element_position(seg, index),
+        )
+    return text
 
 
 class _Entity(dict):
@@ -140,7 +148,7 @@ class _Reader:
                 f"segment {seg.number} ({seg.id}) holds a character medbill uses as a separator"
             )
             return
-        kept = KeptSegment(self.loop, text)
+        kept = self._build(seg, KeptSegment, self.loop, text)
         if self.line is not None:
             self.line["kept"].append(kept)
         elif self.claim is not None:
@@ -174,13 +182,7 @@ class _Reader:
         self.level = ""
 
     def _ST(self, seg: Segment) -> None:
-        if seg.get(3) and not seg.get(3).startswith("005010X222"):
-            raise X12Error(
-                f"ST03 {seg.get(3)!r} is not an 837P (005010X222A1); institutional and dental claims are not read",
-                segment_number=seg.number,
-                position=seg.position,
-            )
-        self.level = ""
+        self.level = ""  # the envelope checker has verified the guide (ST03/GS08)
 
     def _HL(self, seg: Segment) -> None:
         level = seg.get(3)
@@ -277,7 +279,7 @@ class _Reader:
         entity = self._current()
         if self.loop not in ("2010BA", "2010CA") or entity is None or seg.get(1) != "D8":
             return False
-        entity["birth_date"] = _date(seg, seg.get(2))
+        entity["birth_date"] = _date(seg, seg.get(2), 2)
         entity["sex"] = seg.get(3)
         return True
 
@@ -314,7 +316,7 @@ class _Reader:
         self.claim = {
             "seg": seg,
             "claim_id": seg.get(1),
-            "charge": seg.get(2),
+            "charge": _amount(seg, 2),
             "place_of_service": pos,
             "frequency": frequency or "1",
             "provider_signature": seg.get(6) != "N",
@@ -338,8 +340,8 @@ class _Reader:
         qualifier, form, value = seg.get(1), seg.get(2), seg.get(3)
         if self.loop == "2400" and qualifier == "472" and "from" not in self.line:  # type: ignore[operator]
             start, _, end = value.partition("-")
-            self.line["from"] = _date(seg, start)  # type: ignore[index]
-            self.line["to"] = _date(seg, end) if form == "RD8" and end else None  # type: ignore[index]
+            self.line["from"] = _date(seg, start, 3)  # type: ignore[index]
+            self.line["to"] = _date(seg, end, 3) if form == "RD8" and end else None  # type: ignore[index]
             return True
         if (
             self.loop == "2300"
@@ -347,7 +349,7 @@ class _Reader:
             and qualifier in ("431", "439")
             and qualifier not in self.claim
         ):  # type: ignore[operator]
-            self.claim[qualifier] = _date(seg, value)  # type: ignore[index]
+            self.claim[qualifier] = _date(seg, value, 3)  # type: ignore[index]
             return True
         return False
 
@@ -384,9 +386,9 @@ class _Reader:
             procedure=procedure[1] if len(procedure) > 1 else "",
             modifiers=tuple(m for m in procedure[2:6] if m),
             description=procedure[6] if len(procedure) > 6 else "",
-            charge=seg.get(2),
+            charge=_amount(seg, 2),
             unit_code=seg.get(3) or "UN",
-            units=seg.get(4) or "1",
+            units=_amount(seg, 4) or "1",
             pos=seg.get(5),
             pointers=letters,
             emergency=seg.get(9) == "Y",
@@ -402,7 +404,7 @@ class _Reader:
     def _CTP(self, seg: Segment) -> bool:
         if self.loop != "2410" or "ndc_quantity" in self.line:  # type: ignore[operator]
             return False
-        self.line["ndc_quantity"] = seg.get(4)  # type: ignore[index]
+        self.line["ndc_quantity"] = _amount(seg, 4)  # type: ignore[index]
         self.line["ndc_unit"] = seg.get(5).split(self.component)[0]  # type: ignore[index]
         return True
 
