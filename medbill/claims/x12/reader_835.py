@@ -299,6 +299,76 @@ def iter_835(source: Source) -> Iterator[ClaimPayment]:
     return _Parser().run(source)
 
 
+def summarise_835(source: Source) -> dict[str, Any]:
+    """The shape of ``medbill x12 read --json`` for an 835, built while streaming (no DataFrame):
+    payments, every claim with its adjustments, the claim's balance, and whether every line, claim
+    and transaction balances (the rules of :meth:`Remittance.balance`, in exact cents)."""
+    parser = _Parser()
+    claims: list[dict[str, Any]] = []
+    balanced = True
+    for claim in parser.run(source):
+        numbers = {line["line_index"]: line["line_number"] for line in claim.lines}
+        claim_ok = claim.balanced
+        balanced = (
+            balanced
+            and claim_ok
+            and all(
+                line["charge_cents"] - line["paid_cents"] - line["adjustment_cents"] == 0
+                for line in claim.lines
+            )
+        )
+        claims.append(
+            {
+                "payment_id": claim.payment.payment_id,
+                "claim_id": claim.claim_id,
+                "status": claim.status_code,
+                "charge": _money(claim.charge_cents),
+                "paid": _money(claim.paid_cents),
+                "patient_responsibility": _money(claim.patient_cents),
+                "adjustments": [
+                    {
+                        "group": group,
+                        "reason": reason,
+                        "amount": _money(cents),
+                        "line_number": numbers.get(index) if index is not None else None,
+                        "line_index": index,
+                    }
+                    for index, group, reason, cents, _quantity in claim.adjustments
+                ],
+                "balanced": claim_ok,
+            }
+        )
+    if not parser.payments:
+        raise X12Error("no complete 835 transaction (ST ... SE) in the input")
+    payments = []
+    for payment in parser.payments:
+        plb = sum(x[3] for x in payment.plb)
+        balanced = balanced and payment.amount_cents == payment.claim_paid_cents - plb
+        payments.append(
+            {
+                "payment_id": payment.payment_id,
+                "amount": _money(payment.amount_cents),
+                "method": payment.method,
+                "payer": payment.payer_name,
+            }
+        )
+    total = sum(payment.amount_cents for payment in parser.payments)
+    return {
+        "transaction": "835",
+        "total_paid": _money(total),
+        "payments": payments,
+        "balanced": balanced,
+        "claims": claims,
+    }
+
+
+def _money(cents: int) -> str:
+    """Cents as a two-decimal string ("-12.30")."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
 def _dollars(cents: int | None) -> float | None:
     return None if cents is None else cents / 100
 
@@ -409,29 +479,51 @@ class Remittance:
         """Per claim: claim_id, status, charge, paid, patient_responsibility, adjustments, balanced
         (amounts as two-decimal strings; the shape of ``medbill x12 read --json``)."""
         claim_balanced = self.balance().query("level == 'claim'").set_index("claim_seq")["balanced"]
-        adjustments = self.adjustments.assign(amount=self.adjustments["amount"].map("{:.2f}".format))
-        by_claim = {
-            seq: group[["group", "reason", "amount", "line_number", "line_index"]]
-            .astype(object)
-            .where(group.notna(), None)
-            .to_dict("records")
-            for seq, group in adjustments.groupby("claim_seq")
-        }
+        adjustments = self.adjustments.sort_values("claim_seq", kind="stable")
+        # one pass over plain lists, sliced per claim: no per-claim DataFrame
+        seqs = adjustments["claim_seq"].to_numpy(dtype="int64")
+        records = list(
+            zip(
+                adjustments["group"].tolist(),
+                adjustments["reason"].tolist(),
+                [f"{a:.2f}" for a in adjustments["amount"].tolist()],
+                _none_for_na(adjustments["line_number"]),
+                _none_for_na(adjustments["line_index"]),
+                strict=True,
+            )
+        )
+        keys = ("group", "reason", "amount", "line_number", "line_index")
+        claims = self.claims
         out = []
-        for row in self.claims.astype(object).where(self.claims.notna(), None).to_dict("records"):
+        for row in zip(
+            claims["payment_id"].tolist(),
+            claims["claim_id"].tolist(),
+            claims["status_code"].tolist(),
+            claims["charge"].tolist(),
+            claims["paid"].tolist(),
+            claims["patient_responsibility"].tolist(),
+            claims["claim_seq"].tolist(),
+            strict=True,
+        ):
+            payment_id, claim_id, status, charge, paid, patient, seq = row
+            first, last = seqs.searchsorted(seq), seqs.searchsorted(seq, side="right")
             out.append(
                 {
-                    "payment_id": row["payment_id"],
-                    "claim_id": row["claim_id"],
-                    "status": row["status_code"],
-                    "charge": f"{row['charge']:.2f}",
-                    "paid": f"{row['paid']:.2f}",
-                    "patient_responsibility": f"{row['patient_responsibility']:.2f}",
-                    "adjustments": by_claim.get(row["claim_seq"], []),
-                    "balanced": bool(claim_balanced.get(row["claim_seq"], False)),
+                    "payment_id": payment_id,
+                    "claim_id": claim_id,
+                    "status": status,
+                    "charge": f"{charge:.2f}",
+                    "paid": f"{paid:.2f}",
+                    "patient_responsibility": f"{patient:.2f}",
+                    "adjustments": [dict(zip(keys, r, strict=True)) for r in records[first:last]],
+                    "balanced": bool(claim_balanced.get(seq, False)),
                 }
             )
         return out
+
+
+def _none_for_na(values: pd.Series) -> list[Any]:
+    return [None if v is pd.NA else int(v) for v in values.astype("Int64").tolist()]
 
 
 def read_835(source: Source) -> Remittance:
