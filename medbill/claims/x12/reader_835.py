@@ -528,6 +528,31 @@ def _none_for_na(values: pd.Series) -> list[Any]:
 
 def read_835(source: Source) -> Remittance:
     """Read an 835 into a :class:`Remittance` (raises X12Error with segment number and byte offset)."""
+    frames, source_file = remit_frames(source)
+    return Remittance(tables=type_remit_frames(frames), source_file=source_file)
+
+
+REMIT_FRAMES = ("remit_payments", "remit_claims", "remit_lines", "remit_adjustments", "remit_remarks")
+
+
+def type_remit_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The frames of :func:`remit_frames` (or their concatenation over many files) typed per
+    docs/tables.md, the sequence keys as ``Int64``; ``remit_plb`` passes through."""
+    tables = dict(frames)
+    for name in REMIT_FRAMES:
+        frame = coerce_table(name, frames[name])
+        for column in ("claim_seq", "line_index", "payment_seq"):
+            if column in frame.columns:
+                frame[column] = frame[column].astype("Int64")
+        tables[name] = frame
+    return tables
+
+
+def remit_frames(source: Source) -> tuple[dict[str, pd.DataFrame], str]:
+    """The remittance tables of one 835 as read, untyped, and the source file name.
+
+    ``read_835`` types them at once; ``medbill.ingest.remits.load_835_folder`` concatenates many
+    files' frames and types the result once."""
     parser = _Parser()
     claims_rows: list[tuple] = []
     line_rows: list[tuple] = []
@@ -596,44 +621,29 @@ def read_835(source: Source) -> Remittance:
         columns=["payment_id", "provider_id", "reason", "reference", "amount"],
     )
     tables = {
-        "remit_payments": coerce_table("remit_payments", payments),
-        "remit_claims": coerce_table(
-            "remit_claims",
-            pd.DataFrame(
-                claims_rows,
-                columns=[
-                    "payment_id", "claim_id", "status_code", "charge", "paid", "patient_responsibility",
-                    "payer_claim_control", "received_date", "claim_seq", "filing_indicator", "payment_seq",
-                ],
-            ),
+        "remit_payments": payments,
+        "remit_claims": pd.DataFrame(
+            claims_rows,
+            columns=[
+                "payment_id", "claim_id", "status_code", "charge", "paid", "patient_responsibility",
+                "payer_claim_control", "received_date", "claim_seq", "filing_indicator", "payment_seq",
+            ],
         ),
-        "remit_lines": coerce_table(
-            "remit_lines",
-            pd.DataFrame(
-                line_rows,
-                columns=[
-                    "payment_id", "claim_id", "line_number", "procedure_code", "modifier1", "modifier2", "modifier3",
-                    "modifier4", "charge", "paid", "allowed", "units", "service_date", "claim_seq", "line_index",
-                    "line_control", "qualifier", "submitted_procedure_code", "submitted_modifiers",
-                ],
-            ),
+        "remit_lines": pd.DataFrame(
+            line_rows,
+            columns=[
+                "payment_id", "claim_id", "line_number", "procedure_code", "modifier1", "modifier2", "modifier3",
+                "modifier4", "charge", "paid", "allowed", "units", "service_date", "claim_seq", "line_index",
+                "line_control", "qualifier", "submitted_procedure_code", "submitted_modifiers",
+            ],
         ),
-        "remit_adjustments": coerce_table(
-            "remit_adjustments",
-            pd.DataFrame(
-                adjustment_rows,
-                columns=["payment_id", "claim_id", "line_number", "group", "reason", "amount", "quantity", "claim_seq", "line_index"],
-            ),
+        "remit_adjustments": pd.DataFrame(
+            adjustment_rows,
+            columns=["payment_id", "claim_id", "line_number", "group", "reason", "amount", "quantity", "claim_seq", "line_index"],
         ),
-        "remit_remarks": coerce_table(
-            "remit_remarks",
-            pd.DataFrame(remark_rows, columns=["payment_id", "claim_id", "line_number", "code", "claim_seq", "line_index"]),
+        "remit_remarks": pd.DataFrame(
+            remark_rows, columns=["payment_id", "claim_id", "line_number", "code", "claim_seq", "line_index"]
         ),
         "remit_plb": plb,
     }  # fmt: skip
-    for name in ("remit_payments", "remit_claims", "remit_lines", "remit_adjustments", "remit_remarks"):
-        frame = tables[name]
-        for column in ("claim_seq", "line_index", "payment_seq"):
-            if column in frame.columns:
-                frame[column] = frame[column].astype("Int64")
-    return Remittance(tables=tables, source_file=source_file)
+    return tables, source_file
