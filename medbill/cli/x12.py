@@ -78,7 +78,7 @@ def _read(args: argparse.Namespace) -> int:
             print_table(rows, ["claim_id", "charge", "lines", "patient"])
         return 0
     if kind == "835":
-        from medbill.claims.x12.reader_835 import summarise_835
+        from medbill.claims.x12.parser_835 import summarise_835
 
         out = summarise_835(args.file)  # streamed: no tables are built for a summary
         if args.json:

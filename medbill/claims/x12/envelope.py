@@ -123,10 +123,14 @@ class EnvelopeChecker:
 
     def feed(self, seg: Segment) -> list[Problem]:
         self.last = seg
-        sid = seg.id
-        problems: list[Problem] = []
+        sid = seg.elements[0]
         if self.st is not None:
             self.count += 1
+            if sid not in ENVELOPE:  # the common case, kept short: a segment inside a transaction
+                if sid in self.allowed.get(self.transaction, ()):
+                    return []
+                return [self._problem(seg, f"unknown segment {sid!r} for transaction {self.transaction}")]
+        problems: list[Problem] = []
         if sid == "ISA":
             if self.isa is not None:
                 problems.append(

@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from medbill.exceptions import X12Error
 
@@ -50,9 +50,11 @@ class Separators:
             )
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Segment:
-    """One segment: ``elements[0]`` is the segment id; ``number`` counts from 1 at the ISA."""
+class Segment(NamedTuple):
+    """One segment: ``elements[0]`` is the segment id; ``number`` counts from 1 at the ISA.
+
+    A named tuple: immutable like a frozen dataclass, and built several times faster (a 100,000-claim
+    835 has over a million segments)."""
 
     number: int
     position: int
@@ -151,6 +153,7 @@ def iter_segments(source: Source, separators: Separators | None = None) -> Itera
     number = 0
     sep = separators
     first = True
+    ids_seen: set[str] = set()  # segment ids already checked against _SEGMENT_ID
     for chunk in _chunks(source):
         if first:
             first = False
@@ -169,6 +172,7 @@ def iter_segments(source: Source, separators: Separators | None = None) -> Itera
             sep = read_separators(buffer, offset)
         terminator, element = sep.segment, sep.element
         strip_cr = terminator == "\n"
+        ascii_chunk = buffer.isascii()  # one check per chunk instead of one per segment
         parts = buffer.split(terminator)
         buffer = parts.pop()
         for raw in parts:
@@ -185,21 +189,23 @@ def iter_segments(source: Source, separators: Separators | None = None) -> Itera
                     "empty segment (two terminators in a row)", segment_number=number + 1, position=start
                 )
             number += 1
-            if len(text) > MAX_SEGMENT:
+            if len(text) > MAX_SEGMENT:  # only a whole-text source can hold one (chunks are checked below)
                 raise X12Error(
                     f"a segment of {len(text)} bytes is longer than any X12 segment ({MAX_SEGMENT}); "
                     "a terminator is missing or the file is not X12",
                     segment_number=number,
                     position=start,
                 )
-            if not text.isascii():
+            if not ascii_chunk and not text.isascii():
                 bad = next(i for i, ch in enumerate(text) if ord(ch) > 127)
                 _non_ascii(text[bad], number, start + bad)
             elements = text.split(element)
-            if not _SEGMENT_ID.fullmatch(elements[0]):
-                raise X12Error(
-                    f"{elements[0][:20]!r} is not a segment id", segment_number=number, position=start
-                )
+            if elements[0] not in ids_seen:
+                if not _SEGMENT_ID.fullmatch(elements[0]):
+                    raise X12Error(
+                        f"{elements[0][:20]!r} is not a segment id", segment_number=number, position=start
+                    )
+                ids_seen.add(elements[0])
             yield Segment(number, start, elements)
         if len(buffer) > MAX_SEGMENT:
             raise X12Error(

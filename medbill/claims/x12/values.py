@@ -12,15 +12,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pandas as pd
-
 from medbill.claims.x12.tokenizer import Segment
 from medbill.exceptions import X12Error
 
 _R = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
 MAX_DIGITS = 18
-FIRST_DAY = pd.Timestamp.min.date() + pd.Timedelta(days=1).to_pytimedelta()
-LAST_DAY = pd.Timestamp.max.date()
+# The whole days pandas' datetime64[ns] can hold (pd.Timestamp.min/max, 1677-09-21 00:12 to
+# 2262-04-11 23:47); literal so that reading an 835 summary does not import pandas.
+FIRST_DAY = date(1677, 9, 22)
+LAST_DAY = date(2262, 4, 11)
 
 
 def element_position(seg: Segment, index: int) -> int:
@@ -46,12 +46,13 @@ def amount_problem(text: str) -> str:
 
 def cents(seg: Segment, index: int, required: bool = False) -> int:
     """Element ``index`` of ``seg`` in integer cents (0 when empty and not required)."""
-    text = seg.get(index)
+    elements = seg.elements
+    text = elements[index] if index < len(elements) else ""
     if not text:
         if required:
             raise _error(seg, index, "amount is missing")
         return 0
-    if not is_amount(text):
+    if len(text) > MAX_DIGITS + 2 or _R.fullmatch(text) is None:
         raise _error(seg, index, amount_problem(text))
     return round(float(text) * 100)
 
