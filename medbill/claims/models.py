@@ -8,6 +8,16 @@ excluded from equality, so ``read_837p(write_837p(claims)) == claims`` is meanin
 
 Build claims from Python, or from the tidy tables of ``docs/tables.md`` with
 :meth:`Claim.from_tables` / :func:`claims_from_tables`; :func:`claims_to_tables` goes back.
+
+Nothing an 837P carried is dropped: segments the models do not hold are kept verbatim as
+:class:`KeptSegment` values (``Claim.kept`` for loops 2000A-2330G, ``ServiceLine.kept`` for 2400-2440),
+tagged with their loop so the writer puts them back in the guide's order; ``Claim.not_carried`` names
+what a read claim holds that neither the models nor the kept segments can send back, and the writer
+refuses such a claim. To model more of the 837P (or a 276/277), add a field with its validation here,
+read it in ``x12/reader_837p.py`` (a handler that returns True consumes the segment, so it is no longer
+kept), write it in ``x12/writer_837p.py``, and add a column in ``tables.py``, ``_from_tables.py`` and
+``docs/tables.md``; the round-trip test over the public samples then shows that nothing was lost.
+Corrected and void claims already have ``frequency`` (CLM05-3) and ``original_claim_ref`` (REF*F8).
 """
 
 from __future__ import annotations
