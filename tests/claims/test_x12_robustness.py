@@ -197,3 +197,10 @@ def test_mutated_835s_end_in_typed_errors(cut: int, byte: int, repeat: int) -> N
             read_835(variant)
         except X12Error:
             assert problems, variant
+
+
+def test_a_public_utf16_sample_is_named_as_utf16(shared_data) -> None:
+    path = shared_data("x12/837p/oopfactory__UnicodeExample.txt")
+    with pytest.raises(X12Error, match="UTF-16"):
+        read_837p(path)
+    assert any("UTF-16" in p.reason for p in validate(path))
