@@ -1,9 +1,14 @@
 """X12 837P (005010X222A1) reader: interchange text -> :class:`~medbill.claims.models.Claim` objects.
 
-Reads what the models carry (loops 2000A-2000C, 2300, 2310A-C, 2400, 2410, 2420A) and skips loops
-the models do not hold (pay-to, other payers of COB loops 2320-2330, line adjudication 2430,
-ambulance and DME detail). Envelope counts and segment ids are checked on the way
-(:mod:`medbill.claims.x12.envelope`); a claim the models refuse raises X12Error at its CLM segment.
+Follows the loops (2000A-2010AC billing provider, 2000B-2010BB subscriber, 2000C-2010CA patient, 2300
+claim, 2310A-F claim providers, 2320-2330G prior payers, 2400 line, 2410 drug, 2420A-H line providers,
+2430 line adjudication, 2440 forms). What the models carry is read into them; every other segment is
+kept verbatim on the claim or line with its loop (:class:`~medbill.claims.models.KeptSegment`). Each
+claim is then written back in memory and compared with what was read
+(:mod:`medbill.claims.x12.fidelity`): whatever would not go back out is listed in
+``Claim.not_carried``, and ``write_837p`` refuses that claim. Envelope counts, segment ids and the
+implementation guide are checked on the way (:mod:`medbill.claims.x12.envelope`); a claim the models
+refuse raises X12Error at its segment.
 """
 
 from __future__ import annotations
@@ -108,7 +113,7 @@ class _Reader:
         self.relationship = ""
         self.claim: dict[str, Any] | None = None
         self.line: dict[str, Any] | None = None
-        # what was read for the current billing provider, subscriber, patient, claim: (segment, kept?)
+        # the segments read, and those kept verbatim, at the current billing provider, subscriber, patient
         self.raw: dict[str, list[Segment]] = {"billing": [], "subscriber": [], "patient": []}
         self.kept: dict[str, list[KeptSegment]] = {"billing": [], "subscriber": [], "patient": []}
         self.unkeepable: list[str] = []  # segments that could not be kept, since the billing HL
