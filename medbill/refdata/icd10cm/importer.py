@@ -81,7 +81,7 @@ def import_release(path: Path | str) -> store.Provenance:
     for prov in store.installed(_sources.SYSTEM):
         if prov.sha256 == sha:
             return prov  # the same file again: nothing to do
-    if payload[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"<":  # not XML: the fixed-width order file
+    if payload[:5].isdigit():  # an order number: the fixed-width order file, not XML
         return _import_order(source_name, payload)
     key = f"icd10cm-xml-{sha[:32]}-v{PACK_FORMAT}"  # the compiled cache the release loads from
     try:
