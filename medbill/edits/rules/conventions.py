@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, dx_fields, findings, no_findings, rule
-from medbill.edits.rules._util import Groups, require
-from medbill.edits.rules.validity import DxStatus, icd_status
+from medbill.edits.rules._util import Groups
+from medbill.edits.rules.validity import DxStatus, icd_status, skip_uncovered
 from medbill.exceptions import DataNotAvailable
+from medbill.refdata import icd10cm, mce
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 
@@ -51,8 +52,7 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
     theirs ("use additional code" lists alternatives as separate notes). Built once per release:
     every scrub call, even of one claim, reuses it.
     """
-    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
-    release = icd.release(name)
+    release = icd10cm.release(name)
     key = (id(release), kind, combine, with_ref)
     if key not in _notes_memo:
         notes = release.notes_table
@@ -77,7 +77,9 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
 
 def _per_release(b: Batch) -> list[tuple[str, DxStatus, np.ndarray, np.ndarray]]:
     """(release name, that release's valid diagnoses, their distinct codes and code ids) for each ICD
-    release in use; computed once per batch for the three convention rules."""
+    release in use; computed once per batch for the three convention rules. Records the running rule
+    as skipped for claims whose date no release covers."""
+    skip_uncovered(b)
     if "icd_per_release" not in b.memo:
         dx = icd_status(b)
         dx = dx.take(dx.status == "ok")
@@ -199,8 +201,6 @@ _mce_memo: dict[tuple[tuple[str, str], ...], set[str]] = {}
 def _mce_manifestations() -> set[str]:
     """Codes on the MCE 'manifestation not allowed as principal' list, when an MCE release is installed
     (built once per set of installed releases)."""
-    from medbill.refdata import mce
-
     try:
         releases = mce.load()
     except DataNotAvailable:
@@ -226,12 +226,11 @@ def _mce_manifestations() -> set[str]:
     fix="Add the underlying condition named in the 'code first' note and list it before the manifestation.",
 )
 def manifestation(b: Batch) -> pd.DataFrame:
-    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     parts = [no_findings()]
     mce_list = _mce_manifestations()
     claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claim_values["claim_id"]))
     for name, dx, code, code_id in _per_release(b):
-        titles = _titles(icd.release(name))
+        titles = _titles(icd10cm.release(name))
         noted = _code_pairs(code, code_id, _notes(name, "code_first"))
         elsewhere = [
             _ELSEWHERE.search(titles.get(c, "") + " " + titles.get(o, "")) is not None

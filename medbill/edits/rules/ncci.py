@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, no_findings, rule
-from medbill.edits.rules._util import dates, require
+from medbill.edits.rules._util import dates
+from medbill.refdata import modifiers as modifier_codes
 from medbill.refdata import ncci as ncci_tables
 
 _INDICATOR = {
@@ -22,7 +23,7 @@ def bypass_mask(b: Batch) -> np.ndarray:
     star = b.config.get("*")
     default = star.bypass_modifiers if star and star.bypass_modifiers is not None else None
     if default is None:
-        default = require("medbill.refdata.modifiers").NCCI_BYPASS
+        default = modifier_codes.NCCI_BYPASS
     mask = b.line_has_modifier(default)
     for payer, cfg in b.config.items():
         if payer != "*" and cfg.bypass_modifiers is not None:

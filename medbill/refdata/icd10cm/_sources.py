@@ -43,6 +43,10 @@ class Source:
     load: Callable[[], Any]  # -> Release
     kind: str = "xml"  # xml (tabular list, with notes) or order (order file: notes borrowed)
 
+    @property
+    def release(self) -> str:  # the name coverage messages use
+        return self.name
+
 
 def _fy_name(year: int) -> str:
     return f"FY{year}"
