@@ -104,17 +104,17 @@ def _list(args: argparse.Namespace) -> int:
     rows = []
     for p in _all_releases():
         row = p.to_dict()
-        row["covers_on"] = coverage.covers(p, day)
+        row["covered"] = coverage.covers(p, day)
         rows.append(row)
     if args.json:
         print_json(rows)
     else:
         for row in rows:
-            row["covers_on"] = "yes" if row["covers_on"] else "no"
-        print(f"covers_on: whether the release covers {day}")
+            row["covered"] = "yes" if row["covered"] else "no"
+        print(f"covered: whether the release covers {day}")
         print_table(
             rows,
-            ["system", "release", "effective_from", "effective_to", "covers_on", "rows", "source", "licence"],
+            ["system", "release", "effective_from", "effective_to", "covered", "rows", "source", "licence"],
         )
     return 0
 

@@ -107,6 +107,6 @@ def test_status_exits_0_when_every_system_with_releases_covers_the_date(fresh_ho
 def test_list_shows_dates_and_coverage(fresh_home, capsys):
     assert main(["data", "list", "--on", "2025-05-01", "--json"]) == 0
     rows = {(r["system"], r["release"]): r for r in json.loads(capsys.readouterr().out)}
-    assert rows[("icd10cm", "FY2025")]["covers_on"] is True
-    assert rows[("icd10cm", "FY2026")]["covers_on"] is False
+    assert rows[("icd10cm", "FY2025")]["covered"] is True
+    assert rows[("icd10cm", "FY2026")]["covered"] is False
     assert rows[("icd10cm", "FY2026")]["effective_from"] == "2025-10-01"

@@ -5,6 +5,7 @@ The catalog is replaced by entries pointing at files each test writes; nothing t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import threading
@@ -144,6 +145,27 @@ def test_fetch_resumes_a_partial_download(fresh_home, use_catalog, server):
     [prov] = fetch.fetch("taxonomy", "26.1", mirror=url, progress=False)
     assert ranges == ["bytes=40-"]  # only the rest was asked for
     assert prov.sha256 == hashlib.sha256(data).hexdigest()  # and the joined file is the whole file
+
+
+def test_a_complete_partial_file_is_verified_and_installed(fresh_home, use_catalog, server):
+    url, ranges = server
+    data = GOOD["26.1"]
+    part = fetch.downloads_dir() / "taxonomy" / "26.1" / "nucc_taxonomy_261.csv.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(data)
+    [prov] = fetch.fetch("taxonomy", "26.1", mirror=url, progress=False)
+    assert ranges == [f"bytes={len(data)}-"]  # the server answers 416: nothing left to send
+    assert prov.rows == 2
+
+
+def test_a_file_the_server_does_not_have_exits_2_naming_the_url(fresh_home, use_catalog, server, capsys):
+    url, _ = server
+    use_catalog(
+        entry("26.1"), dataclasses.replace(entry("26.1"), release="27.0", url=BASE + "nucc_taxonomy_270.csv")
+    )
+    assert main(["data", "fetch", "taxonomy", "27.0", "--mirror", url, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "HTTP 404" in err and f"{url}/www.nucc.org/images/stories/CSV/nucc_taxonomy_270.csv" in err
 
 
 def test_checksum_mismatch_is_refused_naming_both_and_installs_nothing(
