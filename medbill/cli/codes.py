@@ -85,7 +85,7 @@ def _lookup(args: argparse.Namespace) -> int:
             for n in notes
         ]
     if record.covered is False:  # answered from a release whose dates do not cover --on
-        print(f"medbill: not covered: {record.extra['coverage']}", file=sys.stderr)
+        print(f"medbill: not covered: {record.extra['coverage_message']}", file=sys.stderr)
     status = 1 if record.covered is False else 0
     if args.json:
         print_json(out)

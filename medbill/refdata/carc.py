@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from medbill.exceptions import DataNotAvailable, InvalidFormat, InvalidLength, UnknownCode
+from medbill.exceptions import CodeError, DataNotAvailable, InvalidFormat, InvalidLength, UnknownCode
 from medbill.refdata import store
 from medbill.refdata._text import clean
 from medbill.refdata._types import CodeRecord
@@ -76,7 +76,7 @@ def compact(code: Any) -> str:
     return clean(code, "Adjustment reason code").upper()
 
 
-def validate(code: Any) -> str:
+def _shape(code: Any) -> str:
     value = compact(code)
     if not 1 <= len(value) <= 3:
         raise InvalidLength(f"Adjustment reason code {code!r} must be 1 to 3 characters.")
@@ -86,17 +86,18 @@ def validate(code: Any) -> str:
 
 
 def get(code: Any) -> str | None:
-    """The description, or None when malformed or not in the table."""
+    """The description, or None when malformed or not in the table; never raises."""
     try:
-        value = validate(code)
-    except InvalidFormat:
+        value = _shape(code)
+    except CodeError:
         return None
     t = table()
     return t.at[value, "description"] if value in t.index else None
 
 
 def lookup(code: Any) -> str:
-    value = validate(code)
+    """The description; ``InvalidFormat`` for malformed text, ``UnknownCode`` when not in the table."""
+    value = _shape(code)
     found = get(value)
     if found is None:
         raise UnknownCode(
@@ -106,7 +107,14 @@ def lookup(code: Any) -> str:
     return found
 
 
+def validate(code: Any) -> str:
+    """The compact code when it is a CARC of the table (exactly when ``is_valid``); raises otherwise."""
+    lookup(code)
+    return _shape(code)
+
+
 def is_valid(code: Any) -> bool:
+    """True when the code is in the CARC table (exactly when ``validate`` passes); never raises."""
     return get(code) is not None
 
 

@@ -211,6 +211,44 @@ def require(system: str, releases: Sequence[D], day: date) -> D:
     return found
 
 
+def quarter_end(start: date) -> date:
+    """Last day of the calendar quarter that ``start`` falls in (HCPCS, NCCI, MUE, PFS releases)."""
+    month = (start.month - 1) // 3 * 3 + 3
+    following = date(start.year + (month == 12), month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def uncovered_groups(
+    system: str, releases: Sequence[Dated], days: np.ndarray
+) -> list[tuple[np.ndarray, str]]:
+    """(mask, reason) per fix command for the dates (datetime64) no release covers: one reason for
+    all the dates one release would cover, naming their range and the command; one for NaT."""
+    import numpy as np
+
+    d = np.asarray(days, dtype="datetime64[D]")
+    which = in_effect_many(releases, d.astype("datetime64[ns]"))
+    label = LABELS.get(system, system)
+    undated = np.isnat(d)
+    out = []
+    if undated.any():
+        out.append((undated, f"No date of service: the {label} release in effect is unknown."))
+    todo = (which < 0) & ~undated
+    if not todo.any():
+        return out
+    distinct = np.unique(d[todo])
+    fixes = np.array([fix_command(system, x.item()) for x in distinct], dtype=object)
+    for fix in dict.fromkeys(fixes):
+        these = distinct[fixes == fix]
+        span = (
+            f"{these[0]}"
+            if len(these) == 1
+            else f"{len(these)} dates of service from {these[0]} to {these[-1]}"
+        )
+        reason = f"No {label} release covers {span} (available: {describe(releases)}). Run `{fix}`."
+        out.append((todo & np.isin(d, these), reason))
+    return out
+
+
 def warn_not_covered(cov: Coverage, stacklevel: int = 3) -> None:
     """Emit a :class:`CoverageWarning` for an answer given outside its release's dates."""
     if not cov.covered and cov.release is not None:

@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from medbill.exceptions import InvalidFormat, UnknownCode
+from medbill.exceptions import CodeError, InvalidFormat, UnknownCode
 from medbill.refdata import _packaged, store
 from medbill.refdata._text import clean, passes
 from medbill.refdata._types import CodeRecord
 
-__all__ = ["compact", "get", "is_valid", "lookup", "table", "validate"]
+__all__ = ["compact", "get", "is_valid", "is_well_formed", "lookup", "table", "validate"]
 
 SYSTEM = "rarc"
 FILE = "rarc.csv"
@@ -34,8 +34,12 @@ def compact(code: Any) -> str:
     return clean(code, "Remark code").upper()
 
 
-def validate(code: Any) -> str:
-    """Return the compact code if it looks like a remark code (M, MA or N followed by digits)."""
+def is_well_formed(code: Any) -> bool:
+    """True for text shaped like a remark code (M, MA or N and 1-3 digits); never raises."""
+    return passes(_shape, code)
+
+
+def _shape(code: Any) -> str:
     value = compact(code)
     if not re.fullmatch(r"(M|MA|N)[0-9]{1,3}", value):
         raise InvalidFormat(f"Remark code {code!r} must be M, MA or N followed by 1-3 digits.")
@@ -43,28 +47,37 @@ def validate(code: Any) -> str:
 
 
 def get(code: Any) -> str | None:
+    """medbill's summary, or None when malformed or not in its table; never raises."""
     try:
-        value = validate(code)
-    except InvalidFormat:
+        value = _shape(code)
+    except CodeError:
         return None
     t = table()
     return t.at[value, "summary"] if value in t.index else None
 
 
 def lookup(code: Any) -> str:
-    value = validate(code)
+    """The summary; ``InvalidFormat`` for malformed text, ``UnknownCode`` when not in the table."""
+    value = _shape(code)
     found = get(value)
     if found is None:
         raise UnknownCode(
-            f"Remark code {value} is not in medbill's short list of common remark codes; "
-            "see the X12 RARC list for its text."
+            f"Remark code {value} is not in medbill's list of common remark codes (it ships "
+            f"{len(table())}, not the full X12 list); see the X12 RARC list for its text."
         )
     return found
 
 
+def validate(code: Any) -> str:
+    """The compact code when medbill's table holds it (exactly when ``is_valid``); raises otherwise."""
+    lookup(code)
+    return _shape(code)
+
+
 def is_valid(code: Any) -> bool:
-    """True for a well-formed remark code (the full list is not shipped); never raises."""
-    return passes(validate, code)
+    """True when medbill's remark-code table holds the code (exactly when ``validate`` passes and
+    ``get`` finds it); :func:`is_well_formed` checks the shape only. Never raises."""
+    return get(code) is not None
 
 
 def lookup_record(code: str, on: date | None = None) -> CodeRecord:

@@ -69,7 +69,7 @@ def test_lookup_on_a_date_no_release_covers(capsys, day: str, fix: str) -> None:
     captured = capsys.readouterr()
     out = json.loads(captured.out)
     assert (out["covered"], out["valid_on_date"]) == (False, None)
-    assert out["release"] in ("FY2025", "FY2026") and fix in out["coverage"]
+    assert out["release"] in ("FY2025", "FY2026") and fix in out["coverage_message"]
     assert fix in captured.err
 
 

@@ -17,7 +17,7 @@ from medbill.edits.engine import Batch, dx_fields, findings, no_findings, rule
 from medbill.edits.rules._util import Groups
 from medbill.edits.rules.validity import DxStatus, icd_status, skip_uncovered
 from medbill.exceptions import DataNotAvailable
-from medbill.refdata import icd10cm, mce
+from medbill.refdata import coverage, icd10cm, mce
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 
@@ -195,22 +195,26 @@ def excludes1(b: Batch) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-_mce_memo: dict[tuple[tuple[str, str], ...], set[str]] = {}
+_mce_memo: dict[tuple[str, str], frozenset[str]] = {}
 
 
-def _mce_manifestations() -> set[str]:
-    """Codes on the MCE 'manifestation not allowed as principal' list, when an MCE release is installed
-    (built once per set of installed releases)."""
+def _mce_manifestation(b: Batch, dx: DxStatus) -> np.ndarray:
+    """Bool per diagnosis: on the MCE 'manifestation not allowed as principal' list of the MCE
+    release in effect on its claim's date (False where none is installed or none covers it)."""
     try:
         releases = mce.load()
     except DataNotAvailable:
-        return set()
-    key = tuple((p.release, p.sha256) for p, _ in releases)
-    if key not in _mce_memo:
-        _mce_memo[key] = {
-            c for _, t in releases for c in t.loc[t["edit"] == "Principal_Manifestation", "code"]
-        }
-    return _mce_memo[key]
+        return np.zeros(len(dx.code), dtype=bool)
+    which = coverage.in_effect_many([p for p, _ in releases], dx.dos)
+    out = np.zeros(len(dx.code), dtype=bool)
+    for i in np.unique(which[which >= 0]):
+        prov, table = releases[i]
+        key = (prov.release, prov.sha256)
+        if key not in _mce_memo:
+            _mce_memo[key] = frozenset(table.loc[table["edit"] == "Principal_Manifestation", "code"])
+        rows = which == i
+        out[rows] = [c in _mce_memo[key] for c in dx.code[rows]]
+    return out
 
 
 @rule(
@@ -227,7 +231,6 @@ def _mce_manifestations() -> set[str]:
 )
 def manifestation(b: Batch) -> pd.DataFrame:
     parts = [no_findings()]
-    mce_list = _mce_manifestations()
     claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claim_values["claim_id"]))
     for name, dx, code, code_id in _per_release(b):
         titles = _titles(icd10cm.release(name))
@@ -237,11 +240,11 @@ def manifestation(b: Batch) -> pd.DataFrame:
             for c, o in zip(noted["code"], noted["owner"], strict=True)
         ]
         manif = set(noted["code_id"][np.asarray(elsewhere, dtype=bool)])
-        manif |= set(code_id[np.asarray([c in mce_list for c in code], dtype=bool)])
-        if not manif:
+        listed = _mce_manifestation(b, dx)
+        if not manif and not listed.any():
             continue
         alone = claims_n[dx.claim] == 1
-        d = dx.take(np.isin(dx.code_id, list(manif)) & ((dx.pos == 1) | alone))
+        d = dx.take((np.isin(dx.code_id, list(manif)) | listed) & ((dx.pos == 1) | alone))
         if not len(d.code):
             continue
         where = np.where(claims_n[d.claim] == 1, "is the only diagnosis", "is listed first").astype(object)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from medbill.edits.engine import Batch, dx_fields, findings, no_findings, rule
 from medbill.edits.rules._util import dates
-from medbill.refdata import coverage, icd10cm, procedures
+from medbill.refdata import coverage, hcpcs, icd10cm, procedures
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 
@@ -31,12 +31,9 @@ def skip_uncovered(b: Batch) -> None:
     uncovered = dx.status == "norelease"
     if not uncovered.any():
         return
-    claims = dx.claim[uncovered]
-    days = dx.dos[uncovered].astype("datetime64[D]")
-    releases = icd10cm._sources.catalog()
-    for day in np.unique(days):
-        reason = coverage.not_covered_message("icd10cm", day.item(), releases)
-        b.skip_claims(np.unique(claims[days == day]), reason)
+    claims, days = dx.claim[uncovered], dx.dos[uncovered]
+    for mask, reason in coverage.uncovered_groups("icd10cm", icd10cm.releases_available(), days):
+        b.skip_claims(np.unique(claims[mask]), reason)
 
 
 _prepared: dict[int, tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -255,6 +252,20 @@ def icd_placeholder(b: Batch) -> pd.DataFrame:
     )
 
 
+def _skip_hcpcs(b: Batch, lines: np.ndarray, days: np.ndarray) -> None:
+    """PROC-INVALID could only check the format of these HCPCS lines: say why, with the fix."""
+    found = hcpcs.releases()
+    if not found:
+        b.skip_lines(
+            lines,
+            "No HCPCS Level II release is imported: HCPCS codes were checked for format only. "
+            "Run `medbill data fetch hcpcs` (or `medbill data import hcpcs PATH`).",
+        )
+        return
+    for mask, reason in coverage.uncovered_groups("hcpcs", found, days):
+        b.skip_lines(lines[mask], reason + " These HCPCS codes were checked for format only.")
+
+
 @rule(
     "PROC-INVALID",
     title="Procedure code not valid on the date of service",
@@ -275,7 +286,14 @@ def proc_invalid(b: Batch) -> pd.DataFrame:
         b.key(["procedure_code", "service_date"])[rows], return_index=True, return_inverse=True
     )
     firsts = rows[first]
-    ok = procedures.is_valid_on_many(pd.Series(code[firsts]).astype(str), pd.Series(day[firsts])).to_numpy()
+    codes, days = pd.Series(code[firsts]).astype(str), pd.Series(day[firsts])
+    ok = procedures.is_valid_on_many(codes, days).to_numpy()
+    checked = procedures.checked_on_many(codes, days).to_numpy()
+    if not checked.all():  # HCPCS codes on dates no imported HCPCS release covers: format checked only
+        pair = pair.reshape(-1)
+        unchecked = ~checked[pair]
+        _skip_hcpcs(b, rows[unchecked], day[rows[unchecked]])
+    ok = ok | ~checked
     if ok.all():
         return no_findings()
     bad = rows[~ok[pair.reshape(-1)]]

@@ -90,6 +90,11 @@ def coverage_on(d: DateLike) -> coverage.Coverage:
     return coverage.coverage(SYSTEM, _sources.catalog(), coverage.as_date(d))
 
 
+def releases_available() -> list[_sources.Source]:
+    """Every available release (embedded and imported) with its dates, without loading any."""
+    return _sources.catalog()
+
+
 def releases() -> list[Provenance]:
     """Provenance of every available release (embedded and imported), oldest first. Loads them."""
     return [_sources.load(s.name).provenance for s in _sources.catalog()]
@@ -200,7 +205,7 @@ def lookup_record(code: Any, on: DateLike | None = None) -> CodeRecord:
         extra["title_release"] = title_rel.name
     covered = cov.covered if cov is not None else None
     if cov is not None and not cov.covered:
-        extra["coverage"] = cov.message
+        extra["coverage_message"] = cov.message
     return CodeRecord(
         system=SYSTEM,
         code=found.display,
