@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.set_defaults(func=_sources)
 
     fet = dsub.add_parser("fetch", help="download, verify and import an official release")
-    fet.add_argument("system", choices=sorted(store.IMPORTERS))
+    fet.add_argument("system", choices=registry.IMPORTABLE)
     fet.add_argument(
         "release", nargs="?", help="release name from `medbill data sources` (default: in effect --on)"
     )

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from medbill.exceptions import DataNotAvailable, ImportFailed
-from medbill.refdata import catalog, store
+from medbill.refdata import catalog, registry, store
 from medbill.refdata._home import cache_dir
 
 CHUNK = 1 << 16
@@ -227,11 +227,11 @@ def _empty() -> BinaryIO:
 
 def _import(entry: catalog.Entry, path: Path) -> store.Provenance:
     if not entry.unpack:
-        return store.import_file(entry.system, path)
+        return registry.import_file(entry.system, path)
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         try:
             with zipfile.ZipFile(path) as zf:
                 zf.extractall(tmp)
         except zipfile.BadZipFile as exc:
             raise ImportFailed(f"{entry.file} is not a readable zip ({exc}); nothing was installed.") from exc
-        return store.import_file(entry.system, Path(tmp))
+        return registry.import_file(entry.system, Path(tmp))
