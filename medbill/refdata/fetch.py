@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import tempfile
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -228,10 +228,13 @@ def _empty() -> BinaryIO:
 def _import(entry: catalog.Entry, path: Path) -> store.Provenance:
     if not entry.unpack:
         return registry.import_file(entry.system, path)
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        try:
-            with zipfile.ZipFile(path) as zf:
-                zf.extractall(tmp)
-        except zipfile.BadZipFile as exc:
-            raise ImportFailed(f"{entry.file} is not a readable zip ({exc}); nothing was installed.") from exc
-        return registry.import_file(entry.system, Path(tmp))
+    folder = path.parent / path.stem  # named after the zip, so the provenance names it too
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            zf.extractall(folder)
+        return registry.import_file(entry.system, folder)
+    except zipfile.BadZipFile as exc:
+        raise ImportFailed(f"{entry.file} is not a readable zip ({exc}); nothing was installed.") from exc
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

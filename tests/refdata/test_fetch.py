@@ -237,3 +237,35 @@ def test_member_checksums_inside_a_zip_are_checked(fresh_home, tmp_path):
 )
 def test_mirror_location(mirror, expected):
     assert fetch.mirror_location("https://ftp.cdc.gov/pub/ICD10CM/2026/a%20b.zip", mirror) == expected
+
+
+def test_unpack_imports_the_extracted_folder(fresh_home, tmp_path, monkeypatch):
+    # the PFS importer takes a folder: the zip is extracted next to it and removed after the import
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("PPRRVU2026_Oct_nonQPP.csv", "rvu")
+        zf.writestr("GPCI2026.csv", "gpci")
+    data = buf.getvalue()
+    mirror = tmp_path / "mirror"
+    (mirror / "www.cms.gov/files/zip").mkdir(parents=True)
+    (mirror / "www.cms.gov/files/zip/rvu26d.zip").write_bytes(data)
+    pfs = dataclasses.replace(
+        entry("26.1"),
+        system="pfs",
+        release="RVU26D",
+        url="https://www.cms.gov/files/zip/rvu26d.zip",
+        file="rvu26d.zip",
+        sha256=hashlib.sha256(data).hexdigest(),
+        unpack=True,
+    )
+    monkeypatch.setattr(catalog, "entries_all", lambda: [pfs])
+    seen = {}
+
+    def fake_import(system, path):
+        seen[system] = (path.name, sorted(p.name for p in path.iterdir()))
+        return "installed"
+
+    monkeypatch.setattr(fetch.registry, "import_file", fake_import)
+    assert fetch.fetch("pfs", "RVU26D", mirror=str(mirror), progress=False) == ["installed"]
+    assert seen == {"pfs": ("rvu26d", ["GPCI2026.csv", "PPRRVU2026_Oct_nonQPP.csv"])}
+    assert not any(fetch.downloads_dir().rglob("*2026*"))
