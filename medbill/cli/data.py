@@ -163,9 +163,12 @@ def _sources(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from medbill.refdata.fetch import fetch
+    from medbill.refdata import catalog
+    from medbill.refdata.fetch import choose_release, fetch
 
     provs = fetch(args.system, args.release, on=args.on, mirror=args.mirror, progress=not args.no_progress)
+    name = choose_release(args.system, args.release, args.on or date.today())
+    unchecked = [e.file for e in catalog.find(args.system, name) if e.install and not (e.sha256 or e.members)]
     if args.json:
         print_json([p.to_dict() for p in provs])
     else:
@@ -174,6 +177,12 @@ def _fetch(args: argparse.Namespace) -> int:
                 f"installed {p.system} {p.release} ({p.effective_from} to {p.effective_to}): "
                 f"{p.rows:,} rows from {p.source}"
             )
+    if unchecked:
+        print(
+            f"note: no checksum is recorded for {', '.join(unchecked)}; compare the installed sha256 "
+            "(`medbill data list --json`) with the publisher's if it gives one.",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -130,9 +130,12 @@ def test_fetch_installs_from_http_mirror(fresh_home, use_catalog, server):
 
 def test_fetch_without_release_takes_the_one_in_effect(fresh_home, use_catalog, server, capsys):
     url, _ = server
+    use_catalog(entry("26.0", sha256=None), entry("26.1"))
     code = main(["data", "fetch", "taxonomy", "--on", "2026-03-15", "--mirror", url, "--no-progress"])
     assert code == 0
-    assert "installed taxonomy 26.0" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "installed taxonomy 26.0" in out
+    assert "no checksum is recorded for nucc_taxonomy_260.csv" in err
     assert [p.release for p in store.installed("taxonomy")] == ["26.0"]
 
 
