@@ -2,32 +2,72 @@
 
 No maintained, freely licensed RARC list ships in a Python package (``validedi`` carries CARC
 only), so medbill writes its own short summaries of the most common remark codes
-(``medbill/_data/rarc.csv``), marked as medbill's wording, not the official X12 text.
+(``medbill/_data/rarc.csv``), marked as medbill's wording, not the official X12 text. X12's full
+list, with each code's start and stop dates, replaces it once imported (``medbill data import rarc
+PAGE``, see :mod:`medbill.refdata.x12_codes`).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from medbill.exceptions import CodeError, InvalidFormat, UnknownCode
-from medbill.refdata import _packaged, store
+from medbill.refdata import _packaged, store, x12_codes
 from medbill.refdata._text import clean, passes
 from medbill.refdata._types import CodeRecord
 
-__all__ = ["compact", "get", "is_valid", "is_well_formed", "lookup", "table", "validate"]
+__all__ = [
+    "compact",
+    "get",
+    "import_release",
+    "is_active",
+    "is_valid",
+    "is_well_formed",
+    "lookup",
+    "table",
+    "validate",
+]
 
 SYSTEM = "rarc"
 FILE = "rarc.csv"
 
 
-@store.lazy
 def table() -> pd.DataFrame:
-    """code (index and column), summary (medbill's wording), label_source."""
-    return _packaged.read_csv(FILE).set_index("code", drop=False)
+    """code (index and column), summary, label_source, start, stop: X12's imported list when one is
+    installed (its official text), else medbill's short list (its own wording, no dates)."""
+    found = x12_codes.installed_list(SYSTEM)
+    if found is None:
+        return _medbill_table()
+    prov, codes = found
+    return codes.assign(
+        summary=codes["description"], label_source=f"X12 RARC list {prov.release} ({prov.source})"
+    )
+
+
+@store.lazy
+def _medbill_table() -> pd.DataFrame:
+    return _packaged.read_csv(FILE).assign(start=None, stop=None).set_index("code", drop=False)
+
+
+def import_release(path: str | Path) -> store.Provenance:
+    """Import X12's RARC list page (HTML) or a code,description,start,stop CSV."""
+    return x12_codes.import_list(SYSTEM, path, "X12 Remittance Advice Remark Codes (imported by the user)")
+
+
+def is_active(code: Any, on: date | str) -> bool:
+    """True when the remark code may be used on ``on`` (between its start and stop dates)."""
+    from medbill.refdata.coverage import as_date
+
+    day = as_date(on)
+    if not is_valid(code):
+        return False
+    row = table().loc[compact(code)]
+    return x12_codes.active_on(row["start"], row["stop"], day)
 
 
 def compact(code: Any) -> str:
@@ -81,9 +121,20 @@ def is_valid(code: Any) -> bool:
 
 
 def lookup_record(code: str, on: date | None = None) -> CodeRecord:
+    """The CLI's record; with ``on``, ``valid_on_date`` says whether the code may be used that day."""
     summary = lookup(code)
+    found = x12_codes.installed_list(SYSTEM)
+    row = table().loc[validate(code)]
+    extra = {k: row[k].isoformat() for k in ("start", "stop") if isinstance(row[k], date)}
     return CodeRecord(
-        SYSTEM, validate(code), summary, None, embedded_releases()[0].release, _packaged.LABEL_SOURCE
+        SYSTEM,
+        validate(code),
+        summary,
+        None,
+        found[0].release if found else embedded_releases()[0].release,
+        row["label_source"],
+        valid_on_date=is_active(code, on) if on is not None else None,
+        extra=extra,
     )
 
 

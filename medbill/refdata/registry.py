@@ -23,7 +23,18 @@ from medbill.refdata._types import CodeRecord, Hit
 SYSTEMS: tuple[str, ...] = ("icd10cm", "hcpcs", "cpt", "modifier", "pos", "carc", "rarc", "npi", "taxonomy")
 SEARCHABLE: tuple[str, ...] = ("icd10cm", "hcpcs", "cpt", "modifier")
 # Systems with official files to import (``medbill data import SYSTEM PATH``), code sets and tables.
-IMPORTABLE: tuple[str, ...] = ("icd10cm", "hcpcs", "cpt", "taxonomy", "pfs", "ncci", "mue", "mce")
+IMPORTABLE: tuple[str, ...] = (
+    "icd10cm",
+    "hcpcs",
+    "cpt",
+    "taxonomy",
+    "pfs",
+    "ncci",
+    "mue",
+    "mce",
+    "carc",
+    "rarc",
+)
 
 
 def system_module(system: str) -> ModuleType:
@@ -71,6 +82,10 @@ def importer(system: str) -> Callable[[Path], store.Provenance]:
             from medbill.refdata.mue import import_release
         case "mce":
             from medbill.refdata.mce import import_release
+        case "carc":
+            from medbill.refdata.carc import import_release
+        case "rarc":
+            from medbill.refdata.rarc import import_release
         case _:
             from medbill.exceptions import DataNotAvailable
 
