@@ -212,9 +212,7 @@ class Bank:
 
     def to_yaml(self, solutions: bool) -> str:
         """The bank as YAML; without ``solutions``, scenarios and hints only, with answer hashes."""
-        rows = [e.to_dict(solutions=solutions) for e in self]
-        for r in rows:
-            r.pop("hints") if not r["hints"] else None
+        rows = [{k: v for k, v in e.to_dict(solutions=solutions).items() if v not in ([], {})} for e in self]
         return yaml.safe_dump({"bank": self.name, "exercises": rows}, sort_keys=False, allow_unicode=True)
 
 

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 from medbill.refdata import registry
 from medbill.refdata._types import CodeRecord
 from medbill.teach.checker import CheckResult, check
-from medbill.teach.exercises import Exercise, exercise
+from medbill.teach.exercises import Bank, Exercise, exercise
 from medbill.teach.progress import Progress
 from medbill.widgets.code_search import CodeSearch
 
@@ -17,8 +17,8 @@ from medbill.widgets.code_search import CodeSearch
 class ExerciseWidget(widgets.VBox):
     """Scenario, answer box fed by a CodeSearch, Check and Hint buttons, feedback and progress."""
 
-    def __init__(self, ex: Exercise | str, progress: Progress | None = None) -> None:
-        self.exercise = exercise(ex) if isinstance(ex, str) else ex
+    def __init__(self, ex: Exercise | str, progress: Progress | None = None, bank: Bank | None = None) -> None:
+        self.exercise = exercise(ex, bank) if isinstance(ex, str) else ex
         self.progress = progress
         self.hints_shown = 0
         self.result: CheckResult | None = None
