@@ -318,7 +318,7 @@ def _near_miss(release: icd10cm.Release, got: _Dx, want: icd10cm.Code) -> tuple[
 
 
 def _vague(title: str) -> bool:
-    return bool(re.search(r"\b(unspecified|without complications|NOS)\b", title, re.I))
+    return bool(re.search(r"\b(unspecified|without|NOS)\b", title, re.I))
 
 
 def _is_drug_code(code: str) -> bool:
