@@ -112,6 +112,14 @@ class Exercise:
             )
         return self.answer
 
+    def _hints_without_answers(self) -> list[str]:
+        """Hints that name no accepted code (a student copy drops the others)."""
+        if self.answer is None:
+            return list(self.hints)
+        codes = {c.upper() for a in self.accepted for c in (*a.required, *a.optional)}
+        codes |= {c.replace(".", "") for c in codes}
+        return [h for h in self.hints if not codes & set(re.findall(r"[\w.]+", h.upper()))]
+
     def to_dict(self, solutions: bool = False) -> dict[str, object]:
         d: dict[str, object] = {
             "id": self.id,
@@ -122,7 +130,7 @@ class Exercise:
             "tags": list(self.tags),
             "date_of_service": self.date_of_service.isoformat(),
             "scenario": self.scenario,
-            "hints": list(self.hints),
+            "hints": list(self.hints) if solutions else self._hints_without_answers(),
         }
         if solutions:
             d["answer"] = self._need_answer().to_dict()
