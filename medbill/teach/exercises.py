@@ -118,7 +118,7 @@ class Exercise:
             return list(self.hints)
         codes = {c.upper() for a in self.accepted for c in (*a.required, *a.optional)}
         codes |= {c.replace(".", "") for c in codes}
-        return [h for h in self.hints if not codes & set(re.findall(r"[\w.]+", h.upper()))]
+        return [h for h in self.hints if not codes & {t.strip(".") for t in re.findall(r"[\w.]+", h.upper())}]
 
     def to_dict(self, solutions: bool = False) -> dict[str, object]:
         d: dict[str, object] = {
