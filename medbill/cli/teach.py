@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from medbill.cli._output import print_json, print_table
+
+if TYPE_CHECKING:
+    from medbill.teach import Bank
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,10 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.add_argument("dest", metavar="FILE")
     init.set_defaults(func=_init_bank)
 
-    exp = tsub.add_parser("export", help="student copies: walkthroughs without solutions, a bank without answers")
+    exp = tsub.add_parser(
+        "export", help="student copies: walkthroughs without solutions, a bank without answers"
+    )
     exp.add_argument("--student", required=True, metavar="DIR")
     bank_arg(exp)
-    exp.add_argument("--source", metavar="DIR", help="walkthrough folder (default: the walkthroughs medbill ships)")
+    exp.add_argument(
+        "--source", metavar="DIR", help="walkthrough folder (default: the walkthroughs medbill ships)"
+    )
     exp.set_defaults(func=_export)
 
     key = tsub.add_parser("key", help="print a new key for signing progress files")
@@ -51,11 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     grd.add_argument("progress", nargs="+", metavar="PROGRESS_JSON")
     bank_arg(grd)
     grd.add_argument("--key-file", metavar="FILE", help="the key the progress files were signed with")
-    grd.add_argument("--csv", metavar="FILE", help="write a gradebook CSV an LMS imports (Canvas/Moodle columns)")
+    grd.add_argument(
+        "--csv", metavar="FILE", help="write a gradebook CSV an LMS imports (Canvas/Moodle columns)"
+    )
     grd.set_defaults(func=_grades)
 
 
-def _bank(args: argparse.Namespace):  # noqa: ANN202 - Bank, imported lazily
+def _bank(args: argparse.Namespace) -> Bank:
     from medbill.teach import load_bank
 
     return load_bank(args.bank)
@@ -70,7 +80,9 @@ def _list(args: argparse.Namespace) -> int:
     from medbill.teach import BankError
 
     if args.solutions and not args.bank:
-        return _fail("--solutions needs the instructor's bank: pass --bank FILE (`medbill teach init-bank FILE` writes one).")
+        return _fail(
+            "--solutions needs the instructor's bank: pass --bank FILE (`medbill teach init-bank FILE` writes one)."
+        )
     try:
         bank = _bank(args)
     except BankError as exc:
@@ -85,7 +97,10 @@ def _list(args: argparse.Namespace) -> int:
             print_json(table.reset_index().to_dict(orient="records"))
         else:
             table["title"] = table["title"].str.slice(0, 48)
-            print_table(table.reset_index().to_dict(orient="records"), ["chapter", "title", "first_listed", "any_code", "easy", "medium", "hard"])
+            print_table(
+                table.reset_index().to_dict(orient="records"),
+                ["chapter", "title", "first_listed", "any_code", "easy", "medium", "hard"],
+            )
         return 0
     rows = [e.to_dict(solutions=args.solutions) for e in bank]
     if args.json:
@@ -95,7 +110,10 @@ def _list(args: argparse.Namespace) -> int:
         r["scenario"] = " ".join(str(r["scenario"]).split())[:60]
         if args.solutions:
             r["answer"] = " ".join(c for part in r["answer"].values() for c in part)  # type: ignore[union-attr]
-    print_table(rows, ["id", "topic", "difficulty", "date_of_service", "scenario"] + (["answer"] if args.solutions else []))
+    print_table(
+        rows,
+        ["id", "topic", "difficulty", "date_of_service", "scenario"] + (["answer"] if args.solutions else []),
+    )
     return 0
 
 
@@ -180,5 +198,7 @@ def _grades(args: argparse.Namespace) -> int:
         print(args.csv)
     else:
         summary = grades[["attempted", "points", "possible", "percent"]].reset_index()
-        print_table(summary.to_dict(orient="records"), ["student", "attempted", "points", "possible", "percent"])
+        print_table(
+            summary.to_dict(orient="records"), ["student", "attempted", "points", "possible", "percent"]
+        )
     return 0

@@ -55,7 +55,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "integral_symptom": ("a symptom integral to the diagnosis", "Guidelines I.B.5"),
     "uncertain_coded": ("an uncertain diagnosis coded as confirmed", "Guidelines IV.H"),
     "poisoning_vs_adverse": ("poisoning, adverse effect and underdosing confused", "Guidelines I.C.19.e.5"),
-    "additional_missing": ("a code a 'use additional code' note requires is missing", "Guidelines I.A.13 and I.B.7"),
+    "additional_missing": (
+        "a code a 'use additional code' note requires is missing",
+        "Guidelines I.A.13 and I.B.7",
+    ),
     "excludes1": ("two codes an Excludes1 note keeps apart", "Guidelines I.A.12.a"),
     "sequencing": ("out of sequence", "Guidelines IV.G and I.A.13"),
     "missing": ("a documented condition not coded", "Guidelines IV.J"),
@@ -63,7 +66,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "service_not_supported": ("a service the documentation does not support", "NCCI Policy Manual ch. I"),
     "modifier": ("modifier missing or not supported", "CPT Appendix A; NCCI Policy Manual ch. I"),
     "modifier_on_em": ("59 or X{EPSU} on an E/M", "NCCI Policy Manual ch. I (modifiers 59 and X{EPSU})"),
-    "bilateral": ("bilateral procedure reported the wrong way", "Medicare Claims Processing Manual ch. 12 §40.7"),
+    "bilateral": (
+        "bilateral procedure reported the wrong way",
+        "Medicare Claims Processing Manual ch. 12 §40.7",
+    ),
     "units": ("wrong units of service", "NCCI MUE (units per line and day)"),
     "em_level": ("E/M level not supported by MDM or time", "CPT E/M guidelines (2021+): MDM or total time"),
 }
@@ -189,7 +195,11 @@ def _read_diagnoses(
             code = icd10cm.compact(raw)
         except CodeError:
             findings.append(
-                _say("not_a_code", raw, f"{raw!r} is not an ICD-10-CM code: a letter, a digit, a character, then up to four more")
+                _say(
+                    "not_a_code",
+                    raw,
+                    f"{raw!r} is not an ICD-10-CM code: a letter, a digit, a character, then up to four more",
+                )
             )
             continue
         record = release.get(code)
@@ -199,7 +209,13 @@ def _read_diagnoses(
             placeholders[stand_in[0]] = len(out)  # answers that code at this place in the list
             continue
         if record is None:
-            findings.append(_say("not_a_code", raw, f"{raw} is not a code in {release.name}, the release for {ex.date_of_service}: {_elsewhere(code, release)}"))
+            findings.append(
+                _say(
+                    "not_a_code",
+                    raw,
+                    f"{raw} is not a code in {release.name}, the release for {ex.date_of_service}: {_elsewhere(code, release)}",
+                )
+            )
             continue
         if any(d.code == code for d in out):
             findings.append(_say("duplicate", raw, f"{record.display} is given twice: report each code once"))
@@ -279,41 +295,74 @@ def _near_miss(release: icd10cm.Release, got: _Dx, want: icd10cm.Code) -> tuple[
         if w.startswith(g) and len(w) == 7 and "X" in w[len(g) :]:
             return "placeholder", 0.5, PLACEHOLDER_TEXT.format(shown=shown)
         if w.startswith(g) and len(w) == 7 and len(g) == 6:
-            return "seventh_character", 0.5, f"{shown} needs its 7th character. {_seventh_meanings(release, w)}"
-        return "less_specific", partial, (
-            f"{shown} ({got.record.title}) is a header, not a billable code: a code is reported to the "
-            "full number of characters it has"
+            return (
+                "seventh_character",
+                0.5,
+                f"{shown} needs its 7th character. {_seventh_meanings(release, w)}",
+            )
+        return (
+            "less_specific",
+            partial,
+            (
+                f"{shown} ({got.record.title}) is a header, not a billable code: a code is reported to the "
+                "full number of characters it has"
+            ),
         )
     if len(g) == len(w) == 7 and g[:6] == w[:6]:
-        return "seventh_character", 0.5, (
-            f"{shown} ends in {g[6]}: {_seventh_meaning(release, g)}; that is not the encounter documented. "
-            f"{_seventh_meanings(release, w)}"
+        return (
+            "seventh_character",
+            0.5,
+            (
+                f"{shown} ends in {g[6]}: {_seventh_meaning(release, g)}; that is not the encounter documented. "
+                f"{_seventh_meanings(release, w)}"
+            ),
         )
     if _is_drug_code(g) and _is_drug_code(w) and g[:5] == w[:5] and g[5] != w[5]:
-        return "poisoning_vs_adverse", 0.5, (
-            f"{shown} codes {got.record.title.split(',')[0].lower()}: a poisoning is a wrong drug, wrong dose, "
-            "wrong route or an overdose; an adverse effect is a drug correctly prescribed and properly taken; "
-            "underdosing is taking less than prescribed. Re-read how the drug was taken"
+        return (
+            "poisoning_vs_adverse",
+            0.5,
+            (
+                f"{shown} codes {got.record.title.split(',')[0].lower()}: a poisoning is a wrong drug, wrong dose, "
+                "wrong route or an overdose; an adverse effect is a drug correctly prescribed and properly taken; "
+                "underdosing is taking less than prescribed. Re-read how the drug was taken"
+            ),
         )
-    if LATERALITY.sub("", got.record.title) == LATERALITY.sub("", want.title) and got.record.title != want.title:
+    if (
+        LATERALITY.sub("", got.record.title) == LATERALITY.sub("", want.title)
+        and got.record.title != want.title
+    ):
         side = LATERALITY.search(got.record.title)
-        return "laterality", 0.5, (
-            f"{shown} names the {side.group(1).lower() if side else 'wrong'} side: re-read which side the "
-            "documentation gives"
+        return (
+            "laterality",
+            0.5,
+            (
+                f"{shown} names the {side.group(1).lower() if side else 'wrong'} side: re-read which side the "
+                "documentation gives"
+            ),
         )
     g_unspec, w_unspec = _vague(got.record.title), _vague(want.title)
     if g_unspec and not w_unspec:
-        return "less_specific", partial, (
-            f"{shown} ({got.record.title}) is less specific than the documentation: it says more than that"
+        return (
+            "less_specific",
+            partial,
+            (f"{shown} ({got.record.title}) is less specific than the documentation: it says more than that"),
         )
     if w_unspec and not g_unspec:
-        return "more_specific", partial, (
-            f"{shown} ({got.record.title}) says more than the documentation does: code only what the "
-            "provider documents"
+        return (
+            "more_specific",
+            partial,
+            (
+                f"{shown} ({got.record.title}) says more than the documentation does: code only what the "
+                "provider documents"
+            ),
         )
-    return "different_concept", partial, (
-        f"{shown} ({got.record.title}) is in the right category but is another condition: re-read the note "
-        "and verify the code in the Tabular List"
+    return (
+        "different_concept",
+        partial,
+        (
+            f"{shown} ({got.record.title}) is in the right category but is another condition: re-read the note "
+            "and verify the code in the Tabular List"
+        ),
     )
 
 
@@ -383,7 +432,9 @@ def _missing(release: icd10cm.Release, code: str, dxs: list[_Dx]) -> Finding:
                     f"A 'use additional code' note over {d.record.display} asks for another code that the "
                     "documentation supports; your answer lacks it",
                 )
-    return _say("missing", "", "A documented condition that affects this encounter has no code in your answer")
+    return _say(
+        "missing", "", "A documented condition that affects this encounter has no code in your answer"
+    )
 
 
 def _sequencing(
@@ -393,7 +444,12 @@ def _sequencing(
     ordered = [icd10cm.compact(c) for c in accepted.ordered]
     given_order = [stands_for[i] for i in sorted(stands_for) if stands_for[i] in ordered]
     keep = set(_lcs(given_order, [c for c in ordered if c in given_order]))
-    first_ok = not stands_for or not ordered or stands_for.get(min(stands_for)) == ordered[0] or ordered[0] not in given_order
+    first_ok = (
+        not stands_for
+        or not ordered
+        or stands_for.get(min(stands_for)) == ordered[0]
+        or ordered[0] not in given_order
+    )
     out = []
     for i in sorted(stands_for):
         code = stands_for[i]
@@ -475,7 +531,9 @@ def parse_procedure(text: str) -> ProcedureLine:
         )
     code = m["code"]
     if not (cpt.is_valid(code) or hcpcs.is_valid(code)):
-        raise CodeError(f"{code} is neither a CPT code (five digits, or four and F, T, U, A or M) nor a HCPCS code (a letter and four digits)")
+        raise CodeError(
+            f"{code} is neither a CPT code (five digits, or four and F, T, U, A or M) nor a HCPCS code (a letter and four digits)"
+        )
     mods = frozenset(x for x in m["mods"].split("-") if x)
     unknown = sorted(x for x in mods if not modifiers.is_valid(x))
     if unknown:
@@ -504,7 +562,9 @@ def _check_procedures(ex: Exercise, accepted: Answer, given: list[str]) -> tuple
             findings.append(_say("not_a_code", raw, str(exc)))
             continue
         if any(line == other for _, other in lines):
-            findings.append(_say("duplicate", raw, f"{raw} is given twice: one line per service, with units for repeats"))
+            findings.append(
+                _say("duplicate", raw, f"{raw} is given twice: one line per service, with units for repeats")
+            )
             continue
         lines.append((raw, line))
     penalty = EXTRA_PENALTY * len(findings)
@@ -513,7 +573,10 @@ def _check_procedures(ex: Exercise, accepted: Answer, given: list[str]) -> tuple
     used: set[int] = set()
     credit = 0.0
     for exp in want:
-        same = [i for i, (_, g) in enumerate(lines) if g.code == exp.code and i not in used]
+        same = sorted(
+            (i for i, (_, g) in enumerate(lines) if g.code == exp.code and i not in used),
+            key=lambda i: (lines[i][1].modifiers != exp.modifiers, lines[i][1].units != exp.units),
+        )  # the closest line first
         family = [i for i, (_, g) in enumerate(lines) if g.code[:4] == exp.code[:4] and i not in used]
         if same:
             i = same[0]
@@ -526,7 +589,9 @@ def _check_procedures(ex: Exercise, accepted: Answer, given: list[str]) -> tuple
             used.add(i)
             credit += 0.25
             raw, g = lines[i]
-            kind = _distractor_kind(ex, g.code, str.upper) or ("em_level" if EM_CODES.match(g.code) else "different_concept")
+            kind = _distractor_kind(ex, g.code, str.upper) or (
+                "em_level" if EM_CODES.match(g.code) else "different_concept"
+            )
             text = (
                 f"{g.code} is the right kind of service at the wrong level: the level follows the documented "
                 "medical decision making (problems, data, risk) or the total time on the date"
@@ -535,12 +600,20 @@ def _check_procedures(ex: Exercise, accepted: Answer, given: list[str]) -> tuple
             )
             findings.append(_say(kind, raw, text))
         else:
-            findings.append(_say("missing", "", f"A documented service has no line in your answer ({len(want)} are expected)"))
+            findings.append(
+                _say(
+                    "missing",
+                    "",
+                    f"A documented service has no line in your answer ({len(want)} are expected)",
+                )
+            )
     for i, (raw, g) in enumerate(lines):
         if i in used or any(g.code == o.code for o in optional):
             continue
         if any(g.code == e.code and "50" in e.modifiers for e in want) and g.modifiers & {"RT", "LT"}:
-            findings.append(_say("bilateral", raw, "A bilateral procedure is one line, not a right and a left line"))
+            findings.append(
+                _say("bilateral", raw, "A bilateral procedure is one line, not a right and a left line")
+            )
             continue  # already marked on the first line
         penalty += EXTRA_PENALTY
         kind = _distractor_kind(ex, g.code, str.upper) or "service_not_supported"
@@ -575,12 +648,30 @@ def _compare_line(
             )
         else:
             for m in sorted(got.modifiers - exp.modifiers):
-                out.append(_say("modifier", raw, f"{got.code} carries modifier {m} ({_modifier_meaning(m)}), which the documentation does not support"))
+                out.append(
+                    _say(
+                        "modifier",
+                        raw,
+                        f"{got.code} carries modifier {m} ({_modifier_meaning(m)}), which the documentation does not support",
+                    )
+                )
             if exp.modifiers - got.modifiers:
-                out.append(_say("modifier", raw, f"{got.code} lacks a modifier the documentation supports: re-read what else happened that day and where"))
+                out.append(
+                    _say(
+                        "modifier",
+                        raw,
+                        f"{got.code} lacks a modifier the documentation supports: re-read what else happened that day and where",
+                    )
+                )
     if got.units != exp.units:
         gained -= 0.25
-        out.append(_say("units", raw, f"{got.code} is reported with {got.units} unit(s), which is not what was given or done"))
+        out.append(
+            _say(
+                "units",
+                raw,
+                f"{got.code} is reported with {got.units} unit(s), which is not what was given or done",
+            )
+        )
     return gained, out
 
 

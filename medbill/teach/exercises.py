@@ -70,7 +70,11 @@ class Answer:
         return (*self.ordered, *self.any_order)
 
     def to_dict(self) -> dict[str, list[str]]:
-        return {"ordered": list(self.ordered), "any_order": list(self.any_order), "optional": list(self.optional)}
+        return {
+            "ordered": list(self.ordered),
+            "any_order": list(self.any_order),
+            "optional": list(self.optional),
+        }
 
 
 @dataclasses.dataclass(frozen=True)

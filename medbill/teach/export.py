@@ -19,7 +19,9 @@ def default_source() -> Path:
     return Path(__file__).resolve().parents[2] / "notebooks" / "teaching"
 
 
-def export_student(dest: str | Path, source: str | Path | None = None, bank: Bank | None = None) -> list[Path]:
+def export_student(
+    dest: str | Path, source: str | Path | None = None, bank: Bank | None = None
+) -> list[Path]:
     """Write a student version of every walkthrough in ``source`` and of ``bank`` to ``dest``;
     returns the files written."""
     src = Path(source) if source else default_source()

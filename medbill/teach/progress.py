@@ -93,7 +93,9 @@ def read_progress(path: Path, key: bytes | None) -> dict:
         raise ProgressError(f"{path} is not a medbill progress file ({exc}).") from None
     if key is not None:
         signature = saved.get("signature")
-        if not isinstance(signature, str) or not hmac.compare_digest(signature, _sign(key, student, attempts)):
+        if not isinstance(signature, str) or not hmac.compare_digest(
+            signature, _sign(key, student, attempts)
+        ):
             raise ProgressError(
                 f"{path} fails its signature check: it was edited outside medbill or signed with another "
                 "key. Grade it only after asking the student."

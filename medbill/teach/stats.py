@@ -21,9 +21,18 @@ def coverage_table(bank: Bank) -> pd.DataFrame:
     """One row per ICD-10-CM chapter (1-21) and one for procedures: exercises whose first-listed
     code is in the chapter, exercises with any code in it, and counts by difficulty."""
     titles = icd10cm.latest().table.drop_duplicates("chapter").set_index("chapter")["chapter_title"]
-    rows = {ch: {"title": titles.get(ch, ""), "first_listed": 0, "any_code": 0, "easy": 0, "medium": 0, "hard": 0}
-            for ch in sorted(titles.index, key=int)}
-    rows[PROCEDURES] = {"title": "CPT/HCPCS procedure coding", "first_listed": 0, "any_code": 0, "easy": 0, "medium": 0, "hard": 0}
+    rows = {
+        ch: {"title": titles.get(ch, ""), "first_listed": 0, "any_code": 0, "easy": 0, "medium": 0, "hard": 0}
+        for ch in sorted(titles.index, key=int)
+    }
+    rows[PROCEDURES] = {
+        "title": "CPT/HCPCS procedure coding",
+        "first_listed": 0,
+        "any_code": 0,
+        "easy": 0,
+        "medium": 0,
+        "hard": 0,
+    }
     for ex in bank:
         if ex.kind == "procedure":
             first, touched = PROCEDURES, {PROCEDURES}

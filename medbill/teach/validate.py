@@ -49,7 +49,12 @@ def validate_exercise(ex: Exercise) -> list[Problem]:
 def _diagnosis_problems(ex: Exercise) -> list[tuple[str, str]]:
     cov = icd10cm.coverage_on(ex.date_of_service)
     if not cov.covered:
-        return [("error", f"date of service {ex.date_of_service} is outside every installed ICD-10-CM release: {cov.message}")]
+        return [
+            (
+                "error",
+                f"date of service {ex.date_of_service} is outside every installed ICD-10-CM release: {cov.message}",
+            )
+        ]
     release = icd10cm.for_date(ex.date_of_service)
     out = []
     for code in [*_codes(ex), *ex.distractors]:
@@ -76,7 +81,12 @@ def _procedure_problems(ex: Exercise) -> list[tuple[str, str]]:
             continue
         if cpt.is_valid(line.code):
             if cpt.get(line.code) is None:
-                out.append(("error", f"CPT {line.code} is unknown: neither medbill's labels nor an imported descriptor file has it"))
+                out.append(
+                    (
+                        "error",
+                        f"CPT {line.code} is unknown: neither medbill's labels nor an imported descriptor file has it",
+                    )
+                )
             continue
         out += _hcpcs_problems(ex, line.code)
     return out

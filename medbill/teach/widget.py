@@ -17,7 +17,9 @@ from medbill.widgets.code_search import CodeSearch
 class ExerciseWidget(widgets.VBox):
     """Scenario, answer box fed by a CodeSearch, Check and Hint buttons, feedback and progress."""
 
-    def __init__(self, ex: Exercise | str, progress: Progress | None = None, bank: Bank | None = None) -> None:
+    def __init__(
+        self, ex: Exercise | str, progress: Progress | None = None, bank: Bank | None = None
+    ) -> None:
         self.exercise = exercise(ex, bank) if isinstance(ex, str) else ex
         self.progress = progress
         self.hints_shown = 0

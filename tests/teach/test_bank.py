@@ -49,7 +49,11 @@ def test_every_chapter_has_three_exercises() -> None:
     ("dos", "code", "pattern"),
     [
         # no installed ICD-10-CM release covers 2019: reported, not answered from another release
-        ("2019-03-01", "I10", r"x-1: date of service 2019-03-01 is outside every installed ICD-10-CM release"),
+        (
+            "2019-03-01",
+            "I10",
+            r"x-1: date of service 2019-03-01 is outside every installed ICD-10-CM release",
+        ),
         # a header is not a valid answer
         ("2026-03-01", "I48", r"x-1: I48 is a header, not billable in FY2026"),
         # E11.A exists from FY2026 on only: on an FY2025 date it is not a code

@@ -72,21 +72,51 @@ WRONG_ANSWERS = [
     ("more_specific", "z-01", "Z00.01", r"Z00\.01 .*says more than the documentation.*I\.A\.19", 0.5),
     ("different_concept", "circ-03", "I48.19", r"I48\.19 .*another condition.*I\.B\.1", 0.5),
     ("laterality", "msk-01", "M17.12", r"M17\.12 names the left side.*I\.B\.13", 0.5),
-    ("seventh_character", "inj-01", "S52.521D", r"ends in D: subsequent encounter.*A = initial.*S = sequela.*I\.A\.5", 0.5),
+    (
+        "seventh_character",
+        "inj-01",
+        "S52.521D",
+        r"ends in D: subsequent encounter.*A = initial.*S = sequela.*I\.A\.5",
+        0.5,
+    ),
     ("seventh_character", "inj-01", "S52.521", r"needs its 7th character.*D = subsequent.*I\.A\.5", 0.5),
     ("placeholder", "inj-03", "S61.211A W11.A", r"W11\.A stops short.*placeholder X.*I\.A\.4", 0.75),
     ("placeholder", "inj-03", "S61.211A W11", r"W11 stops short.*I\.A\.4", 0.75),
     ("combination_missed", "t-dm", "E11.9", r"E11\.9 .*misses a combination code.*I\.B\.9", 0.25),
-    ("combination_split", "t-dm", "E11.9 G62.9", r"G62\.9 .*one combination code already says.*I\.B\.9", 0.15),
+    (
+        "combination_split",
+        "t-dm",
+        "E11.9 G62.9",
+        r"G62\.9 .*one combination code already says.*I\.B\.9",
+        0.15,
+    ),
     ("integral_symptom", "t-mi", "I21.02 R07.9", r"R07\.9 .*routinely part of.*I\.B\.5", 0.9),
     ("uncertain_coded", "t-ro", "R50.9 R05.9 J18.9", r"J18\.9 .*uncertain.*IV\.H", 0.9),
-    ("poisoning_vs_adverse", "t-adv", "L27.0 T36.0X1A", r"T36\.0X1A codes poisoning.*adverse effect.*I\.C\.19\.e\.5", 0.75),
+    (
+        "poisoning_vs_adverse",
+        "t-adv",
+        "L27.0 T36.0X1A",
+        r"T36\.0X1A codes poisoning.*adverse effect.*I\.C\.19\.e\.5",
+        0.75,
+    ),
     ("additional_missing", "end-02", "E11.65", r"'use additional code' note over E11\.65.*I\.A\.13", 0.5),
-    ("excludes1", "end-01", "E11.42 E10.9", r"Excludes1 conflict: E11\.42 .*E10\.9.*unless the conditions are unrelated.*I\.A\.12\.a", 0.65),
+    (
+        "excludes1",
+        "end-01",
+        "E11.42 E10.9",
+        r"Excludes1 conflict: E11\.42 .*E10\.9.*unless the conditions are unrelated.*I\.A\.12\.a",
+        0.65,
+    ),
     ("sequencing", "inf-03", "B96.20 N39.0", r"N39\.0 is right but out of sequence.*IV\.G", 0.88),
     ("missing", "z-04", "I48.21", r"has no code in your answer.*IV\.J", 0.5),
     ("not_supported", "end-01", "E11.42 I10", r"I10 .*not supported by the documentation.*I\.A\.19", 0.9),
-    ("service_not_supported", "proc-04", "69210-LT 99213", r"99213 .*documentation does not support.*NCCI", 0.9),
+    (
+        "service_not_supported",
+        "proc-04",
+        "69210-LT 99213",
+        r"99213 .*documentation does not support.*NCCI",
+        0.9,
+    ),
     ("modifier", "proc-01", "99214 20610-RT", r"99214 lacks a modifier.*Appendix A", 0.75),
     ("modifier", "proc-01", "99214-25 20610-LT", r"20610 carries modifier LT .*does not support", 0.75),
     ("modifier_on_em", "proc-01", "99214-59 20610-RT", r"never appended to an E/M.*NCCI", 0.75),
@@ -104,8 +134,12 @@ def test_the_table_covers_every_kind() -> None:
     assert {row[0] for row in WRONG_ANSWERS} == set(KINDS)
 
 
-@pytest.mark.parametrize(("kind", "ex_id", "answer", "pattern", "ceiling"), WRONG_ANSWERS, ids=lambda v: str(v))
-def test_each_kind_of_error_gets_its_message(kind: str, ex_id: str, answer: str, pattern: str, ceiling: float) -> None:
+@pytest.mark.parametrize(
+    ("kind", "ex_id", "answer", "pattern", "ceiling"), WRONG_ANSWERS, ids=lambda v: str(v)
+)
+def test_each_kind_of_error_gets_its_message(
+    kind: str, ex_id: str, answer: str, pattern: str, ceiling: float
+) -> None:
     ex = _exercise(ex_id)
     result = check(ex, answer)
     assert not result.correct and result.score <= ceiling, (result.score, result.feedback)
@@ -115,8 +149,12 @@ def test_each_kind_of_error_gets_its_message(kind: str, ex_id: str, answer: str,
     assert all(KINDS[kind][1] in m for m in messages), "the message cites the kind's guideline section"
 
 
-@pytest.mark.parametrize(("kind", "ex_id", "answer", "pattern", "ceiling"), WRONG_ANSWERS, ids=lambda v: str(v))
-def test_no_message_gives_the_answer_away(kind: str, ex_id: str, answer: str, pattern: str, ceiling: float) -> None:
+@pytest.mark.parametrize(
+    ("kind", "ex_id", "answer", "pattern", "ceiling"), WRONG_ANSWERS, ids=lambda v: str(v)
+)
+def test_no_message_gives_the_answer_away(
+    kind: str, ex_id: str, answer: str, pattern: str, ceiling: float
+) -> None:
     ex = _exercise(ex_id)
     given = answer.upper().replace(".", "")
     hidden = [c for c in ex.expected if c.upper().replace(".", "") not in given]
