@@ -67,7 +67,7 @@ WRONG_ANSWERS = [
     ("not_a_code", "end-01", "E11.42 foo", r"'foo' is not an ICD-10-CM code.*I\.B\.1", 0.9),
     ("not_a_code", "proc-01", "99214-25 2061O-RT", r"not a procedure line|neither a CPT", 0.75),
     ("duplicate", "end-01", "E11.42 E11.42", r"E11\.42 is given twice.*I\.B\.12", 0.9),
-    ("less_specific", "end-01", "E11.9", r"E11\.9 .*less specific.*I\.B\.2", 0.25),
+    ("less_specific", "circ-04", "I21.3", r"I21\.3 .*less specific.*I\.B\.2", 0.25),
     ("less_specific", "end-01", "E11", r"E11 .*header, not a billable code.*I\.B\.2", 0.25),
     ("more_specific", "z-01", "Z00.01", r"Z00\.01 .*says more than the documentation.*I\.A\.19", 0.5),
     ("different_concept", "circ-03", "I48.19", r"I48\.19 .*another condition.*I\.B\.1", 0.5),
