@@ -72,6 +72,8 @@ KINDS: dict[str, tuple[str, str]] = {
     ),
     "units": ("wrong units of service", "NCCI MUE (units per line and day)"),
     "em_level": ("E/M level not supported by MDM or time", "CPT E/M guidelines (2021+): MDM or total time"),
+    "wrong_choice": ("a wrong option", "rationale"),
+    "late": ("answered after the time limit", "timed practice: an answer after the limit scores 0"),
 }
 DEFAULT_GUIDELINE = {k: v[1] for k, v in KINDS.items()}
 
@@ -96,7 +98,7 @@ class CheckResult:
 
     @property
     def feedback(self) -> tuple[str, ...]:
-        lead = ("Correct: every code is right and in the right order.",) if self.correct else ()
+        lead = ("Correct.",) if self.correct else ()
         return (*lead, *(f.message for f in self.findings))
 
     @property
@@ -135,7 +137,7 @@ def check(ex: Exercise | str, answer: str | Sequence[str]) -> CheckResult:
         return CheckResult(ex.id, 0.0, (Finding("missing", "", "No codes were given."),), False)
     if not ex.has_answer:
         return _check_keys(ex, given)
-    grade = _check_procedures if ex.kind == "procedure" else _check_diagnoses
+    grade = {"procedure": _check_procedures, "choice": _check_choice}.get(ex.kind, _check_diagnoses)
     score, findings = max((grade(ex, accepted, given) for accepted in ex.accepted), key=lambda r: r[0])
     score = round(max(0.0, min(1.0, score)), 2)
     return CheckResult(ex.id, score, tuple(findings), score == 1.0, round(score * ex.points, 2))
@@ -507,6 +509,33 @@ def _excludes1(release: icd10cm.Release, codes: list[str], allowed: set[str]) ->
                     )
                 )
     return out
+
+
+# --- multiple choice ---------------------------------------------------------------------------
+
+
+def _check_choice(ex: Exercise, accepted: Answer, given: list[str]) -> tuple[float, list[Finding]]:
+    """All or nothing, as on the CPC exam; each wrong option chosen gets its rationale."""
+    findings: list[Finding] = []
+    chosen = []
+    for raw in given:
+        letter = raw.strip().upper().rstrip(").")
+        if letter not in ex.options:
+            findings.append(
+                Finding("not_a_code", raw, f"{raw!r} is not one of the options {', '.join(ex.options)}.")
+            )
+        elif letter not in chosen:
+            chosen.append(letter)
+    right = set(accepted.required)
+    for letter in chosen:
+        if letter not in right:
+            why = ex.options[letter].rationale or "re-read the question"
+            findings.append(Finding("wrong_choice", letter, f"{letter} is not right; rationale: {why}"))
+    if right - set(chosen) and not findings:
+        findings.append(
+            Finding("wrong_choice", "", "Another option is right as well; rationale: choose all that apply.")
+        )
+    return (1.0 if set(chosen) == right and not findings else 0.0), findings
 
 
 # --- procedures --------------------------------------------------------------------------------

@@ -25,7 +25,9 @@ The bank medbill ships (``medbill/_data/exercises.yaml``) is one such file. Layo
           G62.9: combination_split   # (see medbill.teach.checker.KINDS)
         hints: [...]
 
-A plain list under ``answer`` means every code is ordered. Procedure codes are written
+A plain list under ``answer`` means every code is ordered. A ``kind: choice`` exercise is a
+CPC-style multiple-choice question: ``options`` maps letters to ``{text, rationale}`` and
+``answer`` lists the right letters. Procedure codes are written
 ``CODE[-MOD...][xUNITS]``; their order never matters. :func:`load_bank` checks the file against
 the code data (every code valid on the exercise's date of service) and raises :class:`BankError`
 listing every problem; :func:`student_copy` writes the bank without answers.
@@ -47,7 +49,7 @@ import yaml
 from medbill.exceptions import MedbillError
 from medbill.refdata.store import lazy
 
-KINDS = ("diagnosis", "procedure")
+KINDS = ("diagnosis", "procedure", "choice")
 DIFFICULTIES = ("easy", "medium", "hard")
 
 
@@ -78,6 +80,14 @@ class Answer:
 
 
 @dataclasses.dataclass(frozen=True)
+class Option:
+    """One option of a multiple-choice question; the rationale says why it is right or wrong."""
+
+    text: str
+    rationale: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class Exercise:
     id: str
     topic: str
@@ -93,6 +103,7 @@ class Exercise:
     difficulty: str = "medium"
     tags: tuple[str, ...] = ()
     answer_keys: tuple[str, ...] = ()  # hashes of the accepted answers (student copies keep only these)
+    options: Mapping[str, Option] = dataclasses.field(default_factory=dict)  # kind "choice" only
 
     @property
     def has_answer(self) -> bool:
@@ -136,6 +147,11 @@ class Exercise:
             "scenario": self.scenario,
             "hints": list(self.hints) if solutions else self._hints_without_answers(),
         }
+        if self.options:
+            d["options"] = {
+                k: {"text": o.text, "rationale": o.rationale} if solutions else o.text
+                for k, o in self.options.items()
+            }
         if solutions:
             d["answer"] = self._need_answer().to_dict()
             d["alternatives"] = [a.to_dict() for a in self.alternatives]
@@ -278,7 +294,14 @@ def _exercise(raw: object) -> Exercise:
     bad = sorted(v for v in distractors.values() if v not in ERROR_KINDS)
     if bad:
         raise ValueError(f"distractor kind(s) {bad} unknown; use one of {', '.join(ERROR_KINDS)}")
+    options = _options(raw.get("options"))
+    if (kind == "choice") != bool(options):
+        raise ValueError("a choice exercise needs options, and only a choice exercise has them")
     answer = _answer(raw["answer"]) if "answer" in raw else None
+    if options and answer is not None:
+        unknown_letters = sorted(set(answer.required) - set(options))
+        if unknown_letters:
+            raise ValueError(f"answer {unknown_letters} is not among the options {sorted(options)}")
     if answer is None and not raw.get("answer_keys"):
         raise KeyError("'answer'")
     return Exercise(
@@ -296,7 +319,22 @@ def _exercise(raw: object) -> Exercise:
         difficulty=difficulty,
         tags=tuple(str(t) for t in raw.get("tags") or []),
         answer_keys=tuple(str(k) for k in raw.get("answer_keys") or []),
+        options=options,
     )
+
+
+def _options(raw: object) -> dict[str, Option]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ValueError("options map letters to {text, rationale}")
+    out = {}
+    for letter, value in raw.items():
+        if isinstance(value, dict):
+            out[str(letter).upper()] = Option(str(value["text"]), str(value.get("rationale", "")))
+        else:
+            out[str(letter).upper()] = Option(str(value))  # a student copy: text only
+    return out
 
 
 @lazy

@@ -8,6 +8,7 @@ from medbill.refdata import icd10cm
 from medbill.teach.exercises import Bank, Exercise
 
 PROCEDURES = "procedures"
+CHOICE = "multiple choice"
 
 
 def _chapters(ex: Exercise) -> tuple[str | None, set[str]]:
@@ -18,24 +19,17 @@ def _chapters(ex: Exercise) -> tuple[str | None, set[str]]:
 
 
 def coverage_table(bank: Bank) -> pd.DataFrame:
-    """One row per ICD-10-CM chapter (1-21) and one for procedures: exercises whose first-listed
+    """One row per ICD-10-CM chapter, one for procedures and one for multiple choice: exercises whose first-listed
     code is in the chapter, exercises with any code in it, and counts by difficulty."""
     titles = icd10cm.latest().table.drop_duplicates("chapter").set_index("chapter")["chapter_title"]
-    rows = {
-        ch: {"title": titles.get(ch, ""), "first_listed": 0, "any_code": 0, "easy": 0, "medium": 0, "hard": 0}
-        for ch in sorted(titles.index, key=int)
-    }
-    rows[PROCEDURES] = {
-        "title": "CPT/HCPCS procedure coding",
-        "first_listed": 0,
-        "any_code": 0,
-        "easy": 0,
-        "medium": 0,
-        "hard": 0,
-    }
+    empty = {"first_listed": 0, "any_code": 0, "easy": 0, "medium": 0, "hard": 0}
+    rows = {ch: {"title": titles.get(ch, ""), **empty} for ch in sorted(titles.index, key=int)}
+    rows[PROCEDURES] = {"title": "CPT/HCPCS procedure coding", **empty}
+    rows[CHOICE] = {"title": "CPC-style multiple-choice questions", **empty}
     for ex in bank:
-        if ex.kind == "procedure":
-            first, touched = PROCEDURES, {PROCEDURES}
+        if ex.kind != "diagnosis":
+            first = PROCEDURES if ex.kind == "procedure" else CHOICE
+            touched = {first}
         else:
             first, touched = _chapters(ex)
         rows[first]["first_listed"] += 1

@@ -42,7 +42,9 @@ def _codes(ex: Exercise) -> list[str]:
 def validate_exercise(ex: Exercise) -> list[Problem]:
     if not ex.has_answer:
         return []  # a student copy: nothing to check against
-    check = _diagnosis_problems if ex.kind == "diagnosis" else _procedure_problems
+    check = {"diagnosis": _diagnosis_problems, "procedure": _procedure_problems}.get(
+        ex.kind, _choice_problems
+    )
     return [Problem(ex.id, sev, msg) for sev, msg in check(ex)]
 
 
@@ -69,6 +71,12 @@ def _diagnosis_problems(ex: Exercise) -> list[tuple[str, str]]:
             what = "not a code" if record is None else "a header, not billable"
             out.append(("error", f"{code} is {what} in {release.name}, the release for {ex.date_of_service}"))
     return out
+
+
+def _choice_problems(ex: Exercise) -> list[tuple[str, str]]:
+    """A multiple-choice question has no codes to check; an option without rationale is a warning."""
+    bare = [k for k, o in ex.options.items() if not o.rationale]
+    return [("warning", f"option(s) {', '.join(bare)} have no rationale")] if bare else []
 
 
 def _procedure_problems(ex: Exercise) -> list[tuple[str, str]]:

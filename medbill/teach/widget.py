@@ -48,7 +48,11 @@ class ExerciseWidget(widgets.VBox):
 
         scenario = (
             f"<h4>{escape(self.exercise.id)} · {escape(self.exercise.topic)}</h4>"
-            f"<p>{escape(self.exercise.scenario)}</p><p><i>Date of service: {self.exercise.date_of_service}</i></p>"
+            f"<p>{escape(self.exercise.scenario)}</p>"
+            + "".join(
+                f"<p><b>{escape(k)}.</b> {escape(o.text)}</p>" for k, o in self.exercise.options.items()
+            )
+            + f"<p><i>Date of service: {self.exercise.date_of_service}</i></p>"
         )
         super().__init__(
             [
