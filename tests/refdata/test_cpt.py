@@ -97,7 +97,7 @@ def test_import_pfs_relative_value_file(fresh_home, shared_data) -> None:
     path = shared_data(PFS)
     pfs = _pfs_table(path)
     prov = cpt.import_descriptors(path)
-    expected = pfs[pfs.index.str.fullmatch(r"[0-9]{5}|[0-9]{4}[FTU]")]
+    expected = pfs[pfs.index.str.fullmatch(cpt.FORMAT)]
     assert prov.release == "pfs-2025-october" and prov.rows == len(expected)
     assert "user-supplied" in prov.licence or "not redistributed" in prov.licence
     found = cpt.lookup("99213")

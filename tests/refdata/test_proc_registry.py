@@ -77,7 +77,7 @@ def test_hcpcs_round_trip(code: str, pad: str) -> None:
     assert hcpcs.compact(hcpcs.format(messy)) == hcpcs.compact(messy) == code
 
 
-@given(st.from_regex(r"[0-9]{5}|[0-9]{4}[FTU]", fullmatch=True))
+@given(st.from_regex(cpt.FORMAT, fullmatch=True))
 def test_cpt_round_trip_and_system(code: str) -> None:
     assert cpt.compact(cpt.format(code.lower())) == code
     assert procedures.system_many([code]).tolist() == ["cpt"]

