@@ -86,3 +86,21 @@ def test_note_ranges_follow_tabular_order() -> None:
     assert code_refs("melanoma (C43-C44)", order) == ("C43", "C4A", "C44")
     assert "M1A" in code_refs("arthropathies (M05-M14)", order)
     assert code_refs("words in parentheses (HIV) (AIDS)", order) == ()
+
+
+@pytest.mark.parametrize("release", ["FY2025", "FY2026"])
+def test_a_billable_code_wins_a_title_tie_with_its_own_header(release: str) -> None:
+    rel = icd10cm.release(release)
+    hits = rel.search("Pneumonia, unspecified organism", limit=3)
+    assert [h.code for h in hits[:2]] == ["J18.9", "J18"]
+    assert hits[0].score == hits[1].score
+    # every billable code that shares its exact title with its parent header ranks above it
+    table = rel.table
+    billable = table[table["billable"]]
+    parents = billable["parent"].map(table["title"])
+    same = billable[billable["title"] == parents].index
+    assert len(same) > 300
+    for code in same[:: max(len(same) // 40, 1)]:  # a spread sample: each search takes ~10 ms
+        found = [h.code for h in rel.search(table.at[code, "title"], limit=30)]
+        mine, header = rel.lookup(code), rel.lookup(table.at[code, "parent"])
+        assert found.index(mine.display) < found.index(header.display), code
