@@ -1,0 +1,119 @@
+"""Issue 16: the scrubber applies every note the tabular writes, where it writes it.
+
+Cases are real codes of the embedded FY2026 tabular; the claims are the clean claim of
+tests/edits/conftest.py with its diagnoses replaced.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from medbill.edits import scrub
+from medbill.refdata import icd10cm
+from medbill.teach.checker import _excludes1_conflicts
+
+DOS = "2026-07-15"
+
+
+def _dx_claims(mk, dx_lists: list[list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One claim per list of diagnoses, each with one line pointing at all of them."""
+    claims, lines = [], []
+    for i, dx in enumerate(dx_lists):
+        cid = f"C{i}"
+        claims.append(mk.claim(claim_id=cid, **{f"dx{n + 1}": c for n, c in enumerate(dx)}))
+        lines.append(mk.line(claim_id=cid, dx_pointers="ABCD"[: len(dx)]))
+    return mk.tables(claims, lines)
+
+
+def _block_and_chapter_pairs() -> list[tuple[str, str, str]]:
+    """(code, excluded code, owner) for every Excludes1 note written on a section or chapter: the first
+    billable code under the owner and the first billable code the note names outside it."""
+    rel = icd10cm.release("FY2026")
+    table = rel.table
+    billable = table[table["billable"]].sort_index()
+    notes = rel.notes_table
+    notes = notes[
+        (notes["kind"] == "excludes1")
+        & notes["code"].isin(table.index[table["kind"].isin(["block", "chapter"])])
+    ]
+    pairs = []
+    for owner, refs in zip(notes["code"], notes["refs"], strict=True):
+        inside = (billable["block"] == owner) | (billable["chapter"] == owner)
+        under, outside = billable.index[inside], billable.index[~inside]
+        for ref in refs:
+            named = outside[outside.str.startswith(ref)]
+            if len(under) and len(named):
+                pairs.append((under[0], named[0], owner))
+    return list(dict.fromkeys(pairs))
+
+
+def test_excludes1_on_a_section_applies_to_its_codes(mk) -> None:
+    # A15-A19 (tuberculosis) excludes congenital tuberculosis (P37.0)
+    result = scrub(*_dx_claims(mk, [["A15.0", "P37.0"]]), rules=["ICD-EXCLUDES1"], as_of=mk.AS_OF)
+    found = result.findings
+    assert len(found) == 1 and found["severity"].item() == "error"
+    assert found["value"].item() == "P37.0" and found["field"].item() == "dx2"
+    assert found["message"].item().startswith("A15.0 has an Excludes1 note for P37.0 (on section A15-A19:")
+    assert "I.A.12.a" in found["message"].item() and "query the provider" in found["message"].item()
+
+
+def test_every_section_and_chapter_excludes1_pair_is_found_by_scrubber_and_checker(mk) -> None:
+    pairs = _block_and_chapter_pairs()
+    assert len(pairs) > 100
+    result = scrub(*_dx_claims(mk, [[a, b] for a, b, _ in pairs]), rules=["ICD-EXCLUDES1"], as_of=mk.AS_OF)
+    flagged = set(result.findings["claim_id"])
+    missed = [p for i, p in enumerate(pairs) if f"C{i}" not in flagged]
+    assert not missed, missed[:5]
+    rel = icd10cm.release("FY2026")
+    assert all(_excludes1_conflicts(rel, [a, b]) for a, b, _ in pairs)  # the teaching checker agrees
+
+
+def test_excludes1_messages_are_dotted_and_keep_the_exception(mk) -> None:
+    result = scrub(*_dx_claims(mk, [["J45.909", "J69.8"]]), rules=["ICD-EXCLUDES1"], as_of=mk.AS_OF)
+    message = result.findings["message"].item()
+    assert message.startswith("J45.909 has an Excludes1 note for J69.8 (on J45: detergent asthma (J69.8))")
+    assert "J45909" not in message and "J698" not in message
+    assert result.findings["value"].item() == "J69.8"
+
+
+def test_teaching_feedback_does_not_teach_never_together() -> None:
+    from medbill.teach import check
+
+    feedback = " ".join(check("end-01", ["E11.42", "E10.9"]).feedback)
+    assert "unrelated" in feedback and "not reported together." not in feedback
+
+
+def test_rule_table_explains_the_exception() -> None:
+    from medbill.edits import rules
+
+    row = rules().set_index("id").loc["ICD-EXCLUDES1"]
+    assert row["severity"] == "error"
+    assert "I.A.12.a" in row["reference"] and "unrelated" in row["explanation"]
+    assert "query the provider" in row["explanation"]
+
+
+@pytest.mark.parametrize(
+    ("dx", "rule_id", "expected"),
+    [
+        # a header: the example is the unspecified code, dotted
+        (["J18"], "ICD-HEADER", "J18 is a header, not a billable code, for example J18.9"),
+        (["E11"], "ICD-HEADER", "E11 is a header, not a billable code, for example E11.9"),
+        (["R10.1"], "ICD-HEADER", "R10.1 is a header, not a billable code, for example R10.10"),
+        (["E11.99"], "ICD-INVALID", "E11.99 is not an ICD-10-CM code in FY2026"),
+        (["S52.521"], "ICD-7TH", "S52.521 needs a 7th character"),
+        (["T07D"], "ICD-PLACEHOLDER", "T07.D is missing X placeholders; the code is T07.XXXD"),
+        (["F02.80", "G30.9"], "ICD-MANIFESTATION", "F02.80 is a manifestation code"),
+    ],
+)
+def test_messages_print_codes_dotted(mk, dx, rule_id, expected) -> None:
+    result = scrub(*_dx_claims(mk, [dx]), rules=[rule_id], as_of=mk.AS_OF)
+    assert result.findings["message"].str.startswith(expected).any(), result.findings["message"].tolist()
+
+
+def test_use_additional_notes_join_cleanly(mk) -> None:
+    result = scrub(*_dx_claims(mk, [["E11.65"]]), rules=["ICD-USE-ADDITIONAL"], as_of=mk.AS_OF)
+    message = result.findings["message"].item()
+    assert message.startswith("E11.65: ")
+    assert ":;" not in message and "using:" not in message.replace("using: ", "using ")
+    assert "Z79.4" in message and "note on E11" in message
