@@ -117,3 +117,48 @@ def test_use_additional_notes_join_cleanly(mk) -> None:
     assert message.startswith("E11.65: ")
     assert ":;" not in message and "using:" not in message.replace("using: ", "using ")
     assert "Z79.4" in message and "note on E11" in message
+
+
+@pytest.mark.parametrize(
+    ("dx", "what"),
+    [
+        (["V43.52XA", "S52.521A"], "external cause"),  # car occupant injured: V code first
+        (["Y92.009", "S52.521A"], "external cause"),  # place of occurrence first
+        (["Z68.41", "E66.01"], "body mass index"),  # BMI before the obesity it qualifies
+        (["Z3A.20", "O99.011"], "weeks-of-gestation"),  # weeks of gestation before the pregnancy code
+        (["B96.20", "N39.0"], "infectious agent"),  # E. coli before the urinary tract infection
+    ],
+)
+def test_codes_that_may_not_be_first_listed(mk, dx: list[str], what: str) -> None:
+    found = scrub(*_dx_claims(mk, [dx, dx[::-1]]), rules=["ICD-NOT-FIRST"], as_of=mk.AS_OF).findings
+    assert found["claim_id"].tolist() == ["C0"]  # first-listed only; second place is where it belongs
+    assert what in found["message"].item() and "Guidelines I." in found["message"].item()
+    assert found["value"].item() == dx[0] and found["severity"].item() == "error"
+
+
+def test_mce_unacceptable_principal_is_a_warning_and_leaves_never_first_codes_to_the_error(
+    mk, reference_data
+) -> None:
+    result = scrub(
+        *_dx_claims(mk, [["Z00.00"], ["B96.20", "N39.0"]]),
+        rules=["MCE-PRINCIPAL", "ICD-NOT-FIRST"],
+        as_of=mk.AS_OF,
+    )
+    by_rule = result.findings.set_index("rule_id")
+    assert (
+        by_rule.loc["MCE-PRINCIPAL", "value"] == "Z00.00"
+        and by_rule.loc["MCE-PRINCIPAL", "severity"] == "warning"
+    )
+    assert by_rule.loc["ICD-NOT-FIRST", "value"] == "B96.20"  # on the MCE list too, reported once
+
+
+@pytest.mark.parametrize("eye_exam", ["92002", "92004", "92012", "92014"])
+def test_modifier_25_belongs_on_eye_exams(mk, eye_exam: str) -> None:
+    lines = [mk.line(procedure_code=eye_exam, modifier1="25"), mk.line(line_number=2, procedure_code="67028")]
+    claims, _ = mk.tables()
+    result = scrub(claims, pd.DataFrame(lines), rules=["MOD-25-EM", "MOD-25-NOPROC"], as_of=mk.AS_OF)
+    assert result.findings.empty, result.findings["message"].tolist()
+    alone = scrub(claims, pd.DataFrame(lines[:1]), rules=["MOD-25-NOPROC"], as_of=mk.AS_OF)
+    assert alone.findings["rule_id"].tolist() == [
+        "MOD-25-NOPROC"
+    ]  # an eye exam is E/M: no procedure, 25 unneeded

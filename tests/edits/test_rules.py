@@ -214,6 +214,20 @@ CASES = [
             L: [{"dx_pointers": "ABCD"}],
         },
     ),
+    # fall (external cause W19) listed before the fracture vs after it
+    (
+        "ICD-NOT-FIRST",
+        "icd",
+        {C: [{"dx1": "W19.XXXA", "dx2": "S52.521A"}], L: [{"dx_pointers": "AB"}]},
+        {C: [{"dx1": "S52.521A", "dx2": "W19.XXXA"}], L: [{"dx_pointers": "AB"}]},
+    ),
+    # general exam Z00.00 (on the MCE unacceptable-principal list) first vs second
+    (
+        "MCE-PRINCIPAL",
+        "ref",
+        {C: [{"dx1": "Z00.00"}]},
+        {C: [{"dx1": "J06.9", "dx2": "Z00.00"}], L: [{"dx_pointers": "AB"}]},
+    ),
     # HCPCS G0008 was valid in 2026 vs a made-up HCPCS code
     ("PROC-INVALID", "proc", {L: [{"procedure_code": "A9999X"}]}, {}),
 ]

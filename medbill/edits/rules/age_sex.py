@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, no_findings, rule
-from medbill.edits.rules._util import Groups
+from medbill.edits.rules._util import Groups, display_codes
 from medbill.refdata import _tablefiles
 from medbill.refdata import mce as mce_tables
 
@@ -149,8 +149,8 @@ def mce_age(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"]
+        display_codes(bad["code"]),
+        display_codes(bad["code"])
         + " is a "
         + group
         + " diagnosis (ages "
@@ -189,8 +189,8 @@ def mce_sex(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"]
+        display_codes(bad["code"]),
+        display_codes(bad["code"])
         + " is on the "
         + bad["edit"].str.replace("_", "-").str.lower()
         + " list but the patient's sex is "
@@ -223,8 +223,8 @@ def ch15_maternal(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"] + " is a chapter 15 (pregnancy) code but " + why,
+        display_codes(bad["code"]),
+        display_codes(bad["code"]) + " is a chapter 15 (pregnancy) code but " + why,
     )
 
 
@@ -253,6 +253,7 @@ def ch16_newborn(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"] + " is a chapter 16 (newborn) code on a maternal record (chapter 15 codes present)",
+        display_codes(bad["code"]),
+        display_codes(bad["code"])
+        + " is a chapter 16 (newborn) code on a maternal record (chapter 15 codes present)",
     )

@@ -308,3 +308,79 @@ def use_additional(b: Batch) -> pd.DataFrame:
         field = dx_fields(d["pos"])
         parts.append(findings(d["claim"], -1, field, shown, texts[pair]))
     return pd.concat(parts, ignore_index=True)
+
+
+# Codes the guidelines never let stand first: (compact code prefixes, what they are, the guideline).
+NEVER_FIRST: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("V", "W", "X", "Y"), "an external cause code (V00-Y99)", "I.C.20"),
+    (("Z68",), "a body mass index code (Z68)", "I.C.21.c.3"),
+    (("Z3A",), "a weeks-of-gestation code (Z3A)", "I.A.13: Z3A's 'code first' note"),
+    (("B95", "B96", "B97"), "an infectious agent code (B95-B97)", "I.C.1.b; the B95-B97 section note"),
+)
+
+
+@rule(
+    "ICD-NOT-FIRST",
+    title="Code that may not be first-listed",
+    category="conventions",
+    severity="error",
+    reference=(
+        f"{_GUIDE} I.C.20 (external causes V00-Y99 are never first-listed), I.C.21.c.3 (BMI Z68 only with an "
+        "associated reportable diagnosis), I.A.13 (Z3A weeks of gestation: 'code first' the obstetric "
+        "condition), I.C.1.b and the B95-B97 section note (supplementary codes for the organism)"
+    ),
+    explanation=(
+        "External cause codes, BMI codes, weeks-of-gestation codes and the B95-B97 organism codes add detail to "
+        "another diagnosis; listed first, the claim has no reason for the visit. Manifestation codes are checked "
+        "by ICD-MANIFESTATION."
+    ),
+    fix="List the condition treated first and keep this code as an additional diagnosis.",
+)
+def not_first(b: Batch) -> pd.DataFrame:
+    dx = icd_status(b)
+    first = dx.take((dx.pos == 1) & (dx.status == "ok"))
+    parts = [no_findings()]
+    for prefixes, what, guideline in NEVER_FIRST:
+        hit = first.take(np.array([c.startswith(prefixes) for c in first.code], dtype=bool))
+        if len(hit.code):
+            shown = display_codes(hit.code)
+            message = shown + f" is {what} and may not be first-listed (Guidelines {guideline})"
+            parts.append(findings(hit.claim, -1, hit.field, shown, message))
+    return pd.concat(parts, ignore_index=True)
+
+
+@rule(
+    "MCE-PRINCIPAL",
+    title="Code on the MCE 'unacceptable principal diagnosis' list listed first",
+    category="conventions",
+    severity="warning",
+    reference="CMS Definitions of Medicare Code Edits, section 7 (unacceptable principal diagnosis)",
+    explanation=(
+        "The imported Medicare Code Editor lists codes that are not acceptable as the principal diagnosis. The "
+        "MCE is an inpatient edit: some codes on it (Z00-Z04 examinations, Z23 vaccination) are the usual "
+        "first-listed code of an office visit (Guidelines IV and I.C.21.c.16), so the finding is a warning."
+    ),
+    fix="For an inpatient or facility claim list the condition treated first; for an office visit check the Z-code guidelines.",
+)
+def mce_principal(b: Batch) -> pd.DataFrame:
+    from medbill.edits.rules.age_sex import _mce_hits, _mce_pairs
+
+    edits = ["Principal_Unacceptable"]
+    row, entry, _ = _mce_pairs(b, edits)
+    first = b.dx_long["pos"].to_numpy()[row] == 1
+    if not first.any():
+        return no_findings()
+    hit = _mce_hits(b, edits, row[first], entry[first])
+    # codes the guidelines never let stand first are ICD-NOT-FIRST's (an error, not a warning)
+    hit = hit[~hit["code"].str.startswith(tuple(p for group, _, _ in NEVER_FIRST for p in group))]
+    shown = display_codes(hit["code"])
+    return findings(
+        hit["claim"],
+        -1,
+        "dx1",
+        shown,
+        shown
+        + " is on the MCE unacceptable principal diagnosis list ("
+        + hit["mce"]
+        + ") and is listed first",
+    )
