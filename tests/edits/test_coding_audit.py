@@ -6,6 +6,8 @@ tests/edits/conftest.py with its diagnoses replaced.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -162,3 +164,55 @@ def test_modifier_25_belongs_on_eye_exams(mk, eye_exam: str) -> None:
     assert alone.findings["rule_id"].tolist() == [
         "MOD-25-NOPROC"
     ]  # an eye exam is E/M: no procedure, 25 unneeded
+
+
+@pytest.mark.parametrize(
+    ("line", "rule_id", "says"),
+    [
+        ({"units": 1_000_000_000}, "AMOUNT-IMPLAUSIBLE", "units 1,000,000,000 is above 99,999"),
+        ({"units": float("inf")}, "AMOUNT-LIMIT", "units inf is not a finite number"),
+        ({"units": 1e10}, "AMOUNT-LIMIT", "is 10,000,000,000 or more"),
+        ({"charge": 1e15}, "AMOUNT-LIMIT", "is 10,000,000,000 or more"),
+        ({"charge": float("inf")}, "AMOUNT-LIMIT", "charge inf is not a finite number"),
+        ({"charge": float("-inf")}, "AMOUNT-LIMIT", "not a finite number"),
+        ({"charge": 25_000_000.0}, "AMOUNT-IMPLAUSIBLE", "charge 25,000,000.00 is above"),
+    ],
+)
+def test_units_and_charges_an_837p_cannot_carry_or_nobody_bills(mk, line, rule_id, says) -> None:
+    claims, _ = mk.tables()
+    result = scrub(
+        claims, pd.DataFrame([mk.line(**line)]), rules=["AMOUNT-LIMIT", "AMOUNT-IMPLAUSIBLE"], as_of=mk.AS_OF
+    )
+    assert result.findings["rule_id"].tolist() == [rule_id], result.findings.to_dict("records")
+    assert says in result.findings["message"].item()
+
+
+def test_claim_total_beyond_the_837p_limit(mk) -> None:
+    claims, _ = mk.tables()
+    lines = pd.DataFrame([mk.line(line_number=n, charge=9e9) for n in (1, 2)])
+    found = scrub(claims, lines, rules=["AMOUNT-LIMIT"], as_of=mk.AS_OF).findings
+    assert found["message"].str.contains("total charge").tolist() == [True]
+
+
+def test_the_amount_limit_is_the_claim_models_limit() -> None:
+    from decimal import Decimal
+
+    from medbill.claims.models import _decimal
+    from medbill.edits.rules.integrity import X12_AMOUNT_LIMIT
+    from medbill.exceptions import InvalidFormat
+
+    assert _decimal("units", Decimal(str(X12_AMOUNT_LIMIT)) - Decimal("0.01")) < Decimal(
+        str(X12_AMOUNT_LIMIT)
+    )
+    with pytest.raises(InvalidFormat):
+        _decimal("units", Decimal(str(X12_AMOUNT_LIMIT)))
+
+
+def test_list_rules_needs_no_claims_dir(capsys) -> None:
+    from medbill.cli import main
+
+    assert main(["scrub", "--list-rules", "--json"]) == 0
+    ids = {r["id"] for r in json.loads(capsys.readouterr().out)}
+    assert {"ICD-NOT-FIRST", "AMOUNT-LIMIT", "ICD-EXCLUDES1"} <= ids
+    assert main(["scrub"]) == 2  # without --list-rules the folder is still required
+    assert "CLAIMS_DIR" in capsys.readouterr().err

@@ -66,6 +66,10 @@ CASES = [
     ("UNITS-POSITIVE", None, {L: [{"units": 0}]}, {}),
     # negative charge vs positive
     ("CHARGE-POSITIVE", None, {L: [{"charge": -5.0}]}, {}),
+    # an infinite charge vs a real one
+    ("AMOUNT-LIMIT", None, {L: [{"charge": float("inf")}]}, {L: [{"charge": 9_999_999.99}]}),
+    # a billion units vs ten
+    ("AMOUNT-IMPLAUSIBLE", None, {L: [{"units": 1_000_000_000}]}, {L: [{"units": 10}]}),
     # service after the as-of date (2026-08-01) vs before
     ("DATE-FUTURE", None, {L: [{"service_date": "2026-08-02"}], C: [{"submitted_date": None}]}, {}),
     # service before birth vs after
