@@ -216,3 +216,17 @@ def test_list_rules_needs_no_claims_dir(capsys) -> None:
     assert {"ICD-NOT-FIRST", "AMOUNT-LIMIT", "ICD-EXCLUDES1"} <= ids
     assert main(["scrub"]) == 2  # without --list-rules the folder is still required
     assert "CLAIMS_DIR" in capsys.readouterr().err
+
+
+def test_readme_lists_every_rule() -> None:
+    import re
+    from pathlib import Path
+
+    from medbill.edits import rules
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme[readme.index("| rule | checks |") :].split("\n\n", 1)[0]
+    listed = set(
+        re.findall(r"`([A-Z0-9]+(?:-[A-Z0-9]+)*)`", " ".join(r.split("|")[1] for r in table.splitlines()[2:]))
+    )
+    assert listed == set(rules()["id"])
