@@ -104,3 +104,11 @@ def test_a_billable_code_wins_a_title_tie_with_its_own_header(release: str) -> N
         found = [h.code for h in rel.search(table.at[code, "title"], limit=30)]
         mine, header = rel.lookup(code), rel.lookup(table.at[code, "parent"])
         assert found.index(mine.display) < found.index(header.display), code
+
+
+def test_teaching_checker_reads_qa0_as_a_code() -> None:
+    from medbill.teach import check
+
+    feedback = " ".join(check("end-01", ["E11.42", "QA0.0142"]).feedback)
+    assert "not in ICD-10-CM format" not in feedback
+    assert "QA0.0142" in feedback  # explained as a code that is not expected here
