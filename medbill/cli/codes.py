@@ -11,6 +11,7 @@ printed and the exit code is 1.
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from typing import Any
 
@@ -95,8 +96,10 @@ def _lookup(args: argparse.Namespace) -> int:
             }
             for n in notes
         ]
-    status = 1 if record.valid_on_date is False else 0
-    if status and system == "icd10cm":
+    if record.covered is False:  # answered from a release whose dates do not cover --on
+        print(f"medbill: not covered: {record.extra['coverage_message']}", file=sys.stderr)
+    status = 1 if record.covered is False or record.valid_on_date is False else 0
+    if record.valid_on_date is False and system == "icd10cm":
         why = "is not in" if "title_release" in record.extra else "is a header, not billable, in"
         out["message"] = (
             f"ICD-10-CM code {record.code!r} {why} release {record.release}, in effect on {args.on}."
@@ -111,7 +114,9 @@ def _lookup(args: argparse.Namespace) -> int:
     _print_assumed(args, detected)
     billable = {True: "yes", False: "no", None: "n/a"}[record.billable]
     print(f"  system: {record.system}   release: {record.release}   billable: {billable}")
-    if record.valid_on_date is not None:
+    if record.covered is False:
+        print(f"  valid for billing on {args.on}: unknown (release {record.release} does not cover it)")
+    elif record.valid_on_date is not None:
         print(f"  valid for billing on {args.on}: {'yes' if record.valid_on_date else 'no'}")
     for key, value in record.extra.items():
         if value not in (None, ""):
