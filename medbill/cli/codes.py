@@ -159,7 +159,10 @@ def _absent(args: argparse.Namespace, system: str, detected: registry.Detected, 
     if system == "icd10cm":
         from medbill.refdata import icd10cm
 
-        out["release"] = (icd10cm.for_date(args.on) if args.on else icd10cm.latest()).name
+        cov = icd10cm.coverage_on(args.on) if args.on else None
+        out["release"] = cov.release.name if cov is not None else icd10cm.latest().name
+        if cov is not None and not cov.covered:  # the release answering does not cover the date
+            out.update(valid_on_date=None, covered=False, coverage_message=cov.message)
     if not args.system:
         out["system_assumed"] = True
         if detected.note:
