@@ -19,11 +19,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("code", help="CPT or HCPCS code, e.g. 99213")
     when = p.add_mutually_exclusive_group(required=True)
-    when.add_argument("--on", metavar="DATE", help="date of service (YYYY-MM-DD): picks the release in effect")
+    when.add_argument(
+        "--on", metavar="DATE", help="date of service (YYYY-MM-DD): picks the release in effect"
+    )
     when.add_argument("--release", help="a named quarterly release, e.g. RVU25D")
     when.add_argument("--year", type=int, help="fee schedule year, when one release of it is installed")
     p.add_argument(
-        "--locality", help="MAC-locality, e.g. 01112-05, or 'national' (GPCIs 1.0); or give --state and --county"
+        "--locality",
+        help="MAC-locality, e.g. 01112-05, or 'national' (GPCIs 1.0); or give --state and --county",
     )
     p.add_argument("--state", help="state postal code or name, with --county")
     p.add_argument("--county", help="county name, with --state")

@@ -905,7 +905,9 @@ def _assemble(
 ) -> pd.DataFrame:
     """One output frame in the lines' order from priced parts and the uncovered lines."""
     at, rule = uncovered
-    pieces = [*parts, (at, _not_covered_frame(len(at), rule))]
+    pieces = [p for p in (*parts, (at, _not_covered_frame(len(at), rule))) if len(p[0])]
+    if not pieces:  # no lines at all
+        return _not_covered_frame(0, rule).set_axis(index)
     positions = np.concatenate([p for p, _ in pieces])
     inverse = np.empty(len(positions), dtype=np.int64)
     inverse[positions] = np.arange(len(positions))

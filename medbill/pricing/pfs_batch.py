@@ -154,7 +154,7 @@ def price_lines(
     if keys is not None and "T" in cats:
         is_t = status_code == cats.index("T")
         priced = outcome == rules.PRICED
-        others = np.bincount(keys[priced & ~is_t], minlength=int(keys.max()) + 1)[keys]
+        others = np.bincount(keys[priced & ~is_t], minlength=int(keys.max(initial=-1)) + 1)[keys]
         outcome[priced & is_t & (others > 0)] = rules.T_BUNDLED
 
     # Endoscopy families (claim, date, base code); without claim or date columns each line is alone.

@@ -74,7 +74,11 @@ def test_two_files_of_one_release_are_refused(pfs_dir, fresh_home, tmp_path):
 
 def test_folder_without_gpci_installs_national_only(pfs_2026_dir, fresh_home):
     (prov,) = import_releases(pfs_2026_dir)
-    assert (prov.release, str(prov.effective_from), str(prov.effective_to)) == ("RVU26C", "2026-07-01", "2026-09-30")
+    assert (prov.release, str(prov.effective_from), str(prov.effective_to)) == (
+        "RVU26C",
+        "2026-07-01",
+        "2026-09-30",
+    )
     assert "no GPCI file: national amounts only" in prov.note
     assert "CONV FACTOR 33.4009 (CY2026, not a qualifying APM participant (non-QP))" in prov.note
     fs = FeeSchedule.load("RVU26C")
