@@ -680,7 +680,8 @@ class FeeSchedule:
         at = np.flatnonzero(covered)
         others = releases()
         reasons = _reasons(days, ~covered, lambda d: self._outside(d, others))
-        return _assemble(lines.index, [(at, self._price_covered(lines.iloc[at], locality, pos, qp))], reasons)
+        used = lines[[c for c in lines.columns if c in pfs_batch.INPUT_COLUMNS]]
+        return _assemble(lines.index, [(at, self._price_covered(used.iloc[at], locality, pos, qp))], reasons)
 
     def _price_covered(self, lines: pd.DataFrame, locality: object, pos: str | int, qp: bool) -> pd.DataFrame:
         out = pfs_batch.price_lines(self, lines, locality, pos, qp=qp)
@@ -808,11 +809,12 @@ def price_lines(
     days = _service_dates(lines)
     installed = releases()
     which = coverage.in_effect_many(installed, days)
+    used = lines[[c for c in lines.columns if c in pfs_batch.INPUT_COLUMNS]]
     parts = []
     for i in np.unique(which[which >= 0]):
         at = np.flatnonzero(which == i)
         fs = FeeSchedule._load(installed[i])
-        part = lines if len(at) == len(lines) else lines.iloc[at]
+        part = used if len(at) == len(lines) else used.iloc[at]
         parts.append((at, fs._price_covered(part, locality, pos, qp)))
     if len(parts) == 1 and len(parts[0][0]) == len(lines):
         return parts[0][1]

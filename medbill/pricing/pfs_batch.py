@@ -25,6 +25,9 @@ MODIFIER_COLUMNS = ("modifier1", "modifier2", "modifier3", "modifier4")
 # Modifier -> small integer used by the batch path (0: any other modifier or none).
 _MOD_CODES = {"26": 1, "TC": 2, "53": 3, "50": 4, "62": 5, "80": 6, "81": 7, "82": 8, "AS": 9, "66": 10}
 _COMPONENT_BY_CODE = ("", "26", "TC", "53")
+# The lines columns pricing reads (the rest of a lines table is not copied when it is split).
+INPUT_COLUMNS = ("claim_id", "service_date", "procedure_code", *MODIFIER_COLUMNS, "units",
+                 "place_of_service", "locality")  # fmt: skip
 # The output's RVU, GPCI and conversion factor columns (floats, NaN where not known).
 NUMERIC_COLUMNS = ("work_rvu", "pe_rvu", "mp_rvu", "gpci_work", "gpci_pe", "gpci_mp", "conversion_factor")
 # Scale of the raw product (RVU x GPCI x CF) and the half-cent added before integer division.
