@@ -911,16 +911,30 @@ def _assemble(
     if not pieces:  # no lines at all
         return _not_covered_frame(0, rule).set_axis(index)
     positions = np.concatenate([p for p, _ in pieces])
-    inverse = np.empty(len(positions), dtype=np.int64)
-    inverse[positions] = np.arange(len(positions))
-    columns = {}
-    for col in pieces[0][1].columns:
-        values = [frame[col] for _, frame in pieces]
-        if isinstance(values[0].dtype, pd.CategoricalDtype):
-            joined = union_categoricals([v.array for v in values])
-            columns[col] = pd.Categorical.from_codes(joined.codes[inverse], categories=joined.categories)
+    n = len(index)
+    columns: dict[str, object] = {}
+    for col in pieces[0][1].columns:  # each piece's values scattered to its lines' positions
+        values = [frame[col].array for _, frame in pieces]
+        first = values[0]
+        if isinstance(first, pd.Categorical):
+            joined = union_categoricals(values)  # codes in piece order, as ``positions``
+            codes = np.empty(n, dtype=joined.codes.dtype)
+            codes[positions] = joined.codes
+            columns[col] = pd.Categorical.from_codes(codes, categories=joined.categories)
+        elif isinstance(first, (pd.arrays.IntegerArray, pd.arrays.FloatingArray)):
+            kind = first.dtype.numpy_dtype
+            data, mask = np.zeros(n, dtype=kind), np.zeros(n, dtype=bool)
+            for (at, _), v in zip(pieces, values, strict=True):
+                data[at] = v.to_numpy(dtype=kind, na_value=0)
+                mask[at] = v.isna()
+            columns[col] = type(first)(data, mask)
         else:
-            columns[col] = pd.concat(values, ignore_index=True).array.take(inverse)
+            data = np.empty(
+                n, dtype=first.dtype.numpy_dtype if hasattr(first.dtype, "numpy_dtype") else first.dtype
+            )
+            for (at, _), v in zip(pieces, values, strict=True):
+                data[at] = v.to_numpy()
+            columns[col] = data
     return pd.DataFrame(columns, index=index)
 
 
