@@ -359,8 +359,8 @@ class FeeSchedule:
             ),
         )
         return PriceExplanation(
-            code=code, modifiers=(), year=self.year, release=self.release, locality=f"{mac}-{lc}", locality_name=str(g["name"]),
-            pos="", facility=True, status=status, units=1, payable=bool(amount), amount=amount,
+            code=code, modifiers=(), year=self.year, release=self.release, locality=f"{mac}-{lc}",
+            locality_name=str(g["name"]), pos="", facility=True, status=status, units=1, payable=bool(amount), amount=amount,
             fee_schedule_amount=amount, components={"anesthesia_cf": cf, "base_units": Decimal(base_units),
             "time_units": time_units}, rule="anesthesia: (base + time units) x anesthesia CF", steps=steps,
         )  # fmt: skip
@@ -845,10 +845,13 @@ def _resolve_release(release: object) -> store.Provenance:
     for p in installed:
         if p.release == text:
             return p
-    raise DataNotAvailable(
-        f"Medicare PFS {text} is not imported; imported: {have}. "
-        f"Import CMS's files with `medbill data import pfs DIR` (each PPRRVU file is one quarterly release)."
-    )
+    from medbill.refdata import catalog
+
+    if any(e.release == text for e in catalog.entries(SYSTEM)):
+        fix = f"Run `medbill data fetch {SYSTEM} {text}`"
+    else:
+        fix = "Import CMS's files with `medbill data import pfs DIR` (each PPRRVU file is one quarterly release)"
+    raise DataNotAvailable(f"Medicare PFS {text} is not imported; imported: {have}. {fix}.")
 
 
 def _service_dates(lines: pd.DataFrame) -> np.ndarray:
