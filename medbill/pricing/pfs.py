@@ -33,7 +33,7 @@ from pandas.api.types import union_categoricals
 from medbill.exceptions import DataNotAvailable, InvalidFormat, UnknownCode
 from medbill.pricing import pfs_batch, rules
 from medbill.pricing.explain import PriceExplanation, Step
-from medbill.refdata import coverage, store
+from medbill.refdata import catalog, coverage, store
 from medbill.refdata.pfs import (
     CF_PLACES,
     CONVERSION_FACTORS_FILE,
@@ -845,8 +845,6 @@ def _resolve_release(release: object) -> store.Provenance:
     for p in installed:
         if p.release == text:
             return p
-    from medbill.refdata import catalog
-
     if any(e.release == text for e in catalog.entries(SYSTEM)):
         fix = f"Run `medbill data fetch {SYSTEM} {text}`"
     else:
