@@ -11,9 +11,10 @@ Two inputs of N lines, the same codes, modifiers and localities:
 - *mixed quarters*: dates in January to March and October to December 2025, priced by the
   module-level ``price_lines``, which picks RVU25A or RVU25D per line.
 
-The baseline is the same lines priced by the code of git ref ``REF`` (default ``main``; before
-quarterly releases it priced every 2025 line with one file, ``FeeSchedule.load(2025)``), run in a
-subprocess on a copy of that ref's ``medbill`` and its own MEDBILL_HOME, in the same run.
+The baseline is the same lines priced by the code of git ref ``REF`` (default: the last commit
+before quarterly releases, which priced every 2025 line with one file, ``FeeSchedule.load(2025)``),
+run in a subprocess on a copy of that ref's ``medbill`` with its own MEDBILL_HOME, its runs
+interleaved with this code's.
 The ``price()`` loop is timed on a sample and extrapolated to N lines.
 """
 
@@ -39,6 +40,8 @@ from medbill.pricing.pfs import FeeSchedule, price_lines
 from medbill.refdata.pfs import import_releases
 
 ROOT = Path(__file__).resolve().parents[1]
+# The last commit whose PFS was one release per year (every 2025 line priced with the October file).
+BEFORE_QUARTERS = "0f60778"
 
 # Run by the baseline subprocess: import the folder with the old importer, then for each parquet
 # path read from stdin, time the old FeeSchedule of 2025's price_lines on it and print the seconds.
@@ -122,32 +125,14 @@ def synthetic_lines(fs: FeeSchedule, n: int, months: tuple[int, ...], seed: int 
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--sample", type=int, default=3_000, help="lines priced one by one")
-    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs per figure")
-    parser.add_argument("--import-pfs", metavar="DIR", help="import this PFS folder first (the 2025 folder)")
-    parser.add_argument("--baseline", default="main", metavar="REF", help="git ref of the code to compare")
-    parser.add_argument("--no-baseline", action="store_true", help="skip the side-by-side baseline")
-    args = parser.parse_args()
-    if args.import_pfs:
-        import_releases(args.import_pfs)
-    fs = FeeSchedule.load("RVU25D")
-    inputs = {
-        "one quarter": synthetic_lines(fs, args.lines, months=(10, 11, 12)),
-        "mixed quarters": synthetic_lines(fs, args.lines, months=(1, 2, 3, 10, 11, 12)),
-    }
-    price = {
-        "one quarter": lambda: fs.price_lines(inputs["one quarter"]),
-        "mixed quarters": lambda: price_lines(inputs["mixed quarters"]),
-    }
+def side_by_side(
+    inputs: dict[str, pd.DataFrame], price: dict, args: argparse.Namespace, why_not: str
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, pd.DataFrame], str]:
+    """Seconds of each run of this code and of the baseline per input (interleaved), the last
+    priced frames, and why the baseline was not run ("" when it was)."""
     new: dict[str, list[float]] = {name: [] for name in inputs}
     old: dict[str, list[float]] = {name: [] for name in inputs}
     priced = {}
-    why_not = "--no-baseline" if args.no_baseline else ""
-    if not why_not and not args.import_pfs:
-        why_not = "the baseline needs --import-pfs DIR (it imports the folder into its own MEDBILL_HOME)"
     with tempfile.TemporaryDirectory() as tmp:
         base = None
         if not why_not:
@@ -164,6 +149,38 @@ def main() -> None:
                     old[name].append(base.time(name, lines))
         if base is not None:
             base.close()
+    return new, old, priced, why_not
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=3_000, help="lines priced one by one")
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs per figure")
+    parser.add_argument("--import-pfs", metavar="DIR", help="import this PFS folder first (the 2025 folder)")
+    parser.add_argument(
+        "--baseline",
+        default=BEFORE_QUARTERS,
+        metavar="REF",
+        help=f"git ref of the code to compare (default {BEFORE_QUARTERS}, the last commit before quarterly releases)",
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="skip the side-by-side baseline")
+    args = parser.parse_args()
+    if args.import_pfs:
+        import_releases(args.import_pfs)
+    fs = FeeSchedule.load("RVU25D")
+    inputs = {
+        "one quarter": synthetic_lines(fs, args.lines, months=(10, 11, 12)),
+        "mixed quarters": synthetic_lines(fs, args.lines, months=(1, 2, 3, 10, 11, 12)),
+    }
+    price = {
+        "one quarter": lambda: fs.price_lines(inputs["one quarter"]),
+        "mixed quarters": lambda: price_lines(inputs["mixed quarters"]),
+    }
+    why_not = "--no-baseline" if args.no_baseline else ""
+    if not why_not and not args.import_pfs:
+        why_not = "the baseline needs --import-pfs DIR (it imports the folder into its own MEDBILL_HOME)"
+    new, old, priced, why_not = side_by_side(inputs, price, args, why_not)
 
     n = args.lines
     print(f"lines: {n:,} per input; best of {args.repeat}, runs interleaved")
