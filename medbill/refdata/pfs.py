@@ -126,34 +126,20 @@ def import_releases(path: Path) -> list[store.Provenance]:
         )
     rvu_files = _rvu_files(folder)
     shared = _locality_files(folder)
+    done = {p.sha256: p for p in store.installed(SYSTEM)}
+    digests = [_digest({"rvu": rvu_path, **shared}) for rvu_path in rvu_files]
+    if all(d in done for d in digests):  # the same files are already installed: nothing to read
+        return sorted((done[d] for d in digests), key=lambda p: p.effective_from or date.min)
     tables = {
         "gpci.parquet": _read_gpci(shared["gpci"]) if shared else _empty(_GPCI_COLUMNS),
         "localities.parquet": _read_locco(shared["locco"]) if shared else _empty(_LOCCO_COLUMNS),
         "anesthesia.parquet": _read_anes(shared["anes"]) if shared else _empty(_ANES_COLUMNS),
         "oppscap.parquet": _read_oppscap(shared["oppscap"]) if shared else _empty(_OPPSCAP_COLUMNS),
     }
-    pending = []
-    for rvu_path in rvu_files:
-        files = {"rvu": rvu_path, **shared}
-        digest = hashlib.sha256()
-        for key in sorted(files):
-            digest.update(f"{files[key].name}:{store.file_sha256(files[key])}\n".encode())
-        rvu, title = _read_rvu(rvu_path)
-        release = release_of(title, rvu_path)
-        cf_note = _check_conversion_factor(rvu, release, rvu_path)
-        scope = "" if shared else "; no GPCI file: national amounts only (GPCIs 1.0)"
-        provenance = store.Provenance(
-            system=SYSTEM,
-            release=release.name,
-            effective_from=release.effective_from,
-            effective_to=release.effective_to,
-            source=f"{folder} ({', '.join(files[k].name for k in sorted(files))})",
-            sha256=digest.hexdigest(),
-            rows=len(rvu),
-            licence="CMS public data; CPT codes are AMA property (descriptors not stored).",
-            note=f"{title}; {cf_note}{scope}",
-        )
-        pending.append((provenance, {"rvu.parquet": rvu, **tables}))
+    pending = [
+        _read_release(folder, rvu_path, shared, digest)
+        for rvu_path, digest in zip(rvu_files, digests, strict=True)
+    ]
     names = [p.release for p, _ in pending]
     if len(set(names)) < len(names):
         twice = next(n for n in names if names.count(n) > 1)
@@ -161,11 +147,11 @@ def import_releases(path: Path) -> list[store.Provenance]:
             f"{folder} has two PPRRVU files of release {twice} ({', '.join(p.name for p in rvu_files)}); keep one."
         )
     installed = []
-    for provenance, payload in sorted(pending, key=lambda item: item[0].effective_from or date.min):
-        same = [p for p in store.installed(SYSTEM) if p.release == provenance.release]
-        if same and same[0].sha256 == provenance.sha256:
-            installed.append(same[0])  # the same files are already installed: nothing to do
+    for provenance, rvu in sorted(pending, key=lambda item: item[0].effective_from or date.min):
+        if provenance.sha256 in done:
+            installed.append(done[provenance.sha256])
             continue
+        payload = {"rvu.parquet": rvu, **tables}
 
         def write(target: Path, payload: dict[str, pd.DataFrame] = payload) -> None:
             for name, table in payload.items():
@@ -173,6 +159,37 @@ def import_releases(path: Path) -> list[store.Provenance]:
 
         installed.append(store.install(provenance, write))
     return installed
+
+
+def _digest(files: dict[str, Path]) -> str:
+    """The checksum of one release's source files (names and contents)."""
+    digest = hashlib.sha256()
+    for key in sorted(files):
+        digest.update(f"{files[key].name}:{store.file_sha256(files[key])}\n".encode())
+    return digest.hexdigest()
+
+
+def _read_release(
+    folder: Path, rvu_path: Path, shared: dict[str, Path], digest: str
+) -> tuple[store.Provenance, pd.DataFrame]:
+    """The provenance and RVU table of one PPRRVU file (the locality files are the folder's)."""
+    rvu, title = _read_rvu(rvu_path)
+    release = release_of(title, rvu_path)
+    cf_note = _check_conversion_factor(rvu, release, rvu_path)
+    scope = "" if shared else "; no GPCI file: national amounts only (GPCIs 1.0)"
+    files = {"rvu": rvu_path, **shared}
+    provenance = store.Provenance(
+        system=SYSTEM,
+        release=release.name,
+        effective_from=release.effective_from,
+        effective_to=release.effective_to,
+        source=f"{folder} ({', '.join(files[k].name for k in sorted(files))})",
+        sha256=digest,
+        rows=len(rvu),
+        licence="CMS public data; CPT codes are AMA property (descriptors not stored).",
+        note=f"{title}; {cf_note}{scope}",
+    )
+    return provenance, rvu
 
 
 @dataclasses.dataclass(frozen=True)
