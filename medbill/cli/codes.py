@@ -80,6 +80,7 @@ def _lookup(args: argparse.Namespace) -> int:
                 "source_code": n.source_code,
                 "inherited": n.inherited,
                 "refs": n.refs,
+                "release": n.release,
             }
             for n in notes
         ]
@@ -100,6 +101,9 @@ def _lookup(args: argparse.Namespace) -> int:
         if value not in (None, ""):
             print(f"  {key}: {value}")
     print(f"  source: {record.source}")
+    borrowed = {n.release for n in notes} - {record.release}
+    if borrowed:
+        print(f"  notes taken from release {', '.join(sorted(borrowed))} (this release has none of its own):")
     for n in notes:
         where = f" (from {n.source_code})" if n.inherited else ""
         print(f"  - {n.kind}{where}: {n.text}")

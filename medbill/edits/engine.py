@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import importlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import cached_property
@@ -31,8 +30,6 @@ from medbill.exceptions import DataNotAvailable
 SEVERITIES = ("error", "warning", "info")
 DX_COLUMNS = [f"dx{i}" for i in range(1, 13)]
 MODIFIER_COLUMNS = [f"modifier{i}" for i in range(1, 5)]
-# Rule families, one module each under medbill/edits/rules/.
-RULE_MODULES = ("validity", "conventions", "age_sex", "ncci", "mue", "modifiers", "integrity")
 # Medicare's one calendar year from the date of service (42 CFR 424.44) when nothing else is configured.
 DEFAULT_TIMELY_FILING_DAYS = 365
 
@@ -77,8 +74,9 @@ def rule(
 
 def registry() -> dict[str, Rule]:
     """Every rule, importing the rule modules on first use."""
-    for name in RULE_MODULES:
-        importlib.import_module(f"medbill.edits.rules.{name}")
+    # Rule families, one module each under medbill/edits/rules/: importing one registers its rules.
+    from medbill.edits.rules import age_sex, conventions, integrity, modifiers, mue, ncci, validity  # noqa: F401
+
     return dict(_REGISTRY)
 
 
