@@ -14,6 +14,9 @@ The folder holds CMS's files as published (for example the ``RVU25D`` zip unpack
 - ``ANES*.csv``: anesthesia conversion factors by locality.
 - ``OPPSCAP*.csv``: the OPPS-capped imaging prices by MAC and locality.
 
+From CY2026 CMS's zips hold each file for QPs (``_QPP``) and for everyone else (``_nonQPP``); only
+the non-QP files are read, since they differ only in the conversion factor.
+
 The four locality files are shared by every PPRRVU release of the folder. Without a GPCI file
 (CY2026 here) a release is installed for national pricing only (GPCIs of 1.0); with one, the
 crosswalk, anesthesia and OPPS cap files must be there too.
@@ -280,7 +283,7 @@ def _check_conversion_factor(rvu: pd.DataFrame, release: Release, path: Path) ->
 
 
 def _find(folder: Path, pattern: str, what: str) -> Path:
-    found = sorted(p for p in folder.iterdir() if p.is_file() and _glob_ci(p.name, pattern))
+    found = _non_qp(sorted(p for p in folder.iterdir() if p.is_file() and _glob_ci(p.name, pattern)))
     if not found:
         raise ImportFailed(f"{folder} has no {pattern} file; expected {what}.")
     return found[-1]
@@ -291,8 +294,21 @@ def _glob_ci(name: str, pattern: str) -> bool:
     return re.match(regex, name.upper()) is not None
 
 
+def _is_qp_variant(name: str) -> bool:
+    text = name.upper().replace("-", "").replace("_", "")
+    return "QPP" in text and "NONQPP" not in text
+
+
+def _non_qp(found: list[Path]) -> list[Path]:
+    """From CY2026 CMS publishes each file twice, for qualifying APM participants (``_QPP``) and
+    for everyone else (``_nonQPP``), the same but for the conversion factor: keep the non-QP ones
+    (QP prices apply the QP factor of medbill's table). A QPP file alone is kept."""
+    kept = [p for p in found if not _is_qp_variant(p.name)]
+    return kept or found
+
+
 def _rvu_files(folder: Path) -> list[Path]:
-    found = sorted(p for p in folder.iterdir() if p.is_file() and _glob_ci(p.name, "PPRRVU*.csv"))
+    found = _non_qp(sorted(p for p in folder.iterdir() if p.is_file() and _glob_ci(p.name, "PPRRVU*.csv")))
     if not found:
         raise ImportFailed(
             f"{folder} has no PPRRVU*.csv file; expected the national relative value file (PPRRVU<year>_<quarter>.csv)."

@@ -185,8 +185,11 @@ def test_wrong_path(tmp_path, fresh_home, path):
 
 
 def test_release_not_imported_names_what_is_and_how(pfs_dir, pfs_2026_dir, fresh_home):
-    with pytest.raises(DataNotAvailable, match=r"imported: none.*medbill data import pfs DIR"):
+    # a release in medbill's catalog: the fetch command; a year: the import command
+    with pytest.raises(DataNotAvailable, match=r"imported: none\. Run `medbill data fetch pfs RVU25D`"):
         FeeSchedule.load("RVU25D")
+    with pytest.raises(DataNotAvailable, match=r"imported: none.*medbill data import pfs DIR"):
+        FeeSchedule.load(2025)
     import_releases(pfs_dir)
     with pytest.raises(DataNotAvailable, match=r"PFS RVU25B is not imported; imported: RVU25A \(2025-01-01"):
         FeeSchedule.load("RVU25B")
@@ -228,3 +231,23 @@ def test_junk_rvu_file(pfs_dir, fresh_home, tmp_path, content):
     (folder / "PPRRVU2025_Oct.csv").write_bytes(content)
     with pytest.raises(ImportFailed, match=r"PPRRVU2025_Oct\.csv"):
         import_release(folder)
+
+
+def test_qpp_and_non_qpp_files_of_a_release_import_once(pfs_2026_dir, fresh_home, tmp_path):
+    """CMS's CY2026 zips hold the RVU file twice, for QPs and not: the non-QP one is read."""
+    folder = tmp_path / "rvu26c"
+    folder.mkdir()
+    source = pfs_2026_dir / "PPRRVU2026_Jul_nonQPP.csv"
+    shutil.copy(source, folder / source.name)
+    qp_text = source.read_text(encoding="latin-1").replace(",33.4009,", ",33.5675,")
+    (folder / "PPRRVU2026_Jul_QPP.csv").write_text(qp_text, encoding="latin-1")
+    (prov,) = import_releases(folder)
+    assert prov.release == "RVU26C" and "PPRRVU2026_Jul_nonQPP.csv" in prov.source
+    assert "QPP.csv" not in prov.source.replace("nonQPP.csv", "")
+    # the QPP file alone is a release too; its own factor is recorded as the QP one
+    (folder / source.name).unlink()
+    (alone,) = import_releases(folder)
+    assert "CONV FACTOR 33.5675 (CY2026, qualifying APM participant (QP))" in alone.note
+    fs = FeeSchedule.load("RVU26C")
+    assert fs.price("99213", "national").amount == Decimal("95.19")  # non-QP factor from the table
+    assert fs.price("99213", "national", qp=True).amount == Decimal("95.67")
