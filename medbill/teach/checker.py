@@ -488,27 +488,13 @@ def _lcs(a: list[str], b: list[str]) -> list[str]:
 
 
 def _excludes1(release: icd10cm.Release, codes: list[str], allowed: set[str]) -> list[Finding]:
-    out = []
-    seen: set[frozenset[str]] = set()
-    for a in codes:
-        for note in release.notes(a, inherited=True):
-            if note.kind != "excludes1":
-                continue
-            for b in codes:
-                pair = frozenset((a, b))
-                if b == a or pair in seen or pair <= allowed or not any(b.startswith(r) for r in note.refs):
-                    continue
-                seen.add(pair)
-                out.append(
-                    _say(
-                        "excludes1",
-                        icd10cm.format(b),
-                        f"Excludes1 conflict: {icd10cm.format(a)} has an Excludes1 note for {icd10cm.format(b)} "
-                        f"({note.text}). The two are not coded together unless the conditions are unrelated "
-                        "to each other; query the provider when the record does not say",
-                    )
-                )
-    return out
+    """The release's one Excludes1 rule (shared with the scrubber), less the pairs the expected
+    answer itself holds (the instructor applied the I.A.12.a exception there)."""
+    return [
+        Finding("excludes1", icd10cm.format(c.excluded), f"Excludes1 conflict: {c.describe()}")
+        for c in release.excludes1_conflicts(codes)
+        if not {c.code, c.excluded} <= allowed
+    ]
 
 
 # --- multiple choice ---------------------------------------------------------------------------

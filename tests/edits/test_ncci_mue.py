@@ -224,7 +224,7 @@ def test_mue_without_a_date_in_the_name_needs_one(fresh_home, tmp_path):
 
 def test_rules_without_reference_data_are_skipped_not_passed(fresh_home, mk):
     result = scrub(*mk.tables(), rules=["NCCI-PTP", "MUE", "MCE-*"], as_of=mk.AS_OF)
-    assert set(result.skipped["rule_id"]) == {"NCCI-PTP", "MUE", "MCE-AGE", "MCE-SEX"}
+    assert set(result.skipped["rule_id"]) == {"NCCI-PTP", "MUE", "MCE-AGE", "MCE-SEX", "MCE-PRINCIPAL"}
     assert result.skipped["reason"].str.contains("medbill data import").all()
 
 

@@ -104,7 +104,7 @@ WRONG_ANSWERS = [
         "excludes1",
         "end-01",
         "E11.42 E10.9",
-        r"Excludes1 conflict: E11\.42 .*E10\.9.*unless the conditions are unrelated.*I\.A\.12\.a",
+        r"Excludes1 conflict: E11\.42 has an Excludes1 note for E10\.9.*I\.A\.12\.a.*unrelated",
         0.65,
     ),
     ("sequencing", "inf-03", "B96.20 N39.0", r"N39\.0 is right but out of sequence.*IV\.G", 0.88),

@@ -7,8 +7,11 @@ a CDC order file (:mod:`.order_file`):
 
 - the hierarchy comes from code prefixes (the parent of a code is its longest proper prefix that
   is itself a code: S52.521A -> S52.521, T07.XXXD -> T07);
-- chapters and blocks (titles included) are borrowed from the embedded FY2026 tabular list, by
-  category range;
+- chapters and blocks (titles included) are borrowed from the embedded FY2026 tabular list, where
+  it places each category (C4A in C43-C44, M1A in M05-M14: ranges of alphanumeric categories
+  cannot be bisected), and categories follow its tabular order;
+- titles get back the accents the bundled file folds away ("Sezary" -> "Sézary"), see
+  :func:`.order_file.restore_accents`;
 - ``notes()`` is empty for this release; import the CDC April 2025 tabular XML with
   ``medbill data import icd10cm PATH`` to get notes (an imported release replaces this one).
 """
@@ -50,6 +53,8 @@ def build(db: Path, borrowed_from: Any) -> ReleaseData:
             f"{db} does not hold the FY2025 code set this release expects (a newer {DIST}?); "
             f"install {DIST}==0.2.3 or import the CDC FY2025 tabular XML with `medbill data import icd10cm PATH`."
         )
+    # the SQLite rows are sorted by code: put them in tabular order, as a CDC order file is
+    rows = order_file.in_tabular_order(rows, borrowed_from)
     data = order_file.build(rows, YEAR, borrowed_from, with_notes=False)
     data.contents = (
         f"FY2025 order file as bundled by {DIST}: {sum(data.billable):,} billable codes of {len(rows):,} codes "
