@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from medbill.exceptions import CodeError
 from medbill.refdata import cpt, hcpcs, icd10cm, modifiers
@@ -147,6 +147,8 @@ def _check_keys(ex: Exercise, given: list[str]) -> CheckResult:
     """Student mode: the exercise holds only hashes of its accepted answers, so the answer is
     right or not yet; the instructor's bank gives the detailed feedback when grading."""
     tokens = _procedure_tokens(given) if ex.kind == "procedure" else given
+    if ex.kind == "choice":
+        tokens = [t.upper().rstrip(").") for t in tokens]
     if answer_key(ex.id, tokens) in ex.answer_keys:
         return CheckResult(ex.id, 1.0, (), True, ex.points)
     note = Finding(
@@ -162,10 +164,11 @@ def _say(kind: str, code: str, text: str) -> Finding:
     return Finding(kind, code, f"{text} ({DEFAULT_GUIDELINE[kind]}).")
 
 
-def _distractor_kind(ex: Exercise, code: str, compact: object) -> str | None:
+def _distractor_kind(ex: Exercise, code: str, compact: Callable[[str], str]) -> str | None:
+    """The kind the exercise declares for ``code`` (a distractor written as a prefix covers its codes)."""
     for key, kind in ex.distractors.items():
         try:
-            if compact(code).startswith(compact(key)):  # type: ignore[operator]
+            if compact(code).startswith(compact(key)):
                 return kind
         except CodeError:
             continue

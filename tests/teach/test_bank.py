@@ -110,6 +110,7 @@ def test_student_mode_recognises_a_right_answer_without_holding_it(tmp_path) -> 
     student = load_bank(tmp_path / STUDENT_BANK)
     assert check(student.get("end-02"), "Z79.4, e11.65").correct
     assert check(student.get("proc-12"), "97110 x4").correct
+    assert check(student.get("cpc-06"), "c) b)").correct
     wrong = check(student.get("end-02"), "E11.9")
     assert not wrong.correct and "holds no answers" in wrong.feedback[0]
     assert main(["teach", "list", "--bank", str(tmp_path / STUDENT_BANK), "--solutions"]) == 2
