@@ -428,7 +428,7 @@ def _patient_shares(data: ClaimsData, cutoff: pd.Timestamp | None) -> pd.DataFra
     kinds = data.payers.set_index("payer_id")["kind"] if data.payers is not None else pd.Series(dtype=str)
     lines["selfpay"] = lines["payer_id"].map(kinds).eq("selfpay").fillna(False) | lines["payer_id"].isna()
     adjustments = data.remit_adjustments
-    pr = pd.DataFrame(columns=["claim_id", "line_number", "amount", "received_date"])
+    pr = pd.DataFrame({"claim_id": [], "line_number": [], "amount": [], "received_date": []})
     if adjustments is not None and data.remit_claims is not None:
         pr = adjustments.loc[
             adjustments["group"].eq("PR").fillna(False), ["payment_id", "claim_id", "line_number", "amount"]
@@ -441,20 +441,25 @@ def _patient_shares(data: ClaimsData, cutoff: pd.Timestamp | None) -> pd.DataFra
             pr = pr[pr["received_date"].le(cutoff).fillna(False)]
         first_line = lines.drop_duplicates("claim_id").set_index("claim_id")["line_number"]
         pr = pr.assign(line_number=pr["line_number"].fillna(pr["claim_id"].map(first_line)))
-    key = ["claim_id", "line_number"]
-    cents = pr.assign(cents=_cents(pr["amount"])).groupby(key)["cents"].sum()
-    billed = pr[pr["amount"].gt(0).fillna(False)].groupby(key)["received_date"].min()
-    at = pd.MultiIndex.from_frame(lines[key].astype({"line_number": "Int64"}))
-    cents.index = cents.index.set_levels(cents.index.levels[1].astype("Int64"), level=1)
-    billed.index = billed.index.set_levels(billed.index.levels[1].astype("Int64"), level=1)
+    pr = pr.assign(
+        claim_id=pr["claim_id"].astype("string"),
+        line_number=pr["line_number"].astype("Int64"),
+        cents=_cents(pr["amount"]),
+        received_date=pd.to_datetime(pr["received_date"]).where(pr["amount"].gt(0).fillna(False)),
+    )
+    per_line = pr.groupby(["claim_id", "line_number"], as_index=False).agg(
+        cents=("cents", "sum"), billed=("received_date", "min")
+    )
+    found = lines[["claim_id", "line_number"]].astype({"claim_id": "string", "line_number": "Int64"})
+    found = found.merge(per_line, on=["claim_id", "line_number"], how="left")
     selfpay = lines["selfpay"].to_numpy()
     if cutoff is not None:
         selfpay = selfpay & lines["service_date"].le(cutoff).fillna(False).to_numpy()
     lines["share_cents"] = np.where(
-        selfpay, _cents(lines["charge"]), at.map(cents).fillna(0).to_numpy(np.int64)
+        selfpay, _cents(lines["charge"]), found["cents"].fillna(0).to_numpy(np.int64)
     )
-    lines["billed_to_patient"] = np.where(selfpay, lines["service_date"], at.map(billed))
-    lines["billed_to_patient"] = pd.to_datetime(lines["billed_to_patient"])
+    remitted = pd.Series(found["billed"].to_numpy(dtype="datetime64[ns]"), index=lines.index)
+    lines["billed_to_patient"] = lines["service_date"].where(selfpay, remitted)
     return lines
 
 
