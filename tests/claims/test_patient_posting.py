@@ -58,7 +58,10 @@ def _practice(payments: list[tuple]) -> ClaimsData:
 
 def _paid(posting) -> dict[tuple[str, int], float]:
     rows = posting.lines
-    return {(c, int(n)): p for c, n, p in zip(rows["claim_id"], rows["line_number"], rows["patient_paid"])}
+    return {
+        (c, int(n)): p
+        for c, n, p in zip(rows["claim_id"], rows["line_number"], rows["patient_paid"], strict=True)
+    }
 
 
 @pytest.mark.parametrize(
@@ -69,7 +72,11 @@ def _paid(posting) -> dict[tuple[str, int], float]:
         # an overpayment of claim A moves to the account and pays the oldest open line (B)
         ([("R1", "P1", "2026-02-20", 70.0, "A")], {("A", 1): 30.0, ("A", 2): 20.0, ("B", 1): 20.0}, {}),
         # an unapplied payment pays oldest first (A1, A2, then B); the rest is a credit
-        ([("R1", "P1", "2026-03-20", 160.0, None)], {("A", 1): 30.0, ("A", 2): 20.0, ("B", 1): 100.0}, {"P1": 10.0}),
+        (
+            [("R1", "P1", "2026-03-20", 160.0, None)],
+            {("A", 1): 30.0, ("A", 2): 20.0, ("B", 1): 100.0},
+            {"P1": 10.0},
+        ),
         # a patient's payments never pay another patient's claim
         ([("R1", "P2", "2026-04-20", 20.0, "C")], {("C", 1): 15.0, ("A", 1): 0.0}, {"P2": 5.0}),
     ],
@@ -78,7 +85,7 @@ def test_payments_are_applied_line_by_line(payments, paid, credit) -> None:
     posting = post_patient_payments(_practice(payments))
     got = _paid(posting)
     assert {key: got[key] for key in paid} == paid
-    assert dict(zip(posting.credits["patient_id"], posting.credits["credit"])) == credit
+    assert dict(zip(posting.credits["patient_id"], posting.credits["credit"], strict=True)) == credit
     lines = posting.lines
     assert (lines["patient_balance"] == lines["patient_share"] - lines["patient_paid"]).all()
 

@@ -1,0 +1,115 @@
+"""``medbill worklist CLAIMS_DIR``: the claims that need follow-up; exit 1 when there are any."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from medbill.cli._output import print_json, print_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from medbill.analytics.tables import Tables
+
+_SHOWN = ["priority", "claim_id", "payer_id", "category", "reason", "rarc", "action", "amount_at_stake", "deadline", "days_left"]  # fmt: skip
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "worklist", help="claims that need follow-up: denials, underpayments, no response, not sent"
+    )
+    p.add_argument("claims_dir", metavar="CLAIMS_DIR", help="folder with the claims and remittance tables")
+    p.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="the day deadlines are counted to (YYYY-MM-DD; default: the latest date in the data)",
+    )
+    p.add_argument("--json", action="store_true", help="print the worklist as JSON")
+    p.add_argument("--out", type=Path, help="also write the worklist to FILE (.csv, or .json)")
+    p.add_argument(
+        "--no-response-days",
+        type=int,
+        default=45,
+        metavar="N",
+        help="list a sent claim with no remittance after N days (default 45)",
+    )
+    p.add_argument(
+        "--payer-rules",
+        type=Path,
+        metavar="CSV",
+        help="per-payer overrides: payer_id, timely_filing_days and/or appeal_days",
+    )
+    p.add_argument(
+        "--no-scrub", action="store_true", help="do not scrub (no 'not sent' rows, no predicting finding)"
+    )
+    p.set_defaults(func=_worklist)
+
+
+def _worklist(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from medbill.analytics.facts import default_as_of
+    from medbill.analytics.tables import read_dir
+    from medbill.exceptions import ImportFailed
+    from medbill.followup import worklist
+
+    tables = read_dir(args.claims_dir)
+    as_of = pd.Timestamp(args.as_of) if args.as_of else default_as_of(tables)
+    rules = None
+    if args.payer_rules:
+        if not args.payer_rules.is_file():
+            raise ImportFailed(
+                f"payer rules file {args.payer_rules} does not exist; give a CSV with payer_id"
+            )
+        rules = pd.read_csv(args.payer_rules, dtype=str)
+        if "payer_id" not in rules.columns:
+            raise ImportFailed(f"payer rules file {args.payer_rules} has no payer_id column")
+    findings = None if args.no_scrub else _findings(tables, as_of, args.no_response_days, rules)
+    try:
+        rows = worklist(
+            tables, as_of=as_of, findings=findings, no_response_days=args.no_response_days, payer_rules=rules
+        )
+    except ValueError as exc:
+        raise ImportFailed(str(exc)) from None
+    shown = rows.copy()
+    for column in ("service_date", "submitted_date", "remit_date", "deadline"):
+        shown[column] = shown[column].dt.strftime("%Y-%m-%d")
+    records = shown.astype(object).where(shown.notna(), None).to_dict("records")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        if args.out.suffix.lower() == ".json":
+            args.out.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+        else:
+            rows.to_csv(args.out, index=False, date_format="%Y-%m-%d")
+    if args.json:
+        print_json(records)
+    else:
+        if records:
+            print_table(records, _SHOWN)
+        total = rows["amount_at_stake"].sum()
+        print(f"{len(rows):,} claims to work as of {as_of.date()}, ${total:,.2f} at stake")
+    return 1 if len(rows) else 0
+
+
+def _findings(
+    tables: Tables, as_of: pd.Timestamp, no_response_days: int, rules: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Scrub findings for the claims the worklist can show: those it lists and the unsent ones."""
+    from medbill.claims.tables import ClaimsData
+    from medbill.edits import scrub
+    from medbill.followup import worklist
+
+    listed = set(
+        worklist(tables, as_of=as_of, no_response_days=no_response_days, payer_rules=rules)["claim_id"]
+    )
+    unsent = set(tables.claims.loc[tables.claims["submitted_date"].isna(), "claim_id"])
+    keep = listed | unsent
+    claims = tables.claims[tables.claims["claim_id"].isin(keep)]
+    subset = ClaimsData(
+        claims=claims, lines=tables.lines[tables.lines["claim_id"].isin(keep)], payers=tables.payers
+    )
+    return scrub(subset, as_of=as_of.date()).findings
