@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
+import nbformat
 import pandas as pd
 import pytest
 
 from medbill.analytics import kpis, statements
+from medbill.analytics.statement_html import statement_html
 from medbill.analytics.tables import read_dir
+from medbill.reports import run_report
+from medbill.reports.fanout import run_each
 
 
 def _raw(folder, name: str) -> pd.DataFrame:
@@ -102,3 +108,57 @@ def test_net_collection_counts_patient_payments(tables) -> None:
 def test_bad_include_is_refused(sample_dir) -> None:
     with pytest.raises(ValueError, match="include"):
         statements.statement_lines(read_dir(sample_dir), statement_date="2026-06-30", include="some")
+
+
+EXTERNAL = re.compile(r"<(script|link|img|iframe)[^>]+(src|href)=\"(https?:)?//", re.I)
+
+
+def _errors(notebook) -> list:
+    executed = nbformat.read(notebook, as_version=4)
+    return [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+
+
+@pytest.mark.slow
+def test_the_report_prints_one_patients_statement(sample_dir, tmp_path) -> None:
+    each = statements.patient_statements(read_dir(sample_dir), statement_date="2026-06-30")
+    due = each[each["amount_due"].gt(0)].iloc[0]
+    out = run_report(
+        "patient_statements",
+        {"patient_id": due["patient_id"], "statement_date": "2026-06-30"},
+        data_dir=sample_dir,
+        out_dir=tmp_path,
+    )
+    assert _errors(out.notebook) == []
+    page = out.html.read_text(encoding="utf-8")
+    assert EXTERNAL.search(page) is None
+    assert f"Amount due: {due['amount_due']:,.2f}" in page
+    assert f"Statement for {due['name']}" in page
+    assert "medbill-provenance" in page
+    assert "Patient A/R" not in page  # nothing about other patients' accounts
+
+
+@pytest.mark.slow
+def test_the_report_lists_every_statement_and_fans_out_per_patient(sample_dir, tmp_path) -> None:
+    out = run_report("patient_statements", {"statement_date": "2026-06-30"}, data_dir=sample_dir, out_dir=tmp_path)
+    assert _errors(out.notebook) == []
+    assert "Open balances by age" in out.html.read_text(encoding="utf-8")
+    each = statements.patient_statements(read_dir(sample_dir), statement_date="2026-06-30")
+    two = each.loc[each["amount_due"].gt(0), "patient_id"].head(2).tolist()
+    runs = run_each(
+        "patient_statements",
+        "patient_id",
+        {"statement_date": "2026-06-30"},
+        values=two,
+        data_dir=sample_dir,
+        out_dir=tmp_path,
+        progress=False,
+    )
+    assert [r.ok for r in runs] == [True, True], [r.error for r in runs]
+    pages = [r.output.html.read_text(encoding="utf-8") for r in runs]
+    for patient, page in zip(two, pages, strict=True):
+        assert f"Account {patient}" in page
+
+
+def test_a_patient_with_nothing_open_is_refused(sample_dir) -> None:
+    with pytest.raises(ValueError, match="nothing open"):
+        statement_html(read_dir(sample_dir), patient_id="NOBODY", statement_date="2026-06-30")
