@@ -6,14 +6,8 @@ import argparse
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from medbill.cli._output import print_json, print_table
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from medbill.analytics.tables import Tables
 
 _SHOWN = ["priority", "claim_id", "payer_id", "category", "reason", "rarc", "action", "amount_at_stake", "deadline", "days_left"]  # fmt: skip
 
@@ -55,7 +49,7 @@ def _worklist(args: argparse.Namespace) -> int:
     from medbill.analytics.facts import default_as_of
     from medbill.analytics.tables import read_dir
     from medbill.exceptions import ImportFailed
-    from medbill.followup import worklist
+    from medbill.followup import worklist, worklist_findings
 
     tables = read_dir(args.claims_dir)
     as_of = pd.Timestamp(args.as_of) if args.as_of else default_as_of(tables)
@@ -68,11 +62,10 @@ def _worklist(args: argparse.Namespace) -> int:
         rules = pd.read_csv(args.payer_rules, dtype=str)
         if "payer_id" not in rules.columns:
             raise ImportFailed(f"payer rules file {args.payer_rules} has no payer_id column")
-    findings = None if args.no_scrub else _findings(tables, as_of, args.no_response_days, rules)
+    options = {"as_of": as_of, "no_response_days": args.no_response_days, "payer_rules": rules}
     try:
-        rows = worklist(
-            tables, as_of=as_of, findings=findings, no_response_days=args.no_response_days, payer_rules=rules
-        )
+        findings = None if args.no_scrub else worklist_findings(tables, **options)
+        rows = worklist(tables, findings=findings, **options)
     except ValueError as exc:
         raise ImportFailed(str(exc)) from None
     shown = rows.copy()
@@ -93,23 +86,3 @@ def _worklist(args: argparse.Namespace) -> int:
         total = rows["amount_at_stake"].sum()
         print(f"{len(rows):,} claims to work as of {as_of.date()}, ${total:,.2f} at stake")
     return 1 if len(rows) else 0
-
-
-def _findings(
-    tables: Tables, as_of: pd.Timestamp, no_response_days: int, rules: pd.DataFrame | None
-) -> pd.DataFrame:
-    """Scrub findings for the claims the worklist can show: those it lists and the unsent ones."""
-    from medbill.claims.tables import ClaimsData
-    from medbill.edits import scrub
-    from medbill.followup import worklist
-
-    listed = set(
-        worklist(tables, as_of=as_of, no_response_days=no_response_days, payer_rules=rules)["claim_id"]
-    )
-    unsent = set(tables.claims.loc[tables.claims["submitted_date"].isna(), "claim_id"])
-    keep = listed | unsent
-    claims = tables.claims[tables.claims["claim_id"].isin(keep)]
-    subset = ClaimsData(
-        claims=claims, lines=tables.lines[tables.lines["claim_id"].isin(keep)], payers=tables.payers
-    )
-    return scrub(subset, as_of=as_of.date()).findings

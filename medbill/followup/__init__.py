@@ -6,6 +6,6 @@
 """
 
 from medbill.followup.actions import action_table, resolve
-from medbill.followup.worklist import WORKLIST_COLUMNS, worklist
+from medbill.followup.worklist import WORKLIST_COLUMNS, worklist, worklist_findings, worklist_summary
 
-__all__ = ["WORKLIST_COLUMNS", "action_table", "resolve", "worklist"]
+__all__ = ["WORKLIST_COLUMNS", "action_table", "resolve", "worklist", "worklist_findings", "worklist_summary"]

@@ -318,3 +318,49 @@ def _priority(days_left: pd.Series) -> np.ndarray:
     return np.select(
         [np.isnan(left), left < 0, *bands], [4, 5, *(p for _, p in PRIORITY_BANDS)], default=3
     ).astype(np.int64)
+
+
+def worklist_findings(
+    data: Any,
+    *,
+    as_of: Any,
+    no_response_days: int = DEFAULT_NO_RESPONSE_DAYS,
+    payer_rules: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Scrub findings (``medbill.edits.scrub``) for the claims a worklist can show: those it lists
+    and those not yet sent. Pass them to :func:`worklist` as ``findings``."""
+    from medbill.claims.tables import ClaimsData
+    from medbill.edits import scrub
+
+    t = as_tables(data)
+    cutoff = pd.Timestamp(as_of).normalize()
+    listed = worklist(t, as_of=cutoff, no_response_days=no_response_days, payer_rules=payer_rules)
+    keep = set(listed["claim_id"]) | set(t.claims.loc[t.claims["submitted_date"].isna(), "claim_id"])
+    subset = ClaimsData(
+        claims=t.claims[t.claims["claim_id"].isin(keep)],
+        lines=t.lines[t.lines["claim_id"].isin(keep)],
+        payers=t.payers,
+    )
+    return scrub(subset, as_of=cutoff.date()).findings
+
+
+def worklist_summary(rows: pd.DataFrame, by: str = "action") -> pd.DataFrame:
+    """Per ``by`` value (``action``, ``category``, ``reason``, ``payer_id`` ...): claims, amount at
+    stake, claims due within 14 days and claims past their deadline; largest amount first."""
+    if by not in rows.columns:
+        raise ValueError(
+            f"cannot summarise the worklist by {by!r}; use one of its columns: {', '.join(rows.columns)}"
+        )
+    keyed = rows.assign(
+        key=rows[by].astype("string").fillna("(none)"),
+        urgent=rows["priority"].eq(1),
+        passed=rows["priority"].eq(5),
+    )
+    out = keyed.groupby("key").agg(
+        claims=("claim_id", "size"),
+        amount_at_stake=("amount_at_stake", "sum"),
+        due_within_14_days=("urgent", "sum"),
+        deadline_passed=("passed", "sum"),
+    )
+    out.index.name = by
+    return out.sort_values("amount_at_stake", ascending=False).round(2).reset_index()

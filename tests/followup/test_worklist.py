@@ -10,7 +10,7 @@ import pytest
 
 from medbill.claims.tables import ClaimsData, read_claims_dir
 from medbill.cli import main
-from medbill.followup import action_table, resolve, worklist
+from medbill.followup import action_table, resolve, worklist, worklist_findings, worklist_summary
 from medbill.followup.actions import ACTIONS, DEADLINES
 from medbill.refdata import carc, rarc
 
@@ -299,8 +299,29 @@ def test_cli_lists_writes_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixt
     [
         ["worklist", "/no/such/folder"],
         ["worklist", str(SAMPLE), "--payer-rules", "/no/such/rules.csv"],
+        ["worklist", str(SAMPLE), "--no-response-days", "0"],
     ],
 )
 def test_cli_bad_input_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "medbill: error:" in capsys.readouterr().err
+
+
+def test_summary_adds_up(sample_list: pd.DataFrame) -> None:
+    by_action = worklist_summary(sample_list, by="action")
+    assert by_action["claims"].sum() == len(sample_list)
+    assert by_action["amount_at_stake"].sum() == pytest.approx(sample_list["amount_at_stake"].sum())
+    assert by_action["amount_at_stake"].is_monotonic_decreasing
+    with pytest.raises(ValueError, match="nonsense"):
+        worklist_summary(sample_list, by="nonsense")
+
+
+@pytest.mark.slow
+def test_findings_name_what_predicted_the_denial(sample: ClaimsData) -> None:
+    findings = worklist_findings(sample, as_of=AS_OF)
+    rows = worklist(sample, as_of=AS_OF, findings=findings)
+    truth = pd.read_csv(SAMPLE / "truth.csv", dtype=str).set_index("claim_id")["defect"]
+    seventh = rows[rows["claim_id"].map(truth).eq("missing_7th_character") & rows["category"].eq("denied")]
+    assert len(seventh) > 0
+    assert seventh["finding"].str.startswith("ICD-7TH").all()
+    assert rows["category"].eq("not sent").any()  # unsent claims with errors
