@@ -46,6 +46,12 @@ UNDERPAID_TOLERANCE = 0.02
 MIN_PEERS = 3
 PRIORITY_BANDS = ((14, 1), (30, 2))  # days left at most -> priority; later deadlines are 3
 
+# What a row that no adjustment explains is about.
+CATEGORY_TEXT = {
+    "underpaid": "Allowed less than the expected amount for this payer and service",
+    "no response": "No remittance yet for a claim that was sent",
+    "not sent": "Held back: the scrubber found an error before sending",
+}
 # Rows that no adjustment decides: (action, deadline kind, why).
 NON_REMIT_ACTIONS: dict[str, tuple[str, str, str]] = {
     "underpaid": (
@@ -281,9 +287,8 @@ def _finish(
     rows["reason"] = (group + "-" + code).fillna(rows["category"])
     carc_text = code.map(carc.table()["description"]).astype("string")
     rarc_text = rows["rarc"].astype("string").map(rarc.table().set_index("code")["summary"]).astype("string")
-    rows["reason_text"] = (
-        (carc_text.fillna("") + ("; " + rarc_text).fillna("")).str.strip("; ").replace("", pd.NA)
-    )
+    reason_text = (carc_text.fillna("") + ("; " + rarc_text).fillna("")).str.strip("; ").replace("", pd.NA)
+    rows["reason_text"] = reason_text.fillna(rows["category"].map(CATEGORY_TEXT)).astype("string")
     appeal = rows["remit_date"].astype("datetime64[ns]") + pd.to_timedelta(
         rows["payer_id"].map(limits["appeal_days"]), unit="D"
     )

@@ -22,6 +22,7 @@ TEMPLATES = [
     "coding_audit",
     "provider_scorecard",
     "patient_statements",
+    "denial_worklist",
 ]
 EXTERNAL = re.compile(r"<(script|link|img|iframe)[^>]+(src|href)=\"(https?:)?//", re.I)
 
