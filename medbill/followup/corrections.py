@@ -11,22 +11,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-import pandas as pd
-
+from medbill.claims.control_numbers import payer_control_numbers
 from medbill.claims.tables import ClaimsData
 from medbill.exceptions import ImportFailed
 
 FREQUENCIES = {"7": "replacement", "8": "void"}
-
-
-def payer_control_numbers(data: ClaimsData) -> pd.Series:
-    """The payer claim control number (CLP07) of each remitted claim's latest remittance, by claim id."""
-    rc = data.remit_claims
-    if rc is None or rc.empty:
-        return pd.Series(dtype="string")
-    known = rc[rc["payer_claim_control"].notna()]
-    known = known.sort_values(["received_date", "payment_id"], kind="stable", na_position="first")
-    return known.drop_duplicates("claim_id", keep="last").set_index("claim_id")["payer_claim_control"]
 
 
 def mark_claims(data: ClaimsData, claim_ids: Sequence[str], frequency: str) -> ClaimsData:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from medbill.claims.control_numbers import payer_control_numbers
 from medbill.claims.tables import read_claims_dir
 from medbill.cli import main
 from medbill.exceptions import ImportFailed
-from medbill.followup.corrections import mark_claims, payer_control_numbers
+from medbill.followup.corrections import mark_claims
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
