@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=Path,
         metavar="CSV",
         help="per-payer overrides: payer_id, timely_filing_days and/or appeal_days",
+    )
+    p.add_argument(
+        "--letters",
+        type=Path,
+        metavar="DIR",
+        help="write an appeal letter draft (HTML) for every claim whose next action is an appeal",
     )
     p.add_argument(
         "--no-scrub", action="store_true", help="do not scrub (no 'not sent' rows, no predicting finding)"
@@ -78,6 +85,8 @@ def _worklist(args: argparse.Namespace) -> int:
             args.out.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
         else:
             rows.to_csv(args.out, index=False, date_format="%Y-%m-%d")
+    if args.letters:
+        _letters(tables, rows, as_of, args.letters)
     if args.json:
         print_json(records)
     else:
@@ -86,3 +95,18 @@ def _worklist(args: argparse.Namespace) -> int:
         total = rows["amount_at_stake"].sum()
         print(f"{len(rows):,} claims to work as of {as_of.date()}, ${total:,.2f} at stake")
     return 1 if len(rows) else 0
+
+
+def _letters(tables: object, rows: object, as_of: object, folder: Path) -> None:
+    from medbill.followup.appeal import APPEALABLE, appeal_letter_html
+
+    folder.mkdir(parents=True, exist_ok=True)
+    chosen = rows[rows["action"].isin(APPEALABLE)]
+    for claim_id in chosen["claim_id"]:
+        page = appeal_letter_html(tables, claim_id, as_of=as_of, rows=rows)
+        (folder / f"appeal_{claim_id}.html").write_text(
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Appeal {claim_id}</title></head>"
+            f"<body>{page}</body></html>\n",
+            encoding="utf-8",
+        )
+    print(f"wrote {len(chosen):,} appeal letter drafts to {folder}", file=sys.stderr)

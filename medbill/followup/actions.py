@@ -5,7 +5,8 @@ row: ``group`` (CO, PR, OA, PI, CR or ``*``), ``carc`` (or ``*``), ``rarc`` (or 
 ``action`` (one of :data:`ACTIONS`), ``work`` (``yes``: the adjustment puts the claim on the
 worklist; ``no``: routine, e.g. a contractual write-off or the patient's deductible), the
 ``deadline`` that governs it (``appeal``: the payer's appeal window from the remittance;
-``timely_filing``: the payer's filing limit from the date of service; ``none``) and ``why``.
+``timely_filing``: the payer's filing limit from the date of service; ``none``), ``why`` and, for
+appeals, ``attach``: the documentation an appeal letter encloses.
 
 The most specific row wins: group + CARC + RARC, then group + CARC, then group, then ``*``.
 """
@@ -33,7 +34,7 @@ ACTIONS: tuple[str, ...] = (
     "write off (denial)",
 )
 DEADLINES: tuple[str, ...] = ("appeal", "timely_filing", "none")
-RESOLVED_COLUMNS = ("action", "work", "deadline_kind", "why", "rule")
+RESOLVED_COLUMNS = ("action", "work", "deadline_kind", "why", "attach", "rule")
 
 
 @lazy

@@ -37,12 +37,13 @@ from medbill.refdata import carc, rarc
 
 WORKLIST_COLUMNS = [
     "priority", "claim_id", "patient_id", "payer_id", "category", "service_date", "submitted_date",
-    "remit_date", "reason", "group", "carc", "rarc", "reason_text", "action", "why", "amount_at_stake",
+    "remit_date", "reason", "group", "carc", "rarc", "reason_text", "action", "why", "attach", "amount_at_stake",
     "deadline_kind", "deadline", "days_left", "finding",
 ]  # fmt: skip
 DEFAULT_APPEAL_DAYS = {"medicare": 120, "medicaid": 90, "commercial": 180}
 DEFAULT_NO_RESPONSE_DAYS = 45
 UNDERPAID_TOLERANCE = 0.02
+UNDERPAID_ATTACH = "the contract's fee schedule for the service and the remittance"
 MIN_PEERS = 3
 PRIORITY_BANDS = ((14, 1), (30, 2))  # days left at most -> priority; later deadlines are 3
 
@@ -170,6 +171,7 @@ def _denials(t: Any, latest: pd.DataFrame) -> pd.DataFrame:
             "rarc": top["rarc"].to_numpy(),
             "action": top["action"].to_numpy(),
             "why": top["why"].to_numpy(),
+            "attach": top["attach"].replace("", None).to_numpy(),
             "deadline_kind": top["deadline_kind"].to_numpy(),
             "amount_at_stake": top["amount_at_stake"].round(2).to_numpy(),
             "remit_date": top["claim_id"].map(received).to_numpy(),
@@ -208,7 +210,7 @@ def _underpaid(t: Any, latest: pd.DataFrame) -> pd.DataFrame:
     )
     action, deadline_kind, why = NON_REMIT_ACTIONS["underpaid"]
     return per_claim.assign(
-        category="underpaid", action=action, why=why, deadline_kind=deadline_kind,
+        category="underpaid", action=action, why=why, deadline_kind=deadline_kind, attach=UNDERPAID_ATTACH,
         amount_at_stake=per_claim["amount_at_stake"].round(2),
     )  # fmt: skip
 
