@@ -411,13 +411,13 @@ def post_patient_payments(claims_data: ClaimsData, *, as_of: Any = None) -> Pati
             lines["patient_id"].fillna("").to_numpy(dtype=str),
         )
     )
-    patient = lines["patient_id"].to_numpy(dtype=object)[order]
+    patient = lines["patient_id"].fillna("").to_numpy(dtype=object)[order]
     rem_sorted = remaining[order]
     before = pd.Series(rem_sorted).groupby(patient).cumsum().to_numpy() - rem_sorted
     available = pd.Series(patient).map(pool).fillna(0).to_numpy(dtype=np.int64)
     applied_account = np.zeros(len(lines), dtype=np.int64)
     applied_account[order] = np.clip(available - before, 0, rem_sorted)
-    used = pd.Series(applied_account).groupby(lines["patient_id"].to_numpy(dtype=object)).sum()
+    used = pd.Series(applied_account).groupby(lines["patient_id"].fillna("").to_numpy(dtype=object)).sum()
     credit = (pool - used.reindex(pool.index).fillna(0)).astype(np.int64)
     credit = credit[credit != 0]
 
@@ -490,6 +490,12 @@ def _patient_payments(data: ClaimsData, lines: pd.DataFrame, cutoff: pd.Timestam
                 "claim_id": pd.Series(dtype=object),
                 "cents": pd.Series(dtype=np.int64),
             }
+        )
+    incomplete = payments[payments[["patient_id", "payment_date", "amount"]].isna().any(axis=1)]
+    if len(incomplete):
+        raise ImportFailed(
+            f"patient payment {incomplete['payment_id'].iloc[0]} lacks its patient_id, payment_date or amount "
+            f"({len(incomplete)} such rows); every payment needs all three (docs/tables.md)"
         )
     if cutoff is not None:
         payments = payments[payments["payment_date"].le(cutoff).fillna(False)]

@@ -57,7 +57,9 @@ class WorklistWidget(widgets.VBox):
         self.done_path = Path(done_path) if done_path else None
         self.done = self._load_done()
 
-        self.category = widgets.Dropdown(options=_options(self.rows["category"]), description="Trouble")
+        self.category = widgets.Dropdown(
+            options=_options(self.rows["category"]), description="Trouble"
+        ).add_class("medbill-worklist-category")
         self.action = widgets.Dropdown(options=_options(self.rows["action"]), description="Action")
         self.payer = widgets.Dropdown(options=_options(self.rows["payer_id"]), description="Payer")
         self.search = widgets.Text(placeholder="claim id contains", description="Claim")
@@ -72,7 +74,7 @@ class WorklistWidget(widgets.VBox):
         self.mark = widgets.Button(description="Mark action done", button_style="success").add_class(
             "medbill-worklist-done"
         )
-        self.message = widgets.HTML()
+        self.message = widgets.HTML().add_class("medbill-worklist-message")
         for control in (self.category, self.action, self.payer, self.search, self.show_done):
             control.observe(lambda _c: self.refresh(), "value")
         self.claim.observe(lambda _c: self.open_claim(), "value")

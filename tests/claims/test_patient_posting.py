@@ -112,6 +112,8 @@ def test_as_of_leaves_out_later_payments_and_remittances() -> None:
     [
         ("R1", "P2", "2026-02-20", 10.0, "A"),  # claim A is P1's
         ("R1", "P1", "2026-02-20", 10.0, "ZZZ"),  # no such claim
+        ("R1", None, "2026-02-20", 10.0, None),  # nobody paid it
+        ("R1", "P1", "2026-02-20", None, "A"),  # no amount
     ],
 )
 def test_a_payment_naming_the_wrong_claim_is_refused(payment) -> None:
