@@ -30,7 +30,11 @@ _LIST_COLUMNS = [
 def _html(frame: pd.DataFrame, empty: str = "No rows.") -> str:
     if frame.empty:
         return f"<p style='color:#777'>{html.escape(empty)}</p>"
-    return frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.2f}", border=0)
+    shown = frame.copy()
+    for column in shown.columns:  # pandas writes a missing text value as <NA>, whatever na_rep says
+        if not pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
+    return shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.2f}", border=0)
 
 
 def _options(values: pd.Series) -> list[str]:

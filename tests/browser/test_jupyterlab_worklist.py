@@ -92,7 +92,11 @@ def test_worklist_in_jupyterlab(browser, follow_up_lab: str) -> None:
         claim = page.locator(".medbill-worklist-claim select").input_value()
         page.locator("button.medbill-worklist-done").click()
         page.locator(".medbill-worklist-message").get_by_text(f"{claim}:").wait_for()
-        assert claim not in page.locator(".medbill-worklist-claim select").inner_text()
+        page.wait_for_function(  # the done claim leaves the list
+            "claim => ![...document.querySelectorAll('.medbill-worklist-claim select option')]"
+            ".some(o => o.value === claim || o.textContent === claim)",
+            arg=claim,
+        )
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-worklist.png"), full_page=True)
     except Exception:

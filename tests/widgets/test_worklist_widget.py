@@ -57,6 +57,7 @@ def test_opening_a_denied_claim_shows_the_finding_that_predicted_it(widget: Work
     assert "Next: correct and resubmit" in detail
     assert "CO (Contractual obligation" in detail  # the payer's adjustments, explained
     assert detail.index("ICD-7TH") < detail.index("Payer adjustments")
+    assert "&lt;NA&gt;" not in detail and "<NA>" not in detail
 
 
 def test_mark_done_hides_the_claim_and_saves(widget: WorklistWidget, practice, tmp_path: Path) -> None:
