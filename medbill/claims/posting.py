@@ -386,40 +386,36 @@ def post_patient_payments(claims_data: ClaimsData, *, as_of: Any = None) -> Pati
 
     share = lines["share_cents"].to_numpy()
     owed = np.maximum(share, 0)
+    # Integer codes for claims and patients: the allocation runs on numpy arrays. Lines are sorted by
+    # claim id, so claim codes follow claim id order.
+    claim, claim_ids = pd.factorize(lines["claim_id"].to_numpy(dtype=object))
+    people = np.concatenate(
+        [lines["patient_id"].fillna("").to_numpy(dtype=object), payments["patient_id"].to_numpy(dtype=object)]
+    )
+    person, person_ids = pd.factorize(people)
+    patient, payer = person[: len(lines)], person[len(lines) :]
+    n_claims, n_people = int(claim.max()) + 1 if len(claim) else 0, len(person_ids)
+    named = payments["claim_id"].notna().to_numpy()
+    paid_claim = pd.Index(claim_ids).get_indexer(payments["claim_id"].to_numpy(dtype=object))
+    cents = payments["cents"].to_numpy(dtype=np.int64)
     # 1. payments naming a claim, down that claim's lines in line order
-    claim_paid = payments.dropna(subset=["claim_id"]).groupby("claim_id")["cents"].sum()
-    to_claim = lines["claim_id"].map(claim_paid).fillna(0).to_numpy(dtype=np.int64)
-    before = lines.assign(o=owed).groupby("claim_id", sort=False)["o"].cumsum().to_numpy() - owed
-    applied_claim = np.clip(to_claim - before, 0, owed)
-    claim_applied = pd.Series(applied_claim).groupby(lines["claim_id"].to_numpy()).sum()
-    excess = (claim_paid - claim_applied.reindex(claim_paid.index).fillna(0)).astype(np.int64)
+    claim_paid = _sum_by(paid_claim[named], cents[named], n_claims)
+    applied_claim = np.clip(claim_paid[claim] - _before_in_group(claim, owed), 0, owed)
+    excess = claim_paid - _sum_by(claim, applied_claim, n_claims)
     # 2. the patient's account (unapplied payments and excess), oldest open line first
-    owner = lines.drop_duplicates("claim_id").set_index("claim_id")["patient_id"]
-    pool = pd.concat(
-        [
-            payments.loc[payments["claim_id"].isna(), ["patient_id", "cents"]],
-            pd.DataFrame({"patient_id": excess.index.map(owner), "cents": excess.to_numpy()}),
-        ]
-    )
-    pool = pool.groupby("patient_id")["cents"].sum()
+    claim_owner = np.zeros(n_claims, dtype=np.int64)
+    claim_owner[claim] = patient
+    pool = _sum_by(payer[~named], cents[~named], n_people) + _sum_by(claim_owner, excess, n_people)
     remaining = owed - applied_claim
-    order = np.lexsort(
-        (
-            lines["line_number"].fillna(0).to_numpy(),
-            lines["claim_id"].to_numpy(dtype=str),
-            lines["service_date"].to_numpy(),
-            lines["patient_id"].fillna("").to_numpy(dtype=str),
-        )
-    )
-    patient = lines["patient_id"].fillna("").to_numpy(dtype=object)[order]
+    day = lines["service_date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    order = np.lexsort((lines["line_number"].fillna(0).to_numpy(dtype=np.int64), claim, day, patient))
     rem_sorted = remaining[order]
-    before = pd.Series(rem_sorted).groupby(patient).cumsum().to_numpy() - rem_sorted
-    available = pd.Series(patient).map(pool).fillna(0).to_numpy(dtype=np.int64)
     applied_account = np.zeros(len(lines), dtype=np.int64)
-    applied_account[order] = np.clip(available - before, 0, rem_sorted)
-    used = pd.Series(applied_account).groupby(lines["patient_id"].fillna("").to_numpy(dtype=object)).sum()
-    credit = (pool - used.reindex(pool.index).fillna(0)).astype(np.int64)
-    credit = credit[credit != 0]
+    applied_account[order] = np.clip(
+        pool[patient[order]] - _before_in_group(patient[order], rem_sorted), 0, rem_sorted
+    )
+    credit = pool - _sum_by(patient, applied_account, n_people)
+    keep = credit != 0
 
     out = lines.copy()
     out["patient_share"] = share / 100
@@ -427,8 +423,23 @@ def post_patient_payments(claims_data: ClaimsData, *, as_of: Any = None) -> Pati
     out["applied_from_account"] = applied_account / 100
     out["patient_paid"] = (applied_claim + applied_account) / 100
     out["patient_balance"] = (share - applied_claim - applied_account) / 100
-    credits = pd.DataFrame({"patient_id": credit.index.astype("string"), "credit": credit.to_numpy() / 100})
+    credits = pd.DataFrame(
+        {"patient_id": pd.array(person_ids[keep], dtype="string"), "credit": credit[keep] / 100}
+    ).sort_values("patient_id", kind="stable")
     return PatientPosting(out[PATIENT_LINE_COLUMNS].reset_index(drop=True), credits.reset_index(drop=True))
+
+
+def _sum_by(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Integer sums of ``values`` per group code 0..size-1."""
+    return np.bincount(groups, weights=values, minlength=size).round().astype(np.int64)
+
+
+def _before_in_group(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For rows sorted so each group's rows are contiguous: the sum of the group's earlier rows."""
+    total = np.cumsum(values) - values
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else groups
+    offset = np.repeat(total[starts], np.diff(np.r_[starts, len(groups)]))
+    return total - offset
 
 
 def _cents(values: pd.Series) -> np.ndarray:
