@@ -86,3 +86,14 @@ def resolve(groups: pd.Series, carcs: pd.Series, rarcs: pd.Series) -> pd.DataFra
     out["work"] = out["work"].astype(bool)
     out["specificity"] = out["specificity"].astype(int)
     return out
+
+
+def routine_keys() -> set[tuple[str, str]]:
+    """(group, CARC) pairs that are routine whatever the remark: their group + CARC row is not work
+    and no row keys them with a specific RARC. Adjustments with them never reach the worklist."""
+    table = action_table()
+    by_remark = set(
+        zip(table.loc[table["rarc"].ne("*"), "group"], table.loc[table["rarc"].ne("*"), "carc"], strict=True)
+    )
+    plain = table[table["rarc"].eq("*") & table["carc"].ne("*") & table["group"].ne("*") & ~table["work"]]
+    return {(g, c) for g, c in zip(plain["group"], plain["carc"], strict=True) if (g, c) not in by_remark}

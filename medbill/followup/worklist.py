@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.analytics.tables import as_tables
-from medbill.followup.actions import resolve
+from medbill.followup.actions import resolve, routine_keys
 from medbill.refdata import carc, rarc
 
 WORKLIST_COLUMNS = [
@@ -110,6 +110,12 @@ def worklist(
     return _finish(rows, _payer_limits(t, payer_rules), findings, cutoff)
 
 
+def _isin(values: pd.Series, allowed: set) -> pd.Series:
+    """``values.isin(allowed)`` through object arrays (hash based; Arrow strings' isin is slow)."""
+    found = pd.Series(values.to_numpy(dtype=object), index=values.index, dtype=object).isin(list(allowed))
+    return found.fillna(False).astype(bool)
+
+
 def _claims(t: Any, cutoff: pd.Timestamp) -> pd.DataFrame:
     first_line = t.lines.groupby("claim_id")["service_date"].min().rename("service_date")
     charge = t.lines.groupby("claim_id")["charge"].sum().rename("charge")
@@ -135,6 +141,13 @@ def _latest_adjudication(t: Any, cutoff: pd.Timestamp) -> pd.DataFrame:
 def _denials(t: Any, latest: pd.DataFrame) -> pd.DataFrame:
     keys = latest[["payment_id", "claim_id"]].drop_duplicates()
     adj = t.remit_adjustments.merge(keys, on=["payment_id", "claim_id"])
+    # contractual write-offs and cost sharing are most rows and never work: leave them out early
+    pair = (
+        adj["group"].astype("string").str.strip().str.upper()
+        + "-"
+        + adj["reason"].astype("string").str.strip()
+    )
+    adj = adj[~_isin(pair, {f"{g}-{c}" for g, c in routine_keys()})]
     if adj.empty:
         return pd.DataFrame(columns=["claim_id", "category"])
     remarks = t.remit_remarks[["payment_id", "claim_id", "line_number", "code"]]
@@ -218,7 +231,7 @@ def _underpaid(t: Any, latest: pd.DataFrame) -> pd.DataFrame:
 def _no_response(claims: pd.DataFrame, latest: pd.DataFrame, cutoff: pd.Timestamp, days: int) -> pd.DataFrame:
     waiting = claims[
         claims["submitted_date"].notna()
-        & ~claims["claim_id"].isin(latest["claim_id"])
+        & ~_isin(claims["claim_id"], set(latest["claim_id"]))
         & (cutoff - claims["submitted_date"]).dt.days.gt(days)
     ]
     action, deadline_kind, why = NON_REMIT_ACTIONS["no response"]
@@ -240,7 +253,7 @@ def _not_sent(claims: pd.DataFrame, findings: pd.DataFrame | None) -> pd.DataFra
     errors = findings.loc[
         findings["severity"].astype("string").str.lower().eq("error").fillna(False), "claim_id"
     ]
-    unsent = claims[claims["submitted_date"].isna() & claims["claim_id"].isin(errors)]
+    unsent = claims[claims["submitted_date"].isna() & _isin(claims["claim_id"], set(errors))]
     action, deadline_kind, why = NON_REMIT_ACTIONS["not sent"]
     return pd.DataFrame(
         {

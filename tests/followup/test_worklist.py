@@ -11,7 +11,7 @@ import pytest
 from medbill.claims.tables import ClaimsData, read_claims_dir
 from medbill.cli import main
 from medbill.followup import action_table, resolve, worklist, worklist_findings, worklist_summary
-from medbill.followup.actions import ACTIONS, DEADLINES
+from medbill.followup.actions import ACTIONS, DEADLINES, routine_keys
 from medbill.refdata import carc, rarc
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -37,6 +37,9 @@ def test_the_table_uses_known_codes_actions_and_deadlines() -> None:
     assert [r for r in remarks if not rarc.is_valid(r)] == []
     assert not table.duplicated(["group", "carc", "rarc"]).any()
     assert table["why"].str.len().gt(20).all()
+    # contractual write-offs and cost sharing never reach the list; denials always may
+    assert {("CO", "45"), ("CO", "253"), ("PR", "1"), ("PR", "2"), ("PR", "3")} <= routine_keys()
+    assert not {("CO", "16"), ("CO", "97"), ("CO", "50")} & routine_keys()
 
 
 @pytest.mark.parametrize(("group", "code", "remark"), _sample_keys(), ids=lambda v: v or "-")
