@@ -72,7 +72,10 @@ class ExerciseWidget(widgets.VBox):
     def check(self) -> CheckResult:
         """Score the answer box, show the feedback and record the attempt."""
         self.result = check(self.exercise, self.answer.value)
-        items = "".join(f"<li>{escape(line)}</li>" for line in self.result.feedback)
+        lines = list(self.result.feedback)
+        if self.result.correct:  # the why of each code, once it is earned
+            lines += [f"{code}: {why}" for code, why in self.exercise.rationale.items()]
+        items = "".join(f"<li>{escape(line)}</li>" for line in lines)
         colour = "green" if self.result.correct else "#b35900"
         self.feedback.value = f"<b style='color:{colour}'>Score {self.result.score:.2f}</b><ul>{items}</ul>"
         if self.progress is not None:

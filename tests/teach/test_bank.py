@@ -192,6 +192,7 @@ def test_widget_checks_hints_and_takes_codes_from_search(tmp_path) -> None:
     w.answer.value = "E11.65, Z79.4"
     w.check_button.click()
     assert w.result is not None and w.result.correct
+    assert "long-term insulin use" in w.feedback.value, "the rationale shows once the answer is right"
     assert "best here 1.00" in w.status.value
     w.hint_button.click()
     assert "Z79.4" in w.hint_box.value
