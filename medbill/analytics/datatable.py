@@ -106,7 +106,7 @@ STYLE = (
     "padding:4px 8px;white-space:nowrap}"
     ".medbill-table th[aria-sort=ascending]::after{content:' \\25B2'}"
     ".medbill-table th[aria-sort=descending]::after{content:' \\25BC'}"
-    ".medbill-table td{padding:3px 8px;border-top:1px solid #eee}"
+    ".medbill-table td{padding:3px 8px;border-top:1px solid #eee;text-align:left}"
     ".medbill-table td.num{text-align:right;font-variant-numeric:tabular-nums}"
     ".medbill-table .medbill-bar{display:flex;gap:12px;align-items:center;margin:6px 0}"
     "</style>"
