@@ -205,9 +205,7 @@ def datatable_html(
     }
     # "</" inside a script element would end it: JSON allows the escaped form.
     data = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
-    heads = "".join(
-        f'<th title="Sort by {html.escape(h)}">{html.escape(h)}</th>' for h in payload["headers"]
-    )
+    heads = "".join(f'<th title="Sort by {html.escape(h)}">{html.escape(h)}</th>' for h in payload["headers"])
     title = f"<strong>{html.escape(caption)}</strong>" if caption else ""
     scroll = "max-height:32em;overflow:auto;" if len(frame) > SCROLL_ROWS else ""
     name = file or file_stem(caption or "table")

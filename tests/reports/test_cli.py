@@ -34,6 +34,9 @@ def test_list_json(capsys):
         (["-p", "colour=red"], "has no parameter 'colour'"),  # unknown name
         (["-p", "top=many"], "'top': 'many' is not a int"),  # wrong type
         (["-p", "top"], "is not KEY=VALUE"),  # no value
+        (["-p", "start=2026-13-01"], "parameter 'start': '2026-13-01' is not a date"),  # month 13
+        (["-p", "end=yesterday"], "parameter 'end': 'yesterday' is not a date"),  # not a date at all
+        (["-p", "start=2026-02-01", "-p", "end=2026-01-01"], "start 2026-02-01 is after end 2026-01-01"),
     ],
 )
 def test_run_rejects_bad_parameters_before_running(argv, message, capsys, tmp_path):
