@@ -7,6 +7,7 @@ icd10cm) and dispatches through the registry, so a new code system needs no chan
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from typing import Any
 
@@ -82,13 +83,18 @@ def _lookup(args: argparse.Namespace) -> int:
             }
             for n in notes
         ]
+    if record.covered is False:  # answered from a release whose dates do not cover --on
+        print(f"medbill: not covered: {record.extra['coverage_message']}", file=sys.stderr)
+    status = 1 if record.covered is False else 0
     if args.json:
         print_json(out)
-        return 0
+        return status
     print(f"{record.code}  {record.title}")
     billable = {True: "yes", False: "no", None: "n/a"}[record.billable]
     print(f"  system: {record.system}   release: {record.release}   billable: {billable}")
-    if record.valid_on_date is not None:
+    if record.covered is False:
+        print(f"  valid for billing on {args.on}: unknown (release {record.release} does not cover it)")
+    elif record.valid_on_date is not None:
         print(f"  valid for billing on {args.on}: {'yes' if record.valid_on_date else 'no'}")
     for key, value in record.extra.items():
         if value not in (None, ""):
@@ -97,7 +103,7 @@ def _lookup(args: argparse.Namespace) -> int:
     for n in notes:
         where = f" (from {n.source_code})" if n.inherited else ""
         print(f"  - {n.kind}{where}: {n.text}")
-    return 0
+    return status
 
 
 def _search(args: argparse.Namespace) -> int:

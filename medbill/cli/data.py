@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from medbill.cli._output import print_json, print_table
-from medbill.refdata import store
+from medbill.refdata import registry, store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
 
     imp = dsub.add_parser("import", help="import an official release file or folder")
-    imp.add_argument("system", choices=sorted(store.IMPORTERS))
+    imp.add_argument("system", choices=registry.IMPORTABLE)
     imp.add_argument("path")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=_import)
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    prov = store.import_file(args.system, args.path)
+    prov = registry.import_file(args.system, args.path)
     if args.json:
         print_json(prov.to_dict())
     else:

@@ -144,8 +144,19 @@ def service_lines(draw: st.DrawFn, n_dx: int) -> ServiceLine:
         modifiers=tuple(draw(st.lists(st.sampled_from(MODIFIERS), max_size=4, unique=True))),
         dx_pointers="".join(pointers),
         place_of_service=draw(st.sampled_from(["", "", "22"])),
-        ndc=draw(st.sampled_from(["", "", "00409488150"])),
+        **draw(
+            st.sampled_from(
+                [
+                    {},
+                    {},
+                    {"ndc": "00409488150", "ndc_quantity": Decimal("10"), "ndc_unit": "ML"},
+                    {"ndc": "00409488150", "ndc_quantity": Decimal("2.5"), "ndc_unit": "UN"},
+                ]
+            )
+        ),
         unit_code=draw(st.sampled_from(["UN", "UN", "MJ"])),
+        control_number=draw(st.sampled_from(["", "", "142671", "A-7"])),
+        emergency=draw(st.booleans()),
         rendering_provider=draw(
             st.none()
             | st.builds(

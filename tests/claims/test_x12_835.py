@@ -143,7 +143,7 @@ def test_tolerated_layouts(variant: str) -> None:
         (ERA.replace("IEA*1*000000042", "IEA*1*000000043"), "IEA02", 34),
         (ERA.replace("LX*1~", "LX*1~ZZZ*1~"), "unknown segment", 13),
         (ERA.replace("DOE*JANE", "DOÉ*JANE"), "non-ASCII", 14),
-        (ERA.replace("CLP*C1001*1*175.5", "CLP*C1001*1*ABC"), "not an amount", 13),
+        (ERA.replace("CLP*C1001*1*175.5", "CLP*C1001*1*ABC"), "not an X12 decimal amount", 13),
         (ERA[:106] + ERA[106:].replace("~", ""), "terminator", 2),  # terminators lost after the ISA
         ("", "empty", None),
         ("ISA*00*", "ISA", None),
@@ -196,3 +196,16 @@ def test_streaming_memory_stays_flat() -> None:
         tracemalloc.stop()
         assert count == n
     assert peaks[1] < peaks[0] * 1.5 + 100_000  # four times the claims, about the same peak
+
+
+def test_streamed_summary_agrees_with_the_tables() -> None:
+    """``medbill x12 read --json`` streams (summarise_835); the tables say the same, balance included."""
+    from medbill.claims.x12.parser_835 import summarise_835
+
+    for text in (ERA, ERA.replace("CAS*CO*45*50~", "CAS*CO*45*49~")):  # balanced, then one cent off
+        remit = read_835(text)
+        summary = summarise_835(text)
+        assert summary["claims"] == remit.claim_summaries()
+        assert summary["balanced"] == remit.is_balanced
+        assert summary["total_paid"] == f"{remit.total_paid:.2f}"
+    assert summary["balanced"] is False and summary["claims"][0]["balanced"] is False

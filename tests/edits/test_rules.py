@@ -13,6 +13,8 @@ import pytest
 from medbill.edits import rules, scrub
 
 C, L = "claims", "lines"
+# The shared MCE list is v37, which covers fiscal year 2020 only: its cases are dated in it.
+FY2020 = {"submitted_date": "2020-01-20"}
 E, P = "1245319599", "1234567893"
 
 CASES = [
@@ -167,11 +169,19 @@ CASES = [
     (
         "MCE-AGE",
         "ref",
-        {C: [{"dx1": "A33"}]},
-        {C: [{"dx1": "A33", "patient_birth_date": "2026-07-10"}]},
+        {C: [{"dx1": "A33", **FY2020}], L: [{"service_date": "2020-01-15"}]},
+        {
+            C: [{"dx1": "A33", "patient_birth_date": "2020-01-10", **FY2020}],
+            L: [{"service_date": "2020-01-15"}],
+        },
     ),
     # female-only N70.01 on a male patient vs female
-    ("MCE-SEX", "ref", {C: [{"dx1": "N70.01", "patient_sex": "M"}]}, {C: [{"dx1": "N70.01"}]}),
+    (
+        "MCE-SEX",
+        "ref",
+        {C: [{"dx1": "N70.01", "patient_sex": "M", **FY2020}], L: [{"service_date": "2020-01-15"}]},
+        {C: [{"dx1": "N70.01", **FY2020}], L: [{"service_date": "2020-01-15"}]},
+    ),
     # pregnancy code on a male patient vs female
     ("ICD-CH15-MATERNAL", None, {C: [{"dx1": "O80", "patient_sex": "M"}]}, {C: [{"dx1": "O80"}]}),
     # perinatal P07.01 on a claim with O80 vs P07.01 alone on the newborn

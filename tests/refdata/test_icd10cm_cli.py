@@ -44,7 +44,6 @@ def test_lookup_on_date(capsys, day: str, release: str, valid: bool) -> None:
     [
         (["codes", "lookup", "E11.9999"], "not in release FY2026"),  # well formed, unknown
         (["codes", "lookup", "E1.19"], "not an ICD-10-CM code"),  # malformed
-        (["codes", "lookup", "E11.9", "--on", "2019-01-01"], "medbill data import icd10cm"),  # no release
         (["codes", "diff", "FY2024", "FY2026"], "FY2024"),  # unknown release name
     ],
 )
@@ -52,6 +51,26 @@ def test_errors_exit_2_with_one_line(capsys, argv: list[str], message: str) -> N
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("medbill: error:") and message in err
+
+
+@pytest.mark.parametrize(
+    ("day", "fix"),
+    [
+        (
+            "2026-12-01",
+            "medbill data fetch icd10cm FY2027",
+        ),  # after the last embedded release: the catalog has it
+        ("2019-01-01", "medbill data import icd10cm PATH"),  # before every release medbill knows
+    ],
+)
+def test_lookup_on_a_date_no_release_covers(capsys, day: str, fix: str) -> None:
+    # The answer comes from the nearest release, says it does not cover the date, and exits 1.
+    assert main(["codes", "lookup", "E11.9", "--on", day, "--json"]) == 1
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert (out["covered"], out["valid_on_date"]) == (False, None)
+    assert out["release"] in ("FY2025", "FY2026") and fix in out["coverage_message"]
+    assert fix in captured.err
 
 
 def test_search_json(capsys) -> None:

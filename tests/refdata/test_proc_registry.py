@@ -48,8 +48,9 @@ def test_cli_lookup_json_fields(fresh_home, capsys, system: str, code: str, show
 
 def test_cli_lookup_hcpcs_with_release(shared_data, capsys) -> None:
     hcpcs.import_release(shared_data("cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip"))
-    out = _run(["codes", "lookup", "A4466", "--system", "hcpcs", "--on", "2017-01-01", "--json"], capsys)
+    out = _run(["codes", "lookup", "A4466", "--system", "hcpcs", "--on", "2020-02-01", "--json"], capsys)
     assert out["release"] == "2020" and out["valid_on_date"] is False and out["terminated"] == "2016-12-31"
+    assert out["covered"] is True
     hits = _run(["codes", "search", "surgical tray", "--system", "hcpcs", "--json"], capsys)
     assert hits[0]["code"] == "A4550"
 

@@ -2,25 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
 import numpy as np
 import pandas as pd
-
-from medbill.exceptions import DataNotAvailable
-
-
-def require(module: str, *names: str) -> ModuleType:
-    """Import a medbill module a rule depends on (with ``names``); if missing, the rule skips, saying why."""
-    try:
-        found = importlib.import_module(module)
-    except ImportError as exc:
-        raise DataNotAvailable(f"{module} is not available in this installation ({exc}).") from exc
-    lacking = [n for n in names if not hasattr(found, n)]
-    if lacking:
-        raise DataNotAvailable(f"{module} does not provide {', '.join(lacking)} in this installation.")
-    return found
 
 
 def modifier_text(lines: pd.DataFrame) -> pd.Series:

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, dx_fields, findings, no_findings, rule
-from medbill.edits.rules._util import Groups, require
-from medbill.edits.rules.validity import DxStatus, icd_status
+from medbill.edits.rules._util import Groups
+from medbill.edits.rules.validity import DxStatus, icd_status, skip_uncovered
 from medbill.exceptions import DataNotAvailable
+from medbill.refdata import coverage, icd10cm, mce
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 
@@ -51,8 +52,7 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
     theirs ("use additional code" lists alternatives as separate notes). Built once per release:
     every scrub call, even of one claim, reuses it.
     """
-    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
-    release = icd.release(name)
+    release = icd10cm.release(name)
     key = (id(release), kind, combine, with_ref)
     if key not in _notes_memo:
         notes = release.notes_table
@@ -77,7 +77,9 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
 
 def _per_release(b: Batch) -> list[tuple[str, DxStatus, np.ndarray, np.ndarray]]:
     """(release name, that release's valid diagnoses, their distinct codes and code ids) for each ICD
-    release in use; computed once per batch for the three convention rules."""
+    release in use; computed once per batch for the three convention rules. Records the running rule
+    as skipped for claims whose date no release covers."""
+    skip_uncovered(b)
     if "icd_per_release" not in b.memo:
         dx = icd_status(b)
         dx = dx.take(dx.status == "ok")
@@ -193,24 +195,26 @@ def excludes1(b: Batch) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-_mce_memo: dict[tuple[tuple[str, str], ...], set[str]] = {}
+_mce_memo: dict[tuple[str, str], frozenset[str]] = {}
 
 
-def _mce_manifestations() -> set[str]:
-    """Codes on the MCE 'manifestation not allowed as principal' list, when an MCE release is installed
-    (built once per set of installed releases)."""
-    from medbill.refdata import mce
-
+def _mce_manifestation(b: Batch, dx: DxStatus) -> np.ndarray:
+    """Bool per diagnosis: on the MCE 'manifestation not allowed as principal' list of the MCE
+    release in effect on its claim's date (False where none is installed or none covers it)."""
     try:
         releases = mce.load()
     except DataNotAvailable:
-        return set()
-    key = tuple((p.release, p.sha256) for p, _ in releases)
-    if key not in _mce_memo:
-        _mce_memo[key] = {
-            c for _, t in releases for c in t.loc[t["edit"] == "Principal_Manifestation", "code"]
-        }
-    return _mce_memo[key]
+        return np.zeros(len(dx.code), dtype=bool)
+    which = coverage.in_effect_many([p for p, _ in releases], dx.dos)
+    out = np.zeros(len(dx.code), dtype=bool)
+    for i in np.unique(which[which >= 0]):
+        prov, table = releases[i]
+        key = (prov.release, prov.sha256)
+        if key not in _mce_memo:
+            _mce_memo[key] = frozenset(table.loc[table["edit"] == "Principal_Manifestation", "code"])
+        rows = which == i
+        out[rows] = [c in _mce_memo[key] for c in dx.code[rows]]
+    return out
 
 
 @rule(
@@ -226,23 +230,21 @@ def _mce_manifestations() -> set[str]:
     fix="Add the underlying condition named in the 'code first' note and list it before the manifestation.",
 )
 def manifestation(b: Batch) -> pd.DataFrame:
-    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     parts = [no_findings()]
-    mce_list = _mce_manifestations()
     claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claim_values["claim_id"]))
     for name, dx, code, code_id in _per_release(b):
-        titles = _titles(icd.release(name))
+        titles = _titles(icd10cm.release(name))
         noted = _code_pairs(code, code_id, _notes(name, "code_first"))
         elsewhere = [
             _ELSEWHERE.search(titles.get(c, "") + " " + titles.get(o, "")) is not None
             for c, o in zip(noted["code"], noted["owner"], strict=True)
         ]
         manif = set(noted["code_id"][np.asarray(elsewhere, dtype=bool)])
-        manif |= set(code_id[np.asarray([c in mce_list for c in code], dtype=bool)])
-        if not manif:
+        listed = _mce_manifestation(b, dx)
+        if not manif and not listed.any():
             continue
         alone = claims_n[dx.claim] == 1
-        d = dx.take(np.isin(dx.code_id, list(manif)) & ((dx.pos == 1) | alone))
+        d = dx.take((np.isin(dx.code_id, list(manif)) | listed) & ((dx.pos == 1) | alone))
         if not len(d.code):
             continue
         where = np.where(claims_n[d.claim] == 1, "is the only diagnosis", "is listed first").astype(object)

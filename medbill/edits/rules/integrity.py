@@ -15,7 +15,9 @@ from medbill.edits.engine import (
     no_findings,
     rule,
 )
-from medbill.edits.rules._util import dates, positions, require
+from medbill.edits.rules._util import dates, positions
+from medbill.refdata import npi
+from medbill.refdata import pos as place_of_service
 
 CATEGORY = "integrity"
 _837P = "ASC X12 005010X222A1 (837P)"
@@ -274,7 +276,7 @@ _MEMO_VALUES = 256
 _MEMO_LIMIT = 100_000
 
 
-def _npi_ok(npi, values: np.ndarray) -> np.ndarray:
+def _npi_ok(values: np.ndarray) -> np.ndarray:
     """Validity per value, checking each distinct NPI once."""
     ids, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) > _MEMO_VALUES:
@@ -302,17 +304,16 @@ def _npi_ok(npi, values: np.ndarray) -> np.ndarray:
     fix="Copy the NPI from NPPES (npiregistry.cms.hhs.gov).",
 )
 def npi_check(b: Batch) -> pd.DataFrame:
-    npi = require("medbill.refdata.npi", "is_valid_many")
     parts = []
     for col in ("billing_npi", "rendering_npi", "referring_npi"):
-        pos = positions(~_npi_ok(npi, b.claim_values[col]))
+        pos = positions(~_npi_ok(b.claim_values[col]))
         if len(pos):
             v = b.claims[col]
             parts.append(findings(pos, -1, col, v.iloc[pos], col + " " + v.iloc[pos] + " is not a valid NPI"))
     if "rendering_npi" in b.raw_lines:
         v = b.line_values["rendering_npi"]
         own = b.raw_lines["rendering_npi"].notna().to_numpy()
-        pos = positions(own & ~_npi_ok(npi, v))
+        pos = positions(own & ~_npi_ok(v))
         if len(pos):
             parts.append(
                 findings(
@@ -598,7 +599,7 @@ _facility_memo: list[tuple[pd.DataFrame, dict[str, bool]]] = []
 
 def _pos_facility() -> dict[str, bool]:
     """Place of service code -> facility setting, from the POS table (rebuilt if the table is reloaded)."""
-    table = require("medbill.refdata.pos").table()
+    table = place_of_service.table()
     if not _facility_memo or _facility_memo[0][0] is not table:
         codes = table["code"].astype(str)
         _facility_memo[:] = [(table, dict(zip(codes, table["facility"].astype(bool), strict=True)))]

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, no_findings, rule
-from medbill.edits.rules._util import modifier_text, positions, require
+from medbill.edits.rules._util import modifier_text, positions
+from medbill.refdata import modifiers as modifier_codes
 
 CATEGORY = "modifiers"
 _NCCI_MANUAL = "NCCI Policy Manual for Medicare Services, ch. 1 §E (modifiers)"
@@ -224,7 +225,7 @@ _known_memo: list[tuple[pd.DataFrame, set[str]]] = []
 
 def _known() -> set[str]:
     """The published modifiers, upper case (rebuilt if the modifier table is reloaded)."""
-    table = require("medbill.refdata.modifiers").table()
+    table = modifier_codes.table()
     if not _known_memo or _known_memo[0][0] is not table:
         _known_memo[:] = [(table, set(table["modifier"].astype(str).str.upper()))]
     return _known_memo[0][1]

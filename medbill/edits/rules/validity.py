@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, dx_fields, findings, no_findings, rule
-from medbill.edits.rules._util import dates, require
+from medbill.edits.rules._util import dates
+from medbill.refdata import coverage, hcpcs, icd10cm, procedures
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 
@@ -17,11 +18,22 @@ _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 def _release_per_claim(b: Batch) -> np.ndarray:
     """ICD-10-CM release name in effect on each claim's first date of service (latest when undated;
     None when no release covers the date), worked out once per distinct date."""
-    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     days, inverse = np.unique(b.claim_dos.to_numpy(), return_inverse=True)
-    names = icd.release_names_for(pd.Series(days)).to_numpy(dtype=object, na_value=None)
-    names[np.isnat(days)] = icd.latest().name
+    names = icd10cm.release_names_for(pd.Series(days)).to_numpy(dtype=object, na_value=None)
+    names[np.isnat(days)] = icd10cm.latest().name
     return names[inverse.reshape(-1)]
+
+
+def skip_uncovered(b: Batch) -> None:
+    """List the running ICD-10-CM rule as skipped for the claims whose date of service no release
+    covers (with the command that installs one), instead of judging their codes by another release."""
+    dx = icd_status(b)
+    uncovered = dx.status == "norelease"
+    if not uncovered.any():
+        return
+    claims, days = dx.claim[uncovered], dx.dos[uncovered]
+    for mask, reason in coverage.uncovered_groups("icd10cm", icd10cm.releases_available(), days):
+        b.skip_claims(np.unique(claims[mask]), reason)
 
 
 _prepared: dict[int, tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -122,7 +134,6 @@ def icd_status(b: Batch) -> DxStatus:
     """Every diagnosis of the batch with its release and status, classified once per distinct code."""
     if "icd_status" in b.memo:
         return b.memo["icd_status"]
-    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     dx = b.dx_long
     claim, code_id = dx["claim"].to_numpy(), dx["code_id"].to_numpy()
     release = _release_per_claim(b)[claim]
@@ -132,7 +143,7 @@ def icd_status(b: Batch) -> DxStatus:
         rows = release == name
         # Classify each distinct code once, then spread back by code id.
         ids = np.unique(code_id[rows])
-        st, hi = _classify_memoised(b.dx_vocab[ids], icd.release(name).table)
+        st, hi = _classify_memoised(b.dx_vocab[ids], icd10cm.release(name).table)
         by_id_status = np.empty(len(b.dx_vocab), dtype=object)
         by_id_hint = np.empty(len(b.dx_vocab), dtype=object)
         by_id_status[ids], by_id_hint[ids] = st, hi
@@ -153,6 +164,9 @@ def icd_status(b: Batch) -> DxStatus:
 
 
 def _with_status(b: Batch, *statuses: str) -> DxStatus:
+    """The diagnoses with one of ``statuses``; records the running rule as skipped where no release
+    covers the date."""
+    skip_uncovered(b)
     dx = icd_status(b)
     return dx.take(np.isin(dx.status, statuses))
 
@@ -171,21 +185,17 @@ def _for_example(hint: np.ndarray) -> np.ndarray:
     fix="Look the condition up in the release for that date (`medbill codes search`); a deleted code has a more specific successor.",
 )
 def icd_invalid(b: Batch) -> pd.DataFrame:
-    d = _with_status(b, "invalid", "norelease")
+    d = _with_status(b, "invalid")
     if not len(d.code):  # the usual case: no message text to build
         return no_findings()
     on = dates(pd.Series(d.dos)).to_numpy()
-    msg = np.where(
-        d.status == "invalid",
+    msg = (
         d.code
         + " is not an ICD-10-CM code in "
         + d.release.astype(str).astype(object)
         + " (in effect on "
         + on
-        + ")",
-        "no ICD-10-CM release is installed for "
-        + on
-        + "; import one with `medbill data import icd10cm PATH`",
+        + ")"
     )
     return findings(d.claim, -1, d.field, d.code, msg)
 
@@ -242,6 +252,20 @@ def icd_placeholder(b: Batch) -> pd.DataFrame:
     )
 
 
+def _skip_hcpcs(b: Batch, lines: np.ndarray, days: np.ndarray) -> None:
+    """PROC-INVALID could only check the format of these HCPCS lines: say why, with the fix."""
+    found = hcpcs.releases()
+    if not found:
+        b.skip_lines(
+            lines,
+            "No HCPCS Level II release is imported: HCPCS codes were checked for format only. "
+            "Run `medbill data fetch hcpcs` (or `medbill data import hcpcs PATH`).",
+        )
+        return
+    for mask, reason in coverage.uncovered_groups("hcpcs", found, days):
+        b.skip_lines(lines[mask], reason + " These HCPCS codes were checked for format only.")
+
+
 @rule(
     "PROC-INVALID",
     title="Procedure code not valid on the date of service",
@@ -255,7 +279,6 @@ def icd_placeholder(b: Batch) -> pd.DataFrame:
     fix="Use a code in effect on the date of service; check for a replacement code in the current HCPCS/CPT release.",
 )
 def proc_invalid(b: Batch) -> pd.DataFrame:
-    proc = require("medbill.refdata.procedures", "is_valid_on_many")
     code, day = b.line_values["procedure_code"], b.line_values["service_date"]
     rows = np.flatnonzero(~pd.isna(code))
     # Few distinct (code, date) pairs: check each once.
@@ -263,7 +286,14 @@ def proc_invalid(b: Batch) -> pd.DataFrame:
         b.key(["procedure_code", "service_date"])[rows], return_index=True, return_inverse=True
     )
     firsts = rows[first]
-    ok = proc.is_valid_on_many(pd.Series(code[firsts]).astype(str), pd.Series(day[firsts])).to_numpy()
+    codes, days = pd.Series(code[firsts]).astype(str), pd.Series(day[firsts])
+    ok = procedures.is_valid_on_many(codes, days).to_numpy()
+    checked = procedures.checked_on_many(codes, days).to_numpy()
+    if not checked.all():  # HCPCS codes on dates no imported HCPCS release covers: format checked only
+        pair = pair.reshape(-1)
+        unchecked = ~checked[pair]
+        _skip_hcpcs(b, rows[unchecked], day[rows[unchecked]])
+    ok = ok | ~checked
     if ok.all():
         return no_findings()
     bad = rows[~ok[pair.reshape(-1)]]

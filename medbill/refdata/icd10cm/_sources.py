@@ -42,6 +42,10 @@ class Source:
     origin: str  # embedded or imported
     load: Callable[[], Any]  # -> Release
 
+    @property
+    def release(self) -> str:  # the name coverage messages use
+        return self.name
+
 
 def _fy_name(year: int) -> str:
     return f"FY{year}"

@@ -44,9 +44,12 @@ class ICDAccessor:
         codes = self.compact()
         if isinstance(on, pd.Series):
             names = icd10cm.release_names_for(on).reindex(codes.index)
+        elif on is None:
+            names = pd.Series(icd10cm.latest().name, index=codes.index, dtype="string")
         else:
-            rel = icd10cm._pick(on, None)
-            names = pd.Series(rel.name, index=codes.index, dtype="string")
+            cov = icd10cm.coverage_on(on)
+            name = cov.release.release if cov.covered and cov.release else pd.NA
+            names = pd.Series(name, index=codes.index, dtype="string")
         out = pd.Series(pd.NA, index=codes.index, dtype="object")
         for name in names.dropna().unique():
             table = icd10cm.release(name).table
