@@ -428,8 +428,8 @@ def _label_index() -> tuple[WordIndex, dict[str, str]]:
     from medbill.refdata import cpt
 
     labels = cpt.labels()
-    ours = labels[labels["system"] == SYSTEM]["label"]
-    return WordIndex(ours.index, ours), ours.to_dict()
+    ours = labels[labels["system"] == SYSTEM]
+    return WordIndex(ours.index, cpt.search_text(ours)), ours["label"].to_dict()
 
 
 def embedded_releases() -> list[store.Provenance]:
