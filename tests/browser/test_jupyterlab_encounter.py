@@ -177,6 +177,7 @@ def voila_app(tmp_path: Path, browser_home: Path) -> Iterator[str]:
                 "--payer=MCR01",
                 "--locality=15202-00",
                 "--service-date=2025-11-03",
+                "--no-token",
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
