@@ -27,6 +27,7 @@ import pandas as pd
 from medbill.claims.tables import DX_COLUMNS, MODIFIER_COLUMNS
 from medbill.exceptions import MedbillError
 from medbill.refdata._types import CodeRecord
+from medbill.widgets._format import money
 from medbill.widgets.code_search import CodeSearch
 
 CLAIM_ID = "ENC1"
@@ -780,8 +781,8 @@ def render_price(table: pd.DataFrame, source: str, patient: pd.DataFrame) -> str
     total = table["allowed"].sum(skipna=True)
     unpriced = int(table["allowed"].isna().sum())
     rows = "".join(
-        f"<tr><td>{int(r.line_number)}</td><td>{'—' if pd.isna(r.procedure_code) else _esc(r.procedure_code)}</td><td>${r.charge:,.2f}</td>"
-        f"<td>{'—' if pd.isna(r.allowed) else f'${r.allowed:,.2f}'}</td><td>{_esc(r.rule)}</td></tr>"
+        f"<tr><td>{int(r.line_number)}</td><td>{'—' if pd.isna(r.procedure_code) else _esc(r.procedure_code)}</td><td>{money(r.charge)}</td>"
+        f"<td>{'—' if pd.isna(r.allowed) else money(r.allowed)}</td><td>{_esc(r.rule)}</td></tr>"
         for r in table.itertuples()
     )
     parts = [
@@ -789,15 +790,15 @@ def render_price(table: pd.DataFrame, source: str, patient: pd.DataFrame) -> str
         "<table><tr><th>line</th><th>code</th><th>charge</th><th>allowed</th><th>rule</th></tr>"
         + rows
         + "</table>",
-        f"<p class='medbill-total'>Expected allowed: <b>${total:,.2f}</b>"
+        f"<p class='medbill-total'>Expected allowed: <b>{money(total)}</b>"
         + (f" ({unpriced} line(s) not priced)" if unpriced else "")
         + "</p>",
     ]
     patient_pays, payer_pays = patient["patient_pays"].sum(), patient["payer_pays"].sum()
     parts.append(
-        f"<p class='medbill-patient'>Patient responsibility: <b>${patient_pays:,.2f}</b> "
-        f"(copay ${patient['copay'].sum():,.2f}, deductible ${patient['deductible'].sum():,.2f}, "
-        f"coinsurance ${patient['coinsurance'].sum():,.2f}); payer pays <b>${payer_pays:,.2f}</b></p>"
+        f"<p class='medbill-patient'>Patient responsibility: <b>{money(patient_pays)}</b> "
+        f"(copay {money(patient['copay'].sum())}, deductible {money(patient['deductible'].sum())}, "
+        f"coinsurance {money(patient['coinsurance'].sum())}); payer pays <b>{money(payer_pays)}</b></p>"
     )
     return "".join(parts)
 
