@@ -251,3 +251,21 @@ def test_insurance_and_patient_ar_are_split(tables, practice):
     assert kpis.days_in_ar(t, as_of=practice.as_of).denominator == pytest.approx(310 / 90)
     with pytest.raises(ValueError, match="owed by one of insurance, patient"):
         aging.open_items(t, owed_by="payer")
+
+
+def test_denial_remarks_count_the_denied_claims_carrying_each_code(tables):
+    t = {k: v.copy() for k, v in tables.items()}
+    # N30 on denied C3 (twice, two lines) and on paid C1; M76 on denied C2.
+    t["remit_remarks"] = pd.DataFrame(
+        {
+            "payment_id": ["R2", "R2", "R1", "R1"],
+            "claim_id": ["C3", "C3", "C1", "C2"],
+            "line_number": [1, 2, 1, 1],
+            "code": ["N30", "N30", "N30", "M76"],
+        }
+    )
+    out = denials.denial_remarks(t)
+    assert out.to_dict("records") == [
+        {"code": "N30", "claims": 1, "lines": 2},
+        {"code": "M76", "claims": 1, "lines": 1},
+    ]
