@@ -4,7 +4,9 @@ works offline.
 :func:`show` renders a figure as an HTML fragment: the first one shown in a kernel embeds plotly.js
 (about 4.5 MB), later ones reuse it, and nothing points at a CDN. That is what lets
 ``nbconvert --to html`` keep every chart in a file that opens with no network (see
-../shared/STACK.md: the default ``plotly_mimetype`` output is dropped by nbconvert).
+../shared/STACK.md: the default ``plotly_mimetype`` output is dropped by nbconvert). Axes and hovers
+use the formats of :mod:`medbill.analytics.formats`; tables are
+:func:`medbill.analytics.datatable.datatable_html` (every row, sortable, filterable, CSV).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from plotly.colors import qualitative
 
 from medbill.analytics.datatable import datatable_html
 from medbill.analytics.formats import D3_FORMATS, format_values
+from medbill.analytics.labels import named
 
 _state = {"plotlyjs_embedded": False}
 # "directory": pages load plotly.min.js from their own folder (a fan-out writes it once there).
@@ -227,8 +230,6 @@ def kpi_parts(k: Any) -> str:
 def kpi_cards_html(kpis: Mapping[str, Any], data: Any = None) -> str:
     """Each KPI as a card: value, numerator/denominator, its definition, and all its rows in a
     collapsible drill-down table (names for ids when ``data`` is given)."""
-    from medbill.analytics.labels import named
-
     cards = []
     for k in kpis.values():
         d = k.definition
