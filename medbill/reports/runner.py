@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from medbill.analytics.figures import PLOTLYJS_ENV
 from medbill.exceptions import ReportError
 from medbill.reports.parameters import validate
 from medbill.reports.registry import get_report
@@ -48,6 +47,8 @@ PLOTLYJS_MODES = ("inline", "directory")
 @contextlib.contextmanager
 def _kernel_environment(plotlyjs: str) -> Iterator[None]:
     """Set the variables the kernel must inherit for the duration of one execution."""
+    from medbill.analytics.figures import PLOTLYJS_ENV  # lazily: it loads pandas and plotly
+
     wanted = {"PLOTLY_RENDERER": "notebook", PLOTLYJS_ENV: plotlyjs}
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
@@ -130,9 +131,6 @@ def run_report(
     title (default: the report's description). ``plotlyjs="directory"`` makes the page load
     ``plotly.min.js`` from its own folder (written by :func:`write_plotlyjs`) instead of embedding it.
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     if plotlyjs not in PLOTLYJS_MODES:
         raise ReportError(f"plotlyjs must be one of {', '.join(PLOTLYJS_MODES)}, got {plotlyjs!r}", report=name)
     template = get_report(name)
@@ -147,6 +145,9 @@ def run_report(
     base = safe_stem(stem or name)
     notebook, html = out / f"{base}.ipynb", out / f"{base}.html"
     run = {"report": name, "parameters": values, "started": datetime.now(UTC).isoformat(timespec="seconds")}
+    import papermill  # after the parameters are checked: importing it takes a second or two
+    from papermill.exceptions import PapermillExecutionError
+
     try:
         with _kernel_environment(plotlyjs):
             papermill.execute_notebook(
