@@ -135,13 +135,14 @@ SCRIPT = r"""
 """
 
 STYLE = (
+    # !important: JupyterLab's own table style right-aligns every cell, text included.
     "<style>.medbill-table table{border-collapse:collapse;font-size:13px}"
     ".medbill-table th{cursor:pointer;position:sticky;top:0;background:#f4f4f4;text-align:left;"
     "padding:4px 8px;white-space:nowrap}"
     ".medbill-table th[aria-sort=ascending]::after{content:' \\25B2'}"
     ".medbill-table th[aria-sort=descending]::after{content:' \\25BC'}"
-    ".medbill-table td{padding:3px 8px;border-top:1px solid #eee;text-align:left}"
-    ".medbill-table td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".medbill-table td{padding:3px 8px;border-top:1px solid #eee;text-align:left !important}"
+    ".medbill-table td.num{text-align:right !important;font-variant-numeric:tabular-nums}"
     ".medbill-table .medbill-bar{display:flex;gap:12px;align-items:center;margin:6px 0}"
     "</style>"
 )
