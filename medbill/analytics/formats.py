@@ -207,10 +207,3 @@ def format_values(values: pd.Series, kind: str) -> pd.Series:
     else:
         text = values.astype("string")
     return text.astype("string").mask(missing, "").fillna("")
-
-
-def format_frame(frame: pd.DataFrame, kinds: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Every column as display text, headers in words (for a table shown to a person)."""
-    found = kinds_of(frame, kinds)
-    shown = pd.DataFrame({c: format_values(frame[c], found[c]) for c in frame.columns}, index=frame.index)
-    return shown.rename(columns=header)
