@@ -98,25 +98,29 @@ def _validate(args: argparse.Namespace) -> int:
     from medbill.claims.x12.validate import validate
     from medbill.cli._output import print_json
 
-    problems = validate(args.file)
-    if args.json:
-        print_json(
+    found = validate(args.file)
+    errors = [p for p in found if p.severity == "error"]
+    warnings = [p for p in found if p.severity != "error"]
+
+    def rows(problems: list) -> list[dict]:
+        return [
             {
-                "file": args.file,
-                "ok": not problems,
-                "errors": [
-                    {
-                        "segment_number": p.segment_number,
-                        "position": p.position,
-                        "segment": p.segment_id,
-                        "reason": p.reason,
-                    }
-                    for p in problems
-                ],
+                "segment_number": p.segment_number,
+                "position": p.position,
+                "segment": p.segment_id,
+                "reason": p.reason,
             }
-        )
+            for p in problems
+        ]
+
+    if args.json:
+        print_json({"file": args.file, "ok": not errors, "errors": rows(errors), "warnings": rows(warnings)})
     else:
-        for p in problems:
-            print(f"{args.file}: segment {p.segment_number} (byte {p.position}) {p.segment_id}: {p.reason}")
-        print(f"{args.file}: {'OK' if not problems else f'{len(problems)} error(s)'}")
-    return 1 if problems else 0
+        for p in found:
+            label = "" if p.severity == "error" else f"{p.severity}: "
+            print(
+                f"{args.file}: segment {p.segment_number} (byte {p.position}) {p.segment_id}: {label}{p.reason}"
+            )
+        summary = "OK" if not errors else f"{len(errors)} error(s)"
+        print(f"{args.file}: {summary}" + (f", {len(warnings)} warning(s)" if warnings else ""))
+    return 1 if errors else 0

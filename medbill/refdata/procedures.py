@@ -37,7 +37,7 @@ __all__ = [
     "system_many",
 ]
 
-CPT_PATTERN = r"[0-9]{5}|[0-9]{4}[FTU]"
+CPT_PATTERN = cpt.FORMAT
 HCPCS_PATTERN = r"[A-V][0-9]{4}"
 _CPT = re.compile(CPT_PATTERN)
 _HCPCS = re.compile(HCPCS_PATTERN)

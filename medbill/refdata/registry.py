@@ -12,11 +12,14 @@ lookup`` does not pay for pandas-based systems it does not touch).
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import ModuleType
 
+from medbill.exceptions import MedbillError
 from medbill.refdata import store
 from medbill.refdata._types import CodeRecord, Hit
 
@@ -96,8 +99,18 @@ def importer(system: str) -> Callable[[Path], store.Provenance]:
 
 
 def import_file(system: str, path: str | Path) -> store.Provenance:
-    """Import an official release file (or folder) of ``system`` atomically; see :data:`IMPORTABLE`."""
+    """Import an official release file (or folder) of ``system`` atomically; see :data:`IMPORTABLE`.
+    A PFS folder may hold several quarterly releases: this returns the newest (see :func:`import_all`)."""
     return importer(system)(Path(path))
+
+
+def import_all(system: str, path: str | Path) -> list[store.Provenance]:
+    """Every release one file or folder installs (a PFS folder: one per PPRRVU file), oldest first."""
+    if system == "pfs":
+        from medbill.refdata.pfs import import_releases
+
+        return import_releases(Path(path))
+    return [import_file(system, path)]
 
 
 def lookup(code: str, system: str = "icd10cm", on: date | None = None) -> CodeRecord:
@@ -116,6 +129,56 @@ def search(
     order = {s: i for i, s in enumerate(SEARCHABLE)}
     hits.sort(key=lambda h: (-h.score, order.get(h.system, len(order)), h.code))
     return hits[:limit]
+
+
+@dataclasses.dataclass(frozen=True)
+class Detected:
+    """The system a code was taken to belong to, and why (``note``) when its shape fits several."""
+
+    system: str
+    note: str | None = None
+
+
+# Shapes only one system writes; anything else is read as ICD-10-CM.
+_ONLY = (
+    (re.compile(r"[0-9]{10}"), "npi"),
+    (re.compile(r"[0-9]{5}|[0-9]{4}[AFMTU]"), "cpt"),
+    (re.compile(r"[0-9]{3}[0-9A-Z]{6}X"), "taxonomy"),
+)
+# A letter and four digits is a HCPCS Level II code and also an ICD-10-CM code without its dot
+# (G0008 / G00.08): the code sets themselves decide.
+_HCPCS_OR_ICD = re.compile(r"[A-V][0-9]{4}")
+
+
+def detect_system(code: str, on: date | None = None) -> Detected:
+    """The code system a code's shape names: NPI (ten digits), CPT (five digits, or four and
+    A/F/M/T/U), NUCC taxonomy (ten characters ending in X), else ICD-10-CM. A letter and four digits
+    fits both HCPCS Level II and ICD-10-CM: the system that holds the code wins; when both or
+    neither do, ICD-10-CM, with a note saying so."""
+    text = code.strip().upper() if isinstance(code, str) else ""
+    for shape, system in _ONLY:
+        if shape.fullmatch(text):
+            return Detected(system)
+    if not _HCPCS_OR_ICD.fullmatch(text):
+        return Detected("icd10cm")
+    holds = [s for s in ("icd10cm", "hcpcs") if _holds(s, text, on)]
+    icd = f"{text[:3]}.{text[3:]}"
+    if holds == ["hcpcs"]:
+        return Detected("hcpcs", f"{text} is read as HCPCS Level II: ICD-10-CM has no code {icd}.")
+    both = "both hold a code so written" if holds else "neither holds it"
+    return Detected(
+        "icd10cm",
+        f"{text} could be HCPCS Level II {text} or ICD-10-CM {icd} ({both}); read as ICD-10-CM. "
+        "Pass --system hcpcs for the HCPCS code.",
+    )
+
+
+def _holds(system: str, code: str, on: date | None) -> bool:
+    try:
+        lookup(code, system=system, on=on)
+    except (MedbillError, ValueError):
+        return False
+    return True
 
 
 def embedded_releases() -> list[store.Provenance]:

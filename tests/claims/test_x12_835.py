@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tracemalloc
 
 import pytest
@@ -11,7 +12,9 @@ from claim_strategies import pyx12_check
 
 from medbill.claims.x12 import iter_segments, read_835
 from medbill.claims.x12.reader_835 import iter_835
+from medbill.cli import main
 from medbill.exceptions import X12Error
+from medbill.refdata import carc
 
 # A small, valid 835: one payment of 100.00 for two claims, one line-level and one claim-level
 # adjustment, a PLB interest payment (negative PLB adds to the check).
@@ -209,3 +212,24 @@ def test_streamed_summary_agrees_with_the_tables() -> None:
         assert summary["balanced"] == remit.is_balanced
         assert summary["total_paid"] == f"{remit.total_paid:.2f}"
     assert summary["balanced"] is False and summary["claims"][0]["balanced"] is False
+
+
+def test_835_with_a_deactivated_carc_is_a_warning_naming_its_stop_date(fresh_home, tmp_path, capsys) -> None:
+    # CAS*CO*A2 on an 835 paid 2025-03-12: A2 stopped 2008-01-01. It is reported, as a warning
+    # (still a CARC: a reversal may report it), and the file still validates (exit 0).
+    page = tmp_path / "carc.csv"
+    page.write_text(
+        "code,description,start,stop\n16,Claim lacks information.,01/01/1995,\n45,Charge exceeds fee schedule.,01/01/1995,\n"
+        "A2,Contractual adjustment.,01/01/1995,01/01/2008\n"
+    )
+    carc.import_release(page)
+    era = ERA.replace("CAS*CO*45*50~", "CAS*CO*A2*50~").replace("CAS*CO*97*25.5~", "CAS*CO*45*25.5~")
+    era = era.replace("CAS*CO*29*80~", "CAS*CO*16*80~").replace("CAS*PR*2*10~", "CAS*CO*45*10~")
+    path = tmp_path / "a2.835"
+    path.write_text(era)
+    assert main(["x12", "validate", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] and out["errors"] == []
+    (warning,) = out["warnings"]
+    assert warning["segment"] == "CAS" and "A2 was deactivated by X12 after 2008-01-01" in warning["reason"]
+    assert "2025-03-12" in warning["reason"]

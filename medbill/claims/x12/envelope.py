@@ -96,6 +96,7 @@ class Problem:
     position: int
     segment_id: str
     reason: str
+    severity: str = "error"  # "warning": reported, but the file is still acceptable
 
     def to_error(self) -> X12Error:
         return X12Error(

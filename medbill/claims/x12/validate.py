@@ -6,11 +6,14 @@ lets through:
 
 - 837P: NPI check digits (NM108 = XX), billing provider ZIP+4, ICD-10-CM diagnosis format, HI
   pointers of SV107, CLM02 = sum of SV102, HL parents, CCYYMMDD dates;
-- 835: CAS group codes and CARC codes known to medbill, and balancing of every service line, claim
-  and transaction (the same rules as :meth:`Remittance.balance`).
+- 835: CAS group codes and CARC codes known to medbill (a CARC past its X12 stop date on the 835's
+  payment date, BPR16, is a warning naming that date: it is still a CARC), and balancing of every
+  service line, claim and transaction (the same rules as :meth:`Remittance.balance`).
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from medbill.claims.x12 import values
 from medbill.claims.x12.envelope import EnvelopeChecker, Problem
@@ -45,6 +48,7 @@ class _Content:
         # 835 balancing in progress
         self.bpr: Segment | None = None
         self.bpr_cents = 0
+        self.paid_on: date | None = None  # BPR16, for CARC stop dates
         self.paid_cents = 0
         self.plb_cents = 0
         self.clp: Segment | None = None
@@ -52,8 +56,8 @@ class _Content:
         self.svc: Segment | None = None
         self.svc_open = 0
 
-    def problem(self, seg: Segment, reason: str) -> None:
-        self.problems.append(Problem(seg.number, seg.position, seg.id, reason))
+    def problem(self, seg: Segment, reason: str, severity: str = "error") -> None:
+        self.problems.append(Problem(seg.number, seg.position, seg.id, reason, severity))
 
     def amount(self, seg: Segment, index: int) -> int:
         """Element ``index`` in cents; a value that is not an R-type amount is reported and counts 0."""
@@ -166,6 +170,12 @@ class _Content:
             cents = self.amount(seg, 2)
             self.bpr_cents = -cents if seg.get(3) == "D" else cents
             self.date(seg, 16)
+            paid = seg.get(16)
+            self.paid_on = (
+                date(int(paid[:4]), int(paid[4:6]), int(paid[6:8]))
+                if not values.date_problem(paid) and paid
+                else None
+            )
         elif sid == "CLP":
             self._close_svc()
             self._close_clp()
@@ -204,6 +214,14 @@ class _Content:
                 continue
             if not carc.is_valid(reason):
                 self.problem(seg, f"adjustment reason {reason!r} is not a known CARC")
+            elif self.paid_on is not None and not carc.is_active(reason, self.paid_on):
+                stop = carc.stop_date(reason)
+                self.problem(
+                    seg,
+                    f"adjustment reason {reason} was deactivated by X12 after {stop} and this 835 is dated "
+                    f"{self.paid_on}: acceptable only when reporting an earlier adjudication",
+                    "warning",
+                )
             cents = self.amount(seg, start + 1)
             if seg.get(start + 2):
                 self.amount(seg, start + 2)

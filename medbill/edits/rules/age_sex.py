@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, no_findings, rule
-from medbill.edits.rules._util import Groups
+from medbill.edits.rules._util import Groups, display_codes
 from medbill.refdata import coverage
 from medbill.refdata import mce as mce_tables
 
@@ -154,8 +154,8 @@ def mce_age(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"]
+        display_codes(bad["code"]),
+        display_codes(bad["code"])
         + " is a "
         + group
         + " diagnosis (ages "
@@ -194,8 +194,8 @@ def mce_sex(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"]
+        display_codes(bad["code"]),
+        display_codes(bad["code"])
         + " is on the "
         + bad["edit"].str.replace("_", "-").str.lower()
         + " list but the patient's sex is "
@@ -228,8 +228,8 @@ def ch15_maternal(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"] + " is a chapter 15 (pregnancy) code but " + why,
+        display_codes(bad["code"]),
+        display_codes(bad["code"]) + " is a chapter 15 (pregnancy) code but " + why,
     )
 
 
@@ -258,6 +258,7 @@ def ch16_newborn(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"] + " is a chapter 16 (newborn) code on a maternal record (chapter 15 codes present)",
+        display_codes(bad["code"]),
+        display_codes(bad["code"])
+        + " is a chapter 16 (newborn) code on a maternal record (chapter 15 codes present)",
     )

@@ -440,6 +440,95 @@ def charge_positive(b: Batch) -> pd.DataFrame:
     )
 
 
+# medbill.claims.models refuses units and amounts from 1e10 up (what its 837P writer can carry);
+# tests/edits/test_coding_audit.py keeps the two in step.
+X12_AMOUNT_LIMIT = 1e10
+# Above these a line is almost certainly mistyped (a charge typed into units, digits repeated): the
+# largest real professional lines (clotting-factor units, gene-therapy drugs) stay below them.
+PLAUSIBLE_UNITS = 99_999
+PLAUSIBLE_CHARGE = 9_999_999.99
+
+
+def _not_finite(values: np.ndarray) -> np.ndarray:
+    """Bool per value: present but infinite or not a number at all (NA is REQUIRED's)."""
+    number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    return ~pd.isna(values) & ~np.isfinite(number)
+
+
+@rule(
+    "AMOUNT-LIMIT",
+    title="Units or charge an 837P cannot carry",
+    category=CATEGORY,
+    severity="error",
+    reference=f"{_837P} SV102 charge, SV104 units, CLM02 total (R elements); medbill's 837P writer refuses them",
+    explanation=(
+        "Units and charges must be finite numbers below 10,000,000,000 (the claim's total too); infinity, "
+        "'not a number' and larger values cannot be written to an 837P, so the claim cannot be sent."
+    ),
+    fix="Correct the units or charge from the encounter record.",
+)
+def amount_limit(b: Batch) -> pd.DataFrame:
+    lv, claim = b.line_values, b.line_values["claim"]
+    parts = []
+    flagged = np.zeros(len(b.claim_values["claim_id"]) + 1, dtype=bool)  # claims with a line over
+    for col in ("units", "charge"):
+        values = lv[col]
+        bad = _not_finite(values)
+        number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+        big = np.isfinite(number) & (np.abs(number) >= X12_AMOUNT_LIMIT)
+        pos = positions(bad | big)
+        if len(pos):
+            shown = pd.Series(values[pos], dtype=object).astype(str).to_numpy(dtype=object)
+            why = np.where(bad[pos], " is not a finite number", " is 10,000,000,000 or more")
+            parts.append(findings(claim[pos], pos, col, shown, col + " " + shown + why))
+            flagged[claim[pos]] = True  # an orphan line (-1) marks the spare last slot
+    charge = pd.to_numeric(pd.Series(lv["charge"], dtype=object), errors="coerce").to_numpy(dtype=float)
+    usable = np.where(np.isfinite(charge) & (claim >= 0), charge, 0.0)  # orphan lines are LINE-ORPHAN's
+    total = np.bincount(np.maximum(claim, 0), weights=usable, minlength=len(b.claim_values["claim_id"]))
+    over = positions((total >= X12_AMOUNT_LIMIT) & np.isfinite(total) & ~flagged[:-1])
+    if len(over):
+        shown = np.array([f"{t:,.2f}" for t in total[over]], dtype=object)
+        parts.append(
+            findings(
+                over, -1, "charge", shown, "the claim's total charge " + shown + " is 10,000,000,000 or more"
+            )
+        )
+    return _concat(parts)
+
+
+@rule(
+    "AMOUNT-IMPLAUSIBLE",
+    title="Implausible units or charge",
+    category=CATEGORY,
+    severity="warning",
+    reference=f"{_837P} SV102, SV104; medbill plausibility limits (units {PLAUSIBLE_UNITS:,}, charge {PLAUSIBLE_CHARGE:,.2f})",
+    explanation=(
+        f"More than {PLAUSIBLE_UNITS:,} units or a charge above {PLAUSIBLE_CHARGE:,.2f} on one line is almost always "
+        "a typing error (a charge in the units field, repeated digits); the claim can be sent but will be denied "
+        "or overpaid."
+    ),
+    fix="Check the units and charge against the encounter record and the code's unit of measure.",
+)
+def amount_implausible(b: Batch) -> pd.DataFrame:
+    lv, claim = b.line_values, b.line_values["claim"]
+    parts = []
+    for col, most in (("units", PLAUSIBLE_UNITS), ("charge", PLAUSIBLE_CHARGE)):
+        number = pd.to_numeric(pd.Series(lv[col], dtype=object), errors="coerce").to_numpy(dtype=float)
+        pos = positions(np.isfinite(number) & (number > most) & (number < X12_AMOUNT_LIMIT))
+        if len(pos):
+            shown = np.array(
+                [
+                    f"{v:,.2f}" if col == "charge" else f"{v:,.3f}".rstrip("0").rstrip(".")
+                    for v in number[pos]
+                ],
+                dtype=object,
+            )
+            parts.append(
+                findings(claim[pos], pos, col, shown, f"{col} " + shown + f" is above {most:,} for one line")
+            )
+    return _concat(parts)
+
+
 @rule(
     "DATE-FUTURE",
     title="Date in the future",

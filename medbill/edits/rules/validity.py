@@ -4,12 +4,13 @@ and procedure codes (HCPCS by its effective dates where imported, CPT by format 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, dx_fields, findings, no_findings, rule
-from medbill.edits.rules._util import dates
+from medbill.edits.rules._util import dates, display_codes
 from medbill.refdata import coverage, hcpcs, icd10cm, procedures
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
@@ -64,16 +65,36 @@ def _classify(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Seri
     at_padded = index.get_indexer(padded)
     placeholder = ~known & (codes.str.len().to_numpy() >= 4) & (at_padded >= 0) & billable_flag[at_padded]
     placeholder &= padded != codes.to_numpy(dtype=object)
-    # For a header code, name its first billable descendant as an example.
-    near = ordered[np.minimum(np.searchsorted(ordered, codes.to_numpy(dtype=str)), max(len(ordered) - 1, 0))]
-    example = [e if e.startswith(c) else "" for e, c in zip(near, codes, strict=True)]
     status = np.select(
         [billable, seventh, known, placeholder],
         ["ok", "seventh", "header", "placeholder"],
         "invalid",
     )
+    # For a header code, name a billable code under it as an example (few headers: one loop each).
+    titles = table["title"]
+    example = [
+        _example(c, ordered, titles) if st in ("header", "seventh") else ""
+        for c, st in zip(codes, status, strict=True)
+    ]
     hint = np.select([status == "placeholder", status != "ok"], [padded, np.array(example, dtype=object)], "")
     return pd.Series(status, index=codes.to_numpy()), pd.Series(hint, index=codes.to_numpy())
+
+
+_UNSPECIFIED = re.compile(r"(?<!with )\bunspecified\b", re.IGNORECASE)
+
+
+def _example(header: str, ordered: np.ndarray, titles: pd.Series) -> str:
+    """The billable code to name for a header: among the shortest under it, the unspecified one (its
+    title says "unspecified", not "with unspecified ..."), else one ending in 9, else the first
+    (J18 -> J18.9, E11 -> E11.9, R10.1 -> R10.10, S52.521 -> S52.521A)."""
+    under = ordered[np.searchsorted(ordered, header) : np.searchsorted(ordered, header + "~")]
+    if not len(under):
+        return ""
+    size = min(len(c) for c in under)
+    shortest = [c for c in under if len(c) == size]
+    return min(
+        shortest, key=lambda c: (_UNSPECIFIED.search(titles.get(c, "")) is None, not c.endswith("9"), c)
+    )
 
 
 # Status and hint per code, memoised per release table for small sets of codes: an encounter
@@ -172,7 +193,7 @@ def _with_status(b: Batch, *statuses: str) -> DxStatus:
 
 
 def _for_example(hint: np.ndarray) -> np.ndarray:
-    return np.where(hint != "", ", for example " + hint, "")
+    return np.where(hint != "", ", for example " + display_codes(hint), "")
 
 
 @rule(
@@ -190,14 +211,14 @@ def icd_invalid(b: Batch) -> pd.DataFrame:
         return no_findings()
     on = dates(pd.Series(d.dos)).to_numpy()
     msg = (
-        d.code
+        display_codes(d.code)
         + " is not an ICD-10-CM code in "
         + d.release.astype(str).astype(object)
         + " (in effect on "
         + on
         + ")"
     )
-    return findings(d.claim, -1, d.field, d.code, msg)
+    return findings(d.claim, -1, d.field, display_codes(d.code), msg)
 
 
 @rule(
@@ -213,8 +234,9 @@ def icd_header(b: Batch) -> pd.DataFrame:
     d = _with_status(b, "header")
     if not len(d.code):
         return no_findings()
+    shown = display_codes(d.code)
     return findings(
-        d.claim, -1, d.field, d.code, d.code + " is a header, not a billable code" + _for_example(d.hint)
+        d.claim, -1, d.field, shown, shown + " is a header, not a billable code" + _for_example(d.hint)
     )
 
 
@@ -231,7 +253,8 @@ def icd_7th(b: Batch) -> pd.DataFrame:
     d = _with_status(b, "seventh")
     if not len(d.code):
         return no_findings()
-    return findings(d.claim, -1, d.field, d.code, d.code + " needs a 7th character" + _for_example(d.hint))
+    shown = display_codes(d.code)
+    return findings(d.claim, -1, d.field, shown, shown + " needs a 7th character" + _for_example(d.hint))
 
 
 @rule(
@@ -247,8 +270,13 @@ def icd_placeholder(b: Batch) -> pd.DataFrame:
     d = _with_status(b, "placeholder")
     if not len(d.code):
         return no_findings()
+    shown = display_codes(d.code)
     return findings(
-        d.claim, -1, d.field, d.code, d.code + " is missing X placeholders; the code is " + d.hint
+        d.claim,
+        -1,
+        d.field,
+        shown,
+        shown + " is missing X placeholders; the code is " + display_codes(d.hint),
     )
 
 

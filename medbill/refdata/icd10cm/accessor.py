@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-_SHAPE = r"[A-Z][0-9][0-9A-Z]{1,5}"
+from medbill.refdata.icd10cm._format import SHAPE
 
 
 @pd.api.extensions.register_series_accessor("icd")
@@ -29,7 +29,7 @@ class ICDAccessor:
     def compact(self) -> pd.Series:
         """Canonical codes ("S52521A"); NA where the value is missing or not a well-formed code."""
         s = self._s.astype("string").str.strip().str.upper().str.replace(r"^(...)\.", r"\1", regex=True)
-        ok = s.str.fullmatch(_SHAPE, flags=re.ASCII).fillna(False).to_numpy(dtype=bool)
+        ok = s.str.fullmatch(SHAPE, flags=re.ASCII).fillna(False).to_numpy(dtype=bool)
         return s.where(ok)
 
     def format(self) -> pd.Series:
