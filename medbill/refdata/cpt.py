@@ -45,6 +45,7 @@ __all__ = [
     "labels",
     "lookup",
     "search",
+    "search_text",
     "validate",
 ]
 

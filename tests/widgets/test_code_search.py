@@ -167,3 +167,13 @@ def test_debounce_runs_one_search_per_pause(monkeypatch: pytest.MonkeyPatch) -> 
 
     asyncio.run(type_then_wait())
     assert calls == ["diabetes"]
+
+
+def test_billers_words_still_work_with_an_imported_hcpcs_release(fresh_home, shared_data) -> None:
+    from medbill.refdata import hcpcs
+
+    hcpcs.import_release(shared_data("cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip"))
+    # The official text abbreviates "influenza vaccine": medbill's label and synonyms still find it.
+    hits = registry.search("flu shot", systems=("hcpcs",), limit=5, on=date(2020, 2, 3))
+    assert hits[0].code == "G0008"
+    assert "R0076" in [h.code for h in registry.search("EKG", systems=("hcpcs",), on=date(2020, 2, 3))]
