@@ -55,7 +55,12 @@ def test_missing_practice_folder_is_a_clear_error(tmp_path: Path, capsys: pytest
 
 
 def test_with_the_2025_fee_schedule_a_2026_day_starts_on_its_last_day(pfs_home) -> None:
+    from medbill.refdata.registry import releases
+
+    imported = releases("pfs")
+    last = max(r.effective_to for r in imported)
     when, note = fee_schedule_date(date(2026, 3, 2))
-    assert when is not None and when.year == 2025
-    assert f"ends on {when.isoformat()}" in note and "For 2026 prices" in note
-    assert fee_schedule_date(date(2025, 6, 2)) == (date(2025, 6, 2), "")  # covered: today stays
+    assert when == last and last.year == 2025
+    assert f"ends on {last.isoformat()}" in note and "For 2026 prices" in note
+    covered = imported[0].effective_from
+    assert fee_schedule_date(covered) == (covered, "")  # a covered day stays as it is
