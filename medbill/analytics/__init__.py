@@ -4,12 +4,15 @@ The report notebooks in ``notebooks/reports/`` call these functions; every figur
 computed here and tested against hand-computed tables.
 
 - :mod:`~medbill.analytics.tables` — typed tables, reading a claims folder, filtering by provider/payer/period
-- :mod:`~medbill.analytics.facts` — one row per claim: charges, remittance outcome, A/R balance
+- :mod:`~medbill.analytics.facts` — one row per claim: charges, remittance outcome, insurance and patient A/R
 - :mod:`~medbill.analytics.kpis` — the KPIs with numerator, denominator, definition and rows
-- :mod:`~medbill.analytics.aging` — A/R by age bucket
+- :mod:`~medbill.analytics.aging` — insurance or patient A/R by age bucket
 - :mod:`~medbill.analytics.denials`, :mod:`~medbill.analytics.summary`, :mod:`~medbill.analytics.payers`,
   :mod:`~medbill.analytics.coding` — the report views
 - :mod:`~medbill.analytics.figures` — plotly figures and offline-safe display helpers
+- :mod:`~medbill.analytics.labels` — payer and provider names, CARC/RARC text, POS names for identifiers
+- :mod:`~medbill.analytics.formats` — business formats ($, %, counts, dates) and headers in words
+- :mod:`~medbill.analytics.datatable` — offline tables: every row, sortable, filterable, CSV download
 """
 
 from medbill.analytics.aging import ar_aging, open_items

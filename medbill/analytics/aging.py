@@ -1,4 +1,8 @@
-"""Insurance A/R aging: open balances by age bucket, by payer or provider.
+"""A/R aging: open balances by age bucket, by payer or provider, for insurance or patient A/R.
+
+``owed_by="insurance"`` ages what payers still owe (self-pay claims excluded); ``owed_by="patient"``
+ages what patients were asked to pay (PR shares and self-pay claims; see
+:mod:`medbill.analytics.facts`).
 
 Age is counted in days to ``as_of`` from the claim's earliest date of service (``basis="service"``)
 or from its last activity — service, submission or latest remittance (``basis="last_activity"``).
@@ -18,6 +22,7 @@ from medbill.analytics.facts import claim_facts, default_as_of
 
 DEFAULT_EDGES: tuple[int, ...] = (30, 60, 90, 120)
 BASES = ("service", "last_activity")
+OWED_BY = {"insurance": "insurance_balance", "patient": "patient_balance"}
 
 
 def bucket_labels(edges: Sequence[int]) -> list[str]:
@@ -40,14 +45,23 @@ def _check_edges(edges: Sequence[int]) -> list[int]:
 
 
 def open_items(
-    data: Any, *, as_of: Any = None, basis: str = "service", edges: Sequence[int] = DEFAULT_EDGES
+    data: Any,
+    *,
+    as_of: Any = None,
+    basis: str = "service",
+    edges: Sequence[int] = DEFAULT_EDGES,
+    owed_by: str = "insurance",
 ) -> pd.DataFrame:
-    """Every claim with a non-zero insurance balance at ``as_of``, with ``age_days`` and ``bucket``."""
+    """Every claim with a non-zero ``owed_by`` balance at ``as_of``, with ``age_days`` and ``bucket``
+    (``balance`` is that insurance or patient balance)."""
     if basis not in BASES:
         raise ValueError(f"aging basis must be one of {', '.join(BASES)}, got {basis!r}")
+    if owed_by not in OWED_BY:
+        raise ValueError(f"A/R is owed by one of {', '.join(OWED_BY)}, got {owed_by!r}")
     labels = bucket_labels(edges)
     cutoff = pd.Timestamp(as_of) if as_of is not None else default_as_of(data)
     facts = claim_facts(data, as_of=cutoff)
+    facts["balance"] = facts[OWED_BY[owed_by]]
     facts = facts[facts["balance"].abs().ge(0.005)]
     start = facts["service_date"] if basis == "service" else facts["last_activity_date"]
     rows = facts[
@@ -75,10 +89,11 @@ def ar_aging(
     by: str | None = None,
     basis: str = "service",
     edges: Sequence[int] = DEFAULT_EDGES,
+    owed_by: str = "insurance",
 ) -> pd.DataFrame:
-    """Open balance per bucket (columns, in age order, plus ``total``), one row per ``by`` value
+    """Open ``owed_by`` balance per bucket (columns, in age order, plus ``total``), one row per ``by`` value
     (``payer_id``, ``rendering_npi``) or a single ``all`` row."""
-    items = open_items(data, as_of=as_of, basis=basis, edges=edges)
+    items = open_items(data, as_of=as_of, basis=basis, edges=edges, owed_by=owed_by)
     key = items[by].fillna("(none)") if by else pd.Series("all", index=items.index, name="group")
     table = items.pivot_table(
         index=key, columns="bucket", values="balance", aggfunc="sum", fill_value=0.0, observed=False

@@ -79,3 +79,16 @@ def scrubber_catch(data: Any, findings: pd.DataFrame) -> pd.DataFrame:
     out["scrubber_rules"] = out["claim_id"].map(rules).fillna("")
     out["caught_by_error"] = out["claim_id"].isin(flagged.loc[errors, "claim_id"])
     return out.reset_index(drop=True)
+
+
+def denial_remarks(data: Any) -> pd.DataFrame:
+    """Remark codes (RARC) the payers sent with first-pass denials: per code, the denied claims and
+    lines carrying it, most frequent first."""
+    t = as_tables(data)
+    facts = claim_facts(t)
+    denied = facts.loc[facts["denied_first_pass"], "claim_id"]
+    remarks = t.remit_remarks[t.remit_remarks["claim_id"].isin(denied)]
+    out = remarks.groupby(remarks["code"].fillna("(none)")).agg(
+        claims=("claim_id", "nunique"), lines=("claim_id", "size")
+    )
+    return out.sort_values(["claims", "lines"], ascending=False).reset_index()

@@ -9,9 +9,14 @@ Rules (shared by every view so the numbers agree):
 - Adjustments are summed by group. CO adjustments with a contractual CARC (:data:`CONTRACTUAL_CARCS`)
   are *contractual*; other CO, OA and PI adjustments are *other* (denials, bundling, timely filing);
   PR moves the amount to the patient.
-- The *insurance A/R balance* is charge − payer payments − all adjustments (PR included, because the
-  patient's share has left insurance A/R). Reversals (status 22) carry negative amounts and net out.
-  Credit balances stay negative rather than being hidden.
+- The *open balance* (``balance``) is charge − payer payments − all adjustments (PR included, because
+  the patient's share has left the payer's side). Reversals (status 22) carry negative amounts and net
+  out. Credit balances stay negative rather than being hidden.
+- A/R is split by who owes it. *Insurance A/R* (``insurance_balance``) is the open balance of claims
+  billed to a payer; a self-pay claim (payer kind ``selfpay``) is never insurance A/R. *Patient A/R*
+  (``patient_balance``) is the patient's share the payers assigned (PR adjustments) plus the open
+  balance of self-pay claims. Patient payments are not in the claims tables, so patient A/R is what
+  patients were asked to pay, not net of what they paid.
 - With ``as_of``, only claims serviced on or before it and remittances received on or before it count.
 """
 
@@ -32,6 +37,7 @@ from medbill.analytics.tables import as_tables
 CONTRACTUAL_CARCS: frozenset[str] = frozenset({"45", "253", "59", "94", "131"})
 
 DENIED_STATUS = "4"
+SELF_PAY_KINDS: frozenset[str] = frozenset({"selfpay", "self-pay", "self_pay"})
 REVERSAL_STATUS = "22"
 
 
@@ -158,9 +164,21 @@ def _claim_facts(t: Any, cutoff: pd.Timestamp | None) -> pd.DataFrame:
         - facts["other_adjustment"]
         - facts["patient_adjustment"]
     ).round(2)
+    facts["self_pay"] = self_pay(t, facts["payer_id"])
+    facts["insurance_balance"] = facts["balance"].where(~facts["self_pay"], 0.0)
+    facts["patient_balance"] = (
+        facts["patient_adjustment"] + facts["balance"].where(facts["self_pay"], 0.0)
+    ).round(2)
     activity = facts[["service_date", "submitted_date", "last_remit_date"]]
     facts["last_activity_date"] = activity.max(axis=1)
     return facts.reset_index(drop=True)
+
+
+def self_pay(t: Any, payer_ids: pd.Series) -> pd.Series:
+    """True where ``payer_ids`` names a payer whose ``kind`` is self-pay (see :data:`SELF_PAY_KINDS`)."""
+    payers = t.payers.drop_duplicates("payer_id").set_index("payer_id")["kind"]
+    kinds = payer_ids.map(payers.astype("string").str.lower().str.replace(" ", ""))
+    return kinds.isin(SELF_PAY_KINDS).fillna(False).astype(bool)
 
 
 def default_as_of(data: Any) -> pd.Timestamp:

@@ -131,7 +131,14 @@ def initial_denial_rate(data: Any, *, start: Any = None, end: Any = None) -> KPI
 
 def _collection_rows(data: Any, start: Any, end: Any) -> pd.DataFrame:
     facts = _adjudicated(data, start, end)
-    money = ["paid", "contractual_adjustment", "other_adjustment", "patient_adjustment", "balance"]
+    money = [
+        "paid",
+        "contractual_adjustment",
+        "other_adjustment",
+        "patient_adjustment",
+        "insurance_balance",
+        "patient_balance",
+    ]
     return facts[[*_ROW_COLUMNS, *money]].copy()
 
 
@@ -166,16 +173,18 @@ def denial_write_off_pct(data: Any, *, start: Any = None, end: Any = None) -> KP
 
 
 def days_in_ar(data: Any, *, as_of: Any = None, lookback_days: int = 90) -> KPI:
-    """Insurance A/R balance at ``as_of`` over average daily charges of the ``lookback_days`` before it."""
+    """Insurance A/R balance at ``as_of`` over average daily charges billed to payers in the
+    ``lookback_days`` before it (self-pay claims are in neither)."""
     if lookback_days <= 0:
         raise ValueError(f"lookback_days must be a positive number of days, got {lookback_days!r}")
     cutoff = pd.Timestamp(as_of) if as_of is not None else default_as_of(data)
     facts = claim_facts(data, as_of=cutoff)
+    facts = facts[~facts["self_pay"]]
     window = facts["service_date"].gt(cutoff - pd.Timedelta(days=lookback_days))
-    rows = facts[[*_ROW_COLUMNS, "balance"]].copy()
+    rows = facts[[*_ROW_COLUMNS, "insurance_balance"]].copy()
     rows["in_lookback"] = window
     daily = rows.loc[window, "charge"].sum() / lookback_days
-    return _kpi("days_in_ar", rows["balance"].sum(), daily, rows)
+    return _kpi("days_in_ar", rows["insurance_balance"].sum(), daily, rows)
 
 
 def ar_over_90_pct(data: Any, *, as_of: Any = None) -> KPI:

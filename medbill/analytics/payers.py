@@ -75,7 +75,8 @@ def payer_summary(data: Any) -> pd.DataFrame:
         claims=("claim_id", "size"),
         charge=("charge", "sum"),
         paid=("paid", "sum"),
-        balance=("balance", "sum"),
+        insurance_balance=("insurance_balance", "sum"),
+        patient_balance=("patient_balance", "sum"),
     )
     grouped = adjudicated.groupby(adjudicated["payer_id"].fillna("(none)"))
     out["adjudicated"] = grouped.size()

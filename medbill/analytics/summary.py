@@ -16,7 +16,15 @@ from medbill.analytics.facts import claim_facts, claim_positions
 from medbill.analytics.tables import as_tables
 
 SUMMARY_BY = ("month", "payer_id", "rendering_npi", "billing_npi", "place_of_service")
-MONEY = ["charge", "paid", "contractual_adjustment", "other_adjustment", "patient_adjustment", "balance"]
+MONEY = [
+    "charge",
+    "paid",
+    "contractual_adjustment",
+    "other_adjustment",
+    "patient_adjustment",
+    "insurance_balance",
+    "patient_balance",
+]
 
 # Office/outpatient E/M visits (CPT 99202–99215), by patient category and level.
 EM_LEVELS: dict[str, tuple[str, int]] = {
@@ -31,7 +39,8 @@ def money_summary(data: Any, by: str = "month") -> pd.DataFrame:
     """Claims, lines and money per ``by`` value (one of :data:`SUMMARY_BY`), with a ``total`` row.
 
     Columns: claims, lines, charge, paid, contractual_adjustment, other_adjustment,
-    patient_adjustment (patient responsibility), balance (still open with insurance).
+    patient_adjustment (patient responsibility assigned by payers), insurance_balance (what payers
+    still owe), patient_balance (patient responsibility plus open self-pay charges).
     """
     if by not in SUMMARY_BY:
         raise ValueError(f"the summary can be grouped by {', '.join(SUMMARY_BY)}, got {by!r}")

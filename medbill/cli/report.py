@@ -34,6 +34,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--values", metavar="V1,V2", help="with --each: these values instead of all in the data")
     run.add_argument("--workers", type=int, default=2, help="with --each: parallel processes (default 2)")
+    run.add_argument(
+        "--keep-notebooks",
+        action="store_true",
+        help="with --each: keep each executed notebook beside its HTML (default: HTML only)",
+    )
+    run.add_argument(
+        "--shared-plotlyjs",
+        action="store_true",
+        help="with --each: write plotly.js once as plotly.min.js in the output folder, shared by its pages",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_run)
 
 
@@ -66,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
 
     params = _parse_params(args.param)
     if args.each is None:
-        out = run_report(args.name, params, data_dir=args.data, out_dir=args.out)
+        out = run_report(args.name, params, data_dir=args.data, out_dir=args.out, progress=not args.quiet)
         print(out.html)
         return 0
     values = [v for v in args.values.split(",") if v.strip()] if args.values else None
@@ -78,6 +89,9 @@ def _run(args: argparse.Namespace) -> int:
         data_dir=args.data,
         out_dir=args.out,
         workers=args.workers,
+        keep_notebooks=args.keep_notebooks,
+        shared_plotlyjs=args.shared_plotlyjs,
+        progress=not args.quiet,
     )
     failed = [r for r in runs if not r.ok]
     for r in runs:

@@ -652,7 +652,10 @@ def unchecked_counts(batch: Batch) -> np.ndarray:
         by_rule.setdefault(rule_id, []).append(lines)
     counts = np.zeros(n, dtype="int64")
     for parts in by_rule.values():
-        counts += np.bincount(np.unique(np.concatenate(parts)), minlength=n)
+        unchecked = np.zeros(n, dtype=bool)  # a line counts once per rule, however many reasons
+        for lines in parts:
+            unchecked[lines] = True
+        counts += unchecked
     return counts
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "labels",
     "lookup",
     "search",
+    "search_text",
     "validate",
 ]
 
@@ -101,10 +102,17 @@ def format(code: Any) -> str:
 @store.lazy
 def labels() -> pd.DataFrame:
     """medbill's own table: code (index and column), system (cpt/hcpcs), label, category,
-    global_days, add_on (bool), label_source."""
+    global_days, add_on (bool), label_source, synonyms (the words and abbreviations billers use,
+    "EKG", "flu shot", in medbill's own words; searched, never shown as a title)."""
     df = _packaged.read_csv(LABELS_FILE)
     df["add_on"] = df["add_on"].map({"true": True, "false": False}).astype(bool)
     return df.set_index("code", drop=False)
+
+
+def search_text(rows: pd.DataFrame) -> pd.Series:
+    """medbill's label and synonyms of each row of :func:`labels`, as the text the search indexes."""
+    synonyms = rows["synonyms"] if "synonyms" in rows.columns else ""
+    return (rows["label"] + " " + synonyms).str.strip()
 
 
 @store.lazy
@@ -313,11 +321,13 @@ def _index() -> tuple[WordIndex, dict[str, str]]:
     key = tuple(sorted(p.sha256 for p in _installed.installed(SYSTEM)))
     with _lock:
         if key not in _index_cache:
-            lab = labels()
-            lab = lab[lab["system"] == SYSTEM]["label"]
+            ours = labels()
+            ours = ours[ours["system"] == SYSTEM]
+            lab = ours["label"]
             desc = descriptors()["descriptor"]
             titles = pd.concat([desc, lab[~lab.index.isin(desc.index)]]).sort_index()
-            text = titles + " " + lab.reindex(titles.index).fillna("")
+            # Searchable by the descriptor, medbill's label and the words billers use ("EKG").
+            text = titles + " " + search_text(ours).reindex(titles.index).fillna("")
             # Building the index over ~11k descriptors takes most of a second: keep it on disk,
             # keyed by the imported files and the label table.
             cache_key = hashlib.sha256(repr((key, _labels_release().sha256)).encode()).hexdigest()[:20]

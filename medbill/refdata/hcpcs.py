@@ -413,14 +413,23 @@ def _label_record(value: str) -> CodeRecord:
 
 
 def search_hits(text: str, limit: int, on: date | None = None) -> list[Hit]:
-    """Registry search; with no release imported, over medbill's labels of common HCPCS codes."""
+    """Registry search over medbill's labels of common HCPCS codes (with the words billers use,
+    "flu shot"), and over the imported release's descriptions when there is one; a code found both
+    ways keeps its better score and the release's title."""
+    index, titles = _label_index()
+    ours = [
+        Hit(SYSTEM, c, titles[c], None, score, "medbill label") for c, score, _ in index.search(text, limit)
+    ]
     if not releases():
-        index, titles = _label_index()
-        return [
-            Hit(SYSTEM, c, titles[c], None, score, "medbill label")
-            for c, score, _ in index.search(text, limit)
-        ]
-    return search(text, limit, on=on)
+        return ours
+    official = search(text, limit, on=on)
+    best = {h.code: h for h in official}
+    for h in ours:
+        if h.code not in best:
+            best[h.code] = h
+        elif h.score > best[h.code].score:
+            best[h.code] = dataclasses.replace(best[h.code], score=h.score)
+    return sorted(best.values(), key=lambda h: (-h.score, h.code))[:limit]
 
 
 @store.lazy
@@ -428,8 +437,8 @@ def _label_index() -> tuple[WordIndex, dict[str, str]]:
     from medbill.refdata import cpt
 
     labels = cpt.labels()
-    ours = labels[labels["system"] == SYSTEM]["label"]
-    return WordIndex(ours.index, ours), ours.to_dict()
+    ours = labels[labels["system"] == SYSTEM]
+    return WordIndex(ours.index, cpt.search_text(ours)), ours["label"].to_dict()
 
 
 def embedded_releases() -> list[store.Provenance]:

@@ -3,8 +3,10 @@
 Values come from the data (every rendering provider for ``provider_npi``, every payer for
 ``payer_id``, any other claims column by name) unless given. Parameters are validated once before
 any process starts. Each run writes ``<out_dir>/<report>-each-<parameter>/<report>-<parameter>=<value>``
-files whose names differ for every value, so outputs never overwrite each other. A failing run is
-reported with its failing cell and does not stop the others.
+files whose names carry the provider's or payer's name and differ for every value, so outputs never
+overwrite each other. Only the HTML pages are kept unless ``keep_notebooks``; ``shared_plotlyjs``
+writes plotly.js once as ``plotly.min.js`` in the folder instead of inside every page. A failing run
+is reported with its failing cell and does not stop the others.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 from medbill.exceptions import ReportError
 from medbill.reports.parameters import validate
 from medbill.reports.registry import get_report
-from medbill.reports.runner import DEFAULT_OUT, ReportOutput, run_report, safe_stem
+from medbill.reports.runner import DEFAULT_OUT, ReportOutput, run_report, safe_stem, write_plotlyjs
 
 # Where the values of a fan-out parameter come from: (table, column).
 EACH_SOURCES: dict[str, tuple[str, str]] = {
@@ -58,22 +60,46 @@ def each_values(parameter: str, data_dir: str | os.PathLike[str] | None = None) 
     return sorted(frame[column].dropna().astype(str).unique())
 
 
-def _stems(name: str, parameter: str, values: Sequence[str]) -> list[str]:
-    """A distinct file stem per value, even when two values sanitise to the same text."""
+def value_names(parameter: str, values: Sequence[str], data_dir: str | os.PathLike[str] | None) -> list[str]:
+    """What each value is called: the provider's or payer's name for NPIs and payer ids, else the value."""
+    import pandas as pd
+
+    from medbill.analytics import labels
+    from medbill.reports.provenance import load_data
+
+    if parameter not in EACH_SOURCES:
+        return list(values)
+    tables = load_data(data_dir or "")
+    series = pd.Series(list(values), dtype="string")
+    named = labels.provider_of(series, tables) if parameter == "provider_npi" else labels.payer_of(series, tables)
+    return named.tolist()
+
+
+def _stems(name: str, values: Sequence[str], names: Sequence[str]) -> list[str]:
+    """A distinct file stem per value ("provider_scorecard-Chloe_Parker-1101604183"), even when two
+    values sanitise to the same text."""
     seen: dict[str, int] = {}
     stems = []
-    for value in values:
-        stem = safe_stem(f"{name}-{parameter}={value}")
+    for value, shown in zip(values, names, strict=True):
+        stem = safe_stem(f"{name}-{shown}-{value}" if shown != value else f"{name}-{value}")
         seen[stem] = seen.get(stem, 0) + 1
         stems.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
     return stems
 
 
 def _run_one(
-    name: str, parameters: dict[str, Any], data_dir: str | None, out_dir: str, stem: str, value: str
+    name: str,
+    parameters: dict[str, Any],
+    data_dir: str | None,
+    out_dir: str,
+    stem: str,
+    value: str,
+    options: dict[str, Any],
 ) -> FanoutRun:
     try:
-        return FanoutRun(value, run_report(name, parameters, data_dir=data_dir, out_dir=out_dir, stem=stem))
+        return FanoutRun(
+            value, run_report(name, parameters, data_dir=data_dir, out_dir=out_dir, stem=stem, **options)
+        )
     except ReportError as exc:
         return FanoutRun(value, None, str(exc), exc.cell or "")
     except Exception as exc:  # one broken run (kernel died, disk full) must not stop the others
@@ -90,6 +116,8 @@ def run_each(
     out_dir: str | os.PathLike[str] = DEFAULT_OUT,
     workers: int = 2,
     progress: bool = True,
+    keep_notebooks: bool = False,
+    shared_plotlyjs: bool = False,
 ) -> list[FanoutRun]:
     """Run report ``name`` once per value of ``parameter``; results in the order of the values."""
     from tqdm import tqdm
@@ -107,14 +135,18 @@ def run_each(
         validate(name, template.parameters, {**given, parameter: value})
     folder = Path(out_dir) / safe_stem(f"{name}-each-{parameter}")
     folder.mkdir(parents=True, exist_ok=True)
+    if shared_plotlyjs:
+        write_plotlyjs(folder)
+    options = {"keep_notebook": keep_notebooks, "plotlyjs": "directory" if shared_plotlyjs else "inline"}
+    stems = _stems(name, chosen, value_names(parameter, chosen, data_dir))
     data = str(Path(data_dir).resolve()) if data_dir is not None else None
     results: dict[str, FanoutRun] = {}
     # spawn: each worker starts clean (no inherited threads or kernel sockets from this process).
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
         futures = {
-            pool.submit(_run_one, name, {**given, parameter: value}, data, str(folder), stem, value): value
-            for value, stem in zip(chosen, _stems(name, parameter, chosen), strict=True)
+            pool.submit(_run_one, name, {**given, parameter: value}, data, str(folder), stem, value, options): value
+            for value, stem in zip(chosen, stems, strict=True)
         }
         for future in tqdm(
             as_completed(futures), total=len(futures), desc=name, unit="report", disable=not progress

@@ -7,12 +7,16 @@ optionally ``| None``. Names starting with ``_`` are filled by the runner and ar
 Values from the command line (``-p key=value``) are text and converted to the declared type; values
 from Python must already have it (an int is accepted for a float). Anything else is a
 :class:`~medbill.exceptions.ReportError` naming the parameter, the value and the expected type.
+
+A ``str`` parameter whose help says ``YYYY-MM-DD`` is a date: it must be empty or a real calendar
+date, and ``start`` may not fall after ``end``. All of this is checked before any kernel starts.
 """
 
 from __future__ import annotations
 
 import ast
 import io
+from datetime import date
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +27,7 @@ from medbill.exceptions import ReportError
 _SCALARS: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
+DATE_MARK = "YYYY-MM-DD"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,11 @@ class Parameter:
     @property
     def optional(self) -> bool:
         return self.type.endswith("| None")
+
+    @property
+    def is_date(self) -> bool:
+        """A text parameter holding a date (its help says YYYY-MM-DD)."""
+        return self.base == "str" and DATE_MARK in self.help
 
     @property
     def base(self) -> str:
@@ -167,4 +177,29 @@ def validate(report: str, declared: list[Parameter], given: Mapping[str, Any]) -
                 raise ReportError(str(exc), report=report, parameters=dict(given)) from None
         else:
             values[p.name] = p.default
+    _check_dates(report, declared, values, given)
     return values
+
+
+def _check_dates(report: str, declared: list[Parameter], values: dict[str, Any], given: Mapping[str, Any]) -> None:
+    dates: dict[str, date] = {}
+    for p in declared:
+        text = values[p.name]
+        if not p.is_date or not text:
+            continue
+        try:
+            dates[p.name] = date.fromisoformat(str(text).strip())
+        except ValueError as exc:
+            raise ReportError(
+                f"report {report!r}: parameter {p.name!r}: {text!r} is not a date ({exc}); "
+                f"write it as {DATE_MARK}, e.g. -p {p.name}=2025-10-01",
+                report=report,
+                parameters=dict(given),
+            ) from None
+        values[p.name] = dates[p.name].isoformat()
+    if "start" in dates and "end" in dates and dates["start"] > dates["end"]:
+        raise ReportError(
+            f"report {report!r}: start {dates['start']} is after end {dates['end']}; swap them",
+            report=report,
+            parameters=dict(given),
+        )

@@ -37,22 +37,38 @@ class ReportOutput:
 
     report: str
     parameters: dict[str, Any]
-    notebook: Path
+    notebook: Path | None  # None when the executed notebook was not kept
     html: Path
 
 
+PLOTLYJS_MODES = ("inline", "directory")
+
+
 @contextlib.contextmanager
-def _kernel_environment() -> Iterator[None]:
+def _kernel_environment(plotlyjs: str) -> Iterator[None]:
     """Set the variables the kernel must inherit for the duration of one execution."""
-    saved = os.environ.get("PLOTLY_RENDERER")
-    os.environ["PLOTLY_RENDERER"] = "notebook"
+    from medbill.analytics.figures import PLOTLYJS_ENV  # lazily: it loads pandas and plotly
+
+    wanted = {"PLOTLY_RENDERER": "notebook", PLOTLYJS_ENV: plotlyjs}
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop("PLOTLY_RENDERER", None)
-        else:
-            os.environ["PLOTLY_RENDERER"] = saved
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def write_plotlyjs(folder: str | os.PathLike[str]) -> Path:
+    """Write plotly.js as ``plotly.min.js`` in ``folder``, for pages run with ``plotlyjs="directory"``."""
+    from plotly.offline import get_plotlyjs
+
+    path = Path(folder) / "plotly.min.js"
+    path.write_text(get_plotlyjs(), encoding="utf-8")
+    return path
 
 
 def safe_stem(text: str) -> str:
@@ -60,8 +76,9 @@ def safe_stem(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._=-]+", "_", text).strip("._") or "report"
 
 
-def export_html(notebook: Path, html: Path) -> Path:
-    """Write ``notebook`` as one self-contained HTML page without code cells or prompts."""
+def export_html(notebook: Path, html: Path, title: str = "") -> Path:
+    """Write ``notebook`` as one self-contained HTML page without code cells or prompts, with
+    ``title`` as the page's ``<title>`` (default: the notebook's file name)."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -72,7 +89,10 @@ def export_html(notebook: Path, html: Path) -> Path:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    nb = nbformat.read(notebook, as_version=4)
+    if title:
+        nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(nb)
     html.write_text(body, encoding="utf-8")
     return html
 
@@ -97,15 +117,22 @@ def run_report(
     data_dir: str | os.PathLike[str] | None = None,
     out_dir: str | os.PathLike[str] = DEFAULT_OUT,
     stem: str | None = None,
+    progress: bool = False,
+    keep_notebook: bool = True,
+    title: str = "",
+    plotlyjs: str = "inline",
 ) -> ReportOutput:
     """Run report ``name`` and return the executed notebook and HTML paths (see module docstring).
 
     ``parameters`` may be text (from the command line) or typed values; ``data_dir`` sets the
     report's ``data_dir`` parameter (the claims folder; default: the sample practice).
+    ``progress`` shows a bar advancing per cell on stderr; ``keep_notebook=False`` deletes the
+    executed notebook once the HTML is written (``notebook`` is then None); ``title`` is the page
+    title (default: the report's description). ``plotlyjs="directory"`` makes the page load
+    ``plotly.min.js`` from its own folder (written by :func:`write_plotlyjs`) instead of embedding it.
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
+    if plotlyjs not in PLOTLYJS_MODES:
+        raise ReportError(f"plotlyjs must be one of {', '.join(PLOTLYJS_MODES)}, got {plotlyjs!r}", report=name)
     template = get_report(name)
     given = dict(parameters or {})
     if data_dir is not None:
@@ -118,20 +145,26 @@ def run_report(
     base = safe_stem(stem or name)
     notebook, html = out / f"{base}.ipynb", out / f"{base}.html"
     run = {"report": name, "parameters": values, "started": datetime.now(UTC).isoformat(timespec="seconds")}
+    import papermill  # after the parameters are checked: importing it takes a second or two
+    from papermill.exceptions import PapermillExecutionError
+
     try:
-        with _kernel_environment():
+        with _kernel_environment(plotlyjs):
             papermill.execute_notebook(
                 str(template.path),
                 str(notebook),
                 parameters={**values, "_run": run},
-                progress_bar=False,
+                progress_bar=progress,
                 cwd=str(template.path.parent),
                 # The kernel's start-up warning about local TCP sockets is noise in a report run.
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
     except PapermillExecutionError as exc:
         raise _failure(name, values, exc, notebook) from None
-    return ReportOutput(name, values, notebook, export_html(notebook, html))
+    page = export_html(notebook, html, title or f"{template.description} · medbill")
+    if not keep_notebook:
+        notebook.unlink()
+    return ReportOutput(name, values, notebook if keep_notebook else None, page)
 
 
 def run_default_report(out_dir: str | os.PathLike[str] = DEFAULT_OUT) -> Path:

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from medbill.widgets._format import money
+
 ALL = "(all)"
 GROUPS = {
     "payer": "payer_id",
@@ -194,11 +196,11 @@ class ClaimExplorer(widgets.VBox):
         rows = self.shown_rows()
         which = f" in <b>{html.escape(self.selected_group)}</b>" if self.selected_group is not None else ""
         self.summary.value = (
-            f"{len(rows):,} claim(s){which}; charge ${rows['charge'].sum():,.2f}, paid ${rows['paid'].sum():,.2f}"
+            f"{len(rows):,} claim(s){which}; charge {money(rows['charge'].sum())}, paid {money(rows['paid'].sum())}"
             + (f" — showing the first {self.max_rows}" if len(rows) > self.max_rows else "")
         )
         shown = rows[TABLE_COLUMNS].head(self.max_rows).copy()
         shown["service_date"] = shown["service_date"].dt.date
         self.rows_view.value = shown.to_html(
-            index=False, na_rep="", float_format=lambda v: f"{v:,.2f}", border=0
+            index=False, na_rep="", float_format=lambda v: f"{0.0 if abs(v) < 0.005 else v:,.2f}", border=0
         )

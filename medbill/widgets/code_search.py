@@ -215,7 +215,8 @@ class CodeSearch(widgets.VBox):
         return icd10cm.for_date(self.date.value) if self.date.value else icd10cm.latest()
 
     def _seventh_options(self, hit: Hit) -> list[tuple[str, str]]:
-        """The 7th characters the code requires, or [] when it needs none."""
+        """The 7th characters that complete the code into one the release holds, or [] when it needs
+        none or is not specific enough to take one (S52.52 needs its 6th character first)."""
         if hit.system != "icd10cm":
             return []
         from medbill.refdata import icd10cm
@@ -229,9 +230,24 @@ class CodeSearch(widgets.VBox):
         for note in notes:
             for line in str(note.text).splitlines():
                 m = _SEVENTH_LINE.match(line)
-                if m:
+                if m and _pick_7th(code) + m.group(1) in release.table.index:
                     options.append((f"{m.group(1)} — {m.group(2)}", m.group(1)))
         return options
+
+    def _more_specific(self, hit: Hit) -> list[str]:
+        """For a code that requires a 7th character but cannot take one yet, the codes below it that
+        can (S52.52 -> S52.521, S52.522, S52.529)."""
+        if hit.system != "icd10cm":
+            return []
+        from medbill.refdata import icd10cm
+
+        release = self._icd_release()
+        code = icd10cm.compact(hit.code)
+        table = release.table
+        if code not in table.index or not bool(table.at[code, "requires_7th"]) or self._seventh_options(hit):
+            return []
+        children = table[table["parent"].eq(code) & table["requires_7th"].astype(bool)]
+        return [str(c) for c in children["code"]]
 
     def _fill_seventh(self) -> None:
         hit = self._hit()
@@ -272,18 +288,26 @@ class CodeSearch(widgets.VBox):
         parts: list[str] = []
         needs_7th = bool(self.seventh.options)
         if hit.system == "icd10cm":
-            parts.extend(self._icd_detail(hit))
+            parts.extend(self._icd_detail(hit, self._full_code(hit) if needs_7th else hit.code))
         else:
             parts.append(f"<h4>{_esc(hit.code)} — {_esc(hit.title)}</h4>")
         record = self._current_record() if (not needs_7th or self.seventh.value) else None
         if needs_7th and not self.seventh.value:
             parts.append("<p><b>Needs a 7th character:</b> choose one below to get a complete code.</p>")
+        more = self._more_specific(hit)
+        if more:
+            parts.append(
+                f"<p class='medbill-more-specific'><b>Not specific enough for a 7th character:</b> "
+                f"choose one of {', '.join(_esc(c) for c in more)} first.</p>"
+            )
         if record is not None:
             parts.append(self._validity(record))
         self.detail.value = "".join(parts)
         self.use_button.disabled = record is None
 
-    def _icd_detail(self, hit: Hit) -> list[str]:
+    def _icd_detail(self, hit: Hit, full: str) -> list[str]:
+        """Breadcrumbs, title, billability of ``full`` (the code the user gets: the hit, or the hit
+        with its 7th character; empty while the 7th character is still to choose) and notes."""
         from medbill.refdata import icd10cm
 
         release = self._icd_release()
@@ -292,13 +316,19 @@ class CodeSearch(widgets.VBox):
             f"{_esc(row['code'])} {_esc(row['title'])}"
             for _, row in release.table.loc[self._ancestor_codes(release, code)].iterrows()
         ]
-        billable = release.is_billable(code)
+        if not full:
+            billable_line = "<p>Billable: <b style='color:#a60'>once its 7th character is chosen</b></p>"
+        elif release.is_billable(icd10cm.compact(full)):
+            billable_line = f"<p>Billable: <b>yes</b> ({_esc(full)})</p>"
+        else:
+            billable_line = (
+                f"<p>Billable: <b style='color:#b00'>no</b> — {_esc(full)} is a header; "
+                "choose a more specific code.</p>"
+            )
         parts = [
             f"<div style='color:#555;font-size:90%'>{' › '.join(crumbs)}</div>",
             f"<h4>{_esc(hit.code)} — {_esc(hit.title)}</h4>",
-            "<p>Billable: <b>yes</b></p>"
-            if billable
-            else "<p>Billable: <b style='color:#b00'>no</b> — a header; choose a more specific code.</p>",
+            billable_line,
         ]
         notes = [n for n in release.notes(code, inherited=True) if n.kind in SHOWN_NOTE_KINDS]
         notes.sort(key=lambda n: SHOWN_NOTE_KINDS.index(n.kind))

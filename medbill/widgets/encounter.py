@@ -27,10 +27,12 @@ import pandas as pd
 from medbill.claims.tables import DX_COLUMNS, MODIFIER_COLUMNS
 from medbill.exceptions import MedbillError
 from medbill.refdata._types import CodeRecord
+from medbill.widgets._format import money
 from medbill.widgets.code_search import CodeSearch
 
 CLAIM_ID = "ENC1"
 DX_LETTERS = "ABCDEFGHIJKL"  # pointers A–L name dx1 … dx12
+PROCEDURE_SYSTEMS: tuple[str, ...] = ("cpt", "hcpcs")
 # The encounter's patient is anonymous: only age and sex matter to coding and pricing.
 PATIENT_ID = "ENCOUNTER"
 PATIENT_NAME = ("PATIENT", "ENCOUNTER")
@@ -187,6 +189,10 @@ class EncounterCoder(widgets.VBox):
         self._fill_benefit()
 
         self.search = CodeSearch(systems=("icd10cm",), on=dos, on_select=self.add_diagnosis)
+        # Procedures by the words billers use ("flu shot", "EKG") over CPT and HCPCS Level II.
+        self.procedure_search = CodeSearch(systems=PROCEDURE_SYSTEMS, on=dos, on_select=self.add_procedure)
+        self.procedure_search.query.placeholder = "Type words or a code, e.g. flu shot, EKG, 99213"
+        self.procedure_search.add_class("medbill-procedure-search")
         self.diagnoses = widgets.Select(
             options=[], rows=5, description="Diagnoses", layout=widgets.Layout(width="48em")
         ).add_class("medbill-dx-list")
@@ -212,6 +218,21 @@ class EncounterCoder(widgets.VBox):
         self.save_button = widgets.Button(description="Save", icon="save")
         self.load_button = widgets.Button(description="Load", icon="folder-open")
         self.state_message = widgets.HTML()
+        for w in (
+            self.age,
+            self.sex,
+            self.service_date,
+            self.place_of_service,
+            self.payer,
+            self.rendering,
+            self.locality,
+            self.deductible_left,
+            self.coinsurance,
+            self.copay,
+            self.state_path,
+            self.diagnoses,
+        ):
+            w.style.description_width = "initial"  # "Date of service", not "Date of se..."
 
         for w in (
             self.age,
@@ -258,6 +279,7 @@ class EncounterCoder(widgets.VBox):
                 self.search,
                 widgets.HBox([self.diagnoses, widgets.VBox([self.dx_up, self.dx_down, self.dx_remove])]),
                 widgets.HTML("<h4>Procedure lines</h4>"),
+                self.procedure_search,
                 columns,
                 self.line_rows,
                 self.add_line_button,
@@ -341,12 +363,23 @@ class EncounterCoder(widgets.VBox):
         self.refresh()
         return row
 
+    def add_procedure(self, record: CodeRecord | str) -> _LineRow:
+        """A line for a procedure (a ``CodeRecord`` from the procedure search or a code): the first
+        line still without a code takes it, else a new line is added."""
+        code = record.code if isinstance(record, CodeRecord) else str(record).strip().upper()
+        empty = next((r for r in self.line_rows.children if not r.code.value.strip()), None)
+        if empty is not None:
+            empty.code.value = code
+            return empty
+        return self.add_line(procedure_code=code)
+
     def _remove_line(self, row: _LineRow) -> None:
         self.line_rows.children = tuple(r for r in self.line_rows.children if r is not row)
         self.refresh()
 
     def _on_date(self, change: dict) -> None:
         self.search.date.value = change["new"]
+        self.procedure_search.date.value = change["new"]
         self._fill_benefit()
 
     def _fill_benefit(self) -> None:
@@ -475,7 +508,7 @@ class EncounterCoder(widgets.VBox):
             return f"<p style='color:#b00'>Scrub failed: {_esc(type(exc).__name__)}: {_esc(exc)}</p>"
         self.findings = result.findings
         self.scrub_result = result
-        return render_findings(result.findings, _rule_explanations())
+        return render_findings(result.findings, _rule_explanations(), result.skipped)
 
     def _price(self, claims: pd.DataFrame, lines: pd.DataFrame) -> str:
         self.prices = None
@@ -749,8 +782,8 @@ def render_price(table: pd.DataFrame, source: str, patient: pd.DataFrame) -> str
     total = table["allowed"].sum(skipna=True)
     unpriced = int(table["allowed"].isna().sum())
     rows = "".join(
-        f"<tr><td>{int(r.line_number)}</td><td>{'—' if pd.isna(r.procedure_code) else _esc(r.procedure_code)}</td><td>${r.charge:,.2f}</td>"
-        f"<td>{'—' if pd.isna(r.allowed) else f'${r.allowed:,.2f}'}</td><td>{_esc(r.rule)}</td></tr>"
+        f"<tr><td>{int(r.line_number)}</td><td>{'—' if pd.isna(r.procedure_code) else _esc(r.procedure_code)}</td><td>{money(r.charge)}</td>"
+        f"<td>{'—' if pd.isna(r.allowed) else money(r.allowed)}</td><td>{_esc(r.rule)}</td></tr>"
         for r in table.itertuples()
     )
     parts = [
@@ -758,23 +791,45 @@ def render_price(table: pd.DataFrame, source: str, patient: pd.DataFrame) -> str
         "<table><tr><th>line</th><th>code</th><th>charge</th><th>allowed</th><th>rule</th></tr>"
         + rows
         + "</table>",
-        f"<p class='medbill-total'>Expected allowed: <b>${total:,.2f}</b>"
+        f"<p class='medbill-total'>Expected allowed: <b>{money(total)}</b>"
         + (f" ({unpriced} line(s) not priced)" if unpriced else "")
         + "</p>",
     ]
     patient_pays, payer_pays = patient["patient_pays"].sum(), patient["payer_pays"].sum()
     parts.append(
-        f"<p class='medbill-patient'>Patient responsibility: <b>${patient_pays:,.2f}</b> "
-        f"(copay ${patient['copay'].sum():,.2f}, deductible ${patient['deductible'].sum():,.2f}, "
-        f"coinsurance ${patient['coinsurance'].sum():,.2f}); payer pays <b>${payer_pays:,.2f}</b></p>"
+        f"<p class='medbill-patient'>Patient responsibility: <b>{money(patient_pays)}</b> "
+        f"(copay {money(patient['copay'].sum())}, deductible {money(patient['deductible'].sum())}, "
+        f"coinsurance {money(patient['coinsurance'].sum())}); payer pays <b>{money(payer_pays)}</b></p>"
     )
     return "".join(parts)
 
 
-def render_findings(findings: pd.DataFrame, rules: pd.DataFrame) -> str:
-    """Findings as an HTML table, each with its rule's explanation and fix."""
+def render_skipped(skipped: pd.DataFrame) -> str:
+    """The rules that did not run, each with why and the command that makes it run (in the reason)."""
+    if skipped is None or skipped.empty:
+        return ""
+    items = "".join(
+        f"<li class='medbill-skipped-rule'><b>{_esc(r.rule_id)}</b>: {_esc(r.reason)}</li>"
+        for r in skipped.drop_duplicates("rule_id").itertuples()
+    )
+    count = skipped["rule_id"].nunique()
+    return (
+        f"<div class='medbill-skipped' style='color:#a60'><b>{count} rule(s) did not run</b>, so the "
+        f"claim is not fully checked:<ul>{items}</ul></div>"
+    )
+
+
+def render_findings(findings: pd.DataFrame, rules: pd.DataFrame, skipped: pd.DataFrame | None = None) -> str:
+    """Findings as an HTML table, each with its rule's explanation and fix, after the rules that were
+    skipped (never "passes" while a rule did not run)."""
+    not_run = render_skipped(skipped) if skipped is not None else ""
     if findings.empty:
-        return "<p class='medbill-clean' style='color:#060'>No findings: the scrubber passes this claim.</p>"
+        if not_run:
+            return (
+                "<p class='medbill-clean' style='color:#a60'>No findings from the rules that ran.</p>"
+                + not_run
+            )
+        return "<p class='medbill-clean' style='color:#060'>No findings: every rule ran and passes this claim.</p>"
     colour = {"error": "#b00", "warning": "#a60", "info": "#555"}
     rows = []
     for f in findings.itertuples():
@@ -793,4 +848,4 @@ def render_findings(findings: pd.DataFrame, rules: pd.DataFrame) -> str:
             f"<td>{_esc(f.rule_id)}</td><td>{line}</td><td>{_esc(f.message)}{why}"
             f"<div style='font-size:85%;color:#777'>{_esc(f.reference)}</div></td></tr>"
         )
-    return "<table class='medbill-findings-table'>" + "".join(rows) + "</table>"
+    return "<table class='medbill-findings-table'>" + "".join(rows) + "</table>" + not_run

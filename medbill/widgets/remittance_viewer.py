@@ -6,14 +6,18 @@ posting from ``medbill.claims.posting.post``; the widget joins and shows them.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
 
+from medbill.widgets._format import money
+
 ALL = "(all claims)"
 TABS = ("payments", "claims", "lines", "adjustments", "remarks")
+VIEWS = ("eob", *TABS, "posting")
 
 
 def explain_adjustments(adjustments: pd.DataFrame) -> pd.DataFrame:
@@ -54,7 +58,80 @@ def explain_remarks(remarks: pd.DataFrame) -> pd.DataFrame:
 def _html(frame: pd.DataFrame) -> str:
     if frame is None or frame.empty:
         return "<p style='color:#777'>No rows.</p>"
-    return frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.2f}", border=0)
+    return frame.to_html(
+        index=False, na_rep="", float_format=lambda v: f"{0.0 if abs(v) < 0.005 else v:,.2f}", border=0
+    )
+
+
+STATUS = {
+    "1": "Processed as primary",
+    "2": "Processed as secondary",
+    "3": "Processed as tertiary",
+    "4": "Denied",
+    "19": "Primary, forwarded",
+    "20": "Secondary, forwarded",
+    "22": "Reversal of previous payment",
+}
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value))
+
+
+def eob_html(claims: pd.DataFrame, lines: pd.DataFrame | None, adjustments: pd.DataFrame | None) -> str:
+    """The remittance laid out like an explanation of benefits: per claim its status and totals, its
+    service lines (billed, allowed, paid), each line's adjustments with group and CARC text, and what
+    the patient owes."""
+    if claims is None or claims.empty:
+        return "<p style='color:#777'>No claims in this remittance.</p>"
+    lines = lines if lines is not None else pd.DataFrame(columns=["claim_id", "line_number"])
+    adjustments = (
+        adjustments if adjustments is not None else pd.DataFrame(columns=["claim_id", "line_number"])
+    )
+    blocks = []
+    for c in claims.itertuples():
+        mine = lines[lines["claim_id"].astype("string").eq(str(c.claim_id)).fillna(False)]
+        adj = adjustments[adjustments["claim_id"].astype("string").eq(str(c.claim_id)).fillna(False)]
+        if "payment_id" in adj.columns and "payment_id" in claims.columns:
+            adj = adj[adj["payment_id"].astype("string").eq(str(c.payment_id)).fillna(False)]
+            mine = (
+                mine[mine["payment_id"].astype("string").eq(str(c.payment_id)).fillna(False)]
+                if "payment_id" in mine.columns
+                else mine
+            )
+        rows = []
+        for ln in mine.itertuples():
+            rows.append(
+                f"<tr class='medbill-eob-line'><td>{_esc(ln.line_number)}</td><td>{_esc(ln.procedure_code)}</td>"
+                f"<td>{money(ln.charge)}</td><td>{money(getattr(ln, 'allowed', None))}</td><td>{money(ln.paid)}</td></tr>"
+            )
+            for a in adj[adj["line_number"].astype("Int64").eq(ln.line_number).fillna(False)].itertuples():
+                rows.append(_adjustment_row(a))
+        for a in adj[adj["line_number"].isna()].itertuples():  # claim-level adjustments
+            rows.append(_adjustment_row(a))
+        patient = (
+            adj.loc[adj["group"].eq("PR").fillna(False), "amount"].sum() if "group" in adj.columns else 0.0
+        )
+        status = STATUS.get(str(c.status_code), f"status {c.status_code}")
+        blocks.append(
+            "<div class='medbill-eob' style='border:1px solid #ccc;border-radius:6px;padding:6px 12px;margin:6px 0'>"
+            f"<h4 style='margin:4px 0'>Claim {_esc(c.claim_id)} — {_esc(status)}</h4>"
+            f"<p>Billed <b>{money(c.charge)}</b> · Paid by the payer <b>{money(c.paid)}</b> · "
+            f"Patient responsibility <b class='medbill-eob-patient'>{money(c.patient_responsibility)}</b></p>"
+            "<table class='medbill-eob-lines'><tr><th>Line</th><th>Procedure</th><th>Billed</th>"
+            "<th>Allowed</th><th>Paid</th></tr>" + "".join(rows) + "</table>"
+            f"<p>Patient owes <b>{money(patient if patient else c.patient_responsibility)}</b> "
+            "(deductible, coinsurance, copay and non-covered amounts: group PR).</p></div>"
+        )
+    return "".join(blocks)
+
+
+def _adjustment_row(a: Any) -> str:
+    return (
+        "<tr class='medbill-eob-adjustment' style='color:#555'><td></td>"
+        f"<td colspan='3'>{_esc(a.group)}-{_esc(a.reason)}: {_esc(getattr(a, 'reason_text', ''))}</td>"
+        f"<td>{money(-a.amount) if pd.notna(a.amount) else ''}</td></tr>"
+    )
 
 
 class RemittanceViewer(widgets.VBox):
@@ -78,11 +155,11 @@ class RemittanceViewer(widgets.VBox):
         self.claim = widgets.Dropdown(options=[ALL, *claim_ids], description="Claim").add_class(
             "medbill-remit-claim"
         )
-        self.views = {name: widgets.HTML().add_class(f"medbill-remit-{name}") for name in (*TABS, "posting")}
+        self.views = {name: widgets.HTML().add_class(f"medbill-remit-{name}") for name in VIEWS}
         self.balance_view = widgets.HTML(self._balance_html()).add_class("medbill-remit-balance")
         tabs = widgets.Tab(children=[*self.views.values(), self.balance_view])
-        for i, title in enumerate([*TABS, "posting", "balance"]):
-            tabs.set_title(i, title.capitalize())
+        for i, title in enumerate([*VIEWS, "balance"]):
+            tabs.set_title(i, "EOB" if title == "eob" else title.capitalize())
         self.claim.observe(lambda _c: self.refresh(), "value")
         super().__init__([self.claim, tabs])
         self.add_class("medbill-remittance-viewer")
@@ -117,6 +194,9 @@ class RemittanceViewer(widgets.VBox):
 
     def refresh(self) -> None:
         for name, view in self.views.items():
+            if name == "eob":
+                view.value = eob_html(self.shown("claims"), self.shown("lines"), self.shown("adjustments"))
+                continue
             frame = self.shown(name)
             if frame is None:
                 view.value = (

@@ -221,3 +221,51 @@ def test_absent_remittance_tables_give_zeros(tables):
 
 def test_busiest_provider_has_the_largest_charges(practice, tables):
     assert summary.busiest_provider(tables) == practice.npi_a  # 620.00 against 260.00
+
+
+def _with_self_pay(tables):
+    """The fixture practice plus C6: a self-pay visit (payer kind selfpay) of 90.00, never remitted."""
+    t = {k: v.copy() for k, v in tables.items()}
+    t["payers"] = pd.concat(
+        [t["payers"], pd.DataFrame([{"payer_id": "SP", "name": "Self-pay", "kind": "selfpay"}])]
+    )
+    claim = t["claims"].iloc[[0]].assign(claim_id="C6", payer_id="SP", submitted_date="2025-04-02")
+    t["claims"] = pd.concat([t["claims"], claim], ignore_index=True)
+    line = t["lines"].iloc[[0]].assign(claim_id="C6", service_date="2025-04-01", charge=90.0)
+    t["lines"] = pd.concat([t["lines"], line], ignore_index=True)
+    return t
+
+
+def test_insurance_and_patient_ar_are_split(tables, practice):
+    t = _with_self_pay(tables)
+    f = facts.claim_facts(t).set_index("claim_id")
+    # Payers still owe C4 and C5; C1's PR 10 and all of self-pay C6 are the patients'.
+    assert f["insurance_balance"].to_dict() == {"C1": 0, "C2": 0, "C3": 0, "C4": 110, "C5": 300, "C6": 0}
+    assert f["patient_balance"].to_dict() == {"C1": 10, "C2": 0, "C3": 0, "C4": 0, "C5": 0, "C6": 90}
+    insurance = aging.ar_aging(t, as_of=practice.as_of, by="payer_id")
+    assert "SP" not in insurance.index and insurance["total"].sum() == 410
+    patient = aging.ar_aging(t, as_of=practice.as_of, by="payer_id", owed_by="patient")
+    assert patient["total"].to_dict() == {"P1": 10.0, "SP": 90.0}
+    # Days in insurance A/R leaves the self-pay claim out of both sides.
+    assert kpis.days_in_ar(t, as_of=practice.as_of).numerator == 410
+    assert kpis.days_in_ar(t, as_of=practice.as_of).denominator == pytest.approx(310 / 90)
+    with pytest.raises(ValueError, match="owed by one of insurance, patient"):
+        aging.open_items(t, owed_by="payer")
+
+
+def test_denial_remarks_count_the_denied_claims_carrying_each_code(tables):
+    t = {k: v.copy() for k, v in tables.items()}
+    # N30 on denied C3 (twice, two lines) and on paid C1; M76 on denied C2.
+    t["remit_remarks"] = pd.DataFrame(
+        {
+            "payment_id": ["R2", "R2", "R1", "R1"],
+            "claim_id": ["C3", "C3", "C1", "C2"],
+            "line_number": [1, 2, 1, 1],
+            "code": ["N30", "N30", "N30", "M76"],
+        }
+    )
+    out = denials.denial_remarks(t)
+    assert out.to_dict("records") == [
+        {"code": "N30", "claims": 1, "lines": 2},
+        {"code": "M76", "claims": 1, "lines": 1},
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from medbill.analytics import aging, figures, kpis, summary
@@ -29,16 +30,29 @@ def test_figure_builders_draw_every_series(practice, tables):
     assert {t.name for t in em.data} >= {"practice"}
 
 
-def test_kpi_cards_show_definition_and_drill_down(practice, tables, findings):
-    html = figures.kpi_cards_html(kpis.all_kpis(tables, findings, as_of=practice.as_of), max_rows=2)
+def test_kpi_cards_show_definition_formatted_parts_and_every_row(practice, tables, findings):
+    html = figures.kpi_cards_html(kpis.all_kpis(tables, findings, as_of=practice.as_of), tables)
     assert html.count('class="medbill-kpi"') == 10
     assert "Clean claim rate: 80.0%" in html
+    assert "<p>4 / 5 (higher is better)</p>" in html  # counts as integers, not 4.00 / 5.00
+    # Gross collection: $180.00 paid over $470.00 charged on the three adjudicated claims.
+    assert "<p>$180.00 / $470.00 (higher is better)</p>" in html
     assert "HFMA MAP Keys" in html and "<details><summary>Drill down: 5 rows</summary>" in html
-    assert "Showing 2 of 5 rows." in html
-    assert html.count("<dt>Notes</dt>") == 1  # only the net collection rate has notes
+    assert "Ann Avery" in html and "Medicare Part B" in html  # names, not NPIs and payer ids
+    assert html.count("<dt>Notes</dt>") == 4  # where medbill departs from the standard
 
 
-def test_table_html_caps_rows_and_says_so(tables):
-    html = figures.table_html(summary.top_procedures(tables), max_rows=3, caption="Top")
-    assert html.count("<tr>") == 3  # three body rows (the header row carries a style)
-    assert "Showing 3 of 6 rows." in html and "<strong>Top</strong>" in html
+def test_table_html_keeps_every_row_with_headers_in_words(tables):
+    html = figures.table_html(summary.top_procedures(tables, n=100), caption="Top")
+    data = json.loads(re.search(r'class="medbill-data">(.*?)</script>', html).group(1))
+    assert data["headers"] == ["Procedure", "Lines", "Units", "Charges"]
+    assert data["kinds"] == ["text", "count", "count", "money"]
+    assert len(data["rows"]) == 6 and 'data-rows="6"' in html and "<strong>Top</strong>" in html
+    assert CDN.search(html) is None
+
+
+def test_palette_does_not_repeat_across_eighteen_providers(tables):
+    assert len(set(figures.PALETTE[:18])) == 18
+    fig = figures.bar(summary.top_procedures(tables), "procedure_code", "charge", "t", kind="money")
+    assert fig.layout.colorway[:18] == figures.PALETTE[:18]
+    assert "$,.2f" in fig.data[0].hovertemplate and fig.layout.yaxis.tickformat == "$,.0f"

@@ -95,10 +95,46 @@ def test_seventh_character_picker(
     assert seventh in [v for _label, v in search.seventh.options]
     assert search.use_button.disabled  # incomplete until a 7th character is chosen
     assert "Needs a 7th character" in search.detail.value
+    assert "once its 7th character is chosen" in search.detail.value
     search.seventh.value = seventh
     assert not search.use_button.disabled
+    # The pane speaks of the code the user gets: never "Billable: no" above "... is valid".
+    assert f"Billable: <b>yes</b> ({expected})" in search.detail.value
+    assert "Billable: <b style='color:#b00'>no" not in search.detail.value
+    assert f"{expected} is valid" in search.detail.value
     search.use_button.click()
     assert picked[-1].code == expected and picked[-1].billable
+
+
+def test_seventh_character_picker_builds_only_codes_that_exist(search: CodeSearch) -> None:
+    # S52.52 requires a 7th character but takes it only after its 6th: S52.52XA does not exist.
+    search.query.value = "S52.52"
+    _pick(search, "S52.52")
+    assert search.seventh.options == () and search.seventh.layout.display == "none"
+    assert "Not specific enough for a 7th character" in search.detail.value
+    assert "S52.521, S52.522, S52.529" in search.detail.value
+    assert "S52.52XA" not in search.detail.value
+
+
+@pytest.mark.parametrize(
+    ("words", "system", "expected"),
+    [
+        # The words billers use find medbill's own labels, through their synonyms.
+        ("flu shot", "cpt", "90686"),
+        ("flu shot", "hcpcs", "G0008"),
+        ("EKG", "cpt", "93000"),
+        ("venipuncture", "cpt", "36415"),
+        ("flu shot", "", "90686"),  # "All systems": procedures beside diagnoses
+        ("flu shot", "", "G0008"),
+        ("EKG", "", "93000"),
+        ("venipuncture", "", "36415"),
+    ],
+)
+def test_procedure_search_by_the_words_billers_use(words: str, system: str, expected: str) -> None:
+    widget = CodeSearch(systems=registry.SEARCHABLE, on=FY2026_DAY, debounce_ms=0)
+    widget.system.value = system
+    widget.query.value = words
+    assert expected in [h.code for h in widget.hits[:5]]
 
 
 def test_validity_follows_the_date(search: CodeSearch) -> None:
@@ -131,3 +167,13 @@ def test_debounce_runs_one_search_per_pause(monkeypatch: pytest.MonkeyPatch) -> 
 
     asyncio.run(type_then_wait())
     assert calls == ["diabetes"]
+
+
+def test_billers_words_still_work_with_an_imported_hcpcs_release(fresh_home, shared_data) -> None:
+    from medbill.refdata import hcpcs
+
+    hcpcs.import_release(shared_data("cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip"))
+    # The official text abbreviates "influenza vaccine": medbill's label and synonyms still find it.
+    hits = registry.search("flu shot", systems=("hcpcs",), limit=5, on=date(2020, 2, 3))
+    assert hits[0].code == "G0008"
+    assert "R0076" in [h.code for h in registry.search("EKG", systems=("hcpcs",), on=date(2020, 2, 3))]

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from medbill.widgets.encounter import EncounterCoder
+from medbill.widgets.encounter import EncounterCoder, render_findings
 
 DOS = date(2025, 11, 3)
 
@@ -211,3 +211,37 @@ def test_export_of_an_incomplete_claim_says_why(coder: EncounterCoder) -> None:
     coder.export_buttons["837p"].click()
     assert coder.export_text == ""
     assert "837P:" in coder.export_view.value and "must hold 1 to 12 codes" in coder.export_view.value
+
+
+def test_no_pass_while_rules_were_skipped(coder: EncounterCoder) -> None:
+    # No NCCI, MUE or MCE release is installed in the test home: those rules cannot run.
+    with coder.batch():
+        coder.add_diagnosis("E11.9")
+        coder.add_line(procedure_code="99213", charge=120.0, dx_pointers="A")
+    skipped = coder.scrub_result.skipped
+    assert {"NCCI-PTP", "MUE"} <= set(skipped["rule_id"])
+    html = coder.findings_view.value
+    assert "passes this claim" not in html
+    assert f"{skipped['rule_id'].nunique()} rule(s) did not run" in html
+    assert "medbill data import ncci PATH" in html  # the command that makes the rule run
+    assert html.count("class='medbill-skipped-rule'") == skipped["rule_id"].nunique()
+
+
+def test_render_findings_says_pass_only_when_every_rule_ran() -> None:
+    empty = pd.DataFrame(columns=["claim_id", "line_number", "rule_id", "severity", "message", "reference"])
+    skipped = pd.DataFrame(
+        {"rule_id": ["MUE"], "reason": ["No mue release is installed; import ..."], "lines": [1]}
+    )
+    assert "every rule ran and passes" in render_findings(empty, pd.DataFrame(), skipped.iloc[0:0])
+    shown = render_findings(empty, pd.DataFrame(), skipped)
+    assert "No findings from the rules that ran" in shown and "<b>MUE</b>: No mue release" in shown
+
+
+def test_procedure_search_adds_lines(coder: EncounterCoder) -> None:
+    coder.procedure_search.query.value = "venipuncture"
+    coder.procedure_search.results.value = 0
+    coder.procedure_search.use_button.click()
+    assert [r.code.value for r in coder.line_rows.children] == ["36415"]
+    coder.add_line()  # an empty line takes the next procedure chosen
+    coder.add_procedure("93000")
+    assert [r.code.value for r in coder.line_rows.children] == ["36415", "93000"]

@@ -72,3 +72,27 @@ def test_balance_tab_and_no_claims_note(an_835) -> None:
     viewer = RemittanceViewer.from_file(an_835)
     assert "Pass the submitted claims" in viewer.views["posting"].value
     assert "balanced" in viewer.balance_view.value
+
+
+def test_eob_tab_reads_like_an_explanation_of_benefits(viewer: RemittanceViewer) -> None:
+    claims = viewer.tables["claims"]
+    adjustments = viewer.tables["adjustments"]
+    # The claim with a patient share and the most adjustments: its EOB must show them all.
+    counts = adjustments.groupby("claim_id").size()
+    claim_id = counts.sort_values(ascending=False).index[0]
+    viewer.claim.value = claim_id
+    eob = viewer.views["eob"].value
+    row = claims[claims["claim_id"].eq(claim_id)].iloc[0]
+    assert f"Claim {claim_id}" in eob and f"Billed <b>${row['charge']:,.2f}</b>" in eob
+    assert eob.count("class='medbill-eob-line'") == len(viewer.shown("lines"))
+    assert eob.count("class='medbill-eob-adjustment'") == len(viewer.shown("adjustments"))
+    for a in viewer.shown("adjustments").itertuples():
+        assert f"{a.group}-{a.reason}: {a.reason_text}" in eob  # the CARC text, not a bare code
+    assert "Patient responsibility <b class='medbill-eob-patient'>$" in eob
+    assert "-$0.00" not in eob and "$-" not in eob
+
+
+def test_money_never_shows_minus_zero() -> None:
+    from medbill.widgets._format import money
+
+    assert [money(-0.001), money(-12.5), money(1234.5), money(None)] == ["$0.00", "-$12.50", "$1,234.50", ""]

@@ -1,0 +1,62 @@
+"""Names for identifiers and business formats: what a practice manager reads in every report."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from medbill.analytics import formats, labels, summary
+
+
+def test_ids_become_names_with_the_npi_beside_the_provider(tables, practice):
+    frame = pd.DataFrame(
+        {"payer_id": ["P1", "P9", "total"], "rendering_npi": [practice.npi_a, "1999999984", "total"]}
+    )
+    out = labels.named(frame, tables)
+    assert list(out.columns) == ["payer", "provider", "provider_npi"]
+    # Unknown ids and the total row stay as they are: nothing disappears.
+    assert out["payer"].tolist() == ["Medicare Part B", "P9", "total"]
+    assert out["provider"].tolist() == ["Ann Avery", "1999999984", "total"]
+    assert out["provider_npi"].tolist() == [practice.npi_a, "1999999984", ""]
+    with_npi = labels.provider_of(pd.Series([practice.npi_b]), tables, with_npi=True)
+    assert with_npi.tolist() == [f"Ben Brook (NPI {practice.npi_b})"]
+
+
+def test_denial_reasons_carry_their_carc_text():
+    out = labels.reason_text(pd.Series(["CO", "CO", None]), pd.Series(["16", "Z99", "(none given)"]))
+    assert out[0].startswith("CO-16 Claim/service lacks information")
+    assert out[1] == "CO-Z99 (not in the CARC list)"
+    assert out[2] == "(none given)"
+    assert labels.group_text(pd.Series(["PR"])).tolist() == ["PR Patient responsibility"]
+
+
+def test_diagnosis_axis_names_the_chapter(tables, icd_table):
+    chapters = summary.top_diagnoses(tables, "chapter", code_table=icd_table)
+    axis = labels.diagnosis_axis(chapters, "chapter")
+    assert axis.iloc[0] == "Chapter 4 Endocrine"
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "shown"),
+    [
+        ("charge", [1234.5, -0.001, -12.0], ["$1,234.50", "$0.00", "-$12.00"]),  # never -$0.00
+        ("claims", [2736.0, None], ["2,736", ""]),  # counts as integers, missing as empty
+        ("denial_rate", [0.125], ["12.5%"]),
+        ("0–30", [95.0], ["$95.00"]),  # aging buckets are money
+        ("median_days_to_pay", [14.0, 14.5], ["14", "14.5"]),
+        ("service_date", [pd.Timestamp("2025-10-01")], ["2025-10-01"]),  # a date, not a timestamp
+        ("caught_by_error", [True, False], ["yes", "no"]),
+    ],
+)
+def test_each_column_kind_has_its_business_format(column, values, shown):
+    series = pd.Series(values)
+    kind = formats.column_kind(column, series)
+    assert formats.format_values(series, kind).tolist() == shown
+
+
+def test_headers_are_words():
+    assert formats.header("insurance_balance") == "Insurance A/R"
+    assert formats.header("provider_npi") == "NPI"
+    assert formats.header("unknown_column") == "Unknown column"
+    with pytest.raises(ValueError, match="column kinds must be one of"):
+        formats.kinds_of(pd.DataFrame({"a": [1]}), {"a": "euros"})
