@@ -93,6 +93,7 @@ def _lookup(args: argparse.Namespace) -> int:
                 "source_code": _display(n.source_code),
                 "inherited": n.inherited,
                 "refs": [icd10cm.format(r) for r in n.refs],
+                "release": n.release,
             }
             for n in notes
         ]
@@ -124,6 +125,9 @@ def _lookup(args: argparse.Namespace) -> int:
     print(f"  source: {record.source}")
     for h in out.get("releases_holding", []):
         print(f"  in {h['release']} ({h['effective_from']} to {h['effective_to']}): {h['title']}")
+    borrowed = {n.release for n in notes} - {record.release}
+    if borrowed:
+        print(f"  notes taken from release {', '.join(sorted(borrowed))} (this release has none of its own):")
     for n in notes:
         where = f" (from {_display(n.source_code)})" if n.inherited else ""
         print(f"  - {n.kind}{where}: {n.text}")

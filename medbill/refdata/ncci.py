@@ -20,6 +20,8 @@ the name). Within the release each row's own effective and deletion dates apply.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
 from datetime import date
 from pathlib import Path
@@ -133,9 +135,40 @@ def import_release(path: Path, setting: str | None = None, effective: date | Non
     )
 
 
+_parts_memo: dict[tuple[tuple[str, str], ...], tuple[store.Provenance, pd.DataFrame]] = {}
+
+
 def load(setting: str = "practitioner") -> list[tuple[store.Provenance, pd.DataFrame]]:
     """Installed PTP releases of one setting by effective date, each with its table; the scrubber
-    applies to each line the release in effect on its date of service."""
+    applies to each line the release in effect on its date of service.
+
+    CMS splits a quarter's practitioner edits into several files (``-f1`` to ``-f4``): the installed
+    parts of one version are one release here (``practitioner-v322r0``), their tables concatenated.
+    """
     provs = _tablefiles.releases(SYSTEM, lambda p: p.release.startswith(setting + "-"))
-    provs = sorted(provs, key=lambda p: (p.effective_from or date.min, p.release))
-    return [(p, _tablefiles.load(p)) for p in provs]
+    groups: dict[str, list[store.Provenance]] = {}
+    for p in sorted(provs, key=lambda p: p.release):
+        groups.setdefault(re.sub(r"-f\d+$", "", p.release), []).append(p)
+    out = [_one_release(name, parts) for name, parts in groups.items()]
+    return sorted(out, key=lambda pt: (pt[0].effective_from or date.min, pt[0].release))
+
+
+def _one_release(name: str, parts: list[store.Provenance]) -> tuple[store.Provenance, pd.DataFrame]:
+    if len(parts) == 1:
+        return parts[0], _tablefiles.load(parts[0])
+    key = tuple((p.release, p.sha256) for p in parts)
+    if key not in _parts_memo:
+        if len(_parts_memo) >= 8:
+            _parts_memo.clear()
+        table = pd.concat([_tablefiles.load(p) for p in parts], ignore_index=True)
+        prov = dataclasses.replace(
+            parts[0],
+            release=name,
+            source=" + ".join(p.source for p in parts),
+            sha256=hashlib.sha256("".join(p.sha256 for p in parts).encode()).hexdigest(),
+            rows=len(table),
+            note=f"{parts[0].note}; {len(parts)} files: "
+            + ", ".join(p.release.rsplit("-", 1)[-1] for p in parts),
+        )
+        _parts_memo[key] = (prov, table)
+    return _parts_memo[key]

@@ -269,3 +269,20 @@ def test_icd_rules_skip_claims_no_release_covers_in_a_mixed_batch(mk):
     assert result.skipped["reason"].str.contains("No ICD-10-CM release covers 2026-12-01").all()
     assert result.skipped["reason"].str.contains("medbill data fetch icd10cm FY2027", regex=False).all()
     assert result.claim_status.set_index("claim_id")["unchecked"].to_dict() == {"C1": 0, "C2": 2}
+
+
+def test_the_files_of_one_quarter_are_one_release(fresh_home, tmp_path, mk):
+    # CMS ships a quarter's practitioner edits as several files (f1..f4): an edit in either part
+    # applies to the quarter's dates, and the parts are listed as one release.
+    part1 = tmp_path / "ccipra-v321r0-f1.txt"
+    part1.write_text(CMS_PTP)
+    part2 = tmp_path / "ccipra-v321r0-f2.txt"
+    part2.write_text(CMS_PTP.replace("10021\t36000", "20610\t20604").replace("10021\t76942", "20610\t76942"))
+    ncci.import_release(part1)
+    ncci.import_release(part2)
+    ((prov, table),) = ncci.load("practitioner")
+    assert prov.release == "practitioner-v321r0" and prov.rows == len(table) == 4
+    assert (prov.effective_from, prov.effective_to) == (date(2026, 4, 1), date(2026, 6, 30))
+    for code1, code2 in (("10021", "36000"), ("20610", "20604")):
+        found = _ptp(mk, code1, code2, "2026-05-01")
+        assert found["value"].tolist() == [code2] and "practitioner-v321r0" in found.iloc[0]["reference"]

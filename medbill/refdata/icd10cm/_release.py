@@ -50,6 +50,7 @@ class Note:
     source_code: str  # compact code (or chapter number / block id) the note is written on
     inherited: bool
     refs: tuple[str, ...]  # compact code prefixes referenced in the text, e.g. "(E10.-)" -> ("E10",)
+    release: str = ""  # the release the note was taken from (an order-file release borrows notes)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -113,6 +114,8 @@ class Release:
         sorted_rows.frombytes(packed["sorted_rows"])
         self._sorted_rows = sorted_rows
         self._n = len(self.codes)
+        # an order-file release has no notes of its own: they are the named XML release's
+        self.notes_from: str = packed.get("notes_from") or self.name
         # input text as given (and compact code) -> Code, filled on first request of each
         self._memo: dict[str, Code] = {}
         self._by_row: dict[int, Code] = {}
@@ -303,7 +306,7 @@ class Release:
                     if seven_row not in (-1, row):
                         continue
                     seven_row = row
-                out.append(Note(kind, text, self.codes[row], not is_own, refs))
+                out.append(Note(kind, text, self.codes[row], not is_own, refs, self.notes_from))
             if not inherited:
                 break
             row = self._parents[row]
