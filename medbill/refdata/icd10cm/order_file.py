@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -40,7 +41,7 @@ from medbill.refdata.icd10cm._model import (
 )
 
 PAYLOAD = "order.txt"  # the order file inside an installed release folder
-BUILD = 2  # bump when ``build`` changes what it makes (part of the compiled caches' keys)
+BUILD = 3  # bump when ``build`` changes what it makes (part of the compiled caches' keys)
 _NAME = re.compile(r"order[-_ ](?:[a-z]+[-_ ])?(\d{4})", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z][0-9A-Z]{2,6}")  # FY2026 added QA0: the 2nd character may be a letter
 
@@ -99,6 +100,54 @@ def _block_of(category: str, blocks: list[tuple[str, str, int]], firsts: list[st
     return min(holding, key=lambda b: (b[0] != max(h[0] for h in holding), b[1]))[2]
 
 
+def in_tabular_order(rows: list[tuple[str, bool, str]], borrowed_from: Any) -> list[tuple[str, bool, str]]:
+    """``rows`` with categories in ``borrowed_from``'s tabular order (C4A after C44, not after C49),
+    codes sorted within their category; a category it lacks goes after the nearest one before it."""
+    place = {
+        code: row for row, code in enumerate(borrowed_from.codes) if borrowed_from._kinds[row] == CATEGORY
+    }
+    ordered = sorted(place)
+
+    def key(row: tuple[str, bool, str]) -> tuple[float, str]:
+        category = row[0][:3]
+        if category in place:
+            return place[category], row[0]
+        before = ordered[max(bisect.bisect_left(ordered, category) - 1, 0)] if ordered else ""
+        return place.get(before, -1) + 0.5, row[0]
+
+    return sorted(rows, key=key)
+
+
+_WORD = re.compile(r"\w+(?:-\w+)*")
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def accent_map(release: Any) -> dict[str, str]:
+    """ASCII spelling -> accented spelling for every word written with accents in ``release``'s
+    titles and only ever so ("Sezary" -> "Sézary", "Guillain-Barre" -> "Guillain-Barré")."""
+    spellings: dict[str, set[str]] = {}
+    for row in range(len(release.codes)):
+        for word in _WORD.findall(release._title(row)):
+            spellings.setdefault(_ascii(word), set()).add(word)
+    return {
+        plain: next(iter(forms))
+        for plain, forms in spellings.items()
+        if len(forms) == 1 and next(iter(forms)) != plain
+    }
+
+
+def restore_accents(title: str, same_code_title: str | None, accents: dict[str, str]) -> str:
+    """``title`` as the tabular writes it (order files fold every title to ASCII: "Sezary disease"):
+    the borrowed release's title of the same code when it differs only by accents, else each word
+    spelled as the borrowed tabular always spells it."""
+    if same_code_title is not None and same_code_title != title and _ascii(same_code_title) == title:
+        return same_code_title
+    return _WORD.sub(lambda m: accents.get(m.group(0), m.group(0)), title)
+
+
 def build(
     rows: Iterable[tuple[str, bool, str]], version: int, borrowed_from: Any, *, with_notes: bool
 ) -> ReleaseData:
@@ -116,6 +165,7 @@ def build(
     # be a 6th-level code, E08.3211)
     uses_7th = {theirs.codes[r][:3] for r, flag in enumerate(theirs._requires_7th) if flag}
     firsts = [b[0] for b in blocks]
+    accents = accent_map(theirs)
     data = ReleaseData(
         version=str(version),
         codes=[],
@@ -149,6 +199,8 @@ def build(
         return index[code]
 
     for code, is_billable, title in rows:
+        same = their_row.get(code, -1)
+        title = restore_accents(title, theirs._title(same) if same >= 0 else None, accents)
         if len(code) == 3:
             row = their_row.get(code, -1)
             known = row >= 0 and theirs._kinds[row] == CATEGORY
