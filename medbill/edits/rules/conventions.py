@@ -342,7 +342,9 @@ def not_first(b: Batch) -> pd.DataFrame:
     first = dx.take((dx.pos == 1) & (dx.status == "ok"))
     parts = [no_findings()]
     for prefixes, what, guideline in NEVER_FIRST:
-        hit = first.take(np.array([c.startswith(prefixes) for c in first.code], dtype=bool))
+        # decided once per distinct code, then spread to the claims
+        listed = np.array([c.startswith(prefixes) for c in b.dx_vocab], dtype=bool)
+        hit = first.take(listed[first.code_id])
         if len(hit.code):
             shown = display_codes(hit.code)
             message = shown + f" is {what} and may not be first-listed (Guidelines {guideline})"

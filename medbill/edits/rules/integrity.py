@@ -449,12 +449,6 @@ PLAUSIBLE_UNITS = 99_999
 PLAUSIBLE_CHARGE = 9_999_999.99
 
 
-def _not_finite(values: np.ndarray) -> np.ndarray:
-    """Bool per value: present but infinite or not a number at all (NA is REQUIRED's)."""
-    number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
-    return ~pd.isna(values) & ~np.isfinite(number)
-
-
 @rule(
     "AMOUNT-LIMIT",
     title="Units or charge an 837P cannot carry",
@@ -468,24 +462,21 @@ def _not_finite(values: np.ndarray) -> np.ndarray:
     fix="Correct the units or charge from the encounter record.",
 )
 def amount_limit(b: Batch) -> pd.DataFrame:
-    lv, claim = b.line_values, b.line_values["claim"]
+    lv, claim = b.line_values, b.line_values["claim"]  # units and charge are float64, NaN when missing
     parts = []
     flagged = np.zeros(len(b.claim_values["claim_id"]) + 1, dtype=bool)  # claims with a line over
     for col in ("units", "charge"):
-        values = lv[col]
-        bad = _not_finite(values)
-        number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
-        big = np.isfinite(number) & (np.abs(number) >= X12_AMOUNT_LIMIT)
-        pos = positions(bad | big)
+        number = lv[col]
+        pos = positions(np.isinf(number) | (np.abs(np.nan_to_num(number)) >= X12_AMOUNT_LIMIT))
         if len(pos):
-            shown = pd.Series(values[pos], dtype=object).astype(str).to_numpy(dtype=object)
-            why = np.where(bad[pos], " is not a finite number", " is 10,000,000,000 or more")
+            shown = np.array([f"{v:,.2f}" if np.isfinite(v) else str(v) for v in number[pos]], dtype=object)
+            why = np.where(np.isinf(number[pos]), " is not a finite number", " is 10,000,000,000 or more")
             parts.append(findings(claim[pos], pos, col, shown, col + " " + shown + why))
             flagged[claim[pos]] = True  # an orphan line (-1) marks the spare last slot
-    charge = pd.to_numeric(pd.Series(lv["charge"], dtype=object), errors="coerce").to_numpy(dtype=float)
+    charge = lv["charge"]
     usable = np.where(np.isfinite(charge) & (claim >= 0), charge, 0.0)  # orphan lines are LINE-ORPHAN's
     total = np.bincount(np.maximum(claim, 0), weights=usable, minlength=len(b.claim_values["claim_id"]))
-    over = positions((total >= X12_AMOUNT_LIMIT) & np.isfinite(total) & ~flagged[:-1])
+    over = positions((total >= X12_AMOUNT_LIMIT) & ~flagged[:-1])
     if len(over):
         shown = np.array([f"{t:,.2f}" for t in total[over]], dtype=object)
         parts.append(
@@ -513,8 +504,8 @@ def amount_implausible(b: Batch) -> pd.DataFrame:
     lv, claim = b.line_values, b.line_values["claim"]
     parts = []
     for col, most in (("units", PLAUSIBLE_UNITS), ("charge", PLAUSIBLE_CHARGE)):
-        number = pd.to_numeric(pd.Series(lv[col], dtype=object), errors="coerce").to_numpy(dtype=float)
-        pos = positions(np.isfinite(number) & (number > most) & (number < X12_AMOUNT_LIMIT))
+        number = np.nan_to_num(lv[col], nan=0.0, posinf=0.0, neginf=0.0)  # those are other rules'
+        pos = positions((number > most) & (number < X12_AMOUNT_LIMIT))
         if len(pos):
             shown = np.array(
                 [
