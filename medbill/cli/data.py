@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.set_defaults(func=_import)
 
     load = dsub.add_parser(
-        "load", help="import claims from another layout into a CLAIMS_DIR (tuva, 835, csv), or FHIR into a worklist"
+        "load",
+        help="import claims from another layout into a CLAIMS_DIR (tuva, 835, csv), or FHIR into a worklist",
     )
     load.add_argument(
         "source",

@@ -96,7 +96,8 @@ def read_worklist(folder: str | Path) -> FhirWorklist:
             frames[name] = pd.read_parquet(parquet)
         elif csv.exists():
             frames[name] = pd.read_csv(csv, dtype=str, keep_default_na=False).astype(
-                {c: float for c in ("score",) if name == "suggestions"} | ({"rank": int} if name == "suggestions" else {})
+                {c: float for c in ("score",) if name == "suggestions"}
+                | ({"rank": int} if name == "suggestions" else {})
             )
         else:
             raise ImportFailed(
@@ -104,7 +105,9 @@ def read_worklist(folder: str | Path) -> FhirWorklist:
             )
         missing = set(_COLUMNS[name]) - set(frames[name].columns)
         if missing:
-            raise ImportFailed(f"{folder}/{name} lacks columns {sorted(missing)}; reload it with `medbill data load fhir`")
+            raise ImportFailed(
+                f"{folder}/{name} lacks columns {sorted(missing)}; reload it with `medbill data load fhir`"
+            )
     return FhirWorklist(**frames)
 
 

@@ -27,7 +27,9 @@ def fhir_files(path: str | Path) -> tuple[list[Path], list[Path]]:
     files = sorted(p for p in path.rglob("*") if p.is_file())
     used = [p for p in files if p.suffix.lower() in FHIR_SUFFIXES]
     if not used:
-        raise ImportFailed(f"{path} holds no .json or .ndjson file; give a folder of FHIR R4 Bundles or bulk NDJSON")
+        raise ImportFailed(
+            f"{path} holds no .json or .ndjson file; give a folder of FHIR R4 Bundles or bulk NDJSON"
+        )
     return used, [p for p in files if p not in used]
 
 

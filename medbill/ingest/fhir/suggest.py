@@ -27,9 +27,13 @@ TOP = 5
 SUGGESTION_COLUMNS = [
     "finding_id", "rank", "code", "system", "title", "billable", "score", "matched_words", "source", "note",
 ]  # fmt: skip
-_SEMANTIC_TAG = re.compile(r"\s*\((disorder|finding|procedure|situation|morphologic abnormality|event|regime/therapy)\)\s*$", re.I)
+_SEMANTIC_TAG = re.compile(
+    r"\s*\((disorder|finding|procedure|situation|morphologic abnormality|event|regime/therapy)\)\s*$", re.I
+)
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset({"and", "the", "of", "with", "without", "for", "by", "to", "in", "on", "or", "due", "using"})
+_STOP = frozenset(
+    {"and", "the", "of", "with", "without", "for", "by", "to", "in", "on", "or", "due", "using"}
+)
 
 
 def clean_text(text: str) -> str:
@@ -92,8 +96,15 @@ def _given_icd(code: str, on: date) -> tuple[list[dict[str, Any]], str]:
     else:
         note = ""
     title = found.title if found is not None else ""
-    row = {"code": code, "system": "icd10cm", "title": title, "billable": found is not None and not note,
-           "score": 1.0, "matched_words": "", "source": "given in the record"}  # fmt: skip
+    row = {
+        "code": code,
+        "system": "icd10cm",
+        "title": title,
+        "billable": found is not None and not note,
+        "score": 1.0,
+        "matched_words": "",
+        "source": "given in the record",
+    }
     return [row], note
 
 
@@ -105,9 +116,19 @@ def _for_key(kind: str, system: str, code: str, display: str, given: str, on: da
     if kind == "immunization" and system == "cvx" and code.lstrip("0") in cvx.index:
         row = cvx.loc[code.lstrip("0")]
         rows = [
-            {"code": row[col], "system": "cpt" if row[col][0].isdigit() else "hcpcs", "title": label,
-             "billable": None, "score": 1.0, "matched_words": "", "source": "cvx table"}  # fmt: skip
-            for col, label in (("product_code", f"{row['vaccine']} (vaccine product)"), ("admin_code", "administration"))
+            {
+                "code": row[col],
+                "system": "cpt" if row[col][0].isdigit() else "hcpcs",
+                "title": label,
+                "billable": None,
+                "score": 1.0,
+                "matched_words": "",
+                "source": "cvx table",
+            }
+            for col, label in (
+                ("product_code", f"{row['vaccine']} (vaccine product)"),
+                ("admin_code", "administration"),
+            )
         ]
         return rows, ""
     return _ranked(display, ("cpt", "hcpcs"), on)

@@ -71,7 +71,12 @@ def _coding(concept: Any) -> tuple[str, str, str, str]:
     codings.sort(key=lambda c: c.get("system") != ICD10CM)
     first = codings[0] if codings else {}
     system = first.get("system", "")
-    return SYSTEMS.get(system, system), first.get("code", ""), first.get("display", ""), concept.get("text", "")
+    return (
+        SYSTEMS.get(system, system),
+        first.get("code", ""),
+        first.get("display", ""),
+        concept.get("text", ""),
+    )
 
 
 def _day(value: Any) -> str:
@@ -107,7 +112,11 @@ def _finding(kind: str, r: dict[str, Any], where: str) -> dict[str, Any]:
 def _encounter(r: dict[str, Any], where: str) -> dict[str, Any]:
     types = [_coding(t) for t in r.get("type") or []]
     performer = next(
-        (p.get("individual") for p in r.get("participant") or [] if isinstance(p, dict) and p.get("individual")),
+        (
+            p.get("individual")
+            for p in r.get("participant") or []
+            if isinstance(p, dict) and p.get("individual")
+        ),
         {},
     )
     reasons = [_coding(c) for c in r.get("reasonCode") or []]
@@ -203,10 +212,13 @@ def build(path: str | Path) -> dict[str, Any]:
     if patients:  # bulk exports without Patient files still load; with them, references must resolve
         enc, bad = _require_ref(enc, "Encounter", "patient_id", patients, "Patient")
         skipped += bad
-    enc["practitioner"] = enc["practitioner"].where(enc["practitioner"] != "", enc["practitioner_npi"].map(names))
-    enc["organization"] = enc["organization"].fillna("")
-    enc["payer"] = enc["encounter_id"].map(payer_of_encounter).fillna(enc["patient_id"].map(payer_of_patient))
-    enc["payer"] = enc["payer"].fillna("")
+    named = enc["practitioner_npi"].map(names).astype(object)
+    enc["practitioner"] = (
+        enc["practitioner"].where(enc["practitioner"] != "", named).where(lambda s: s.notna(), "")
+    )
+    payer = enc["encounter_id"].map(payer_of_encounter).astype(object)
+    payer = payer.where(payer.notna(), enc["patient_id"].map(payer_of_patient).astype(object))
+    enc["payer"] = payer.where(payer.notna(), "")
     enc["em_family"] = em_family(enc["class"], enc["type_text"], _established(enc))
     enc = enc[ENCOUNTER_COLUMNS].sort_values(["date", "encounter_id"], kind="stable").reset_index(drop=True)
 
@@ -218,7 +230,9 @@ def build(path: str | Path) -> dict[str, Any]:
     fnd, bad = _require(fnd, "Finding", "code", "no code")
     skipped += bad
     # A finding without its own date takes the encounter's date.
-    fnd["date"] = fnd["date"].where(fnd["date"] != "", fnd["encounter_id"].map(enc.set_index("encounter_id")["date"]))
+    fnd["date"] = fnd["date"].where(
+        fnd["date"] != "", fnd["encounter_id"].map(enc.set_index("encounter_id")["date"])
+    )
     fnd = fnd.reset_index(drop=True)
     return {
         "encounters": enc,
@@ -236,19 +250,33 @@ def _all(files: Iterable[Path]) -> Iterable[tuple[str, dict[str, Any] | None, st
 
 
 def _skip(where: str, r: dict[str, Any], reason: str) -> dict[str, Any]:
-    return {"source": where, "resource_type": r.get("resourceType", ""), "resource_id": r.get("id", ""), "reason": reason}
+    return {
+        "source": where,
+        "resource_type": r.get("resourceType", ""),
+        "resource_id": r.get("id", ""),
+        "reason": reason,
+    }
 
 
-def _rows_skipped(frame: pd.DataFrame, mask: pd.Series, kind: str, reason: pd.Series | str) -> list[dict[str, Any]]:
+def _rows_skipped(
+    frame: pd.DataFrame, mask: pd.Series, kind: str, reason: pd.Series | str
+) -> list[dict[str, Any]]:
     id_col = "encounter_id" if kind == "Encounter" else "finding_id"
     types = "Encounter" if kind == "Encounter" else frame.loc[mask, "kind"].str.capitalize()
     out = pd.DataFrame(
-        {"source": frame.loc[mask, "source"], "resource_type": types, "resource_id": frame.loc[mask, id_col], "reason": reason}
+        {
+            "source": frame.loc[mask, "source"],
+            "resource_type": types,
+            "resource_id": frame.loc[mask, id_col],
+            "reason": reason,
+        }
     )
     return out.to_dict("records")
 
 
-def _require(frame: pd.DataFrame, kind: str, column: str, reason: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def _require(
+    frame: pd.DataFrame, kind: str, column: str, reason: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     missing = frame[column].fillna("") == ""
     return frame[~missing], _rows_skipped(frame, missing, kind, reason)
 
