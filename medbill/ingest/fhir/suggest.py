@@ -34,6 +34,11 @@ _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     {"and", "the", "of", "with", "without", "for", "by", "to", "in", "on", "or", "due", "using"}
 )
+# A title that adds one of these contexts, absent from the finding's text, is ranked after those that
+# do not: a coder does not code "family history of stroke" or "congenital tuberculosis" from "Stroke"
+# or "Tuberculosis".
+_CONTEXTS = ("family history", "history", "newborn", "congenital", "perinatal", "pregnancy", "puerperium",
+             "sequela", "postprocedural", "screening", "complicating")  # fmt: skip
 
 
 def clean_text(text: str) -> str:
@@ -53,6 +58,11 @@ def matched_words(query: str, title: str) -> str:
     return " ".join(found)
 
 
+def _adds_context(query: str, title: str) -> bool:
+    asked, offered = query.lower(), title.lower()
+    return any(c in offered and c not in asked for c in _CONTEXTS)
+
+
 def cvx_table() -> pd.DataFrame:
     """medbill's CVX -> product and administration code table (codes and medbill's own labels)."""
     return read_csv("cvx_to_cpt.csv")
@@ -67,8 +77,8 @@ def _ranked(text: str, systems: tuple[str, ...], on: date) -> tuple[list[dict[st
         else:
             hits = registry.search(query, systems, TOP * 5, on=on)
     note = next((str(w.message) for w in caught if issubclass(w.category, CoverageWarning)), "")
-    # Billable first (None: CPT/HCPCS carry no such flag), then score, then code.
-    hits.sort(key=lambda h: (h.billable is False, -h.score, h.code))
+    # Billable first (None: CPT/HCPCS carry no such flag), then no added context, then score, then code.
+    hits.sort(key=lambda h: (h.billable is False, _adds_context(query, h.title), -h.score, h.code))
     rows = [
         {
             "code": h.code,
@@ -141,7 +151,10 @@ def suggest(findings: pd.DataFrame) -> pd.DataFrame:
     cvx = cvx_table().assign(key=lambda t: t["cvx"].str.lstrip("0")).set_index("key")
     frame = findings[["finding_id", "kind", "system", "code", "display", "icd10cm_given", "date"]].copy()
     # One search per release in effect: the same text on dates under the same release answers alike.
-    frame["release"] = icd10cm.release_names_for(frame["date"]).fillna("uncovered:" + frame["date"])
+    # Dates no release covers share one search (answered from the nearest release); a given ICD-10-CM
+    # code is checked on its own date.
+    release = icd10cm.release_names_for(frame["date"])
+    frame["release"] = release.fillna("uncovered").where(frame["icd10cm_given"] == "", frame["date"])
     keys = ["kind", "system", "code", "display", "icd10cm_given", "release"]
     frame["key"] = frame.groupby(keys, sort=False).ngroup()
     parts = []
@@ -152,5 +165,11 @@ def suggest(findings: pd.DataFrame) -> pd.DataFrame:
         part = pd.DataFrame(rows, columns=SUGGESTION_COLUMNS[2:-1])
         parts.append(part.assign(rank=range(1, len(part) + 1), note=note, key=row.key))
     table = pd.concat(parts, ignore_index=True)
-    out = frame[["finding_id", "key"]].merge(table, on="key", how="inner")
+    out = frame[["finding_id", "key", "date"]].merge(table, on="key", how="inner")
+    uncovered = out["note"].str.startswith("No ICD-10-CM release covers") & (
+        out["source"] == "medbill search"
+    )
+    out.loc[uncovered, "note"] = (
+        "No ICD-10-CM release covers " + out.loc[uncovered, "date"] + "; suggested from the nearest release"
+    )
     return out[SUGGESTION_COLUMNS].sort_values(["finding_id", "rank"], kind="stable").reset_index(drop=True)
