@@ -55,6 +55,21 @@ def _kept_from_json(text: Any, where: str) -> tuple[KeptSegment, ...]:
         ) from None
 
 
+def _reasons_from_json(text: Any, where: str) -> tuple[str, ...]:
+    """``x12_not_carried``: a JSON list of the reasons a claim read from X12 cannot be sent back."""
+    if not text:
+        return ()
+    try:
+        reasons = json.loads(text)
+        if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+            raise TypeError("not a list of text")
+    except (ValueError, TypeError) as exc:
+        raise ImportFailed(
+            f"{where}: x12_not_carried {str(text)[:60]!r} is not a JSON list ({exc})"
+        ) from None
+    return tuple(reasons)
+
+
 def _kept_to_json(kept: tuple[KeptSegment, ...]) -> str | None:
     return json.dumps([[k.loop, k.text] for k in kept]) if kept else None
 
@@ -189,6 +204,7 @@ class _Index:
             patient_signature_source=row.get("patient_signature_source") or "",
             pay_to_address=_address(row, "pay_to_"),
             kept=_kept_from_json(row.get("x12_kept"), f"claim {claim_id}"),
+            not_carried=_reasons_from_json(row.get("x12_not_carried"), f"claim {claim_id}"),
         )
 
     def line(self, line: dict[str, Any], claim_row: dict[str, Any], position: int) -> ServiceLine:
@@ -428,6 +444,7 @@ def tables_from_claims(claims: list[Claim]) -> ClaimsData:
                 "patient_signature_source": _opt(claim.patient_signature_source),
                 **{f"pay_to_{k}": v for k, v in _address_columns(claim.pay_to_address).items()},
                 "x12_kept": _kept_to_json(claim.kept),
+                "x12_not_carried": json.dumps(list(claim.not_carried)) if claim.not_carried else None,
             }
         )
         for line in claim.lines:

@@ -229,7 +229,9 @@ class KeptSegment:
     ``loop`` is the 837P loop it was read in (one of ``CLAIM_LOOPS`` or ``LINE_LOOPS``), which tells the
     writer where to put it back; ``text`` is the segment with ``*`` between elements, ``:`` between
     components and ``^`` between repetitions (no terminator), e.g. ``CR1*LB*140``. The writer
-    translates to the interchange's own separators.
+    translates to the interchange's own separators. Segments of one loop are written in the guide's
+    order (in 2300: DTP, PWK, CN1, AMT, REF, K3, NTE, CR1, CR2, CRC, HI, HCP), so kept segments given in
+    that order come back from ``read_837p`` in the same order, as a file's always do.
     """
 
     loop: str

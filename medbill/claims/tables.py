@@ -65,6 +65,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "pay_to_state": "str",
         "pay_to_zip": "str",
         "x12_kept": "str",
+        "x12_not_carried": "str",
     },
     "lines": {
         "claim_id": "str",

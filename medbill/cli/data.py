@@ -81,11 +81,13 @@ def _date(text: str) -> date:
 
 
 def _import(args: argparse.Namespace) -> int:
-    prov = registry.import_file(args.system, args.path)
+    installed = registry.import_all(args.system, args.path)
     if args.json:
-        print_json(prov.to_dict())
-    else:
-        print(f"installed {prov.system} {prov.release}: {prov.rows:,} rows from {prov.source}")
+        print_json(installed[0].to_dict() if len(installed) == 1 else [p.to_dict() for p in installed])
+        return 0
+    for prov in installed:
+        dates = f" ({prov.effective_from} to {prov.effective_to})" if prov.effective_from else ""
+        print(f"installed {prov.system} {prov.release}{dates}: {prov.rows:,} rows from {prov.source}")
     return 0
 
 

@@ -99,8 +99,18 @@ def importer(system: str) -> Callable[[Path], store.Provenance]:
 
 
 def import_file(system: str, path: str | Path) -> store.Provenance:
-    """Import an official release file (or folder) of ``system`` atomically; see :data:`IMPORTABLE`."""
+    """Import an official release file (or folder) of ``system`` atomically; see :data:`IMPORTABLE`.
+    A PFS folder may hold several quarterly releases: this returns the newest (see :func:`import_all`)."""
     return importer(system)(Path(path))
+
+
+def import_all(system: str, path: str | Path) -> list[store.Provenance]:
+    """Every release one file or folder installs (a PFS folder: one per PPRRVU file), oldest first."""
+    if system == "pfs":
+        from medbill.refdata.pfs import import_releases
+
+        return import_releases(Path(path))
+    return [import_file(system, path)]
 
 
 def lookup(code: str, system: str = "icd10cm", on: date | None = None) -> CodeRecord:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from medbill.claims.models import (
     Address,
     Claim,
+    KeptSegment,
     Patient,
     Payer,
     Provider,
@@ -239,7 +240,20 @@ def claims(draw: st.DrawFn, claim_id: str | None = None) -> Claim:
         assignment=draw(st.sampled_from(["A", "C"])),
         benefits_assigned=draw(st.booleans()),
         release_of_information=draw(st.sampled_from(["Y", "I"])),
+        patient_signature_source=draw(st.sampled_from(["", "P"])),
+        pay_to_address=draw(st.none() | addresses()),
+        kept=draw(st.sampled_from(KEPT_CLAIM_SEGMENTS)),
     )
+
+
+# Segments medbill keeps verbatim rather than models, as a file might carry them (valid for pyx12).
+KEPT_CLAIM_SEGMENTS = [
+    (),
+    (),
+    (KeptSegment("2300", "NTE*ADD*PATIENT SEEN TWICE"),),
+    (KeptSegment("2300", "DTP*454*D8*20240101"), KeptSegment("2300", "REF*D9*TRACE123")),  # guide order
+    (KeptSegment("2010AA", "PER*IC*BILLING OFFICE*TE*3125550100"),),
+]
 
 
 @st.composite

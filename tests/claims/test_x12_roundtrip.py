@@ -161,3 +161,15 @@ def test_line_control_number_and_drug_quantity_are_kept_as_read(shared_data) -> 
     assert [line.control_number for line in claim.lines] == ["1001", "1002", "1003", "1004"]
     text = write_837p([claim], checks=False, submitter=Submitter("A", "B", "C", "3035551234"))
     assert "REF*6R*1001~" in text and "REF*6R*1~" not in text
+
+
+def test_a_claim_that_cannot_be_sent_back_stays_refused_through_the_tables(shared_data) -> None:
+    """SBR08 'CI' (a misplaced filing indicator) is not carried: the claim is marked, and the mark
+    survives claims -> tables -> claims so the writer still refuses it."""
+    claims = read_837p(shared_data("x12/837p/oopfactory__Example3_COB.txt"))
+    assert any("SBR*P" in reason for claim in claims for reason in claim.not_carried)
+    with lenient_check_digits():
+        again = claims_from_tables(claims_to_tables(claims))
+    assert [c.not_carried for c in again] == [c.not_carried for c in claims]
+    with pytest.raises(X12Error, match="cannot be written as it was read"):
+        write_837p(again, checks=False)
