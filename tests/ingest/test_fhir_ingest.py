@@ -256,3 +256,25 @@ def test_csv_round_trip_keeps_types(sample: Any, tmp_path: Path) -> None:
 )
 def test_matched_words(query: str, title: str, words: str) -> None:
     assert matched_words(query, title) == words
+
+
+def test_titles_adding_an_unstated_context_rank_after(sample: Any) -> None:
+    # "Tuberculosis" must not lead with congenital TB; "Stroke" must not lead with family history.
+    for display, unwanted in (("Tuberculosis", "P37.0"), ("Stroke", "Z82.3")):
+        ids = sample.findings.loc[sample.findings["display"] == display, "finding_id"]
+        rows = sample.suggestions[
+            sample.suggestions["finding_id"].isin(ids) & (sample.suggestions["rank"] == 1)
+        ]
+        assert len(rows) and unwanted not in set(rows["code"])
+
+
+def test_expected_codes_are_billable_icd10cm() -> None:
+    # The hand-written answer key of the quality benchmark: every accepted code exists and is billable.
+    from datetime import date
+
+    from medbill.refdata import icd10cm
+
+    expected = pd.read_csv(Path(__file__).with_name("fhir_expected.csv"), dtype=str, keep_default_na=False)
+    assert expected["snomed_code"].is_unique and (expected["note"] != "").all()
+    codes = {c for accepted in expected["accepted_icd10cm"] for c in accepted.split()}
+    assert {c for c in codes if not icd10cm.is_billable(c, on=date(2025, 3, 1))} == set()
