@@ -278,3 +278,13 @@ def test_expected_codes_are_billable_icd10cm() -> None:
     assert expected["snomed_code"].is_unique and (expected["note"] != "").all()
     codes = {c for accepted in expected["accepted_icd10cm"] for c in accepted.split()}
     assert {c for c in codes if not icd10cm.is_billable(c, on=date(2025, 3, 1))} == set()
+
+
+def test_an_export_without_encounters_loads_empty_tables(tmp_path: Path) -> None:
+    path = tmp_path / "obs.json"
+    path.write_text(json.dumps({"resourceType": "Observation", "id": "o1"}))
+    wl = load_fhir(path)
+    assert (len(wl.encounters), len(wl.findings), len(wl.suggestions)) == (0, 0, 0)
+    assert wl.skipped["reason"].tolist() == ["unsupported type Observation"]
+    write_worklist(wl, tmp_path / "out")
+    assert len(read_worklist(tmp_path / "out").skipped) == 1

@@ -163,9 +163,12 @@ def em_family(cls: pd.Series, type_text: pd.Series, established: pd.Series) -> p
 
 def _established(frame: pd.DataFrame) -> pd.Series:
     """Seen in this export within three years before the encounter (the CPT new/established rule)."""
-    when = pd.to_datetime(frame["date"], errors="coerce")
-    previous = when.groupby(frame["patient_id"]).transform(lambda s: s.sort_values().shift().reindex(s.index))
-    return (when - previous).dt.days.le(3 * 365).fillna(False).astype(bool)
+    visits = pd.DataFrame(
+        {"patient": frame["patient_id"], "when": pd.to_datetime(frame["date"], errors="coerce")}
+    )
+    visits = visits.sort_values(["patient", "when"], kind="stable")
+    gap = (visits["when"] - visits.groupby("patient")["when"].shift()).dt.days
+    return gap.le(3 * 365).reindex(frame.index).fillna(False).astype(bool)
 
 
 def build(path: str | Path) -> dict[str, Any]:
