@@ -95,10 +95,9 @@ def read_worklist(folder: str | Path) -> FhirWorklist:
         if parquet.exists():
             frames[name] = pd.read_parquet(parquet)
         elif csv.exists():
-            frames[name] = pd.read_csv(csv, dtype=str, keep_default_na=False).astype(
-                {c: float for c in ("score",) if name == "suggestions"}
-                | ({"rank": int} if name == "suggestions" else {})
-            )
+            frames[name] = pd.read_csv(csv, dtype=str, keep_default_na=False)
+            if name == "suggestions":
+                frames[name] = frames[name].astype({"rank": int, "score": float})
         else:
             raise ImportFailed(
                 f"{folder} has no {name}.csv or {name}.parquet; write it with `medbill data load fhir PATH --out {folder}`"
