@@ -21,13 +21,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.set_defaults(func=_import)
 
     load = dsub.add_parser(
-        "load", help="import claims from another layout into a CLAIMS_DIR (tuva, 835, csv)"
+        "load",
+        help="import claims from another layout into a CLAIMS_DIR (tuva, 835, csv), or FHIR into a worklist",
     )
     load.add_argument(
-        "source", choices=("tuva", "835", "csv"), help="tuva folder, folder of 835 files, or a CSV"
+        "source",
+        choices=("tuva", "835", "csv", "fhir"),
+        help="tuva folder, folder of 835 files, a CSV, or FHIR R4 Bundles/NDJSON (file or folder)",
     )
     load.add_argument("path")
-    load.add_argument("--out", required=True, help="CLAIMS_DIR to write")
+    load.add_argument("--out", required=True, help="CLAIMS_DIR (or, for fhir, the worklist folder) to write")
     load.add_argument("--format", choices=("csv", "parquet"), default="csv")
     load.add_argument("--mapping", help="column mapping YAML (csv only)")
     load.add_argument("--json", action="store_true")

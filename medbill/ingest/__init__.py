@@ -2,7 +2,8 @@
 
 - :mod:`~medbill.ingest.tuva`: the Tuva Project input layout (medical_claim + eligibility CSVs);
 - :mod:`~medbill.ingest.remits`: a folder of 835 files -> remittance tables;
-- :mod:`~medbill.ingest.csvmap`: any CSV of claim lines with a column mapping (dict or YAML).
+- :mod:`~medbill.ingest.csvmap`: any CSV of claim lines with a column mapping (dict or YAML);
+- :mod:`~medbill.ingest.fhir`: FHIR R4 Bundles / bulk NDJSON -> a coding worklist (not claims).
 
 Each accounts for every input row: mapped, or listed with the reason it could not map.
 :func:`load` runs one of them and writes a ``CLAIMS_DIR`` (``medbill data load``).
@@ -15,7 +16,7 @@ from typing import Any
 
 from medbill.exceptions import ImportFailed
 
-SOURCES = ("tuva", "835", "csv")
+SOURCES = ("tuva", "835", "csv", "fhir")
 
 
 def load(
@@ -68,6 +69,12 @@ def load(
             "claims": len(result.data.claims),
             "unmapped_file": str(out / "unmapped.csv"),
         }
+    if source == "fhir":
+        from medbill.ingest.fhir import load_fhir, write_worklist
+
+        worklist = load_fhir(path)
+        write_worklist(worklist, out, fmt)
+        return {**worklist.summary(), "skipped_file": str(out / f"skipped.{fmt}")}
     raise ImportFailed(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
 
 

@@ -313,6 +313,21 @@ class EncounterCoder(widgets.VBox):
 
         return cls(read_claims_dir(path), **kwargs)
 
+    @classmethod
+    def from_fhir(cls, worklist: str | Path, encounter_id: str, **kwargs: Any) -> EncounterCoder:
+        """An encounter of a FHIR worklist folder (``medbill data load fhir PATH --out DIR``), its
+        documentation and medbill's suggestions shown above the coder (``.fhir_panel``). Nothing is
+        accepted: the coder adds a suggestion with the panel's *Add* button, or codes as usual."""
+        from medbill.ingest.fhir import read_worklist
+        from medbill.widgets.fhir_panel import SuggestionPanel
+
+        row, findings = read_worklist(worklist).encounter(encounter_id)
+        kwargs.setdefault("service_date", date.fromisoformat(row["date"]))
+        coder = cls(**kwargs)
+        coder.fhir_panel = SuggestionPanel(row, findings, coder)
+        coder.children = (coder.fhir_panel, *coder.children)
+        return coder
+
     def _table(self, name: str) -> pd.DataFrame:
         table = getattr(self.practice, name, None) if self.practice is not None else None
         return table if isinstance(table, pd.DataFrame) else pd.DataFrame()

@@ -1,0 +1,175 @@
+"""Billing-code suggestions for the findings of a FHIR worklist. Nothing here is accepted for the coder.
+
+- a Condition coded in ICD-10-CM keeps its code, flagged when not valid on the finding's date;
+- other Conditions (SNOMED CT or text): medbill's ICD-10-CM search on the display text, billable
+  codes first (no SNOMED CT map is shipped: it is licensed);
+- Immunizations: CVX -> vaccine product and administration codes from ``medbill/_data/cvx_to_cpt.csv``;
+  an unknown CVX code falls back to the search;
+- Procedures: medbill's CPT/HCPCS search on the display text.
+
+The search runs once per distinct (kind, code, text, release in effect), not once per finding.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from medbill.refdata import icd10cm, registry
+from medbill.refdata._packaged import read_csv
+from medbill.refdata.coverage import CoverageWarning
+
+TOP = 5
+SUGGESTION_COLUMNS = [
+    "finding_id", "rank", "code", "system", "title", "billable", "score", "matched_words", "source", "note",
+]  # fmt: skip
+_SEMANTIC_TAG = re.compile(
+    r"\s*\((disorder|finding|procedure|situation|morphologic abnormality|event|regime/therapy)\)\s*$", re.I
+)
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    {"and", "the", "of", "with", "without", "for", "by", "to", "in", "on", "or", "due", "using"}
+)
+# A title that adds one of these contexts, absent from the finding's text, is ranked after those that
+# do not: a coder does not code "family history of stroke" or "congenital tuberculosis" from "Stroke"
+# or "Tuberculosis".
+_CONTEXTS = ("family history", "history", "newborn", "congenital", "perinatal", "pregnancy", "puerperium",
+             "sequela", "postprocedural", "screening", "complicating")  # fmt: skip
+
+
+def clean_text(text: str) -> str:
+    """The words worth searching: the display without its SNOMED CT semantic tag."""
+    return _SEMANTIC_TAG.sub("", text or "").strip()
+
+
+def matched_words(query: str, title: str) -> str:
+    """Query words found in the title (whole words, or sharing their first five letters)."""
+    have = set(_WORD.findall(title.lower()))
+    found = []
+    for word in dict.fromkeys(_WORD.findall(query.lower())):
+        if word in _STOP:
+            continue
+        if word in have or (len(word) >= 5 and any(h[:5] == word[:5] for h in have)):
+            found.append(word)
+    return " ".join(found)
+
+
+def _adds_context(query: str, title: str) -> bool:
+    asked, offered = query.lower(), title.lower()
+    return any(c in offered and c not in asked for c in _CONTEXTS)
+
+
+def cvx_table() -> pd.DataFrame:
+    """medbill's CVX -> product and administration code table (codes and medbill's own labels)."""
+    return read_csv("cvx_to_cpt.csv")
+
+
+def _ranked(text: str, systems: tuple[str, ...], on: date) -> tuple[list[dict[str, Any]], str]:
+    query = clean_text(text)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CoverageWarning)
+        if systems == ("icd10cm",):
+            hits = icd10cm.search(query, TOP * 5, on=on)
+        else:
+            hits = registry.search(query, systems, TOP * 5, on=on)
+    note = next((str(w.message) for w in caught if issubclass(w.category, CoverageWarning)), "")
+    # Billable first (None: CPT/HCPCS carry no such flag), then no added context, then score, then code.
+    hits.sort(key=lambda h: (h.billable is False, _adds_context(query, h.title), -h.score, h.code))
+    rows = [
+        {
+            "code": h.code,
+            "system": h.system,
+            "title": h.title,
+            "billable": h.billable,
+            "score": round(h.score, 3),
+            "matched_words": matched_words(query, h.title),
+            "source": "medbill search",
+        }
+        for h in hits[:TOP]
+    ]
+    return rows, note
+
+
+def _given_icd(code: str, on: date) -> tuple[list[dict[str, Any]], str]:
+    cover = icd10cm.coverage_on(on)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CoverageWarning)
+        found = icd10cm.get(code, on=on)
+    if not cover.covered:
+        note = cover.message
+    elif found is None or not icd10cm.is_billable(code, on=on):
+        note = f"{code} is not a valid billable ICD-10-CM code on {on.isoformat()}; choose another code"
+    else:
+        note = ""
+    title = found.title if found is not None else ""
+    row = {
+        "code": code,
+        "system": "icd10cm",
+        "title": title,
+        "billable": found is not None and not note,
+        "score": 1.0,
+        "matched_words": "",
+        "source": "given in the record",
+    }
+    return [row], note
+
+
+def _for_key(kind: str, system: str, code: str, display: str, given: str, on: date, cvx: pd.DataFrame):
+    if given:
+        return _given_icd(given, on)
+    if kind == "condition":
+        return _ranked(display, ("icd10cm",), on)
+    if kind == "immunization" and system == "cvx" and code.lstrip("0") in cvx.index:
+        row = cvx.loc[code.lstrip("0")]
+        rows = [
+            {
+                "code": row[col],
+                "system": "cpt" if row[col][0].isdigit() else "hcpcs",
+                "title": label,
+                "billable": None,
+                "score": 1.0,
+                "matched_words": "",
+                "source": "cvx table",
+            }
+            for col, label in (
+                ("product_code", f"{row['vaccine']} (vaccine product)"),
+                ("admin_code", "administration"),
+            )
+        ]
+        return rows, ""
+    return _ranked(display, ("cpt", "hcpcs"), on)
+
+
+def suggest(findings: pd.DataFrame) -> pd.DataFrame:
+    """Up to five suggestions per finding, ranked; one row per (finding, suggestion)."""
+    if findings.empty:
+        return pd.DataFrame(columns=SUGGESTION_COLUMNS)
+    cvx = cvx_table().assign(key=lambda t: t["cvx"].str.lstrip("0")).set_index("key")
+    frame = findings[["finding_id", "kind", "system", "code", "display", "icd10cm_given", "date"]].copy()
+    # One search per release in effect: the same text on dates under the same release answers alike.
+    # Dates no release covers share one search (answered from the nearest release); a given ICD-10-CM
+    # code is checked on its own date.
+    release = icd10cm.release_names_for(frame["date"])
+    frame["release"] = release.fillna("uncovered").where(frame["icd10cm_given"] == "", frame["date"])
+    keys = ["kind", "system", "code", "display", "icd10cm_given", "release"]
+    frame["key"] = frame.groupby(keys, sort=False).ngroup()
+    parts = []
+    for row in frame.drop_duplicates("key").itertuples(index=False):
+        rows, note = _for_key(
+            row.kind, row.system, row.code, row.display, row.icd10cm_given, date.fromisoformat(row.date), cvx
+        )
+        part = pd.DataFrame(rows, columns=SUGGESTION_COLUMNS[2:-1])
+        parts.append(part.assign(rank=range(1, len(part) + 1), note=note, key=row.key))
+    table = pd.concat(parts, ignore_index=True)
+    out = frame[["finding_id", "key", "date"]].merge(table, on="key", how="inner")
+    uncovered = out["note"].str.startswith("No ICD-10-CM release covers") & (
+        out["source"] == "medbill search"
+    )
+    out.loc[uncovered, "note"] = (
+        "No ICD-10-CM release covers " + out.loc[uncovered, "date"] + "; suggested from the nearest release"
+    )
+    return out[SUGGESTION_COLUMNS].sort_values(["finding_id", "rank"], kind="stable").reset_index(drop=True)
