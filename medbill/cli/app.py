@@ -62,8 +62,7 @@ def _encounter(args: argparse.Namespace) -> int:
             return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("app", help="serve an interactive medbill page (Voila)")
+def register(parser: argparse.ArgumentParser) -> None:
     apps = parser.add_subparsers(dest="app", required=True, metavar="APP")
     encounter = apps.add_parser("encounter", help="the encounter coder as a standalone page")
     encounter.add_argument(

@@ -21,8 +21,7 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2025-10-01") from None
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("codes", help="look up and search diagnosis and procedure codes")
+def register(p: argparse.ArgumentParser) -> None:
     csub = p.add_subparsers(dest="codes_command", required=True, metavar="ACTION")
     systems = sorted(registry.SYSTEMS)
 

@@ -8,8 +8,7 @@ from medbill.cli._output import print_json, print_table
 from medbill.refdata import store
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("data", help="import and list reference data releases")
+def register(p: argparse.ArgumentParser) -> None:
     dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
 
     imp = dsub.add_parser("import", help="import an official release file or folder")

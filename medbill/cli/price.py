@@ -8,12 +8,8 @@ from medbill.cli._output import print_json
 from medbill.exceptions import InvalidFormat
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "price",
-        help="Medicare PFS price of one code at one locality, explained",
-        description="Price one code from an imported PFS year (`medbill data import pfs DIR`).",
-    )
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = "Price one code from an imported PFS year (`medbill data import pfs DIR`)."
     p.add_argument("code", help="CPT or HCPCS code, e.g. 99213")
     p.add_argument("--year", type=int, required=True, help="fee schedule year, e.g. 2025")
     p.add_argument("--locality", help="MAC-locality, e.g. 01112-05 (or give --state and --county)")

@@ -8,8 +8,7 @@ from datetime import date
 from medbill.cli._output import print_json, print_table
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scrub", help="run claim edits (validity, NCCI, MUE, modifiers, integrity ...)")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "claims_dir", metavar="CLAIMS_DIR", help="folder with claims and lines tables (docs/tables.md)"
     )

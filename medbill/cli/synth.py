@@ -15,10 +15,9 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(p: argparse.ArgumentParser) -> None:
     from medbill.synth import DEFAULT_END, DEFAULT_SEED, DEFAULT_START
 
-    p = sub.add_parser("synth", help="generate a synthetic practice (claims, remittances, A/R)")
     p.add_argument("--lines", type=int, default=5000, help="service lines to generate (default 5000)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument(

@@ -8,8 +8,7 @@ import sys
 from medbill.cli._output import print_json, print_table
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("teach", help="coding exercises that check themselves")
+def register(p: argparse.ArgumentParser) -> None:
     tsub = p.add_subparsers(dest="teach_command", required=True, metavar="ACTION")
 
     lst = tsub.add_parser("list", help="list the exercises")

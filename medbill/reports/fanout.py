@@ -19,7 +19,7 @@ from typing import Any
 
 from medbill.exceptions import ReportError
 from medbill.reports.parameters import validate
-from medbill.reports.registry import get_report
+from medbill.reports.registry import TemplateDirs, get_report
 from medbill.reports.runner import DEFAULT_OUT, ReportOutput, run_report, safe_stem
 
 # Where the values of a fan-out parameter come from: (table, column).
@@ -70,10 +70,19 @@ def _stems(name: str, parameter: str, values: Sequence[str]) -> list[str]:
 
 
 def _run_one(
-    name: str, parameters: dict[str, Any], data_dir: str | None, out_dir: str, stem: str, value: str
+    name: str,
+    parameters: dict[str, Any],
+    data_dir: str | None,
+    out_dir: str,
+    stem: str,
+    value: str,
+    templates: list[str],
 ) -> FanoutRun:
     try:
-        return FanoutRun(value, run_report(name, parameters, data_dir=data_dir, out_dir=out_dir, stem=stem))
+        output = run_report(
+            name, parameters, data_dir=data_dir, out_dir=out_dir, stem=stem, templates=templates
+        )
+        return FanoutRun(value, output)
     except ReportError as exc:
         return FanoutRun(value, None, str(exc), exc.cell or "")
     except Exception as exc:  # one broken run (kernel died, disk full) must not stop the others
@@ -90,11 +99,12 @@ def run_each(
     out_dir: str | os.PathLike[str] = DEFAULT_OUT,
     workers: int = 2,
     progress: bool = True,
+    templates: TemplateDirs = (),
 ) -> list[FanoutRun]:
     """Run report ``name`` once per value of ``parameter``; results in the order of the values."""
     from tqdm import tqdm
 
-    template = get_report(name)
+    template = get_report(name, templates)
     given = dict(parameters or {})
     chosen = (
         list(dict.fromkeys(str(v) for v in values))
@@ -108,12 +118,15 @@ def run_each(
     folder = Path(out_dir) / safe_stem(f"{name}-each-{parameter}")
     folder.mkdir(parents=True, exist_ok=True)
     data = str(Path(data_dir).resolve()) if data_dir is not None else None
+    folders = [str(Path(d).resolve()) for d in templates]
     results: dict[str, FanoutRun] = {}
     # spawn: each worker starts clean (no inherited threads or kernel sockets from this process).
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
         futures = {
-            pool.submit(_run_one, name, {**given, parameter: value}, data, str(folder), stem, value): value
+            pool.submit(
+                _run_one, name, {**given, parameter: value}, data, str(folder), stem, value, folders
+            ): value
             for value, stem in zip(chosen, _stems(name, parameter, chosen), strict=True)
         }
         for future in tqdm(

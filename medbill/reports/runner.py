@@ -25,7 +25,7 @@ from typing import Any
 
 from medbill.exceptions import ReportError
 from medbill.reports.parameters import validate
-from medbill.reports.registry import get_report
+from medbill.reports.registry import TemplateDirs, get_report
 
 NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_OUT = Path("reports")
@@ -97,16 +97,18 @@ def run_report(
     data_dir: str | os.PathLike[str] | None = None,
     out_dir: str | os.PathLike[str] = DEFAULT_OUT,
     stem: str | None = None,
+    templates: TemplateDirs = (),
 ) -> ReportOutput:
     """Run report ``name`` and return the executed notebook and HTML paths (see module docstring).
 
     ``parameters`` may be text (from the command line) or typed values; ``data_dir`` sets the
-    report's ``data_dir`` parameter (the claims folder; default: the sample practice).
+    report's ``data_dir`` parameter (the claims folder; default: the sample practice);
+    ``templates`` are folders searched for ``name`` before the user's and the shipped ones.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    template = get_report(name)
+    template = get_report(name, templates)
     given = dict(parameters or {})
     if data_dir is not None:
         given["data_dir"] = str(data_dir)

@@ -25,8 +25,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from medbill._accessors import register_if_pandas_loaded
 from medbill.exceptions import DataNotAvailable
-from medbill.refdata.icd10cm import _accessor_hook, _sources
+from medbill.refdata.icd10cm import _sources
 from medbill.refdata.icd10cm._format import compact, format, validate
 from medbill.refdata.icd10cm._release import Code, Note, Release
 
@@ -214,4 +215,5 @@ def embedded_releases() -> list[Provenance]:
     return [_sources.load(s.name).provenance for s in _sources.catalog() if s.origin == "embedded"]
 
 
-_accessor_hook.install()
+# Series.icd, when pandas is loaded (see medbill._accessors; this module never imports pandas).
+register_if_pandas_loaded()
