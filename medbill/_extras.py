@@ -27,19 +27,20 @@ EXTRA_OF = {
 }
 
 
-def missing_extra(exc: ModuleNotFoundError) -> MissingExtra | None:
-    """The MissingExtra for ``exc`` when it is an optional package of medbill, else None."""
-    top = (exc.name or "").partition(".")[0]
-    extra = EXTRA_OF.get(top)
-    if extra is None:
-        return None
+def _missing(module: str, extra: str) -> MissingExtra:
     return MissingExtra(
-        f"{top} is not installed; it comes with medbill's {extra!r} extra: pip install 'medbill[{extra}]'"
+        f"{module} is not installed; it comes with medbill's {extra!r} extra: pip install 'medbill[{extra}]'"
     )
 
 
-def require(module: str) -> None:
-    """Raise MissingExtra unless ``module`` (a key of EXTRA_OF) can be imported; imports nothing."""
+def missing_extra(exc: ModuleNotFoundError) -> MissingExtra | None:
+    """The MissingExtra for ``exc`` when it is an optional package of medbill, else None."""
+    top = (exc.name or "").partition(".")[0]
+    return _missing(top, EXTRA_OF[top]) if top in EXTRA_OF else None
+
+
+def require(module: str, extra: str | None = None) -> None:
+    """Raise MissingExtra unless ``module`` can be imported (imports nothing); ``extra`` names the
+    extra to install when it is not the module's usual one (EXTRA_OF)."""
     if importlib.util.find_spec(module) is None:
-        error = missing_extra(ModuleNotFoundError(name=module))
-        raise error if error else ModuleNotFoundError(f"No module named {module!r}", name=module)
+        raise _missing(module, extra or EXTRA_OF[module])

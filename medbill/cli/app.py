@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from medbill._extras import require
 from medbill.exceptions import DataNotAvailable
 from medbill.synth.sample import sample_dir
 
@@ -45,6 +46,8 @@ def voila_command(notebook: Path, port: int | None, open_browser: bool) -> list[
 
 
 def _encounter(args: argparse.Namespace) -> int:
+    for module in ("voila", "ipywidgets", "ipykernel"):  # Voila runs in a subprocess: check first
+        require(module, "app")
     practice = Path(args.practice).resolve() if args.practice else sample_dir()
     if not practice.is_dir():
         raise DataNotAvailable(
