@@ -621,6 +621,7 @@ def _drop_payer_disabled(batch: Batch, f: pd.DataFrame) -> pd.DataFrame:
     claim = f["claim"].where(f["claim"] >= 0, batch.lines["claim"].reindex(f["line"]).to_numpy())
     payer = batch.claims["payer_id"].reindex(claim).to_numpy()
     default_off = {rid for p, rid in pairs if p == "*"}
-    key = pd.Series(payer, index=f.index).astype("string") + "\x00" + f["rule_id"]
-    off = key.isin([f"{p}\x00{rid}" for p, rid in pairs if p != "*"]) | f["rule_id"].isin(default_off)
+    # "\x1f" joins payer and rule: numpy (under pandas 2) drops a NUL at the end of a str operand.
+    key = pd.Series(payer, index=f.index).astype("string") + "\x1f" + f["rule_id"]
+    off = key.isin([f"{p}\x1f{rid}" for p, rid in pairs if p != "*"]) | f["rule_id"].isin(default_off)
     return f[~off.fillna(False).to_numpy()].reset_index(drop=True)
