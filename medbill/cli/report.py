@@ -94,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     failed = [r for r in runs if not r.ok]
     for r in runs:
-        if r.ok:
+        if r.output is not None:
             print(r.output.html)
     for r in failed:
         print(f"medbill: {args.each}={r.value} failed: {r.error}", file=sys.stderr)

@@ -216,7 +216,7 @@ def _by_uniques(
     out = []
     starts = np.cumsum([0, *sizes])[:-1]
     for (codes, _), start, size in zip(factorised, starts, sizes, strict=True):
-        table = np.append(flat[start : start + size], None)
+        table = np.append(flat[start : start + size], np.array([None], dtype=object))
         out.append(table[codes])
     return out
 
@@ -564,7 +564,7 @@ class Batch:
 
     def line_has_modifier(self, modifiers: Iterable[str]) -> np.ndarray:
         """Bool per line: any of ``modifiers`` in modifier1-4."""
-        return self.modifier_slots(modifiers).any(axis=1)
+        return np.asarray(self.modifier_slots(modifiers).any(axis=1))
 
     def key(self, columns: list[str]) -> np.ndarray:
         """One int64 group id per line for the combination of ``columns`` (NA is a value of its own)."""

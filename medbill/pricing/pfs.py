@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -327,7 +328,7 @@ class FeeSchedule:
         ]
 
         def result(
-            outcome: int, amount: Decimal | None, fee: Decimal | None, **parts: object
+            outcome: int, amount: Decimal | None, fee: Decimal | None, **parts: Any
         ) -> PriceExplanation:
             text = rules.rule_text(outcome, status=status, component=component, facility=facility, **parts)
             steps.append(Step("allowed amount", text, "not priced" if amount is None else f"{amount:.2f}"))
@@ -506,7 +507,7 @@ class FeeSchedule:
         return None
 
     @staticmethod
-    def _row_fee(r: dict[str, object], g: dict[str, object], facility: bool) -> Decimal:
+    def _row_fee(r: dict[str, Any], g: dict[str, Any], facility: bool) -> Decimal:
         """round((work x GPCI + PE x GPCI + MP x GPCI) x CF) of one RVU row, half up."""
         total = (
             _rvu(r["work_rvu"]) * _gpci(g["gpci_work"])

@@ -36,7 +36,7 @@ for _ind, (_, *_bps) in rules.MPPR_PORTIONS.items():
 _RANKED = np.isin(np.arange(10), list(rules.MPPR_RANKED))
 
 
-def _round_bp(cents: np.ndarray, bp: np.ndarray) -> np.ndarray:
+def _round_bp(cents: np.ndarray, bp: np.ndarray | int | np.integer) -> np.ndarray:
     """Integer twin of ``rules.apply_bp``: cents x bp / 10000, half up (amounts are >= 0)."""
     return (cents * bp + rules.FULL // 2) // rules.FULL
 
@@ -84,7 +84,8 @@ def price_lines(
         loc = np.full(n, fs._loc[(mac, lc)], dtype=np.int64)
     elif "locality" in lines.columns:
         ids, uniq = pd.factorize(lines["locality"], use_na_sentinel=True)
-        table = np.array([fs._loc.get(rules.parse_locality(u), -1) for u in uniq] + [-1], dtype=np.int64)
+        parsed = [rules.parse_locality(u) for u in uniq]
+        table = np.array([-1 if k is None else fs._loc.get(k, -1) for k in parsed] + [-1], dtype=np.int64)
         loc = table[ids]
     else:
         raise InvalidFormat("Give locality='MAC-LOC' or a locality column in the lines table.")

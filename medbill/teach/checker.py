@@ -108,11 +108,11 @@ def _check_diagnoses(ex: Exercise, expected: Sequence[str], given: list[str]) ->
                     "check the sequencing instructions (code first / use additional code) and the guidelines."
                 )
             continue
-        near = [i for i, c in enumerate(codes) if c and i not in used and c[:3] == exp[:3]]
+        near = [(i, c) for i, c in enumerate(codes) if c and i not in used and c[:3] == exp[:3]]
         if near:
-            i = near[0]
+            i, got = near[0]
             used.add(i)
-            gained, text = _near_miss(release, ex, codes[i], exp)
+            gained, text = _near_miss(release, ex, got, exp)
             credit += gained
             feedback.append(text)
         else:

@@ -352,7 +352,7 @@ def _write_transaction(
             out.append(f"PAT{e}{sub.relationship}")
             out.append(_name(e, "QC", patient))
             _address(out, e, patient.address)  # type: ignore[arg-type]
-            out.append(f"DMG{e}D8{e}{_d8(patient.birth_date)}{e}{patient.sex}")  # type: ignore[arg-type]
+            out.append(f"DMG{e}D8{e}{_d8(patient.birth_date)}{e}{patient.sex}")
         _write_claim(out, claim, e, c)
     out.append(f"SE{e}{len(out) - first + 1}{e}{st_control}")
 
@@ -428,7 +428,7 @@ def _write_claim(out: list[str], claim: Claim, e: str, c: str) -> None:
             )
         )
         if line.service_date_to != line.service_date:
-            out.append(f"DTP{e}472{e}RD8{e}{_d8(line.service_date)}-{_d8(line.service_date_to)}")  # type: ignore[arg-type]
+            out.append(f"DTP{e}472{e}RD8{e}{_d8(line.service_date)}-{_d8(line.service_date_to)}")
         else:
             out.append(f"DTP{e}472{e}D8{e}{_d8(line.service_date)}")
         out.append(f"REF{e}6R{e}{line.line_number}")

@@ -188,9 +188,10 @@ def lookup_record(code: Any, on: DateLike | None = None) -> CodeRecord:
     except UnknownCode:
         if on is None or (title_rel := latest()) is rel:
             raise
-        found = title_rel.get(code)
-        if found is None:
+        fallback = title_rel.get(code)
+        if fallback is None:
             raise
+        found = fallback
     extra: dict[str, Any] = {"kind": found.kind, "chapter": found.chapter, "block": found.block}
     if title_rel is not rel:
         extra["title_release"] = title_rel.name

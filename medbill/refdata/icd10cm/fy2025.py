@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import sqlite3
 from array import array
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def _blocks_from(release: Any) -> list[tuple[str, str, str, str, str, str]]:
     return sorted(out)
 
 
-def _block_of(category: str, blocks: list[tuple[str, ...]], firsts: list[str]) -> tuple[str, ...]:
+def _block_of(category: str, blocks: Sequence[tuple[str, ...]], firsts: list[str]) -> tuple[str, ...]:
     """The narrowest block whose range holds ``category`` (FY2026 has both "T07-T88" and "T07-T07")."""
     end = bisect.bisect_right(firsts, category)
     holding = [b for b in blocks[:end] if b[1] >= category] or [blocks[max(end - 1, 0)]]

@@ -60,11 +60,12 @@ def _block_id(section: ET.Element) -> str:
 
 def _text(elem: ET.Element, tag: str) -> str:
     found = elem.find(tag)
-    if found is None or not (found.text or "").strip():
+    text = " ".join((found.text or "").split()) if found is not None else ""
+    if not text:
         raise ValueError(
             f"<{elem.tag}> without <{tag}> (after row {elem.findtext('name') or elem.get('id')})"
         )
-    return " ".join(found.text.split())
+    return text
 
 
 class _Builder:
@@ -101,7 +102,7 @@ class _Builder:
                 if kind_name == "seven_chr_def":
                     for ext in child.findall("extension"):
                         self.raw_notes.append(
-                            (row, kind_name, f"{ext.get('char')}: {' '.join(ext.text.split())}")
+                            (row, kind_name, f"{ext.get('char')}: {' '.join((ext.text or '').split())}")
                         )
                 elif kind_name:
                     for note in child.findall("note"):
