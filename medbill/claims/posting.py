@@ -6,7 +6,9 @@ matches no submitted line, so every input line is accounted for.
 
 Lines are matched inside their claim, in this order (``match`` column):
 
-1. ``line number``: the payer echoed the submitted line number (REF*6R);
+1. ``line number``: the payer echoed the line item control number the 837P sent (REF*6R: the
+   line's ``control_number``, else its own ``line_number``) and the procedure code agrees (a payer
+   that echoes a control number with another code falls through to the rules below);
 2. ``exact``: procedure code, modifiers and date of service;
 3. ``modifier dropped``: procedure code and date, the remitted modifiers a subset of the submitted
    ones (payers often drop informational modifiers);
@@ -207,11 +209,10 @@ def _match(expanded: pd.DataFrame, remit: pd.DataFrame) -> pd.DataFrame:
         used_remit.update(pairs["remit_row"])
 
     sub = expanded.assign(
-        match_code=expanded["procedure_code"].astype("string"),
-        line_key=expanded["line_number"].astype("Int64"),
+        match_code=expanded["procedure_code"].astype("string"), line_key=_sent_control(expanded)
     )
-    rem = remit.assign(line_key=remit["line_number"].astype("Int64"))
-    take(sub, rem, ["claim_seq", "line_key"], "line number")
+    rem = remit.assign(line_key=_echoed_control(remit))
+    take(sub, rem, ["claim_seq", "line_key", "match_code"], "line number")
     take(
         sub,
         rem.assign(modifiers=rem["remit_modifiers"]),
@@ -228,6 +229,22 @@ def _match(expanded: pd.DataFrame, remit: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.concat(found, ignore_index=True)
+
+
+def _sent_control(lines: pd.DataFrame) -> pd.Series:
+    """What the 837P writer sent as REF*6R for each submitted line (see ``medbill.claims._from_tables``)."""
+    number = lines["line_number"].astype("Int64").astype("string")
+    if "control_number" not in lines.columns:
+        return number
+    return lines["control_number"].astype("string").fillna(number)
+
+
+def _echoed_control(remit: pd.DataFrame) -> pd.Series:
+    """REF*6R as the payer echoed it (835 ``line_control``), else the remitted ``line_number``."""
+    number = remit["line_number"].astype("Int64").astype("string")
+    if "line_control" not in remit.columns:
+        return number
+    return remit["line_control"].astype("string").str.strip().fillna(number)
 
 
 def _adjustment_sums(adjustments: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,6 @@ from typing import Any
 
 from medbill._extras import require
 from medbill.exceptions import DataNotAvailable
-from medbill.synth.sample import sample_dir
 
 
 def encounter_notebook(
@@ -48,6 +47,9 @@ def voila_command(notebook: Path, port: int | None, open_browser: bool) -> list[
 def _encounter(args: argparse.Namespace) -> int:
     for module in ("voila", "ipywidgets", "ipykernel"):  # Voila runs in a subprocess: check first
         require(module, "app")
+    # imported here: medbill.synth loads pandas, which every other command would pay for at start-up
+    from medbill.synth.sample import sample_dir
+
     practice = Path(args.practice).resolve() if args.practice else sample_dir()
     if not practice.is_dir():
         raise DataNotAvailable(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import json
 import os
 import pickle
@@ -23,23 +22,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from medbill.exceptions import DataNotAvailable
+from medbill.exceptions import DataNotAvailable, ImportFailed
 from medbill.refdata._home import cache_dir, data_dir
 
 T = TypeVar("T")
 
-# Each importable system and the function that imports one file or folder of it:
-# ``func(path: Path) -> Provenance``. Resolved lazily so ``import medbill`` stays cheap.
-IMPORTERS: dict[str, str] = {
-    "icd10cm": "medbill.refdata.icd10cm.importer:import_release",
-    "hcpcs": "medbill.refdata.hcpcs:import_release",
-    "cpt": "medbill.refdata.cpt:import_descriptors",
-    "taxonomy": "medbill.refdata.taxonomy:import_release",
-    "pfs": "medbill.refdata.pfs:import_release",
-    "ncci": "medbill.refdata.ncci:import_release",
-    "mue": "medbill.refdata.mue:import_release",
-    "mce": "medbill.refdata.mce:import_release",
-}
+# Systems whose releases are chosen by date of service: each must say which dates it covers.
+DATED = frozenset({"icd10cm", "hcpcs", "ncci", "mue", "mce", "pfs"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,6 +150,11 @@ def install(provenance: Provenance, write_payload: Callable[[Path], None]) -> Pr
     ``write_payload(folder)`` writes the release's files into ``folder``. If it raises, nothing
     that was installed before changes.
     """
+    if provenance.system in DATED and not (provenance.effective_from and provenance.effective_to):
+        raise ImportFailed(
+            f"{provenance.system} release {provenance.release} from {provenance.source} does not say which "
+            "dates of service it covers (effective_from and effective_to); nothing was installed."
+        )
     target = release_dir(provenance.system, provenance.release)
     manifest = target / "manifest.json"
     if manifest.exists():
@@ -187,13 +181,3 @@ def install(provenance: Provenance, write_payload: Callable[[Path], None]) -> Pr
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return provenance
-
-
-def import_file(system: str, path: str | os.PathLike[str]) -> Provenance:
-    """Import an official release file (or folder) of ``system``; see ``IMPORTERS``."""
-    if system not in IMPORTERS:
-        raise DataNotAvailable(
-            f"Unknown system {system!r} for import; choose one of: {', '.join(sorted(IMPORTERS))}."
-        )
-    module, func = IMPORTERS[system].split(":")
-    return getattr(importlib.import_module(module), func)(Path(path))
