@@ -163,7 +163,8 @@ def _absent(args: argparse.Namespace, system: str, detected: registry.Detected, 
         from medbill.refdata import icd10cm
 
         cov = icd10cm.coverage_on(args.on) if args.on else None
-        out["release"] = cov.release.name if cov is not None else icd10cm.latest().name
+        answering = cov.release if cov is not None else None
+        out["release"] = answering.release if answering is not None else icd10cm.latest().name
         if cov is not None and not cov.covered:  # the release answering does not cover the date
             out.update(valid_on_date=None, covered=False, coverage_message=cov.message)
     if not args.system:

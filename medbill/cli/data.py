@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import Any
 
 from medbill.cli._output import print_json, print_table
 from medbill.refdata import registry, store
@@ -131,7 +132,7 @@ def _sources(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "system": e.system,
             "release": e.release,
@@ -192,7 +193,7 @@ def _status(args: argparse.Namespace) -> int:
 
     day = args.on or date.today()
     releases = _all_releases()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for system in coverage.LABELS:
         mine = [p for p in releases if p.system == system]
         cov = coverage.coverage(system, mine, day)
