@@ -19,7 +19,6 @@ EXTRA_OF = {
     "plotly": "reports",
     "ipykernel": "reports",
     "IPython": "reports",
-    "tqdm": "reports",
     "ipywidgets": "lab",
     "jupyterlab": "lab",
     "voila": "app",
