@@ -14,7 +14,8 @@
     ├── ImportFailed(ValueError)       a reference file that cannot be imported
     ├── X12Error(ValueError)           unreadable or invalid X12, with segment number and position
     ├── ScrubErrors                    aggregate of scrub findings (.findings DataFrame)
-    └── ReportError                    report name, parameters and the failing cell
+    ├── ReportError                    report name, parameters and the failing cell
+    └── MissingExtra(ImportError)      an optional dependency is absent; names the pip extra
 
 ``except ValueError`` and ``except LookupError`` keep working for callers that do not know medbill.
 """
@@ -111,3 +112,9 @@ class ReportError(MedbillError):
         self.report = report
         self.parameters = parameters or {}
         self.cell = cell
+
+
+class MissingExtra(MedbillError, ImportError):
+    """A feature needs a package from one of medbill's optional extras (``medbill[reports]`` ...)."""
+
+    message = "This feature needs an optional dependency of medbill that is not installed."

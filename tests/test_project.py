@@ -1,4 +1,5 @@
-"""Project-level contracts: environment.yml mirrors pyproject, __all__ is honest, ruff is clean."""
+"""Project-level contracts: the conda files mirror pyproject, the package list is complete, one
+version string, ``__all__`` is honest, ``import medbill`` is light, ruff is clean."""
 
 from __future__ import annotations
 
@@ -6,56 +7,126 @@ import re
 import subprocess
 import sys
 import tomllib
+from inspect import ismodule
 from pathlib import Path
 
+import pytest
 import yaml
+from packaging.requirements import Requirement
 
 import medbill
+from medbill._extras import EXTRA_OF
 
 ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+PROJECT = PYPROJECT["project"]
+# conda-forge name -> PyPI name where they differ.
+CONDA_NAMES = {"nbconvert-core": "nbconvert", "python-build": "build"}
+RUNTIME_EXTRAS = ("reports", "lab", "app", "fhir")
 
 
-def _name(requirement: str) -> str:
-    return re.split(r"[\s<>=!~\[;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def test_environment_yml_lists_the_same_dependencies_as_pyproject() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r) for r in project["dependencies"]}
-    for extra in project["optional-dependencies"].values():
-        wanted |= {_name(r) for r in extra}
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda: set[str] = set()
-    pip: set[str] = set()
+def _requirements(requirements: list[str]) -> dict[str, str]:
+    """name -> version specifier, as a comparable string."""
+    parsed = [Requirement(r) for r in requirements]
+    return {_normal(r.name): str(r.specifier) for r in parsed}
+
+
+def _conda_file(name: str) -> dict[str, str]:
+    env = yaml.safe_load((ROOT / name).read_text())
+    assert env["channels"] == ["conda-forge"]
+    found: dict[str, str] = {}
     for dep in env["dependencies"]:
         if isinstance(dep, dict):
-            pip |= {_name(r) for r in dep.get("pip", []) if not r.startswith("-")}
-        else:
-            conda.add(_name(dep))
-    conda.discard("python")
-    conda.discard("pip")
-    assert "conda-forge" in env["channels"]
-    assert conda | pip == wanted, (
-        f"only in environment.yml: {(conda | pip) - wanted}; only in pyproject: {wanted - (conda | pip)}"
-    )
+            found |= _requirements([r for r in dep["pip"] if not r.startswith("-")])
+        elif dep not in ("pip",) and not dep.startswith("python>"):
+            req = Requirement(dep)
+            found[_normal(CONDA_NAMES.get(req.name, req.name))] = str(req.specifier)
+    return found
+
+
+def test_environment_yml_is_the_core_and_the_runtime_extras() -> None:
+    wanted = _requirements(PROJECT["dependencies"])
+    for extra in RUNTIME_EXTRAS:
+        wanted |= _requirements(PROJECT["optional-dependencies"][extra])
+    assert _conda_file("environment.yml") == wanted
+
+
+def test_environment_test_yml_is_the_test_extra() -> None:
+    assert _conda_file("environment-test.yml") == _requirements(PROJECT["optional-dependencies"]["test"])
+
+
+def test_all_extra_is_every_runtime_extra() -> None:
+    [everything] = PROJECT["optional-dependencies"]["all"]
+    assert Requirement(everything).extras == set(RUNTIME_EXTRAS)
+
+
+def test_every_missing_module_message_names_a_real_extra() -> None:
+    assert set(EXTRA_OF.values()) <= set(RUNTIME_EXTRAS)
 
 
 def test_python_version_matches() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pinned = [d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python")]
-    assert pinned and project["requires-python"].lstrip(">=") in pinned[0]
+    assert pinned == [f"python{PROJECT['requires-python']}"]
+
+
+def test_package_list_is_every_package_under_medbill_plus_the_notebooks() -> None:
+    setuptools = PYPROJECT["tool"]["setuptools"]
+    on_disk = {
+        ".".join(p.relative_to(ROOT).parts)
+        for p in (ROOT / "medbill").rglob("*")
+        if p.is_dir() and "__pycache__" not in p.parts
+    } | {"medbill"}
+    notebooks = {"medbill._notebooks"} | {
+        f"medbill._notebooks.{p.name}"
+        for p in (ROOT / "notebooks").iterdir()
+        if p.is_dir() and not p.name.startswith(".")
+    }
+    assert set(setuptools["packages"]) == on_disk | notebooks
+    assert setuptools["package-dir"] == {"medbill._notebooks": "notebooks"}
+
+
+def test_one_version_string() -> None:
+    assert PROJECT["dynamic"] == ["version"] and "version" not in PROJECT
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "medbill.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", medbill.__version__)
+    assert f"## {medbill.__version__}\n" in (ROOT / "CHANGELOG.md").read_text()
+
+
+def test_licence_file_is_the_declared_one() -> None:
+    assert PROJECT["license"] == "MIT" and PROJECT["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert (ROOT / "medbill" / "py.typed").is_file()
 
 
 def test_all_is_honest() -> None:
-    public = {n for n in vars(medbill) if not n.startswith("_") and n[0].isupper()}
-    assert set(medbill.__all__) - {"__version__"} == public
+    defined = {n for n, v in vars(medbill).items() if not n.startswith("_") and not ismodule(v)}
+    assert set(medbill.__all__) - {"__version__"} == defined | set(medbill._LAZY)
+    assert sorted(set(dir(medbill)) & set(medbill.__all__)) == sorted(medbill.__all__)
+    for name in medbill.__all__:
+        assert getattr(medbill, name) is not None
 
 
-def test_import_reads_no_data() -> None:
-    code = "import sys, medbill; print(sorted(m for m in sys.modules if m.startswith(('pandas', 'medbill.refdata'))))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+def _modules_after(code: str) -> list[str]:
+    show = "import sys; print(sorted(m for m in sys.modules if m.startswith(('pandas', 'medbill.'))))"
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}; {show}"], capture_output=True, text=True, check=True
+    )
+    return eval(out.stdout)
+
+
+def test_import_reads_no_data_and_imports_no_pandas() -> None:
+    assert _modules_after("import medbill") == ["medbill._accessors", "medbill.exceptions"]
+
+
+def test_root_api_loads_on_first_use() -> None:
+    loaded = _modules_after("import medbill; medbill.lookup")
+    assert "medbill.refdata.registry" in loaded
+    assert not any(m.startswith("pandas") for m in loaded)  # a lookup needs no pandas
 
 
 def test_ruff_is_clean() -> None:
@@ -63,3 +134,12 @@ def test_ruff_is_clean() -> None:
         [sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_mypy_finds_no_errors(tmp_path: Path) -> None:
+    # The configuration is pyproject.toml's [tool.mypy]; a fresh cache, so the result is this tree's.
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stdout[-5000:]

@@ -130,8 +130,8 @@ def to_fhir(claim: Claim) -> Any:
         if line.service_date_to != line.service_date:
             item["servicedPeriod"] = {
                 "start": line.service_date.isoformat(),
-                "end": line.service_date_to.isoformat(),
-            }  # type: ignore[union-attr]
+                "end": (line.service_date_to or line.service_date).isoformat(),
+            }
         else:
             item["servicedDate"] = line.service_date.isoformat()
         items.append(item)

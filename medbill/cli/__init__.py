@@ -1,49 +1,76 @@
 """``medbill`` command line.
 
-Each module in this package that defines ``register(subparsers)`` adds one command group
-(``codes``, ``data``, ``x12`` ...); the parser is assembled from them, so a group is one file.
-Commands return an exit status; medbill's own errors print one readable line and exit 2.
+Each command group (``codes``, ``data``, ``x12`` ...) is one module of this package named after
+it, with ``register(parser)`` adding its arguments. The top-level parser knows the groups only by
+name and help (:data:`COMMANDS`); the one module a command line names is imported, so
+``medbill --help`` and a lookup do not pay for pandas, nbformat or the other groups.
+Commands return an exit status; medbill's own errors (and a missing optional extra) print one
+readable line and exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
 
+from medbill import __version__
 from medbill.exceptions import MedbillError
 
+# Command group -> its one-line help; the module medbill.cli.<group> defines the rest.
+COMMANDS = {
+    "app": "serve an interactive medbill page (Voila)",
+    "claims": "work with a CLAIMS_DIR of claims tables",
+    "codes": "look up and search diagnosis and procedure codes",
+    "data": "import and list reference data releases",
+    "demo": "run the billing summary report on the sample practice; print its path",
+    "notebooks": "copy the example, teaching and report notebooks with the sample practice to a folder",
+    "price": "Medicare PFS price of one code at one locality, explained",
+    "report": "list and run billing reports (notebooks to offline HTML)",
+    "scrub": "run claim edits (validity, NCCI, MUE, modifiers, integrity ...)",
+    "status": "claim status: write 276 requests, read 277 responses",
+    "synth": "generate a synthetic practice (claims, remittances, A/R)",
+    "teach": "coding exercises that check themselves",
+    "tour": "a short tour of the code engine: lookup with notes, search, release diff",
+    "worklist": "claims that need follow-up: denials, underpayments, no response, not sent",
+    "x12": "read and validate X12 837P and 835 files",
+}
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The command-line parser; ``only`` registers just the command group of that module (the
-    others, and what they import, are not loaded)."""
+
+def build_parser(load: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with the arguments of the groups in ``load`` (default: every group)."""
     parser = argparse.ArgumentParser(prog="medbill", description="Medical billing and coding toolkit.")
+    parser.add_argument("--version", action="version", version=f"medbill {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or (only is not None and info.name != only):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        module.register(sub)
+    for name, help_text in COMMANDS.items():
+        group = sub.add_parser(name, help=help_text)
+        if load is None or name in load:
+            importlib.import_module(f"{__name__}.{name}").register(group)
     return parser
 
 
-def _group(argv: Sequence[str]) -> str | None:
-    """The command module named by the first argument, when there is one of that name."""
-    if not argv or argv[0].startswith("_"):
-        return None
-    names = {info.name for info in pkgutil.iter_modules(__path__)}
-    return argv[0] if argv[0] in names else None
+def _named_command(argv: Sequence[str]) -> list[str]:
+    """The group a command line names (argparse takes the first positional), or none."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return [first] if first in COMMANDS else []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(_group(argv)).parse_args(argv)
+    from medbill._extras import missing_extra
+
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        args = build_parser(_named_command(argv)).parse_args(argv)
         return int(args.func(args) or 0)
     except MedbillError as exc:
         print(f"medbill: error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # an optional extra that is not installed
+        error = missing_extra(exc)
+        if error is None:
+            raise
+        print(f"medbill: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `medbill ... | head`
         return 0

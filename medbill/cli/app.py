@@ -21,8 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from medbill._extras import require
 from medbill.exceptions import DataNotAvailable
-from medbill.synth.sample import sample_dir
 
 TITLE = "medbill encounter coder"
 HOW_TO = (
@@ -132,6 +132,11 @@ def serve(command: list[str]) -> int:
 
 
 def _encounter(args: argparse.Namespace) -> int:
+    for module in ("voila", "ipywidgets", "ipykernel"):  # Voila runs in a subprocess: check first
+        require(module, "app")
+    # imported here: medbill.synth loads pandas, which every other command would pay for at start-up
+    from medbill.synth.sample import sample_dir
+
     practice = Path(args.practice).resolve() if args.practice else sample_dir()
     if not practice.is_dir():
         raise DataNotAvailable(
@@ -158,8 +163,7 @@ def _encounter(args: argparse.Namespace) -> int:
         return serve(voila_command(notebook, port, not args.no_browser, token))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("app", help="serve an interactive medbill page (Voila)")
+def register(parser: argparse.ArgumentParser) -> None:
     apps = parser.add_subparsers(dest="app", required=True, metavar="APP")
     encounter = apps.add_parser("encounter", help="the encounter coder as a standalone page")
     encounter.add_argument(

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("claims", help="work with a CLAIMS_DIR of claims tables")
+def register(p: argparse.ArgumentParser) -> None:
     csub = p.add_subparsers(dest="claims_command", required=True, metavar="ACTION")
     to837 = csub.add_parser(
         "to-837p", help="write the claims of CLAIMS_DIR as an X12 837P (005010X222A1) file"

@@ -27,8 +27,7 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2025-10-01") from None
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("codes", help="look up and search diagnosis and procedure codes")
+def register(p: argparse.ArgumentParser) -> None:
     csub = p.add_subparsers(dest="codes_command", required=True, metavar="ACTION")
     systems = sorted(registry.SYSTEMS)
 
@@ -164,7 +163,8 @@ def _absent(args: argparse.Namespace, system: str, detected: registry.Detected, 
         from medbill.refdata import icd10cm
 
         cov = icd10cm.coverage_on(args.on) if args.on else None
-        out["release"] = cov.release.name if cov is not None else icd10cm.latest().name
+        answering = cov.release if cov is not None else None
+        out["release"] = answering.release if answering is not None else icd10cm.latest().name
         if cov is not None and not cov.covered:  # the release answering does not cover the date
             out.update(valid_on_date=None, covered=False, coverage_message=cov.message)
     if not args.system:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import Any
 
 from medbill.cli._output import print_json, print_table
 from medbill.refdata import registry, store
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("data", help="import and list reference data releases")
+def register(p: argparse.ArgumentParser) -> None:
     dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
 
     imp = dsub.add_parser("import", help="import an official release file or folder")
@@ -135,7 +135,7 @@ def _sources(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "system": e.system,
             "release": e.release,
@@ -196,7 +196,7 @@ def _status(args: argparse.Namespace) -> int:
 
     day = args.on or date.today()
     releases = _all_releases()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for system in coverage.LABELS:
         mine = [p for p in releases if p.system == system]
         cov = coverage.coverage(system, mine, day)

@@ -11,8 +11,7 @@ import argparse
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the billing summary report on the sample practice; print its path")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="reports", metavar="DIR", help="where the report goes (default: reports)")
     p.set_defaults(func=run)
 

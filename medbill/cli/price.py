@@ -8,14 +8,10 @@ from medbill.cli._output import print_json
 from medbill.exceptions import InvalidFormat
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "price",
-        help="Medicare PFS price of one code at one locality, explained",
-        description=(
-            "Price one code with the PFS release in effect on the date of service "
-            "(`medbill data import pfs DIR` installs each quarterly RVU release)."
-        ),
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Price one code with the PFS release in effect on the date of service "
+        "(`medbill data import pfs DIR` installs each quarterly RVU release)."
     )
     p.add_argument("code", help="CPT or HCPCS code, e.g. 99213")
     when = p.add_mutually_exclusive_group(required=True)

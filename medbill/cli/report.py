@@ -9,12 +9,12 @@ from medbill.cli._output import print_json
 from medbill.exceptions import ReportError
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="list and run billing reports (notebooks to offline HTML)")
+def register(p: argparse.ArgumentParser) -> None:
     rsub = p.add_subparsers(dest="report_command", required=True, metavar="ACTION")
 
     lst = rsub.add_parser("list", help="list reports with their parameters (type, default, help)")
     lst.add_argument("--json", action="store_true")
+    templates_option(lst)
     lst.set_defaults(func=_list)
 
     run = rsub.add_parser("run", help="run a report; writes the executed notebook and an HTML page")
@@ -45,13 +45,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="with --each: write plotly.js once as plotly.min.js in the output folder, shared by its pages",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    templates_option(run)
     run.set_defaults(func=_run)
+
+
+def templates_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--templates",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of your own report notebooks, searched first (repeatable; always searched: "
+        "$MEDBILL_REPORTS_DIR, else reports/ in medbill's data folder, then the shipped reports)",
+    )
 
 
 def _list(args: argparse.Namespace) -> int:
     from medbill.reports import list_reports
 
-    reports = list_reports()
+    reports = list_reports(args.templates)
     if args.json:
         print_json([r.to_dict() for r in reports])
         return 0
@@ -77,7 +89,14 @@ def _run(args: argparse.Namespace) -> int:
 
     params = _parse_params(args.param)
     if args.each is None:
-        out = run_report(args.name, params, data_dir=args.data, out_dir=args.out, progress=not args.quiet)
+        out = run_report(
+            args.name,
+            params,
+            data_dir=args.data,
+            out_dir=args.out,
+            progress=not args.quiet,
+            templates=args.templates,
+        )
         print(out.html)
         return 0
     values = [v for v in args.values.split(",") if v.strip()] if args.values else None
@@ -92,10 +111,11 @@ def _run(args: argparse.Namespace) -> int:
         keep_notebooks=args.keep_notebooks,
         shared_plotlyjs=args.shared_plotlyjs,
         progress=not args.quiet,
+        templates=args.templates,
     )
     failed = [r for r in runs if not r.ok]
     for r in runs:
-        if r.ok:
+        if r.output is not None:
             print(r.output.html)
     for r in failed:
         print(f"medbill: {args.each}={r.value} failed: {r.error}", file=sys.stderr)

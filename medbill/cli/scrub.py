@@ -20,8 +20,7 @@ DEFAULT_LIMIT = 20
 FINDING_COLUMNS = ["claim_id", "line_number", "rule_id", "severity", "message"]
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scrub", help="run claim edits (validity, NCCI, MUE, modifiers, integrity ...)")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "claims_dir",
         metavar="CLAIMS_DIR",

@@ -11,8 +11,7 @@ from medbill.cli._output import print_json, print_table
 _SHOWN = ["level", "claim_id", "trace", "payer_claim_control", "category", "status_code", "category_meaning", "next_action"]  # fmt: skip
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("status", help="claim status: write 276 requests, read 277 responses")
+def register(p: argparse.ArgumentParser) -> None:
     ssub = p.add_subparsers(dest="status_command", required=True, metavar="ACTION")
     request = ssub.add_parser(
         "request", help="write a 276 per payer for the claims with no remittance after N days (or --claims)"

@@ -15,10 +15,9 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(p: argparse.ArgumentParser) -> None:
     from medbill.synth import DEFAULT_END, DEFAULT_SEED, DEFAULT_START
 
-    p = sub.add_parser("synth", help="generate a synthetic practice (claims, remittances, A/R)")
     p.add_argument("--lines", type=int, default=5000, help="service lines to generate (default 5000)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument(
@@ -46,8 +45,10 @@ def _synth(args: argparse.Namespace) -> int:
         raise MedbillError(f"--lines must be at least 1, got {args.lines}")
     data = generate(lines=args.lines, seed=args.seed, start=args.start, end=args.end)
     files = write(data, args.out, args.format, x12=args.x12)
+    remitted = 0 if data.remit_claims is None else len(data.remit_claims)
+    payments = 0 if data.remit_payments is None else len(data.remit_payments)
     print(
-        f"wrote {len(data.claims):,} claims, {len(data.lines):,} lines, {len(data.remit_claims):,} remitted claims "
-        f"in {len(data.remit_payments):,} payments to {args.out} ({len(files)} files)"
+        f"wrote {len(data.claims):,} claims, {len(data.lines):,} lines, {remitted:,} remitted claims "
+        f"in {payments:,} payments to {args.out} ({len(files)} files)"
     )
     return 0

@@ -13,8 +13,7 @@ if TYPE_CHECKING:
     from medbill.teach import Bank
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("teach", help="coding exercises that check themselves")
+def register(p: argparse.ArgumentParser) -> None:
     tsub = p.add_subparsers(dest="teach_command", required=True, metavar="ACTION")
 
     def bank_arg(parser: argparse.ArgumentParser) -> None:

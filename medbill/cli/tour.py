@@ -11,10 +11,7 @@ import textwrap
 from datetime import date
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "tour", help="a short tour of the code engine: lookup with notes, search, release diff"
-    )
+def register(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run)
 
 

@@ -13,10 +13,7 @@ from medbill.cli._output import print_json, print_table
 _SHOWN = ["priority", "claim_id", "payer_id", "category", "reason", "rarc", "action", "amount_at_stake", "deadline", "days_left"]  # fmt: skip
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "worklist", help="claims that need follow-up: denials, underpayments, no response, not sent"
-    )
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("claims_dir", metavar="CLAIMS_DIR", help="folder with the claims and remittance tables")
     p.add_argument(
         "--as-of",

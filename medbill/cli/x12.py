@@ -6,8 +6,7 @@ import argparse
 from typing import Any
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("x12", help="read and validate X12 837P and 835 files")
+def register(p: argparse.ArgumentParser) -> None:
     xsub = p.add_subparsers(dest="x12_command", required=True, metavar="ACTION")
     read = xsub.add_parser("read", help="summarise an 837P (claims) or 835 (payments)")
     read.add_argument("file")

@@ -216,7 +216,7 @@ def _by_uniques(
     out = []
     starts = np.cumsum([0, *sizes])[:-1]
     for (codes, _), start, size in zip(factorised, starts, sizes, strict=True):
-        table = np.append(flat[start : start + size], None)
+        table = np.append(flat[start : start + size], np.array([None], dtype=object))
         out.append(table[codes])
     return out
 
@@ -566,7 +566,7 @@ class Batch:
 
     def line_has_modifier(self, modifiers: Iterable[str]) -> np.ndarray:
         """Bool per line: any of ``modifiers`` in modifier1-4."""
-        return self.modifier_slots(modifiers).any(axis=1)
+        return np.asarray(self.modifier_slots(modifiers).any(axis=1))
 
     def skip_lines(self, lines: np.ndarray, reason: str) -> None:
         """Record that the running rule could not check the lines at ``lines`` (positions), and why."""
@@ -667,6 +667,7 @@ def _drop_payer_disabled(batch: Batch, f: pd.DataFrame) -> pd.DataFrame:
     claim = f["claim"].where(f["claim"] >= 0, batch.lines["claim"].reindex(f["line"]).to_numpy())
     payer = batch.claims["payer_id"].reindex(claim).to_numpy()
     default_off = {rid for p, rid in pairs if p == "*"}
-    key = pd.Series(payer, index=f.index).astype("string") + "\x00" + f["rule_id"]
-    off = key.isin([f"{p}\x00{rid}" for p, rid in pairs if p != "*"]) | f["rule_id"].isin(default_off)
+    # "\x1f" joins payer and rule: numpy (under pandas 2) drops a NUL at the end of a str operand.
+    key = pd.Series(payer, index=f.index).astype("string") + "\x1f" + f["rule_id"]
+    off = key.isin([f"{p}\x1f{rid}" for p, rid in pairs if p != "*"]) | f["rule_id"].isin(default_off)
     return f[~off.fillna(False).to_numpy()].reset_index(drop=True)

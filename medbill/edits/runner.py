@@ -12,6 +12,8 @@ import pandas as pd
 from medbill.edits import engine
 from medbill.edits.result import SEVERITY_RANK, STATUS_NAMES, ScrubResult
 
+_NONE = np.array([None], dtype=object)  # the padding row for findings with no line or claim
+
 
 def as_tables(
     claims_or_data: Any, lines: pd.DataFrame | None = None
@@ -67,7 +69,9 @@ def assemble(
     line_claim = np.append(ln["claim"], -1)[at_line]
     claim_pos = np.where(on_line, line_claim, found["claim"].to_numpy())
     claim_id = np.where(
-        on_line, np.append(ln["claim_id"], None)[at_line], np.append(cl["claim_id"], None)[claim_pos]
+        on_line,
+        np.append(ln["claim_id"], _NONE)[at_line],
+        np.append(cl["claim_id"], _NONE)[claim_pos],
     )
     severity = found["severity"].to_numpy(dtype=object)
     rank = np.select([severity == s for s in SEVERITY_RANK], list(SEVERITY_RANK.values()), 0)

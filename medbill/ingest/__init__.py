@@ -59,14 +59,14 @@ def load(
 
         if mapping is None:
             raise ImportFailed("a generic CSV needs --mapping MAPPING.yaml (see medbill.ingest.csvmap)")
-        result = load_csv(path, mapping)
-        write_claims_dir(result.data, out, fmt)
-        result.unmapped.to_csv(out / "unmapped.csv", index=False)
+        mapped = load_csv(path, mapping)
+        write_claims_dir(mapped.data, out, fmt)
+        mapped.unmapped.to_csv(out / "unmapped.csv", index=False)
         return {
-            "input_rows": result.input_rows,
-            "mapped_lines": len(result.data.lines),
-            "unmapped_rows": len(result.unmapped),
-            "claims": len(result.data.claims),
+            "input_rows": mapped.input_rows,
+            "mapped_lines": len(mapped.data.lines),
+            "unmapped_rows": len(mapped.unmapped),
+            "claims": len(mapped.data.claims),
             "unmapped_file": str(out / "unmapped.csv"),
         }
     if source == "fhir":

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ class Contract:
         object.__setattr__(self, "_cents", cents)
 
     @classmethod
-    def from_fee_table(cls, name: str, table: pd.DataFrame, **kwargs: object) -> Contract:
+    def from_fee_table(cls, name: str, table: pd.DataFrame, **kwargs: Any) -> Contract:
         """A contract whose fee schedule is a table with ``code`` (or ``code-mod``) and ``amount``."""
         missing = {"code", "amount"} - set(table.columns)
         if missing:

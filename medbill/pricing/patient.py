@@ -215,6 +215,13 @@ def patient_share(
     return out
 
 
+# The amounts every explained split needs (oop_reduction is empty without an out-of-pocket maximum).
+_SPLIT = {
+    "allowed", "copay", "deductible", "coinsurance", "patient_pays", "payer_pays", "deductible_to_date",
+    "patient_to_date",
+}  # fmt: skip
+
+
 def explain_share(shares: pd.DataFrame, index: object, benefit: Benefit) -> ShareExplanation:
     """Step-by-step payer/patient split of one line of ``patient_share``'s result."""
     row = shares.loc[index]
@@ -222,25 +229,25 @@ def explain_share(shares: pd.DataFrame, index: object, benefit: Benefit) -> Shar
         k: (None if pd.isna(row[k]) else Decimal(str(row[k])).quantize(Decimal("0.01")))
         for k in SHARE_COLUMNS[:-1]
     }
-    if dollars["allowed"] is None:
-        return ShareExplanation(str(row["claim_id"]), [Step("allowed amount", str(row["rule"]), "")])
-    before_ded = dollars["deductible_to_date"] - dollars["deductible"]
-    before_total = dollars["patient_to_date"] - dollars["patient_pays"]
-    after_copay = dollars["allowed"] - dollars["copay"]
+    money = {k: v for k, v in dollars.items() if v is not None}
+    if not money.keys() >= _SPLIT:  # no allowed amount (or no split of it): the rule says why
+        allowed = f"{money['allowed']}" if "allowed" in money else ""
+        return ShareExplanation(str(row["claim_id"]), [Step("allowed amount", str(row["rule"]), allowed)])
+    before_ded = money["deductible_to_date"] - money["deductible"]
+    before_total = money["patient_to_date"] - money["patient_pays"]
+    after_copay = money["allowed"] - money["copay"]
     steps = [
-        Step("allowed amount", "what the payer allows for the line", f"{dollars['allowed']}"),
-        Step(
-            "copay", f"{benefit.copay} per visit, taken from the visit's first lines", f"{dollars['copay']}"
-        ),
+        Step("allowed amount", "what the payer allows for the line", f"{money['allowed']}"),
+        Step("copay", f"{benefit.copay} per visit, taken from the visit's first lines", f"{money['copay']}"),
         Step(
             "deductible",
             f"{benefit.deductible} a year; {before_ded} met before this line; from {after_copay}",
-            f"{dollars['deductible']}",
+            f"{money['deductible']}",
         ),
         Step(
             "coinsurance",
-            f"{(Decimal(str(benefit.coinsurance)) * 100).normalize():f}% of {after_copay - dollars['deductible']}",
-            f"{dollars['coinsurance']}",
+            f"{(Decimal(str(benefit.coinsurance)) * 100).normalize():f}% of {after_copay - money['deductible']}",
+            f"{money['coinsurance']}",
         ),
     ]
     if benefit.out_of_pocket_max is not None:
@@ -248,12 +255,12 @@ def explain_share(shares: pd.DataFrame, index: object, benefit: Benefit) -> Shar
             Step(
                 "out-of-pocket maximum",
                 f"{benefit.out_of_pocket_max} a year; patient paid {before_total} before this line",
-                f"{-dollars['oop_reduction']}" if dollars["oop_reduction"] else "0.00",
+                f"{-money['oop_reduction']}" if money.get("oop_reduction") else "0.00",
             )
         )
     steps += [
-        Step("patient pays", "copay + deductible + coinsurance", f"{dollars['patient_pays']}"),
-        Step("payer pays", "allowed - patient pays", f"{dollars['payer_pays']}"),
+        Step("patient pays", "copay + deductible + coinsurance", f"{money['patient_pays']}"),
+        Step("payer pays", "allowed - patient pays", f"{money['payer_pays']}"),
     ]
     return ShareExplanation(f"{row['patient_id']} claim {row['claim_id']}", steps)
 

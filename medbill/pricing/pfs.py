@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -267,7 +268,8 @@ class FeeSchedule:
         """The GPCI row of a locality value (the batch path), -1 when it is not one."""
         if isinstance(value, str) and value.strip().lower() == NATIONAL:
             return self._loc[_NATIONAL_KEY]
-        return self._loc.get(rules.parse_locality(value), -1)
+        key = rules.parse_locality(value)
+        return -1 if key is None else self._loc.get(key, -1)
 
     def locality_for_county(self, state: str, county: str) -> str:
         """The MAC-locality ('01112-05') paying for ``county`` in ``state`` (postal code or name)."""
@@ -438,7 +440,7 @@ class FeeSchedule:
         ]
 
         def result(
-            outcome: int, amount: Decimal | None, fee: Decimal | None, **parts: object
+            outcome: int, amount: Decimal | None, fee: Decimal | None, **parts: Any
         ) -> PriceExplanation:
             text = rules.rule_text(outcome, status=status, component=component, facility=facility, **parts)
             steps.append(Step("allowed amount", text, "not priced" if amount is None else f"{amount:.2f}"))
@@ -621,7 +623,7 @@ class FeeSchedule:
             return zero, fee
         return None
 
-    def _row_fee(self, row: int, g: dict[str, object], facility: bool, qp: bool) -> Decimal:
+    def _row_fee(self, row: int, g: dict[str, Any], facility: bool, qp: bool) -> Decimal:
         """round((work x GPCI + PE x GPCI + MP x GPCI) x CF) of one RVU row, half up."""
         r = self._rvu_records[row]
         total = (
@@ -777,11 +779,14 @@ def price(
     qp: bool = False,
 ) -> PriceExplanation:
     """Price one code with the release in effect ``on`` a date of service, or a named ``release``."""
-    if (on is None) == (release is None):
+    if on is not None and release is None:
+        fs = FeeSchedule.for_date(on)
+    elif release is not None and on is None:
+        fs = FeeSchedule.load(release)
+    else:
         raise InvalidFormat(
             "Give the date of service (on=...) or a PFS release (release='RVU25D'), not both."
         )
-    fs = FeeSchedule.for_date(on) if on is not None else FeeSchedule.load(release)
     return fs.price(code, locality, modifiers, pos, units, qp=qp)
 
 

@@ -41,7 +41,7 @@ for _ind, (_, *_bps) in rules.MPPR_PORTIONS.items():
 _RANKED = np.isin(np.arange(10), list(rules.MPPR_RANKED))
 
 
-def _round_bp(cents: np.ndarray, bp: np.ndarray) -> np.ndarray:
+def _round_bp(cents: np.ndarray, bp: np.ndarray | int | np.integer) -> np.ndarray:
     """Integer twin of ``rules.apply_bp``: cents x bp / 10000, half up (amounts are >= 0)."""
     return (cents * bp + rules.FULL // 2) // rules.FULL
 

@@ -136,10 +136,10 @@ def lookup(code: Any) -> str:
     value = _shape(code)
     found = get(value)
     if found is None:
-        found = x12_codes.installed_list(SYSTEM)
+        listed = x12_codes.installed_list(SYSTEM)
         where = (
-            f"X12's list {found[0].release}"
-            if found
+            f"X12's list {listed[0].release}"
+            if listed
             else f"the CARC table of validedi {embedded_releases()[0].release}"
         )
         raise UnknownCode(

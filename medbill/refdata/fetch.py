@@ -185,8 +185,9 @@ def _open_source(where: str, offset: int) -> Iterator[tuple[BinaryIO, int, int |
                 f"{path} is not in the mirror; a mirror holds each file under its official URL "
                 "without the scheme (MIRROR/www.cms.gov/files/zip/...)."
             )
-        total = path.stat().st_size
-        start = offset if offset <= total else 0
+        size = path.stat().st_size
+        total: int | None = size
+        start = offset if offset <= size else 0
         with open(path, "rb") as f:
             f.seek(start)
             yield f, start, total

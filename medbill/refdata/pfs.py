@@ -36,7 +36,7 @@ import dataclasses
 import hashlib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -342,7 +342,7 @@ _OPPSCAP_COLUMNS = {"hcpcs": str, "mod": str, "status": str, "mac": str, "locali
                     "cap_fac_cents": "int64", "cap_nonfac_cents": "int64"}  # fmt: skip
 
 
-def _empty(columns: dict[str, object]) -> pd.DataFrame:
+def _empty(columns: Mapping[str, object]) -> pd.DataFrame:
     """A table with no rows and the columns (and dtypes) its reader writes."""
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 

@@ -44,58 +44,94 @@ def system_module(system: str) -> ModuleType:
     """The module of a code system; ``ValueError`` naming the systems for anything else."""
     match system:
         case "icd10cm":
-            from medbill.refdata import icd10cm as module
+            from medbill.refdata import icd10cm
+
+            return icd10cm
         case "hcpcs":
-            from medbill.refdata import hcpcs as module
+            from medbill.refdata import hcpcs
+
+            return hcpcs
         case "cpt":
-            from medbill.refdata import cpt as module
+            from medbill.refdata import cpt
+
+            return cpt
         case "modifier":
-            from medbill.refdata import modifiers as module
+            from medbill.refdata import modifiers
+
+            return modifiers
         case "pos":
-            from medbill.refdata import pos as module
+            from medbill.refdata import pos
+
+            return pos
         case "carc":
-            from medbill.refdata import carc as module
+            from medbill.refdata import carc
+
+            return carc
         case "rarc":
-            from medbill.refdata import rarc as module
+            from medbill.refdata import rarc
+
+            return rarc
         case "npi":
-            from medbill.refdata import npi as module
+            from medbill.refdata import npi
+
+            return npi
         case "taxonomy":
-            from medbill.refdata import taxonomy as module
+            from medbill.refdata import taxonomy
+
+            return taxonomy
         case _:
             raise ValueError(f"Unknown code system {system!r}; choose one of: {', '.join(SYSTEMS)}.")
-    return module
 
 
 def importer(system: str) -> Callable[[Path], store.Provenance]:
     """The function that imports one official file or folder of ``system``."""
     match system:
         case "icd10cm":
-            from medbill.refdata.icd10cm.importer import import_release
+            from medbill.refdata.icd10cm import importer as icd10cm_importer
+
+            return icd10cm_importer.import_release
         case "hcpcs":
-            from medbill.refdata.hcpcs import import_release
+            from medbill.refdata import hcpcs
+
+            return hcpcs.import_release
         case "cpt":
-            from medbill.refdata.cpt import import_descriptors as import_release
+            from medbill.refdata import cpt
+
+            return cpt.import_descriptors
         case "taxonomy":
-            from medbill.refdata.taxonomy import import_release
+            from medbill.refdata import taxonomy
+
+            return taxonomy.import_release
         case "pfs":
-            from medbill.refdata.pfs import import_release
+            from medbill.refdata import pfs
+
+            return pfs.import_release
         case "ncci":
-            from medbill.refdata.ncci import import_release
+            from medbill.refdata import ncci
+
+            return ncci.import_release
         case "mue":
-            from medbill.refdata.mue import import_release
+            from medbill.refdata import mue
+
+            return mue.import_release
         case "mce":
-            from medbill.refdata.mce import import_release
+            from medbill.refdata import mce
+
+            return mce.import_release
         case "carc":
-            from medbill.refdata.carc import import_release
+            from medbill.refdata import carc
+
+            return carc.import_release
         case "rarc":
-            from medbill.refdata.rarc import import_release
+            from medbill.refdata import rarc
+
+            return rarc.import_release
         case _:
             from medbill.exceptions import DataNotAvailable
 
             raise DataNotAvailable(
                 f"Unknown system {system!r} for import; choose one of: {', '.join(IMPORTABLE)}."
             )
-    return import_release
 
 
 def import_file(system: str, path: str | Path) -> store.Provenance:

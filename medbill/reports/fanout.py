@@ -21,7 +21,7 @@ from typing import Any
 
 from medbill.exceptions import ReportError
 from medbill.reports.parameters import validate
-from medbill.reports.registry import get_report
+from medbill.reports.registry import TemplateDirs, get_report
 from medbill.reports.runner import DEFAULT_OUT, ReportOutput, run_report, safe_stem, write_plotlyjs
 
 # Where the values of a fan-out parameter come from: (table, column).
@@ -118,11 +118,12 @@ def run_each(
     progress: bool = True,
     keep_notebooks: bool = False,
     shared_plotlyjs: bool = False,
+    templates: TemplateDirs = (),
 ) -> list[FanoutRun]:
     """Run report ``name`` once per value of ``parameter``; results in the order of the values."""
     from tqdm import tqdm
 
-    template = get_report(name)
+    template = get_report(name, templates)
     given = dict(parameters or {})
     chosen = (
         list(dict.fromkeys(str(v) for v in values))
@@ -137,7 +138,11 @@ def run_each(
     folder.mkdir(parents=True, exist_ok=True)
     if shared_plotlyjs:
         write_plotlyjs(folder)
-    options = {"keep_notebook": keep_notebooks, "plotlyjs": "directory" if shared_plotlyjs else "inline"}
+    options = {
+        "keep_notebook": keep_notebooks,
+        "plotlyjs": "directory" if shared_plotlyjs else "inline",
+        "templates": [str(Path(d).resolve()) for d in templates],
+    }
     stems = _stems(name, chosen, value_names(parameter, chosen, data_dir))
     data = str(Path(data_dir).resolve()) if data_dir is not None else None
     results: dict[str, FanoutRun] = {}

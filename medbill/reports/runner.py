@@ -25,7 +25,7 @@ from typing import Any
 
 from medbill.exceptions import ReportError
 from medbill.reports.parameters import validate
-from medbill.reports.registry import get_report
+from medbill.reports.registry import TemplateDirs, get_report
 
 NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_OUT = Path("reports")
@@ -121,11 +121,13 @@ def run_report(
     keep_notebook: bool = True,
     title: str = "",
     plotlyjs: str = "inline",
+    templates: TemplateDirs = (),
 ) -> ReportOutput:
     """Run report ``name`` and return the executed notebook and HTML paths (see module docstring).
 
     ``parameters`` may be text (from the command line) or typed values; ``data_dir`` sets the
-    report's ``data_dir`` parameter (the claims folder; default: the sample practice).
+    report's ``data_dir`` parameter (the claims folder; default: the sample practice);
+    ``templates`` are folders searched for ``name`` before the user's and the shipped ones.
     ``progress`` shows a bar advancing per cell on stderr; ``keep_notebook=False`` deletes the
     executed notebook once the HTML is written (``notebook`` is then None); ``title`` is the page
     title (default: the report's description). ``plotlyjs="directory"`` makes the page load
@@ -133,7 +135,7 @@ def run_report(
     """
     if plotlyjs not in PLOTLYJS_MODES:
         raise ReportError(f"plotlyjs must be one of {', '.join(PLOTLYJS_MODES)}, got {plotlyjs!r}", report=name)
-    template = get_report(name)
+    template = get_report(name, templates)
     given = dict(parameters or {})
     if data_dir is not None:
         given["data_dir"] = str(data_dir)

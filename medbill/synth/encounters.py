@@ -93,8 +93,13 @@ class Scenarios:
         def dx_id(code: str) -> int:
             return vocab.setdefault(code, len(vocab))
 
-        dx_start, dx_count, dx_code, dx_side = [], [], [], []
-        ex_start, ex_count, ex_code = [], [], []
+        dx_start: list[int] = []
+        dx_count: list[int] = []
+        dx_code: list[int] = []
+        dx_side: list[str] = []
+        ex_start: list[int] = []
+        ex_count: list[int] = []
+        ex_code: list[int] = []
         tl: list[tuple[int, str, int, int, float, int]] = []
         tl_start, tl_count = [], []
         # Parsing the small template table once is a plain loop; drawing never is.

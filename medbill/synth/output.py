@@ -82,8 +82,9 @@ def write(data: SynthData, folder: str | Path, fmt: str = "both", x12: bool = Fa
     written: list[Path] = []
     if x12:
         written += write_x12(data, folder / "x12")
-        source = "x12/835/" + data.remit_payments["payment_id"] + ".835"
-        data.remit_payments["source_file"] = source.astype("string")
+        payments = data.remit_payments
+        if payments is not None:
+            payments["source_file"] = ("x12/835/" + payments["payment_id"] + ".835").astype("string")
     for kind in ("csv", "parquet") if fmt == "both" else (fmt,):
         if kind == "parquet":
             written += write_claims_dir(data, folder, fmt="parquet")

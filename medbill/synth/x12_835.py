@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -131,7 +132,7 @@ def _payee(data: ClaimsData) -> pd.Series:
     return match.iloc[0]
 
 
-def _envelope(n: int, pay: object, payer: pd.Series | None, payee: pd.Series, body: str, t: str) -> str:
+def _envelope(n: int, pay: Any, payer: pd.Series | None, payee: pd.Series, body: str, t: str) -> str:
     day: date = pay.payment_date.date()
     d8 = day.strftime("%Y%m%d")
     amount = _amount(pd.Series([pay.amount])).iloc[0]

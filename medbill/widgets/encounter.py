@@ -559,7 +559,7 @@ class EncounterCoder(widgets.VBox):
                 "pass contracts={payer_id: medbill.pricing.contracts.Contract(...)}."
             )
         pfs = None
-        if medicare or contract.percent_of_medicare is not None:
+        if medicare or (contract is not None and contract.percent_of_medicare is not None):
             from medbill.pricing.pfs import FeeSchedule
 
             # the quarterly release in effect on the date of service; NotCovered names the one to get
@@ -572,6 +572,7 @@ class EncounterCoder(widgets.VBox):
             pfs = schedule.price_lines(lines, locality=where, pos=self.place_of_service.value)
             if medicare:
                 return f"Medicare PFS {schedule.release}, locality {where}", pfs
+        assert contract is not None  # without one, Medicare pricing returned or raised above
         priced = contract.expected_allowed(lines, medicare=pfs)
         return f"contract {contract.name}", priced.rename(columns={"expected_allowed": "allowed"})
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
 
-from medbill.cli import data, price
+from medbill.cli import build_parser
 from medbill.exceptions import MedbillError
 
 
 def run(argv: list[str]) -> int:
     """What ``medbill.cli.main`` does, with only the two groups under test (fast to build)."""
-    parser = argparse.ArgumentParser(prog="medbill")
-    sub = parser.add_subparsers(dest="command", required=True)
-    data.register(sub)
-    price.register(sub)
+    parser = build_parser(["data", "price"])
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import zipfile
 from datetime import date
@@ -11,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from medbill.cli import data
+from medbill.cli import build_parser
 from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidFormat, InvalidLength, UnknownCode
 from medbill.refdata import hcpcs, procedures, store
 from medbill.refdata.coverage import CoverageWarning, NotCovered
@@ -227,9 +226,7 @@ def test_nothing_imported_says_how_to_import(fresh_home) -> None:
 
 
 def test_cli_data_import(fresh_home, shared_data, capsys) -> None:
-    # Only the ``data`` command group is built: the others are not needed to run it.
-    parser = argparse.ArgumentParser(prog="medbill")
-    data.register(parser.add_subparsers(dest="command", required=True))
+    parser = build_parser(["data"])  # only the ``data`` command group is loaded
     args = parser.parse_args(["data", "import", "hcpcs", str(shared_data(ZIP)), "--json"])
     assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out)

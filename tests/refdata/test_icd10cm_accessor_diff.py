@@ -82,16 +82,26 @@ def test_diff_fy2025_to_fy2026() -> None:
     assert 74_260 + s["added_billable"] - s["deleted_billable"] + gained == 74_719
 
 
-def test_accessor_registered_when_pandas_is_imported_later() -> None:
+@pytest.mark.parametrize(
+    "order",
+    [
+        "import pandas as pd\nimport medbill",  # pandas first: registered at import medbill
+        "import medbill\nimport pandas as pd\nmedbill.read_claims",  # first use of the root API
+        "import medbill\nimport pandas as pd\nmedbill.register_accessors()",  # the explicit way
+    ],
+)
+def test_accessors_registered_without_an_import_hook(order: str) -> None:
     import subprocess
     import sys
 
     code = (
-        "import sys\nfrom medbill.refdata import icd10cm\nassert 'pandas' not in sys.modules\n"
-        "import pandas as pd\nprint(pd.Series(['E11.9', None]).icd.billable().tolist())"
+        "import sys\nhooks = list(sys.meta_path)\n"
+        f"{order}\nassert sys.meta_path == hooks\n"
+        "s = pd.Series(['E11.9', None])\nprint(s.icd.billable().tolist(), s.proc.system().tolist(), "
+        "s.modifier.is_valid().tolist())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[True, <NA>]"
+    assert out.stdout.strip() == "[True, <NA>] [<NA>, <NA>] [False, False]"
 
 
 def test_embedded_fy2025_refuses_another_code_set(tmp_path) -> None:

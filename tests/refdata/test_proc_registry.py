@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import types
 
@@ -11,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from medbill.cli import codes as codes_cli
+from medbill.cli import build_parser
 from medbill.exceptions import DataNotAvailable
 from medbill.refdata import carc, cpt, hcpcs, modifiers, npi, pos, procedures, rarc, registry, taxonomy, tin
 
@@ -19,9 +18,7 @@ FIELDS = {"system", "code", "title", "billable", "release", "source"}
 
 
 def _run(argv: list[str], capsys, status: int = 0) -> dict:
-    # Only the ``codes`` command group is built: the others are not needed to run it.
-    parser = argparse.ArgumentParser(prog="medbill")
-    codes_cli.register(parser.add_subparsers(dest="command", required=True))
+    parser = build_parser(["codes"])  # only the ``codes`` command group is loaded
     args = parser.parse_args(argv)
     assert args.func(args) == status
     return json.loads(capsys.readouterr().out)

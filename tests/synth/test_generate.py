@@ -343,14 +343,11 @@ def test_parquet_and_csv_hold_the_same_tables(tmp_path: Path) -> None:
     ],
 )
 def test_cli_refuses_bad_parameters(tmp_path: Path, argv: list[str]) -> None:
-    import argparse
-
-    from medbill.cli import synth as synth_cli
+    from medbill.cli import build_parser
     from medbill.exceptions import MedbillError
 
     # Only the synth command group (``medbill.cli.main`` turns MedbillError into exit status 2).
-    parser = argparse.ArgumentParser()
-    synth_cli.register(parser.add_subparsers())
+    parser = build_parser(["synth"])
     args = parser.parse_args(["synth", *argv, "--out", str(tmp_path)])
     with pytest.raises(MedbillError):
         args.func(args)

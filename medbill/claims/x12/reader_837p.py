@@ -352,9 +352,10 @@ class _Reader:
             self.loop == "2300"
             and form == "D8"
             and qualifier in ("431", "439")
+            and self.claim is not None
             and qualifier not in self.claim
-        ):  # type: ignore[operator]
-            self.claim[qualifier] = _date(seg, value, 3)  # type: ignore[index]
+        ):
+            self.claim[qualifier] = _date(seg, value, 3)
             return True
         return False
 
@@ -470,7 +471,9 @@ class _Reader:
             payer_responsibility=self.sbr.get("responsibility") or "P",
         )
         patient = _person(patient_entity if self.relationship and patient_entity else subscriber_entity)
-        billing = _Entity(entities.get("2010AA", {}), taxonomy=entities.get("2000A", {}).get("taxonomy", ""))
+        billing = _Entity(
+            entities.get("2010AA", {}), taxonomy=entities.get("2000A", _Entity()).get("taxonomy", "")
+        )
         pay_to = entities.get("2010AB")
         providers = claim["entities"]
         facility = providers.get("2310C")

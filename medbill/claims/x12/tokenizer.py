@@ -216,7 +216,7 @@ def iter_segments(source: Source, separators: Separators | None = None) -> Itera
     if sep is None:
         if not buffer.strip():
             raise X12Error("the input is empty", segment_number=0, position=offset)
-        read_separators(buffer.lstrip(), offset)  # raises: too short for an ISA
+        sep = read_separators(buffer.lstrip(), offset)  # raises when too short for an ISA
     if buffer.strip():
         raise X12Error(
             f"the input ends inside a segment ({buffer.strip()[:20]!r} has no terminator {sep.segment!r}); the file is truncated",

@@ -170,10 +170,10 @@ class _Content:
             cents = self.amount(seg, 2)
             self.bpr_cents = -cents if seg.get(3) == "D" else cents
             self.date(seg, 16)
-            paid = seg.get(16)
+            paid_text = seg.get(16)
             self.paid_on = (
-                date(int(paid[:4]), int(paid[4:6]), int(paid[6:8]))
-                if not values.date_problem(paid) and paid
+                date(int(paid_text[:4]), int(paid_text[4:6]), int(paid_text[6:8]))
+                if not values.date_problem(paid_text) and paid_text
                 else None
             )
         elif sid == "CLP":
@@ -265,7 +265,7 @@ def validate(source: Source) -> list[Problem]:
     ``validate`` runs the reader and reports its error when no problem names that segment already.
     """
     if hasattr(source, "read"):
-        source = source.read()  # type: ignore[union-attr]  # read twice: the checks, then the reader
+        source = source.read()  # read twice: the checks, then the reader
     envelope = EnvelopeChecker()
     content = _Content()
     problems: list[Problem] = []

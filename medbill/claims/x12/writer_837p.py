@@ -538,7 +538,7 @@ def _write_patient(out: list[str], claim: Claim, sep: Separators) -> None:
     out.append(_name(e, "QC", patient))
     if patient.address is not None:  # check_claims refuses a patient without one
         _address(out, e, patient.address)
-    out.append(f"DMG{e}D8{e}{_d8(patient.birth_date)}{e}{patient.sex}")  # type: ignore[arg-type]
+    out.append(f"DMG{e}D8{e}{_d8(patient.birth_date)}{e}{patient.sex}")
     _kept(out, claim.kept, ("2010CA",), sep)
 
 
@@ -629,7 +629,7 @@ def _write_line(out: list[str], line: ServiceLine, sep: Separators) -> None:
         )
     ).rstrip(e)
     if line.service_date_to != line.service_date:
-        dtp = f"DTP{e}472{e}RD8{e}{_d8(line.service_date)}-{_d8(line.service_date_to)}"  # type: ignore[arg-type]
+        dtp = f"DTP{e}472{e}RD8{e}{_d8(line.service_date)}-{_d8(line.service_date_to)}"
     else:
         dtp = f"DTP{e}472{e}D8{e}{_d8(line.service_date)}"
     control = line.control_number or str(line.line_number)
@@ -637,7 +637,7 @@ def _write_line(out: list[str], line: ServiceLine, sep: Separators) -> None:
     _flat(out, modelled, line.kept, "2400", sep, _ORDER_2400, _RANKS_2400)
     if line.ndc:
         out.append(f"LIN{e}{e}N4{e}{line.ndc}")
-        out.append(f"CTP{e}{e}{e}{e}{_fmt_units(line.ndc_quantity)}{e}{line.ndc_unit}")  # type: ignore[arg-type]
+        out.append(f"CTP{e}{e}{e}{e}{_fmt_units(line.ndc_quantity)}{e}{line.ndc_unit}")
     _kept(out, line.kept, ("2410",), sep)
     rendering = line.rendering_provider
     if rendering is not None:

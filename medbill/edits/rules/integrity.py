@@ -741,7 +741,7 @@ def _filing_limits(b: Batch) -> np.ndarray:
     if not (configured or per_payer):
         return np.full(len(b.claim_values["claim_id"]), DEFAULT_TIMELY_FILING_DAYS, dtype="int64")
     limit = b.payer_rules("timely_filing_days")
-    if per_payer:
+    if per_payer and b.payers is not None:
         per = pd.to_numeric(b.payers.set_index("payer_id")["timely_filing_days"], errors="coerce")
         per = per[~per.index.duplicated()]
         limit = limit.where(limit.notna(), b.claims["payer_id"].map(per))

@@ -29,9 +29,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from medbill._accessors import register_if_pandas_loaded
 from medbill.exceptions import DataNotAvailable
 from medbill.refdata import coverage
-from medbill.refdata.icd10cm import _accessor_hook, _sources
+from medbill.refdata.icd10cm import _sources
 from medbill.refdata.icd10cm._format import compact, format, validate
 from medbill.refdata.icd10cm._release import Code, Note, Release
 
@@ -197,9 +198,10 @@ def lookup_record(code: Any, on: DateLike | None = None) -> CodeRecord:
     except UnknownCode:
         if on is None or (title_rel := latest()) is rel:
             raise
-        found = title_rel.get(code)
-        if found is None:
+        fallback = title_rel.get(code)
+        if fallback is None:
             raise
+        found = fallback
     extra: dict[str, Any] = {"kind": found.kind, "chapter": found.chapter, "block": found.block}
     if title_rel is not rel:
         extra["title_release"] = title_rel.name
@@ -228,4 +230,5 @@ def embedded_releases() -> list[Provenance]:
     return [_sources.load(s.name).provenance for s in _sources.catalog() if s.origin == "embedded"]
 
 
-_accessor_hook.install()
+# Series.icd, when pandas is loaded (see medbill._accessors; this module never imports pandas).
+register_if_pandas_loaded()

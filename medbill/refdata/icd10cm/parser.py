@@ -61,11 +61,12 @@ def _block_id(section: ET.Element) -> str:
 
 def _text(elem: ET.Element, tag: str) -> str:
     found = elem.find(tag)
-    if found is None or not (found.text or "").strip():
+    text = " ".join((found.text or "").split()) if found is not None else ""
+    if not text:
         raise ValueError(
             f"<{elem.tag}> without <{tag}> (after row {elem.findtext('name') or elem.get('id')})"
         )
-    return " ".join(found.text.split())
+    return text
 
 
 def _seven_chr_defs(elem: ET.Element) -> list[tuple[str, list[str]]]:

@@ -1,0 +1,7 @@
+"""``python -m medbill``: the ``medbill`` command line."""
+
+import sys
+
+from medbill.cli import main
+
+sys.exit(main())
