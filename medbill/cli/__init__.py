@@ -2,7 +2,8 @@
 
 Each module in this package that defines ``register(subparsers)`` adds one command group
 (``codes``, ``data``, ``x12`` ...); the parser is assembled from them, so a group is one file.
-Commands return an exit status; medbill's own errors print one readable line and exit 2.
+Exit codes: 0 clean, 1 findings (scrub errors, invalid X12), 2 bad input or usage (medbill's own
+errors and argparse's), 3 internal error (an unexpected exception: one line asking for a report).
 """
 
 from __future__ import annotations
@@ -12,8 +13,14 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import Final
 
 from medbill.exceptions import MedbillError
+
+EXIT_CLEAN: Final = 0
+EXIT_FINDINGS: Final = 1
+EXIT_BAD_INPUT: Final = 2
+EXIT_INTERNAL: Final = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except MedbillError as exc:
         print(f"medbill: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except BrokenPipeError:  # `medbill ... | head`
-        return 0
+        return EXIT_CLEAN
+    except Exception as exc:  # a bug in medbill, not bad input: say so instead of a traceback
+        print(
+            f"medbill: internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug in medbill; please report it with the command that caused it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

@@ -15,6 +15,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = dsub.add_parser("import", help="import an official release file or folder")
     imp.add_argument("system", choices=sorted(store.IMPORTERS))
     imp.add_argument("path")
+    imp.add_argument(
+        "--force",
+        action="store_true",
+        help="import even a file that looks truncated (last record cut off, far fewer rows than installed)",
+    )
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=_import)
 
@@ -37,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    prov = store.import_file(args.system, args.path)
+    prov = store.import_file(args.system, args.path, force=args.force)
     if args.json:
         print_json(prov.to_dict())
     else:

@@ -31,6 +31,10 @@ def read_text_members(
     """(name, text) of a text file, or of each text member of a zip (CMS ships releases zipped)."""
     if not path.exists():
         raise ImportFailed(f"{path} does not exist; pass the path of the downloaded CMS file.")
+    if path.is_dir():
+        raise ImportFailed(
+            f"{path} is a folder; pass the path of the downloaded CMS file (.zip, .txt or .csv)."
+        )
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
             names = sorted(n for n in z.namelist() if n.lower().endswith(suffixes))

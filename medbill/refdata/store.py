@@ -1,14 +1,18 @@
 """Installed reference releases, their provenance, and compiled caches.
 
 Imported releases live under ``data_dir()/<system>/<release>/`` with a ``manifest.json`` holding
-their :class:`Provenance`. Installs are atomic: the payload is written to a temporary folder and
-renamed into place, so a failed import leaves what was installed untouched. Compiled caches are
-pickles under ``cache_dir()`` keyed by the checksum of their source, written atomically so that two
-processes starting together cannot corrupt them.
+their :class:`Provenance`. Installs are atomic: the payload is written to a hidden folder and the
+release's link is switched to it in one rename, so a failed import leaves what was installed
+untouched and a reader never finds the release missing. Compiled caches are
+pickles under ``cache_dir()`` keyed by the checksum of their source, behind a header (medbill's
+version, key, SHA-256 of the pickle) that is checked before anything is unpickled, and written
+atomically so that two processes starting together cannot corrupt them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import importlib
@@ -18,12 +22,13 @@ import pickle
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from medbill.exceptions import DataNotAvailable
+from medbill.exceptions import DataNotAvailable, ImportFailed
 from medbill.refdata._home import cache_dir, data_dir
 
 T = TypeVar("T")
@@ -92,21 +97,57 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+CACHE_MAGIC = b"MEDBILL-CACHE 1\n"
+
+
 def cached(key: str, build: Callable[[], T]) -> T:
     """Return the compiled object stored under ``key``, building and storing it on a miss.
 
-    ``key`` must change whenever the source changes (include its checksum). An unreadable cache
-    file is rebuilt rather than trusted.
+    ``key`` must change whenever the source changes (include its checksum). A cache file is a
+    header line (medbill's version, the key, the body's size and SHA-256) then a pickle; it is
+    unpickled only when the header matches, so a file medbill did not write, a flipped bit, a cache
+    of another key or one written by another medbill version is rebuilt, never trusted. When the
+    cache folder is not writable the object is built and used without being stored.
     """
     path = cache_dir() / f"{key}.pickle"
-    try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-        pass
+    body = _verified_cache_body(path, key)
+    if body is not None:
+        # medbill wrote it (the header matches); it can still name a class that has since changed
+        with contextlib.suppress(Exception):
+            return pickle.loads(body)
     value = build()
-    atomic_write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    # read-only or full MEDBILL_HOME: the cache is an optimisation, the answer is still right
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(path, CACHE_MAGIC + _cache_header(key, body) + body)
     return value
+
+
+def _cache_header(key: str, body: bytes) -> bytes:
+    from medbill import __version__
+
+    header = {
+        "medbill": __version__,
+        "key": key,
+        "size": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(),
+    }
+    return json.dumps(header, sort_keys=True).encode() + b"\n"
+
+
+def _verified_cache_body(path: Path, key: str) -> bytes | None:
+    """The pickle bytes of cache file ``path`` when its header vouches for them, else None."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if not raw.startswith(CACHE_MAGIC):
+        return None
+    end = raw.find(b"\n", len(CACHE_MAGIC))
+    if end < 0:
+        return None
+    body = raw[end + 1 :]
+    return body if raw[len(CACHE_MAGIC) : end + 1] == _cache_header(key, body) else None
 
 
 def lazy(fn: Callable[[], T]) -> Callable[[], T]:
@@ -136,11 +177,19 @@ def installed(system: str | None = None) -> list[Provenance]:
     pattern = f"{system}/*/manifest.json" if system else "*/*/manifest.json"
     found = []
     for manifest in root.glob(pattern):
-        try:
-            found.append(Provenance.from_dict(json.loads(manifest.read_text())))
-        except (ValueError, TypeError, KeyError):
-            continue  # a half-written or foreign folder is not an installed release
+        if manifest.parent.name.startswith("."):
+            continue  # a payload folder behind a release link, or an import in progress
+        current = _read_manifest(manifest)
+        if current is not None:
+            found.append(current)
     return sorted(found, key=lambda p: (p.system, p.release))
+
+
+def _read_manifest(manifest: Path) -> Provenance | None:
+    try:
+        return Provenance.from_dict(json.loads(manifest.read_text()))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # missing, half-written or foreign: not an installed release
 
 
 def installed_release(system: str, release: str) -> Provenance:
@@ -155,45 +204,118 @@ def installed_release(system: str, release: str) -> Provenance:
     )
 
 
+# A re-import of a release that keeps less than this share of the installed release's rows is
+# refused as a probable truncated download unless forced (quarterly updates move a few percent).
+MIN_ROW_SHARE = 0.9
+# Folders of an import that died (kill -9) are removed by a later import once this old.
+STALE_SECONDS = 3600
+
+_force = contextvars.ContextVar("medbill_force_import", default=False)
+
+
 def install(provenance: Provenance, write_payload: Callable[[Path], None]) -> Provenance:
     """Install a release atomically; re-installing the same source checksum is a no-op.
 
-    ``write_payload(folder)`` writes the release's files into ``folder``. If it raises, nothing
-    that was installed before changes.
+    ``write_payload(folder)`` writes the release's files into ``folder``. The release's path
+    (:func:`release_dir`) is a symbolic link to a hidden payload folder, switched in one
+    ``os.replace``: readers see the old payload or the new one, never none, and two processes
+    installing the same release both succeed. If anything raises, what was installed is unchanged.
+    A release much smaller than the installed one of the same name is refused (``MIN_ROW_SHARE``)
+    unless the import is forced.
     """
     target = release_dir(provenance.system, provenance.release)
-    manifest = target / "manifest.json"
-    if manifest.exists():
-        try:
-            current = Provenance.from_dict(json.loads(manifest.read_text()))
-        except (ValueError, TypeError, KeyError):
-            current = None
-        if current is not None and current.sha256 == provenance.sha256:
-            return current
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{provenance.release}."))
+    current = _read_manifest(target / "manifest.json")
+    if current is not None and current.sha256 == provenance.sha256:
+        return current
+    if current is not None and not _force.get() and provenance.rows < current.rows * MIN_ROW_SHARE:
+        raise ImportFailed(
+            f"{provenance.system} release {provenance.release} from {provenance.source} has "
+            f"{provenance.rows:,} rows, the installed one (from {current.source}) {current.rows:,}: "
+            "that looks like a truncated or partial file, so the installed release is unchanged. "
+            "Compare the file's size and checksum with the publisher's, or pass --force to install it anyway."
+        )
+    parent = target.parent
+    _writable(parent)
+    _remove_stale(parent, keep=target)
+    payload = Path(tempfile.mkdtemp(dir=parent, prefix=f".{provenance.release}.{os.getpid()}."))
+    link = payload.with_name(f"{payload.name}-link")
     try:
-        write_payload(tmp)
-        (tmp / "manifest.json").write_text(json.dumps(provenance.to_dict(), indent=2))
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        write_payload(payload)
+        (payload / "manifest.json").write_text(json.dumps(provenance.to_dict(), indent=2))
+        if target.exists() and not target.is_symlink():
+            # a release installed by an older medbill as a plain folder: move it behind a link first
+            legacy = Path(tempfile.mkdtemp(dir=parent, prefix=f".{provenance.release}.{os.getpid()}."))
+            os.replace(target, legacy / "old")
+        os.symlink(payload.name, link)
+        os.replace(link, target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        link.unlink(missing_ok=True)
+        shutil.rmtree(payload, ignore_errors=True)
         raise
     return provenance
 
 
-def import_file(system: str, path: str | os.PathLike[str]) -> Provenance:
-    """Import an official release file (or folder) of ``system``; see ``IMPORTERS``."""
+def _writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ImportFailed(
+            f"cannot write to {folder} ({exc.strerror or exc}): MEDBILL_HOME is read-only or full. "
+            "Point MEDBILL_HOME at a writable folder to import; installed data is unchanged."
+        ) from None
+
+
+def _remove_stale(parent: Path, keep: Path) -> None:
+    """Remove the hidden folders (``.<release>.<pid>.<random>``) no release links to once the
+    process that made them has ended, or once ``STALE_SECONDS`` old: imports killed midway and
+    payloads a later install replaced."""
+    linked = {os.readlink(p) for p in parent.iterdir() if p.is_symlink() and not p.name.startswith(".")}
+    for entry in parent.iterdir():
+        if not entry.name.startswith(".") or entry.name in linked:
+            continue
+        parts = entry.name.rsplit(".", 2)
+        pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+        try:
+            age = time.time() - entry.lstat().st_mtime
+        except FileNotFoundError:
+            continue
+        if age > STALE_SECONDS or (pid is not None and pid != os.getpid() and not _alive(pid)):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def import_file(system: str, path: str | os.PathLike[str], *, force: bool = False) -> Provenance:
+    """Import an official release file (or folder) of ``system``; see ``IMPORTERS``.
+
+    Refuses a file whose last record is cut off (:func:`medbill.refdata._truncation.check_complete`)
+    and a release much smaller than the installed one of the same name, unless ``force``.
+    """
     if system not in IMPORTERS:
         raise DataNotAvailable(
             f"Unknown system {system!r} for import; choose one of: {', '.join(sorted(IMPORTERS))}."
         )
+    from medbill.refdata._truncation import check_complete
+
+    path = Path(path)
+    if not force:
+        check_complete(path)
     module, func = IMPORTERS[system].split(":")
-    return getattr(importlib.import_module(module), func)(Path(path))
+    token = _force.set(force)
+    try:
+        return getattr(importlib.import_module(module), func)(path)
+    finally:
+        _force.reset(token)
