@@ -309,7 +309,7 @@ def import_release(path: str | Path) -> store.Provenance:
 
     Raises ``ImportFailed`` naming the file and what was expected; installed data is untouched.
     """
-    path = Path(path)
+    path = store.as_path(path)
     try:
         sha = store.file_sha256(path)
     except OSError as exc:

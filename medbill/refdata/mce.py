@@ -106,7 +106,7 @@ def parse(text: str, source: str = "") -> tuple[pd.DataFrame, int | None]:
 
 def import_release(path: Path) -> store.Provenance:
     """Import one MCE list file; the release is the MCE version (``v37``)."""
-    path = Path(path)
+    path = store.as_path(path)
     (name, text), *_ = _tablefiles.read_text_members(path)
     table, version = parse(text, name)
     if version is None:

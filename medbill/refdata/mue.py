@@ -90,7 +90,7 @@ def parse(text: str, source: str = "") -> pd.DataFrame:
 
 def import_release(path: Path, effective: date | None = None) -> store.Provenance:
     """Import one CMS MUE file (or zip); the effective date is read from the file name unless given."""
-    path = Path(path)
+    path = store.as_path(path)
     members = _tablefiles.read_text_members(path, (".csv", ".txt", ".tsv"))
     table = pd.concat([parse(text, name) for name, text in members], ignore_index=True)
     table = table.drop_duplicates("code", keep="last")

@@ -91,7 +91,7 @@ def parse(text: str, source: str = "") -> pd.DataFrame:
 
 def import_release(path: Path, setting: str | None = None) -> store.Provenance:
     """Import one CMS PTP file (or zip) into the data directory; returns its provenance."""
-    path = Path(path)
+    path = store.as_path(path)
     members = _tablefiles.read_text_members(path)
     tables = [parse(text, name) for name, text in members]
     table = pd.concat(tables, ignore_index=True).drop(columns="line")

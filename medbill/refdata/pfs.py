@@ -84,7 +84,7 @@ def import_release(path: Path) -> store.Provenance:
     Raises ``ImportFailed`` naming the file and what was expected; a failed import leaves the
     installed releases unchanged, and importing the same files again is a no-op.
     """
-    folder = Path(path)
+    folder = store.as_path(path, "folder of CMS PFS files")
     if not folder.is_dir():
         raise ImportFailed(
             f"{folder} is not a folder; expected a folder of CMS PFS files (PPRRVU, GPCI, LOCCO, ANES, OPPSCAP)."

@@ -75,10 +75,19 @@ class Provenance:
         return cls(**d)
 
 
+def as_path(value: Any, what: str = "file") -> Path:
+    """``value`` as a Path, or ``ImportFailed`` for anything that is not a path (a number would
+    otherwise be taken as an open file descriptor: ``open(1)`` is standard output)."""
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip() or "\x00" in str(value):
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise ImportFailed(f"{shown} is not the path of a {what}; pass the path of the downloaded file.")
+    return Path(value)
+
+
 def file_sha256(path: str | os.PathLike[str]) -> str:
     """Hex SHA-256 of a file, read in chunks."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open(as_path(path), "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -310,7 +319,7 @@ def import_file(system: str, path: str | os.PathLike[str], *, force: bool = Fals
         )
     from medbill.refdata._truncation import check_complete
 
-    path = Path(path)
+    path = as_path(path, f"{system} release file or folder")
     if not force:
         check_complete(path)
     module, func = IMPORTERS[system].split(":")
