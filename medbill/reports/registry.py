@@ -9,6 +9,7 @@ Templates are notebooks a user opens, reads and changes, so they live in the rep
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import nbformat
 
 from medbill.exceptions import ReportError
 from medbill.reports.parameters import Parameter, parse_parameters
+
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,99}")
 
 CHECKOUT_TEMPLATES = Path(__file__).resolve().parents[2] / "notebooks" / "reports"
 
@@ -73,10 +76,14 @@ def list_reports() -> list[ReportTemplate]:
 
 
 def get_report(name: str) -> ReportTemplate:
-    """The template called ``name``, or ReportError listing the available ones."""
+    """The template called ``name``, or ReportError listing the available ones.
+
+    A name is a name (letters, digits, ``_`` and ``-``), never a path: ``../../x`` is refused
+    rather than resolved outside the templates folder.
+    """
     folder = templates_dir()
     path = folder / f"{name}.ipynb"
-    if not path.is_file():
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or not path.is_file():
         names = ", ".join(p.stem for p in sorted(folder.glob("*.ipynb"))) or "none"
         raise ReportError(f"no report named {name!r}; available: {names}", report=name)
     return load_template(path)
