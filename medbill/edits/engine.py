@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.exceptions import DataNotAvailable
+from medbill.refdata.coverage import as_date
 
 SEVERITIES = ("error", "warning", "info")
 DX_COLUMNS = [f"dx{i}" for i in range(1, 13)]
@@ -378,6 +379,8 @@ class Batch:
         self.raw_lines = lines.reset_index(drop=True)
         self.payers = payers
         self.config = {k: PayerRules.coerce(v) for k, v in (payer_config or {}).items()}
+        if as_of is not None and not isinstance(as_of, date):
+            as_of = as_date(as_of)  # text is checked for size before it is parsed; junk is InvalidDate
         self.as_of = pd.Timestamp(as_of or date.today())
         if self.as_of.tz is not None:  # claim dates carry no time zone: a comparison would be ambiguous
             raise ValueError(

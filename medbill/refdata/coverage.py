@@ -138,6 +138,7 @@ def fix_command(system: str, day: date) -> str:
     of the catalog's release when medbill knows one, else a ``medbill data import``."""
     from medbill.refdata import catalog
 
+    day = as_date(day)
     entry = catalog.covering(system, day)
     if entry is not None:
         return f"medbill data fetch {system} {entry.release}"

@@ -22,7 +22,7 @@ import pandas as pd
 
 from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidFormat, InvalidLength, UnknownCode
 from medbill.refdata import _installed, store
-from medbill.refdata._text import clean, passes
+from medbill.refdata._text import as_series, clean, passes
 from medbill.refdata._types import CodeRecord, Hit
 from medbill.refdata._wordindex import WordIndex
 from medbill.refdata.hcpcs_parser import parse
@@ -289,6 +289,7 @@ def search(text: str, limit: int = 10, on: date | None = None) -> list[Hit]:
 
 def valid_on_many(codes: pd.Series, dates: pd.Series) -> pd.Series:
     """Vectorised ``is_valid_on`` for compact codes and dates (same index; NA date -> False)."""
+    codes, dates = as_series(codes, "codes"), as_series(dates, "dates")
     found = _require_releases()
     when = pd.to_datetime(pd.Series(dates, index=codes.index), errors="coerce")
     starts = np.array(

@@ -13,7 +13,9 @@ import importlib
 from datetime import date
 from types import ModuleType
 
+from medbill.exceptions import InvalidArgument
 from medbill.refdata import store
+from medbill.refdata._text import search_args
 from medbill.refdata._types import CodeRecord, Hit
 
 SYSTEMS: dict[str, str] = {
@@ -47,6 +49,15 @@ def search(
     text: str, systems: tuple[str, ...] | list[str] | None = None, limit: int = 20, on: date | None = None
 ) -> list[Hit]:
     """Ranked search across systems: by score, then system order in ``SEARCHABLE``, then code."""
+    text, limit = search_args(text, limit)
+    if isinstance(systems, str):
+        systems = [systems]
+    if systems is not None and not (
+        isinstance(systems, (list, tuple)) and all(isinstance(s, str) for s in systems)
+    ):
+        raise InvalidArgument(
+            f"systems must be a list of system names such as ['icd10cm'], got {systems!r:.60}."
+        )
     chosen = list(systems) if systems else list(SEARCHABLE)
     hits: list[Hit] = []
     for system in chosen:

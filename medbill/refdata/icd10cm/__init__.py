@@ -22,10 +22,12 @@ raises; ``is_billable`` and ``get`` never raise on bad code input.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from medbill.exceptions import DataNotAvailable
+from medbill.exceptions import DataNotAvailable, InvalidArgument, InvalidDate
+from medbill.refdata._text import as_series
+from medbill.refdata.coverage import as_date
 from medbill.refdata.icd10cm import _accessor_hook, _sources
 from medbill.refdata.icd10cm._format import compact, format, validate
 from medbill.refdata.icd10cm._release import Code, Note, Release
@@ -61,22 +63,11 @@ SYSTEM = "icd10cm"
 DateLike = date | str
 
 
-def _as_date(on: Any) -> date:
-    if isinstance(on, datetime):
-        return on.date()
-    if isinstance(on, date):
-        return on
-    if isinstance(on, str):
-        try:
-            return date.fromisoformat(on.strip())
-        except ValueError:
-            pass
-    raise DataNotAvailable(f"Date of service {on!r} is not a date; give a datetime.date or 'YYYY-MM-DD'.")
-
-
 def release(name: str) -> Release:
     """The release named ``name`` ("FY2025", "FY2026"); ``DataNotAvailable`` naming what is available."""
-    return _sources.load(name.strip().upper() if isinstance(name, str) else name)
+    if not isinstance(name, str):
+        raise InvalidArgument(f"An ICD-10-CM release name is text such as 'FY2026', got {name!r:.60}.")
+    return _sources.load(name.strip().upper())
 
 
 def latest() -> Release:
@@ -89,7 +80,7 @@ def latest() -> Release:
 
 def for_date(d: DateLike) -> Release:
     """The release in effect on date of service ``d``; ``DataNotAvailable`` names what is installed."""
-    day = _as_date(d)
+    day = as_date(d)
     for src in _sources.catalog():
         if src.effective_from <= day <= src.effective_to:
             return _sources.load(src.name)
@@ -133,7 +124,7 @@ def is_valid(code: Any, on: DateLike | None = None) -> bool:
     """
     try:
         return _pick(on, None).is_valid(code)
-    except DataNotAvailable:
+    except (DataNotAvailable, InvalidDate):
         return False
 
 
@@ -161,6 +152,7 @@ def release_names_for(dates: pd.Series) -> pd.Series:
     import numpy as np
     import pandas as pd
 
+    dates = as_series(dates, "dates")
     days = pd.to_datetime(dates, errors="coerce")
     out = pd.Series(pd.NA, index=dates.index, dtype="string")
     for src in _sources.catalog():

@@ -1,0 +1,63 @@
+"""The junk-value sweep (issue 22) as tests: every swept function answers junk with a medbill error or
+a result, never another exception or a hang. Each test prints its figure table (functions, inputs
+tried, failures); ``python tests/robustness_sweep.py`` prints the refdata one on its own."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import robustness_sweep as sweep
+
+from medbill.refdata import store
+
+# Official files imported first, so lookups and searches run against real tables, not "not installed".
+IMPORTS = [
+    ("hcpcs", "cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip"),
+    ("cpt", "cms/pfs/2025/PPRRVU2025_Oct.csv"),
+    ("taxonomy", "nucc/nucc_taxonomy_251.csv"),
+    ("ncci", "cms/ncci/ptp_practitioner_v322r0_f1_excerpt.tsv"),
+    ("mue", "cms/ncci/mue_practitioner_2026-07-01_excerpt.csv"),
+    ("mce", "cms/mce/v37/MCE_Simple_Code_Edits_v37.txt"),
+]
+
+
+def _check(figures: sweep.Figures, capsys: pytest.CaptureFixture[str]) -> None:
+    with capsys.disabled():
+        print("\n" + figures.table())
+    assert figures.failure_count == 0, "\n".join(figures.failure_lines()[:60])
+
+
+@pytest.fixture
+def imported_home(shared_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MEDBILL_HOME", str(tmp_path / "home"))
+    for system, relative in IMPORTS:
+        store.import_file(system, shared_data(relative))
+    return tmp_path / "home"
+
+
+def test_refdata_sweep(imported_home, capsys):
+    _check(sweep.run_sweep(sweep.refdata_functions()), capsys)
+
+
+def test_claims_models_sweep(capsys):
+    _check(sweep.run_sweep(sweep.model_targets()), capsys)
+
+
+def test_scrub_and_claims_tables_sweep(tmp_path, capsys):
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    for name in ("claims.csv", "lines.csv"):
+        lines = (sample / name).read_text().splitlines()[:40]  # a few claims are enough
+        (folder / name).write_text("\n".join(lines) + "\n")
+    _check(sweep.run_sweep(sweep.api_targets(folder)), capsys)
+
+
+def test_pricing_sweep(shared_data, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MEDBILL_HOME", str(tmp_path / "home"))
+    pfs = tmp_path / "pfs"
+    shutil.copytree(shared_data("cms/pfs/2025"), pfs)
+    store.import_file("pfs", pfs)
+    _check(sweep.run_sweep(sweep.pricing_targets()), capsys)
