@@ -143,7 +143,10 @@ class Figures:
         total = ("total", str(len(self.calls)), str(sum(self.calls.values())), str(self.failure_count))
         rows.append(total)
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        return "\n".join("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows)
+        return "\n".join(
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+            for r in rows
+        )
 
     @property
     def failure_count(self) -> int:
@@ -216,7 +219,9 @@ def refdata_functions() -> Iterator[tuple[str, Callable[..., Any], dict[str, Any
                 continue
             code = GOOD_CODES.get(info.name, "99213")
             good = {**GOOD_BY_NAME, "code": code, "number": code, "path": Path(__file__), "key": "x"}
-            good.update({"codes": pd.Series([code]), "values": pd.Series([code]), "numbers": pd.Series([code])})
+            good.update(
+                {"codes": pd.Series([code]), "values": pd.Series([code]), "numbers": pd.Series([code])}
+            )
             good["groups"] = pd.Series(["CO"])
             if info.name == "hcpcs":
                 good["name"] = "2020"
@@ -231,7 +236,10 @@ def _replacing(instance: Any) -> Callable[..., Any]:
     def build(**fields: Any) -> Any:
         return dataclasses.replace(instance, **fields)
 
-    params = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None) for f in dataclasses.fields(instance)]
+    params = [
+        inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None)
+        for f in dataclasses.fields(instance)
+    ]
     build.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return build
 
@@ -286,7 +294,9 @@ def pricing_targets() -> Iterator[tuple[str, Callable[..., Any], dict[str, Any]]
     yield "pricing.FeeSchedule.price", fs.price, {"code": "99213", "locality": "15202-00"}
 
 
-def run_sweep(targets: Iterator[tuple[str, Callable[..., Any], dict[str, Any]]], stream: bool = False) -> Figures:
+def run_sweep(
+    targets: Iterator[tuple[str, Callable[..., Any], dict[str, Any]]], stream: bool = False
+) -> Figures:
     figures = Figures(stream=stream)
     for label, fn, good in targets:
         started = time.perf_counter()

@@ -23,7 +23,9 @@ def as_tables(
             raise InvalidArgument("scrub(claims_df, lines_df): pass the lines DataFrame too.")
         return claims_or_data, lines, None
     if lines is not None:
-        raise InvalidArgument("lines= is only for a claims DataFrame; ClaimsData and Claim carry their lines.")
+        raise InvalidArgument(
+            "lines= is only for a claims DataFrame; ClaimsData and Claim carry their lines."
+        )
     data = claims_or_data
     if not (hasattr(data, "claims") and hasattr(data, "lines")):
         # One Claim model, or a list of them: go through the claims tables.
