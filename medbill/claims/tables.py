@@ -265,13 +265,13 @@ def _convert(values: pd.Series, kind: str, label: str) -> pd.Series:
 
 def _convert_date(values: pd.Series, label: str) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
-        values = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
-        too_far = values.notna() & ((values < _FIRST_DATE) | (values > _LAST_DATE))
-        _refuse(too_far, values.astype("string"), label, _DATE_RANGE)
-        return values.astype("datetime64[ns]")
-    text = values.astype("string").str.strip().replace("", pd.NA)
-    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    _refuse(text.notna() & parsed.isna(), text, label, f"is not an ISO date (YYYY-MM-DD) {_DATE_RANGE}")
+        parsed = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
+    else:
+        text = values.astype("string").str.strip().replace("", pd.NA)
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        _refuse(text.notna() & parsed.isna(), text, label, f"is not an ISO date (YYYY-MM-DD) {_DATE_RANGE}")
+    too_far = parsed.notna() & ((parsed < _FIRST_DATE) | (parsed > _LAST_DATE))
+    _refuse(too_far, parsed.astype("string"), label, f"is not a date {_DATE_RANGE}")
     return parsed.astype("datetime64[ns]")
 
 
