@@ -145,7 +145,7 @@ def test_parquet_date_beyond_pandas_range(tmp_path):
         }
     )
     pq.write_table(table, folder / "lines.parquet")
-    with pytest.raises(ImportFailed, match="lines.service_date.*row 1"):
+    with pytest.raises(ImportFailed, match=r"lines\.service_date.*row 1"):
         read_claims_dir(folder)
 
 
