@@ -203,12 +203,24 @@ def sweep_function(label: str, fn: Callable[..., Any], good: dict[str, Any], fig
                     print(f"{label}: {p.name}={junk_name}: {problem}", file=sys.stderr, flush=True)
 
 
-def refdata_functions() -> Iterator[tuple[str, Callable[..., Any], dict[str, Any]]]:
-    """(label, function, good values) for every public function of every ``medbill.refdata`` module."""
+# Official files imported before the refdata sweep, so lookups and searches run against real tables.
+IMPORTS = [
+    ("hcpcs", "cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip"),
+    ("cpt", "cms/pfs/2025/PPRRVU2025_Oct.csv"),
+    ("taxonomy", "nucc/nucc_taxonomy_251.csv"),
+    ("ncci", "cms/ncci/ptp_practitioner_v322r0_f1_excerpt.tsv"),
+    ("mue", "cms/ncci/mue_practitioner_2026-07-01_excerpt.csv"),
+    ("mce", "cms/mce/v37/MCE_Simple_Code_Edits_v37.txt"),
+]
+
+
+def refdata_functions(only: str | None = None) -> Iterator[tuple[str, Callable[..., Any], dict[str, Any]]]:
+    """(label, function, good values) for every public function of every ``medbill.refdata`` module
+    (of module ``only`` when given)."""
     import medbill.refdata as refdata
 
     for info in pkgutil.iter_modules(refdata.__path__):
-        if info.name.startswith("_"):
+        if info.name.startswith("_") or (only and info.name != only):
             continue
         module = importlib.import_module(f"medbill.refdata.{info.name}")
         for name, fn in sorted(vars(module).items()):
@@ -309,8 +321,14 @@ if __name__ == "__main__":
     import os
     import tempfile
 
+    from medbill.refdata import store
+
     os.environ.setdefault("MEDBILL_HOME", tempfile.mkdtemp(prefix="medbill-sweep-"))
-    result = run_sweep(refdata_functions(), stream="-v" in sys.argv)
+    shared = os.environ.get("MEDBILL_SHARED_DATA")
+    for system, relative in IMPORTS if shared else []:
+        store.import_file(system, Path(shared) / relative)
+    modules = [a for a in sys.argv[1:] if not a.startswith("-")]
+    result = run_sweep(refdata_functions(modules[0] if modules else None), stream="-v" in sys.argv)
     print(result.table())
     if "-v" in sys.argv:
         slow = sorted(result.seconds.items(), key=lambda kv: -kv[1])[:15]

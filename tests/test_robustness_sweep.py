@@ -12,16 +12,6 @@ import robustness_sweep as sweep
 
 from medbill.refdata import store
 
-# Official files imported first, so lookups and searches run against real tables, not "not installed".
-IMPORTS = [
-    ("hcpcs", "cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip"),
-    ("cpt", "cms/pfs/2025/PPRRVU2025_Oct.csv"),
-    ("taxonomy", "nucc/nucc_taxonomy_251.csv"),
-    ("ncci", "cms/ncci/ptp_practitioner_v322r0_f1_excerpt.tsv"),
-    ("mue", "cms/ncci/mue_practitioner_2026-07-01_excerpt.csv"),
-    ("mce", "cms/mce/v37/MCE_Simple_Code_Edits_v37.txt"),
-]
-
 
 def _check(figures: sweep.Figures, capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
@@ -32,7 +22,7 @@ def _check(figures: sweep.Figures, capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.fixture
 def imported_home(shared_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MEDBILL_HOME", str(tmp_path / "home"))
-    for system, relative in IMPORTS:
+    for system, relative in sweep.IMPORTS:
         store.import_file(system, shared_data(relative))
     return tmp_path / "home"
 

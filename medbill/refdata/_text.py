@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -65,3 +66,16 @@ def as_series(values: Any, what: str = "values") -> pd.Series:
         f"{what} must be a pandas Series (one value per row), got {type(values).__name__} {_shown(values)}; "
         "use the scalar function for one value."
     )
+
+
+def dates_many(values: Any, what: str = "dates") -> pd.Series:
+    """``values`` as datetime64 (NaT for anything that is not a date or ISO date text).
+
+    Parsed as ISO 8601 only: pandas' guessing parser takes minutes on a long run of digits.
+    """
+    s = as_series(values, what)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s
+    if s.dtype == object:
+        s = s.where(s.map(lambda v: isinstance(v, (str, date))), None)
+    return pd.to_datetime(s, format="ISO8601", errors="coerce")

@@ -22,9 +22,10 @@ import pandas as pd
 
 from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidFormat, InvalidLength, UnknownCode
 from medbill.refdata import _installed, store
-from medbill.refdata._text import as_series, clean, passes
+from medbill.refdata._text import as_series, clean, dates_many, passes
 from medbill.refdata._types import CodeRecord, Hit
 from medbill.refdata._wordindex import WordIndex
+from medbill.refdata.coverage import as_date
 from medbill.refdata.hcpcs_parser import parse
 
 __all__ = [
@@ -244,6 +245,7 @@ def for_date(on: date) -> HcpcsRelease:
 
     Each record's own added/termination dates then decide whether a code was active on ``on``.
     """
+    on = as_date(on)
     found = _require_releases()
     eligible = [p for p in found if p.effective_from is None or p.effective_from <= on]
     return _load(eligible[-1] if eligible else found[0])
@@ -276,6 +278,7 @@ def is_valid_on(code: Any, on: date) -> bool:
 
     False for malformed or unknown codes; ``DataNotAvailable`` when no release is imported.
     """
+    on = as_date(on)
     if not is_valid(code):
         return False
     found = for_date(on).get(code)
@@ -291,7 +294,7 @@ def valid_on_many(codes: pd.Series, dates: pd.Series) -> pd.Series:
     """Vectorised ``is_valid_on`` for compact codes and dates (same index; NA date -> False)."""
     codes, dates = as_series(codes, "codes"), as_series(dates, "dates")
     found = _require_releases()
-    when = pd.to_datetime(pd.Series(dates, index=codes.index), errors="coerce")
+    when = dates_many(dates).reindex(codes.index)
     starts = np.array(
         [np.datetime64(p.effective_from or date.min, "ns") for p in found], dtype="datetime64[ns]"
     )
@@ -347,6 +350,7 @@ def lookup_record(code: str, on: date | None = None) -> CodeRecord:
     supplies and drugs it labels (marked as such); other codes raise ``DataNotAvailable``."""
     if not releases():
         return _label_record(validate(code))
+    on = as_date(on) if on is not None else None
     found = lookup(code, on=on)
     rel = _choose(on, None)
     day = on or rel.provenance.effective_from or date.today()

@@ -97,6 +97,7 @@ def _parse_lists(text: str, source: str) -> pd.DataFrame:
 
 
 def parse(text: str, source: str = "") -> tuple[pd.DataFrame, int | None]:
+    _tablefiles.require_text(text, source)
     first = text.split("\n", 1)[0]
     if "MCE_Edit_Type" in first:
         return _parse_table(text, source)

@@ -46,6 +46,7 @@ def _pick(columns: list[str], *needles: str, avoid: tuple[str, ...] = ()) -> str
 
 def parse(text: str, source: str = "") -> pd.DataFrame:
     """The MUE rows of one file: code, mue (units), mai (1/2/3), rationale."""
+    _tablefiles.require_text(text, source)
     lines = text.splitlines()
     start = next(
         (
@@ -113,6 +114,7 @@ def import_release(path: Path, effective: date | None = None) -> store.Provenanc
 
 def load(setting: str = "practitioner") -> list[tuple[store.Provenance, pd.DataFrame]]:
     """Installed MUE releases of one setting, by effective date, each with its table."""
+    setting = _tablefiles.require_setting(setting, SETTINGS)
     provs = _tablefiles.releases(SYSTEM, lambda p: p.release.startswith(setting + "-"))
     provs = sorted(provs, key=lambda p: (p.effective_from or date.min, p.release))
     return [(p, _tablefiles.load(p)) for p in provs]

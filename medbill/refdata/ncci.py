@@ -54,6 +54,7 @@ def _release_name(name: str, setting: str) -> str:
 
 def parse(text: str, source: str = "") -> pd.DataFrame:
     """Rows of one PTP file as a typed DataFrame; raises ImportFailed naming unreadable lines."""
+    _tablefiles.require_text(text, source)
     lines = _tablefiles.lines_frame(text)
     lines = lines[~lines.str.lstrip().str.startswith("#")]
     got = lines.str.extract(_ROW)
@@ -95,8 +96,8 @@ def import_release(path: Path, setting: str | None = None) -> store.Provenance:
     members = _tablefiles.read_text_members(path)
     tables = [parse(text, name) for name, text in members]
     table = pd.concat(tables, ignore_index=True).drop(columns="line")
-    chosen = setting or _setting(path.name)
-    if chosen not in SETTINGS:
+    chosen = _setting(path.name) if setting is None else setting
+    if not isinstance(chosen, str) or chosen not in SETTINGS:
         raise ImportFailed(f"NCCI setting {chosen!r} is not one of {SETTINGS}.")
     return _tablefiles.install_table(
         SYSTEM,
@@ -119,6 +120,7 @@ _combined: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
 
 def load(setting: str = "practitioner") -> tuple[pd.DataFrame, list[store.Provenance]]:
     """All installed PTP edits of one setting, newest version winning per edit, with a ``release`` column."""
+    setting = _tablefiles.require_setting(setting, SETTINGS)
     provs = _tablefiles.releases(SYSTEM, lambda p: p.release.startswith(setting + "-"))
     provs = sorted(provs, key=lambda p: (_version_key(p.release), p.release))
     key = tuple((p.release, p.sha256) for p in provs)

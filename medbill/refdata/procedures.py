@@ -24,8 +24,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from medbill.exceptions import InvalidArgument
 from medbill.refdata import cpt, hcpcs
-from medbill.refdata._text import as_series
+from medbill.refdata._text import as_series, dates_many
 
 __all__ = [
     "ProcedureAccessor",
@@ -83,8 +84,12 @@ def is_valid_format_many(codes: pd.Series) -> pd.Series:
 def is_valid_on_many(codes: pd.Series, dates: pd.Series) -> pd.Series:
     """Valid on each line's date of service (see module docstring); one bool per input row."""
     c = compact_many(codes)
-    dates = as_series(dates, "dates")
-    d = pd.Series(pd.to_datetime(dates.to_numpy(), errors="coerce"), index=c.index)
+    days = dates_many(dates)
+    if len(days) != len(c):
+        raise InvalidArgument(
+            f"codes and dates must have one value per row: {len(c)} codes, {len(days)} dates."
+        )
+    d = pd.Series(days.to_numpy(), index=c.index)
     system = system_many(c)
     out = pd.Series(False, index=c.index, dtype=bool)
 

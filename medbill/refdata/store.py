@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from medbill.exceptions import DataNotAvailable, ImportFailed
+from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidArgument
 from medbill.refdata._home import cache_dir, data_dir
 
 T = TypeVar("T")
@@ -77,8 +77,11 @@ class Provenance:
 
 def as_path(value: Any, what: str = "file") -> Path:
     """``value`` as a Path, or ``ImportFailed`` for anything that is not a path (a number would
-    otherwise be taken as an open file descriptor: ``open(1)`` is standard output)."""
-    if not isinstance(value, (str, os.PathLike)) or not str(value).strip() or "\x00" in str(value):
+    otherwise be taken as an open file descriptor: ``open(1)`` is standard output) or is longer
+    than a file system allows."""
+    text = str(value) if isinstance(value, (str, os.PathLike)) else ""
+    too_long = len(text) > 4096 or any(len(part) > 255 for part in Path(text).parts)
+    if not text.strip() or "\x00" in text or too_long:
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
         raise ImportFailed(f"{shown} is not the path of a {what}; pass the path of the downloaded file.")
     return Path(value)
@@ -203,6 +206,8 @@ def _read_manifest(manifest: Path) -> Provenance | None:
 
 def installed_release(system: str, release: str) -> Provenance:
     """Provenance of one imported release, or ``DataNotAvailable`` naming what is installed."""
+    if not isinstance(release, str):
+        raise InvalidArgument(f"A {system} release name is text such as '2025', got {release!r:.60}.")
     for p in installed(system):
         if p.release == release:
             return p

@@ -26,7 +26,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from medbill.exceptions import DataNotAvailable, InvalidArgument, InvalidDate
-from medbill.refdata._text import as_series
+from medbill.refdata._text import dates_many
 from medbill.refdata.coverage import as_date
 from medbill.refdata.icd10cm import _accessor_hook, _sources
 from medbill.refdata.icd10cm._format import compact, format, validate
@@ -152,9 +152,8 @@ def release_names_for(dates: pd.Series) -> pd.Series:
     import numpy as np
     import pandas as pd
 
-    dates = as_series(dates, "dates")
-    days = pd.to_datetime(dates, errors="coerce")
-    out = pd.Series(pd.NA, index=dates.index, dtype="string")
+    days = dates_many(dates)
+    out = pd.Series(pd.NA, index=days.index, dtype="string")
     for src in _sources.catalog():
         mask = (days >= pd.Timestamp(src.effective_from)) & (days <= pd.Timestamp(src.effective_to))
         out = out.mask(np.asarray(mask.fillna(False), dtype=bool), src.name)
