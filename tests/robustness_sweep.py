@@ -92,6 +92,7 @@ GOOD_BY_NAME: dict[str, Any] = {
     "dates": pd.Series(pd.to_datetime(["2025-11-01"])),
     "release": None,
     "effective": None,
+    "what": "release",
 }
 
 # Plumbing that takes medbill's own objects (callables, Provenance lists) from medbill itself;

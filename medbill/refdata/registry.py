@@ -34,10 +34,9 @@ SEARCHABLE: tuple[str, ...] = ("icd10cm", "hcpcs", "cpt", "modifier")
 
 
 def system_module(system: str) -> ModuleType:
-    try:
-        return importlib.import_module(SYSTEMS[system])
-    except KeyError:
-        raise ValueError(f"Unknown code system {system!r}; choose one of: {', '.join(SYSTEMS)}.") from None
+    if not isinstance(system, str) or system not in SYSTEMS:
+        raise InvalidArgument(f"Unknown code system {system!r:.60}; choose one of: {', '.join(SYSTEMS)}.")
+    return importlib.import_module(SYSTEMS[system])
 
 
 def lookup(code: str, system: str = "icd10cm", on: date | None = None) -> CodeRecord:
@@ -79,5 +78,7 @@ def embedded_releases() -> list[store.Provenance]:
 
 def releases(system: str | None = None) -> list[store.Provenance]:
     """Embedded and imported releases, optionally of one system."""
+    if system is not None and not isinstance(system, str):
+        raise InvalidArgument(f"system must be a system name such as 'icd10cm', got {system!r:.60}.")
     found = embedded_releases() + store.installed()
     return [p for p in found if system is None or p.system == system]

@@ -90,9 +90,13 @@ def as_path(value: Any, what: str = "file") -> Path:
 def file_sha256(path: str | os.PathLike[str]) -> str:
     """Hex SHA-256 of a file, read in chunks."""
     h = hashlib.sha256()
-    with open(as_path(path), "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    path = as_path(path)
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as exc:
+        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
     return h.hexdigest()
 
 
@@ -180,12 +184,28 @@ def lazy(fn: Callable[[], T]) -> Callable[[], T]:
 
 
 def release_dir(system: str, release: str) -> Path:
-    return data_dir() / system / release
+    return data_dir() / folder_name(system, "system") / folder_name(release, "release")
+
+
+def folder_name(value: Any, what: str) -> str:
+    """``value`` when it can name one folder under ``data_dir()`` (text, no path separator, not
+    hidden, not too long); ``InvalidArgument`` otherwise."""
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or value.startswith(".")
+        or len(value) > 200
+        or any(c in value for c in "/\\\x00")
+    ):
+        raise InvalidArgument(f"{value!r:.60} is not a {what} name.")
+    return value
 
 
 def installed(system: str | None = None) -> list[Provenance]:
     """Provenance of every imported release (of one system when given), sorted by system and release."""
     root = data_dir()
+    if system is not None:
+        folder_name(system, "system")
     pattern = f"{system}/*/manifest.json" if system else "*/*/manifest.json"
     found = []
     for manifest in root.glob(pattern):
@@ -206,8 +226,7 @@ def _read_manifest(manifest: Path) -> Provenance | None:
 
 def installed_release(system: str, release: str) -> Provenance:
     """Provenance of one imported release, or ``DataNotAvailable`` naming what is installed."""
-    if not isinstance(release, str):
-        raise InvalidArgument(f"A {system} release name is text such as '2025', got {release!r:.60}.")
+    folder_name(release, "release")
     for p in installed(system):
         if p.release == release:
             return p
@@ -318,7 +337,9 @@ def import_file(system: str, path: str | os.PathLike[str], *, force: bool = Fals
     Refuses a file whose last record is cut off (:func:`medbill.refdata._truncation.check_complete`)
     and a release much smaller than the installed one of the same name, unless ``force``.
     """
-    if system not in IMPORTERS:
+    if not isinstance(force, bool):
+        raise InvalidArgument(f"force must be True or False, got {force!r:.60}.")
+    if not isinstance(system, str) or system not in IMPORTERS:
         raise DataNotAvailable(
             f"Unknown system {system!r} for import; choose one of: {', '.join(sorted(IMPORTERS))}."
         )
