@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.claims._table_files import read_table_file
-from medbill.exceptions import ImportFailed
+from medbill.exceptions import ImportFailed, InvalidArgument
 
 DX_COLUMNS: tuple[str, ...] = tuple(f"dx{i}" for i in range(1, 13))
 MODIFIER_COLUMNS: tuple[str, ...] = tuple(f"modifier{i}" for i in range(1, 5))
@@ -204,6 +205,10 @@ class ClaimsData:
 def coerce_table(name: str, frame: pd.DataFrame, source: str = "") -> pd.DataFrame:
     """``frame`` typed per the contract of table ``name``: known columns converted, missing optional
     columns added empty, extra columns kept. Raises ImportFailed naming the column and a bad value."""
+    if not isinstance(name, str) or name not in SCHEMAS:
+        raise InvalidArgument(f"{name!r:.60} is not a claims table; the tables are {', '.join(TABLES)}")
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidArgument(f"table {name} must be a DataFrame, got {type(frame).__name__}")
     schema = SCHEMAS[name]
     typed = _TYPED.get(id(frame))
     if typed is not None and typed[0] == name and typed[1]() is frame:  # already typed by this function
@@ -296,6 +301,8 @@ def read_claims_dir(path: str | Path) -> ClaimsData:
     ``claims`` and ``lines`` are required; the other tables are None when absent. Anything
     unreadable raises ``ImportFailed`` naming the file, the row and the column.
     """
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise ImportFailed(f"{path!r:.60} is not the path of a claims folder (docs/tables.md)")
     folder = Path(path)
     try:
         is_folder = folder.is_dir()

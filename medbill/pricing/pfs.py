@@ -666,9 +666,15 @@ def _code(code: object) -> str:
     return text
 
 
-def _modifiers(modifiers: Iterable[str] | str) -> tuple[str, ...]:
+def _modifiers(modifiers: Iterable[str] | str | None) -> tuple[str, ...]:
+    if modifiers is None:
+        return ()
     if isinstance(modifiers, str):
         modifiers = (modifiers,)
+    if not isinstance(modifiers, (list, tuple, set, frozenset)):
+        raise InvalidFormat(
+            f"Modifiers {modifiers!r:.60} must be a list of two-character modifiers such as ['26']."
+        )
     out = []
     for m in modifiers:
         if (
