@@ -34,7 +34,7 @@ def read_table_file(path: Path) -> pd.DataFrame:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise ImportFailed(f"Cannot read {path}: {exc.strerror or exc}") from None
     return _read_csv(path, raw)
 
 

@@ -96,7 +96,7 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
     except OSError as exc:
-        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise ImportFailed(f"Cannot read {path}: {exc.strerror or exc}") from None
     return h.hexdigest()
 
 
