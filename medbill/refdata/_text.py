@@ -8,7 +8,6 @@ from datetime import date
 from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
-
 from medbill.exceptions import CodeError, InvalidArgument, InvalidFormat
 
 if TYPE_CHECKING:
