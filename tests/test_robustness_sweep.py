@@ -4,11 +4,14 @@ tried, failures); ``python tests/robustness_sweep.py`` prints the refdata one on
 
 from __future__ import annotations
 
+import inspect
 import shutil
 from pathlib import Path
 
 import pytest
 import robustness_sweep as sweep
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from medbill.refdata import store
 
@@ -51,3 +54,35 @@ def test_pricing_sweep(shared_data, tmp_path, monkeypatch, capsys):
     shutil.copytree(shared_data("cms/pfs/2025"), pfs)
     store.import_file("pfs", pfs)
     _check(sweep.run_sweep(sweep.pricing_targets()), capsys)
+
+
+# Hypothesis goes past the fixed junk list: any text, bytes or number into the code verbs, and any
+# bytes as a lines.csv.
+ANY_VALUE = st.one_of(
+    st.none(), st.text(max_size=40), st.binary(max_size=40), st.integers(), st.floats(), st.booleans()
+)
+CODE_VERBS = ("compact", "validate", "is_valid", "format", "get", "lookup")
+
+
+@given(value=ANY_VALUE)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_code_verbs_take_any_value(value):
+    from medbill.refdata import carc, cpt, icd10cm, modifiers, npi, pos, rarc, taxonomy
+
+    for module in (carc, cpt, icd10cm, modifiers, npi, pos, rarc, taxonomy):
+        for verb in CODE_VERBS:
+            fn = getattr(module, verb, None)
+            if fn is not None:
+                first = next(iter(inspect.signature(fn).parameters))
+                assert sweep.call_once(fn, {first: value}) is None, f"{module.__name__}.{verb}({value!r})"
+
+
+@given(content=st.binary(max_size=300))
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_bytes_as_lines_csv(tmp_path_factory, content):
+    from medbill.claims.tables import read_claims_dir
+
+    folder = tmp_path_factory.mktemp("claims")
+    (folder / "claims.csv").write_text("claim_id\nC1\n")
+    (folder / "lines.csv").write_bytes(b"claim_id,line_number,procedure_code,charge\n" + content)
+    assert sweep.call_once(read_claims_dir, {"path": folder}) is None
