@@ -5,8 +5,11 @@
 Input: random but realistic claims/lines tables built here with numpy (valid NPIs, E/M visits with
 same-day procedures, modifiers, 1-12 diagnoses including some header and 7th-character slips).
 Reference data: a synthetic NCCI PTP table (about 150,000 pairs, tidy layout) and MUE values for
-every code in the pool are written to a temporary folder and imported with the real importers; the
-MCE list is imported from ``$MEDBILL_SHARED_DATA`` (or ../shared/data) when present.
+every code in the pool are written to a temporary folder, once per calendar quarter the claims'
+dates fall in (as CMS publishes them: a release covers its quarter), and imported with the real
+importers; the MCE list is imported from ``$MEDBILL_SHARED_DATA`` (or ../shared/data) when present.
+``--baseline-claims 0`` skips the claim-by-claim loop (``bench_refdata.py`` runs this script on the
+code before and after the reference-data layer, side by side).
 
 Baseline: ``scrub`` called once per claim in a Python loop over a random sample of claims; its time
 per claim is extrapolated to the whole batch (running it on every claim would take hours).
@@ -163,10 +166,19 @@ def reference_files(folder: Path, rng: np.random.Generator) -> tuple[Path, Path]
         }
     )
     ptp = ptp[ptp["column1"] != ptp["column2"]].drop_duplicates(["column1", "column2", "effective"])
-    ptp_path = folder / "ptp_practitioner_v999r0_f1_synthetic.tsv"
-    with open(ptp_path, "w") as f:
-        f.write("# synthetic PTP table for the benchmark\n")
-        ptp.to_csv(f, sep="\t", index=False)
+    # The claims' dates run from 2025-10-01 for 300 days: CMS's quarters v31.3 (2025 Q4) to v32.2.
+    paths = []
+    for version, start in (
+        ("v313", "2025-10-01"),
+        ("v320", "2026-01-01"),
+        ("v321", "2026-04-01"),
+        ("v322", "2026-07-01"),
+    ):
+        ptp_path = folder / f"ptp_practitioner_{version}r0_f1_synthetic.tsv"
+        with open(ptp_path, "w") as f:
+            f.write(f"# synthetic PTP table for the benchmark, quarter from {start}\n")
+            ptp.to_csv(f, sep="\t", index=False)
+        paths.append((ptp_path, folder / f"mue_practitioner_{start}_synthetic.csv"))
     mue = pd.DataFrame(
         {
             "hcpcs": pool,
@@ -176,9 +188,9 @@ def reference_files(folder: Path, rng: np.random.Generator) -> tuple[Path, Path]
             "rationale": "synthetic",
         }
     )
-    mue_path = folder / "mue_practitioner_2025-10-01_synthetic.csv"
-    mue.to_csv(mue_path, index=False)
-    return ptp_path, mue_path
+    for _, mue_path in paths:
+        mue.to_csv(mue_path, index=False)
+    return paths
 
 
 def peak_rss_mb() -> float:
@@ -194,13 +206,17 @@ def main() -> int:
     home = tempfile.mkdtemp(prefix="medbill_bench_")
     os.environ["MEDBILL_HOME"] = home
     from medbill.edits import scrub
-    from medbill.refdata import mce, mue, ncci
+
+    try:
+        from medbill.refdata import mce, mue, ncci
+    except ImportError:  # medbill before the reference-data floor (bench_refdata.py runs both)
+        from medbill.edits import mce, mue, ncci  # type: ignore[no-redef]
 
     rng = np.random.default_rng(11)
     t = time.perf_counter()
-    ptp_path, mue_path = reference_files(Path(home), rng)
-    ncci.import_release(ptp_path)
-    mue.import_release(mue_path)
+    for ptp_path, mue_path in reference_files(Path(home), rng):
+        ncci.import_release(ptp_path)
+        mue.import_release(mue_path)
     shared = Path(
         os.environ.get("MEDBILL_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
     )
@@ -232,6 +248,8 @@ def main() -> int:
         print("  rules skipped: " + ", ".join(result.skipped["rule_id"]))
     print(result.counts.to_string(index=False))
 
+    if not args.baseline_claims:
+        return 0
     sample = claims.sample(args.baseline_claims, random_state=3)
     by_claim = dict(tuple(lines[lines["claim_id"].isin(sample["claim_id"])].groupby("claim_id")))
     t = time.perf_counter()

@@ -1,6 +1,12 @@
 """X12 benchmark: 837P writing (claims/s, 100,000 claims) and 835 reading (segments/s) against pyx12.
 
-Run: ``.venv/bin/python benchmarks/bench_x12.py [--claims 100000] [--baseline-segments 30000]``.
+Run: ``.venv/bin/python benchmarks/bench_x12.py [--claims 100000] [--baseline-segments 30000]
+[--cli-claims 9000 100000] [--only-cli]``.
+
+First, ``medbill x12 read --json`` against pyx12 on the same 835s (one payment of 9,000 and of 100,000
+claims written by medbill's synthetic 835 writer): whole processes, wall and CPU seconds side by side
+with their ratios, and medbill's CPU milliseconds per claim (flat when reading is linear). CPU time is
+printed because the machine may be shared: wall time then measures the neighbours too.
 
 Each measurement runs in a fresh child process so its peak memory (max RSS) is its own. The 835 is
 the same file for medbill and pyx12; pyx12 reads a smaller file by default (it manages about 6,000
@@ -21,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +62,96 @@ def make_835(path: Path, segments: int) -> int:
             )
         out.write(f"SE*{in_st}*0001~GE*1*42~IEA*1*000000042~")
     return in_st + 4  # ISA, GS, GE, IEA
+
+
+def synth_835(path: Path, claims: int, seed: int = 7) -> int:
+    """One 835 payment of exactly ``claims`` claims written by medbill's synthetic 835 writer
+    (``medbill.synth.x12_835``) from a generated practice's remittances; returns its segment count."""
+    from datetime import date
+
+    from medbill import synth
+    from medbill.claims.tables import ClaimsData
+    from medbill.synth.x12_835 import payment_texts
+
+    practice = dict(synth.generate(lines=int(claims * 1.9) + 500, seed=seed, start=date(2025, 10, 1),
+                                   end=date(2026, 9, 30)).items())  # fmt: skip
+    remitted = practice["remit_claims"].drop_duplicates("claim_id").head(claims)
+    if len(remitted) < claims:
+        raise SystemExit(f"the synthetic practice remitted only {len(remitted):,} claims")
+    payment_id = practice["remit_payments"]["payment_id"].iloc[0]
+    keys = pd.MultiIndex.from_frame(remitted[["payment_id", "claim_id"]])
+
+    def one_payment(frame: pd.DataFrame) -> pd.DataFrame:
+        inside = pd.MultiIndex.from_frame(frame[["payment_id", "claim_id"]]).isin(keys)
+        return frame[inside].assign(payment_id=payment_id)
+
+    payment = (
+        practice["remit_payments"].head(1).assign(amount=round(remitted["paid"].sum(), 2), plb_amount=0.0)
+    )
+    data = ClaimsData(
+        claims=practice["claims"],
+        lines=practice["lines"],
+        patients=practice["patients"],
+        providers=practice["providers"],
+        payers=practice["payers"],
+        remit_payments=payment,
+        remit_claims=remitted.assign(payment_id=payment_id),
+        remit_lines=one_payment(practice["remit_lines"]),
+        remit_adjustments=one_payment(practice["remit_adjustments"]),
+        remit_remarks=one_payment(practice["remit_remarks"]),
+    )
+    (text,) = payment_texts(data).values()
+    path.write_text(text, encoding="ascii")
+    return text.count("~")
+
+
+def _timed(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one child process; its output is discarded."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{command[:3]} failed:\n{result.stderr[-2000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+_PYX12 = (
+    "import io, sys, pyx12.params, pyx12.x12n_document\n"
+    "with open(sys.argv[1]) as src:\n"
+    "    ok = pyx12.x12n_document.x12n_document(param=pyx12.params.params(), src_file=src,\n"
+    "        fd_997=io.StringIO(), fd_html=None, fd_json=io.StringIO())\n"
+    "sys.exit(0 if ok else 1)\n"
+)
+
+
+def cli_against_pyx12(sizes: list[int]) -> None:
+    """``medbill x12 read --json FILE`` against pyx12 validating FILE, whole processes, same 835."""
+    env_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    os.environ["PYTHONPATH"] = env_path
+    medbill = [
+        sys.executable,
+        "-c",
+        "import sys; from medbill.cli import main; sys.exit(main())",
+        "x12",
+        "read",
+        "--json",
+    ]
+    print(
+        "\n835 'medbill x12 read --json' vs pyx12 (whole processes, files from medbill's synthetic 835 writer):"
+    )
+    print(f"{'claims':>9} {'segments':>10} | {'medbill wall':>12} {'cpu':>7} | {'pyx12 wall':>11} {'cpu':>8} | "
+          f"{'ratio wall':>10} {'cpu':>6} | medbill ms/claim")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        for claims in sizes:
+            path = Path(tmp) / f"payment_{claims}.835"
+            segments = synth_835(path, claims)
+            ours = _timed([*medbill, str(path)])
+            theirs = _timed([sys.executable, "-c", _PYX12, str(path)])
+            print(f"{claims:>9,} {segments:>10,} | {ours[0]:>11.2f}s {ours[1]:>6.2f}s | {theirs[0]:>10.2f}s "
+                  f"{theirs[1]:>7.2f}s | {theirs[0] / ours[0]:>9.1f}x {theirs[1] / ours[1]:>5.1f}x | "
+                  f"{1000 * ours[1] / claims:.3f}")  # fmt: skip
 
 
 def _peak_mb() -> float:
@@ -143,6 +241,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--baseline-segments", type=int, default=30_000)
+    parser.add_argument(
+        "--cli-claims",
+        type=int,
+        nargs="*",
+        default=[9_000, 100_000],
+        help="835 sizes (claims) for the CLI-against-pyx12 table (pyx12 needs minutes on 100,000)",
+    )
+    parser.add_argument("--only-cli", action="store_true", help="print only the CLI-against-pyx12 table")
     parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -152,6 +258,10 @@ def main() -> None:
         else:
             out = phase_read(rest[0], rest[1])
         print(json.dumps(out))
+        return
+    if args.cli_claims:
+        cli_against_pyx12(args.cli_claims)
+    if args.only_cli:
         return
 
     write = _child("write", str(args.claims))

@@ -322,12 +322,12 @@ if __name__ == "__main__":
     import os
     import tempfile
 
-    from medbill.refdata import store
+    from medbill.refdata import registry
 
     os.environ.setdefault("MEDBILL_HOME", tempfile.mkdtemp(prefix="medbill-sweep-"))
     shared = os.environ.get("MEDBILL_SHARED_DATA")
     for system, relative in IMPORTS if shared else []:
-        store.import_file(system, Path(shared) / relative)
+        registry.import_file(system, Path(shared) / relative)
     modules = [a for a in sys.argv[1:] if not a.startswith("-")]
     result = run_sweep(refdata_functions(modules[0] if modules else None), stream="-v" in sys.argv)
     print(result.table())

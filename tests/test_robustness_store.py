@@ -16,7 +16,7 @@ import pytest
 import medbill
 from medbill import cli
 from medbill.exceptions import DataNotAvailable, ImportFailed
-from medbill.refdata import _truncation, cpt, store
+from medbill.refdata import _truncation, cpt, registry, store
 from medbill.refdata._home import cache_dir
 
 RVU_2025 = "cms/pfs/2025/PPRRVU2025_Oct.csv"
@@ -101,14 +101,14 @@ def test_half_pfs_file_refused_and_99213_still_priced(shared_data, fresh_home, t
     from medbill.pricing.pfs import FeeSchedule
 
     pfs_dir = shared_data(RVU_2025).parent
-    store.import_file("pfs", pfs_dir)
+    registry.import_file("pfs", pfs_dir)
     half_dir = tmp_path / "pfs"
     half_dir.mkdir()
     for name in ("GPCI2025.csv", "25LOCCO.csv", "ANES2025.csv", "OPPSCAP_Oct.csv"):
         shutil.copy(pfs_dir / name, half_dir)
     _head_lines(pfs_dir / "PPRRVU2025_Oct.csv", half_dir / "PPRRVU2025_Oct.csv", 0.5)
     with pytest.raises(ImportFailed, match=r"9,5\d\d rows.*19,090"):
-        store.import_file("pfs", half_dir)
+        registry.import_file("pfs", half_dir)
     assert store.installed("pfs")[0].rows == 19_090
     assert FeeSchedule.load(2025).price("99213", locality="15202-00").amount > 0
 
@@ -152,7 +152,7 @@ def test_import_of_a_folder_or_missing_file_is_a_medbill_error(fresh_home, tmp_p
     (tmp_path / "empty").mkdir()
     for path in (tmp_path / "empty", tmp_path / "missing.txt"):
         with pytest.raises((ImportFailed, DataNotAvailable)):
-            store.import_file(system, path)
+            registry.import_file(system, path)
 
 
 # --------------------------------------------------------------------------- caches
@@ -250,7 +250,7 @@ def test_import_into_a_read_only_home_says_so(fresh_home, monkeypatch, shared_da
 
     monkeypatch.setattr(store.tempfile, "TemporaryFile", denied)
     with pytest.raises(ImportFailed, match="read-only"):
-        store.import_file("cpt", shared_data(RVU_2025))
+        registry.import_file("cpt", shared_data(RVU_2025))
 
 
 # --------------------------------------------------------------------------- concurrent installs

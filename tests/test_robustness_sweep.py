@@ -13,7 +13,7 @@ import robustness_sweep as sweep
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medbill.refdata import store
+from medbill.refdata import registry
 
 
 def _check(figures: sweep.Figures, capsys: pytest.CaptureFixture[str]) -> None:
@@ -26,7 +26,7 @@ def _check(figures: sweep.Figures, capsys: pytest.CaptureFixture[str]) -> None:
 def imported_home(shared_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MEDBILL_HOME", str(tmp_path / "home"))
     for system, relative in sweep.IMPORTS:
-        store.import_file(system, shared_data(relative))
+        registry.import_file(system, shared_data(relative))
     return tmp_path / "home"
 
 
@@ -52,7 +52,7 @@ def test_pricing_sweep(shared_data, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MEDBILL_HOME", str(tmp_path / "home"))
     pfs = tmp_path / "pfs"
     shutil.copytree(shared_data("cms/pfs/2025"), pfs)
-    store.import_file("pfs", pfs)
+    registry.import_file("pfs", pfs)
     _check(sweep.run_sweep(sweep.pricing_targets()), capsys)
 
 

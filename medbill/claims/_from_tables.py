@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pandas as pd
 from medbill.claims.models import (
     Address,
     Claim,
+    KeptSegment,
     Patient,
     Payer,
     Provider,
@@ -28,12 +30,48 @@ def _records(frame: pd.DataFrame | None, key: str) -> dict[str, dict[str, Any]]:
     return {row[key]: row for row in clean.to_dict("records") if row[key] is not None}
 
 
-def _address(row: dict[str, Any]) -> Address | None:
-    if not row.get("address1"):
+def _address(row: dict[str, Any], prefix: str = "") -> Address | None:
+    if not row.get(f"{prefix}address1"):
         return None
     return Address(
-        row["address1"], row.get("city"), row.get("state"), row.get("zip"), row.get("address2") or ""
+        row[f"{prefix}address1"],
+        row.get(f"{prefix}city"),
+        row.get(f"{prefix}state"),
+        row.get(f"{prefix}zip"),
+        row.get(f"{prefix}address2") or "",
     )
+
+
+def _kept_from_json(text: Any, where: str) -> tuple[KeptSegment, ...]:
+    """``x12_kept``: a JSON list of [loop, segment] pairs (see docs/tables.md)."""
+    if not text:
+        return ()
+    try:
+        pairs = json.loads(text)
+        return tuple(KeptSegment(loop, segment) for loop, segment in pairs)
+    except (ValueError, TypeError) as exc:
+        raise ImportFailed(
+            f"{where}: x12_kept {str(text)[:60]!r} is not a JSON list of [loop, segment] pairs ({exc})"
+        ) from None
+
+
+def _reasons_from_json(text: Any, where: str) -> tuple[str, ...]:
+    """``x12_not_carried``: a JSON list of the reasons a claim read from X12 cannot be sent back."""
+    if not text:
+        return ()
+    try:
+        reasons = json.loads(text)
+        if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+            raise TypeError("not a list of text")
+    except (ValueError, TypeError) as exc:
+        raise ImportFailed(
+            f"{where}: x12_not_carried {str(text)[:60]!r} is not a JSON list ({exc})"
+        ) from None
+    return tuple(reasons)
+
+
+def _kept_to_json(kept: tuple[KeptSegment, ...]) -> str | None:
+    return json.dumps([[k.loop, k.text] for k in kept]) if kept else None
 
 
 class _Index:
@@ -83,6 +121,7 @@ class _Index:
             address=_address(row),
             phone=row.get("phone") or "",
             specialty=row.get("specialty") or "",
+            middle_name=row.get("middle_name") or "",
         )
 
     def payer(self, payer_id: Any, claim_id: str) -> Payer:
@@ -95,6 +134,7 @@ class _Index:
             address=_address(row),
             kind=row.get("kind") or "",
             timely_filing_days=int(days) if days is not None else None,
+            id_qualifier=row.get("id_qualifier") or "PI",
         )
 
     def claim(self, row: dict[str, Any]) -> Claim:
@@ -114,6 +154,9 @@ class _Index:
             payer=self.payer(row.get("payer_id"), claim_id),
             relationship=relationship,
             group_number=row.get("group_number") or "",
+            group_name=row.get("group_name") or "",
+            payer_responsibility=row.get("payer_responsibility") or "P",
+            insurance_type=row.get("insurance_type") or "",
             person=person,
         )
         billing_npi = row.get("billing_npi")
@@ -140,11 +183,11 @@ class _Index:
             rendering_provider=self.provider(rendering, claim_id)
             if rendering and rendering != billing_npi
             else None,
-            referring_provider=self.provider(referring, claim_id) if referring else None,
+            referring_provider=self.provider(referring, claim_id) if referring else _named_referrer(row),
             service_facility=facility,
             place_of_service=row.get("place_of_service"),
             diagnoses=tuple(used),
-            lines=tuple(self.line(line, row) for line in lines),
+            lines=tuple(self.line(line, row, position) for position, line in enumerate(lines, 1)),
             frequency=row.get("claim_frequency") or "1",
             original_claim_ref=row.get("original_claim_ref") or "",
             prior_authorization=row.get("prior_authorization") or "",
@@ -153,9 +196,24 @@ class _Index:
             accident_state=row.get("accident_state") or "",
             accident_date=row.get("accident_date"),
             submitted_date=row.get("submitted_date"),
+            dx_code_set=row.get("dx_code_set") or "ICD10",
+            provider_signature=row.get("provider_signature") != "N",
+            assignment=row.get("assignment") or "A",
+            benefits_assigned=row.get("benefits_assigned") != "N",
+            release_of_information=row.get("release_of_information") or "Y",
+            patient_signature_source=row.get("patient_signature_source") or "",
+            pay_to_address=_address(row, "pay_to_"),
+            kept=_kept_from_json(row.get("x12_kept"), f"claim {claim_id}"),
+            not_carried=_reasons_from_json(row.get("x12_not_carried"), f"claim {claim_id}"),
         )
 
-    def line(self, line: dict[str, Any], claim_row: dict[str, Any]) -> ServiceLine:
+    def line(self, line: dict[str, Any], claim_row: dict[str, Any], position: int) -> ServiceLine:
+        # The line's own number goes out as its control number (REF*6R) whenever the claim's 1..n
+        # renumbering would change it, so the 835 posts back to this row.
+        control = line.get("control_number") or ""
+        number = line.get("line_number")
+        if not control and number is not None and number != position:
+            control = str(number)
         rendering = line.get("rendering_npi")
         claim_rendering = claim_row.get("rendering_npi") or claim_row.get("billing_npi")
         return ServiceLine(
@@ -171,10 +229,29 @@ class _Index:
             if line.get("place_of_service") != claim_row.get("place_of_service")
             else "",
             ndc=line.get("ndc") or "",
+            ndc_quantity=line.get("ndc_quantity"),
+            ndc_unit=line.get("ndc_unit") or "",
+            emergency=line.get("emergency") == "Y",
+            description=line.get("description") or "",
+            control_number=control,
             rendering_provider=self.provider(rendering, claim_row["claim_id"])
             if rendering and rendering != claim_rendering
             else None,
+            kept=_kept_from_json(line.get("x12_kept"), f"claim {claim_row['claim_id']} line {number}"),
         )
+
+
+def _named_referrer(row: dict[str, Any]) -> Provider | None:
+    """A referring provider without an NPI (valid in 5010; its REF*1G/G2 rides in ``x12_kept``)."""
+    if not row.get("referring_last_name"):
+        return None
+    return Provider(
+        npi="",
+        last_name=row["referring_last_name"],
+        entity_type="1",
+        first_name=row.get("referring_first_name") or "",
+        middle_name=row.get("referring_middle_name") or "",
+    )
 
 
 def claim_from_tables(data: ClaimsData, claim_id: str) -> Claim:
@@ -303,6 +380,7 @@ def tables_from_claims(claims: list[Claim]) -> ClaimsData:
                 "tax_id_type": provider.tax_id_type if provider.tax_id else None,
                 "phone": _opt(provider.phone),
                 "specialty": _opt(provider.specialty),
+                "middle_name": _opt(provider.middle_name),
                 **_address_columns(provider.address),
             },
         )
@@ -318,6 +396,7 @@ def tables_from_claims(claims: list[Claim]) -> ClaimsData:
                 "kind": _opt(payer.kind),
                 "claim_filing_indicator": payer.claim_filing_indicator,
                 "timely_filing_days": payer.timely_filing_days,
+                "id_qualifier": payer.id_qualifier,
                 **_address_columns(payer.address),
             },
         )
@@ -342,7 +421,7 @@ def tables_from_claims(claims: list[Claim]) -> ClaimsData:
                 "subscriber_id": add_person(claim.subscriber.person) if claim.subscriber.person else None,
                 "billing_npi": billing,
                 "rendering_npi": rendering,
-                "referring_npi": add_provider(claim.referring_provider, claim.claim_id),
+                **_referring_columns(claim, add_provider),
                 "facility_npi": facility_npi,
                 "place_of_service": claim.place_of_service,
                 "claim_frequency": claim.frequency,
@@ -354,6 +433,18 @@ def tables_from_claims(claims: list[Claim]) -> ClaimsData:
                 "accident_date": claim.accident_date,
                 "submitted_date": claim.submitted_date,
                 **dict(zip(DX_COLUMNS, claim.diagnoses, strict=False)),
+                "dx_code_set": claim.dx_code_set if claim.dx_code_set != "ICD10" else None,
+                "provider_signature": "Y" if claim.provider_signature else "N",
+                "assignment": claim.assignment,
+                "benefits_assigned": "Y" if claim.benefits_assigned else "N",
+                "release_of_information": claim.release_of_information,
+                "payer_responsibility": claim.subscriber.payer_responsibility,
+                "group_name": _opt(claim.subscriber.group_name),
+                "insurance_type": _opt(claim.subscriber.insurance_type),
+                "patient_signature_source": _opt(claim.patient_signature_source),
+                **{f"pay_to_{k}": v for k, v in _address_columns(claim.pay_to_address).items()},
+                "x12_kept": _kept_to_json(claim.kept),
+                "x12_not_carried": json.dumps(list(claim.not_carried)) if claim.not_carried else None,
             }
         )
         for line in claim.lines:
@@ -372,6 +463,12 @@ def tables_from_claims(claims: list[Claim]) -> ClaimsData:
                     "ndc": _opt(line.ndc),
                     "place_of_service": line.place_of_service or claim.place_of_service,
                     "rendering_npi": add_provider(line.rendering_provider, claim.claim_id) or rendering,
+                    "control_number": _opt(line.control_number),
+                    "ndc_quantity": float(line.ndc_quantity) if line.ndc_quantity is not None else None,
+                    "ndc_unit": _opt(line.ndc_unit),
+                    "emergency": "Y" if line.emergency else None,
+                    "description": _opt(line.description),
+                    "x12_kept": _kept_to_json(line.kept),
                 }
             )
 
@@ -382,6 +479,17 @@ def tables_from_claims(claims: list[Claim]) -> ClaimsData:
         providers=_frame(list(providers.values()), "npi"),
         payers=_frame(list(payers.values()), "payer_id"),
     )
+
+
+def _referring_columns(claim: Claim, add_provider: Any) -> dict[str, Any]:
+    referrer = claim.referring_provider
+    if referrer is not None and not referrer.npi and referrer.entity_type == "1":
+        return {
+            "referring_last_name": referrer.last_name,
+            "referring_first_name": _opt(referrer.first_name),
+            "referring_middle_name": _opt(referrer.middle_name),
+        }
+    return {"referring_npi": add_provider(referrer, claim.claim_id)}
 
 
 def _frame(rows: list[dict[str, Any]], *required: str) -> pd.DataFrame:

@@ -8,6 +8,16 @@ excluded from equality, so ``read_837p(write_837p(claims)) == claims`` is meanin
 
 Build claims from Python, or from the tidy tables of ``docs/tables.md`` with
 :meth:`Claim.from_tables` / :func:`claims_from_tables`; :func:`claims_to_tables` goes back.
+
+Nothing an 837P carried is dropped: segments the models do not hold are kept verbatim as
+:class:`KeptSegment` values (``Claim.kept`` for loops 2000A-2330G, ``ServiceLine.kept`` for 2400-2440),
+tagged with their loop so the writer puts them back in the guide's order; ``Claim.not_carried`` names
+what a read claim holds that neither the models nor the kept segments can send back, and the writer
+refuses such a claim. To model more of the 837P (or a 276/277), add a field with its validation here,
+read it in ``x12/reader_837p.py`` (a handler that returns True consumes the segment, so it is no longer
+kept), write it in ``x12/writer_837p.py``, and add a column in ``tables.py``, ``_from_tables.py`` and
+``docs/tables.md``; the round-trip test over the public samples then shows that nothing was lost.
+Corrected and void claims already have ``frequency`` (CLM05-3) and ``original_claim_ref`` (REF*F8).
 """
 
 from __future__ import annotations
@@ -52,6 +62,20 @@ _TAX_ID = re.compile(r"\d{9}")
 _TAXONOMY = re.compile(r"[0-9A-Z]{10}")
 # X12 data elements may not contain the separators; keep free text to the basic character set.
 _TEXT = re.compile(r"[A-Za-z0-9 .,'&()/#@!?%+=\-]*")
+NDC_UNITS = ("F2", "GR", "ME", "ML", "UN")  # CTP05-1: international unit, gram, milligram, millilitre, unit
+
+# 837P loops whose segments medbill keeps verbatim when it does not model them, in the guide's order.
+# Claim-level loops (billing provider down to the prior payers of loop 2330) sit on ``Claim.kept``;
+# line-level loops (2400 to 2440) on ``ServiceLine.kept``.
+CLAIM_LOOPS = (
+    "2000A", "2010AA", "2010AB", "2010AC", "2000B", "2010BA", "2010BB", "2000C", "2010CA",
+    "2300", "2310A", "2310B", "2310C", "2310D", "2310E", "2310F",
+    "2320", "2330A", "2330B", "2330C", "2330D", "2330E", "2330F", "2330G",
+)  # fmt: skip
+LINE_LOOPS = (
+    "2400", "2410", "2420A", "2420B", "2420C", "2420D", "2420E", "2420F", "2420G", "2420H", "2430", "2440",
+)  # fmt: skip
+_KEPT_TEXT = re.compile(r"[A-Z][A-Z0-9]{1,2}(\*[\x20-\x7d]*)*")
 
 
 def _refuse(field: str, value: Any, why: str, error: type[CodeError] = InvalidFormat) -> None:
@@ -208,6 +232,42 @@ def _icd10(field: str, value: Any) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
+class KeptSegment:
+    """An 837P segment medbill does not model, kept verbatim so a read -> write round trip loses nothing.
+
+    ``loop`` is the 837P loop it was read in (one of ``CLAIM_LOOPS`` or ``LINE_LOOPS``), which tells the
+    writer where to put it back; ``text`` is the segment with ``*`` between elements, ``:`` between
+    components and ``^`` between repetitions (no terminator), e.g. ``CR1*LB*140``. The writer
+    translates to the interchange's own separators. Segments of one loop are written in the guide's
+    order (in 2300: DTP, PWK, CN1, AMT, REF, K3, NTE, CR1, CR2, CRC, HI, HCP), so kept segments given in
+    that order come back from ``read_837p`` in the same order, as a file's always do.
+    """
+
+    loop: str
+    text: str
+
+    def __post_init__(self) -> None:
+        _choice("kept.loop", self.loop, CLAIM_LOOPS + LINE_LOOPS)
+        if not isinstance(self.text, str) or not _KEPT_TEXT.fullmatch(self.text) or "~" in self.text:
+            _refuse("kept.text", self.text, "is not one X12 segment (ID*element*..., printable ASCII, no ~)")
+
+    @property
+    def id(self) -> str:
+        """The segment id (``CR1``, ``NTE`` ...)."""
+        return self.text.split("*", 1)[0]
+
+
+def _kept(field: str, value: Any, loops: tuple[str, ...]) -> tuple[KeptSegment, ...]:
+    kept = tuple(value or ())
+    for segment in kept:
+        if not isinstance(segment, KeptSegment):
+            _refuse(field, segment, "must hold KeptSegment values")
+        if segment.loop not in loops:
+            _refuse(field, segment.loop, f"is not one of the loops kept here ({loops[0]} to {loops[-1]})")
+    return kept
+
+
+@dataclasses.dataclass(frozen=True)
 class Address:
     """A US postal address; ``zip`` is 5 or 9 digits (billing providers need 9 on an 837P)."""
 
@@ -270,9 +330,13 @@ class Provider:
     address: Address | None = None
     phone: str = dataclasses.field(default="", compare=False)
     specialty: str = dataclasses.field(default="", compare=False)
+    middle_name: str = ""  # NM105, people only
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "npi", _npi("provider.npi", self.npi, required=False))
+        object.__setattr__(
+            self, "middle_name", _text("provider.middle_name", self.middle_name, required=False, max_len=25)
+        )
         object.__setattr__(
             self, "entity_type", _choice("provider.entity_type", str(self.entity_type), ("1", "2"))
         )
@@ -328,8 +392,12 @@ class Payer:
     address: Address | None = None
     kind: str = dataclasses.field(default="", compare=False)
     timely_filing_days: int | None = dataclasses.field(default=None, compare=False)
+    id_qualifier: str = "PI"  # NM108: PI payer identification, XV CMS plan id
 
     def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "id_qualifier", _choice("payer.id_qualifier", self.id_qualifier, ("PI", "XV"), default="PI")
+        )
         object.__setattr__(
             self,
             "payer_id",
@@ -365,8 +433,24 @@ class Subscriber:
     group_number: str = ""
     person: Patient | None = None
     payer_responsibility: str = "P"  # P primary, S secondary, T tertiary
+    group_name: str = ""  # SBR04, the insurance plan or group name
+    insurance_type: str = ""  # SBR05 (e.g. 12-16, 41-43, 47 Medicare secondary payer reasons)
 
     def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "group_name", _text("subscriber.group_name", self.group_name, required=False)
+        )
+        object.__setattr__(
+            self,
+            "insurance_type",
+            _code(
+                "subscriber.insurance_type",
+                self.insurance_type,
+                re.compile(r"[0-9A-Z]{1,3}"),
+                "an SBR05 insurance type code",
+                required=False,
+            ),
+        )
         object.__setattr__(
             self,
             "member_id",
@@ -435,6 +519,14 @@ class ServiceLine:
     ndc: str = ""
     unit_code: str = "UN"  # UN units, MJ minutes (anesthesia)
     rendering_provider: Provider | None = None  # None: the claim's rendering provider
+    # REF*6R line item control number, echoed by the payer's 835 for line matching; empty means the
+    # line's position (LX). Tables fill it from their own line_number so renumbering cannot move payments.
+    control_number: str = ""
+    ndc_quantity: Decimal | None = None  # CTP04 drug quantity (required with an NDC)
+    ndc_unit: str = ""  # CTP05-1: F2, GR, ME, ML or UN
+    emergency: bool = False  # SV109 "Y"
+    description: str = ""  # SV101-7, for unlisted (NOC) codes
+    kept: tuple[KeptSegment, ...] = ()  # unmodelled segments of loops 2400-2440, verbatim
     line_number: int = dataclasses.field(default=0, compare=False)  # set by the claim (1-based)
 
     def __post_init__(self) -> None:
@@ -484,6 +576,20 @@ class ServiceLine:
             ),
         )
         set_(self, "unit_code", _choice("line.unit_code", self.unit_code, ("UN", "MJ"), default="UN"))
+        set_(self, "control_number", _ident("line.control_number", self.control_number, required=False))
+        if not _missing(self.ndc_quantity):
+            set_(
+                self,
+                "ndc_quantity",
+                _decimal("line.ndc_quantity", self.ndc_quantity, UNIT_PLACES, positive=True),
+            )
+        else:
+            set_(self, "ndc_quantity", None)
+        set_(self, "ndc_unit", _choice("line.ndc_unit", self.ndc_unit or "", (*NDC_UNITS, "")))
+        if not isinstance(self.emergency, bool):
+            _refuse("line.emergency", self.emergency, "must be True or False")
+        set_(self, "description", _text("line.description", self.description, required=False, max_len=80))
+        set_(self, "kept", _kept("line.kept", self.kept, LINE_LOOPS))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -512,7 +618,13 @@ class Claim:
     benefits_assigned: bool = True  # box 13 / CLM08
     release_of_information: str = "Y"  # CLM09: Y signed, I informed consent
     dx_code_set: str = "ICD10"
+    patient_signature_source: str = ""  # CLM10: P when the patient's signature is on file elsewhere
+    pay_to_address: Address | None = None  # loop 2010AB, when payments go elsewhere than the billing address
+    kept: tuple[KeptSegment, ...] = ()  # unmodelled segments of loops 2000A-2330G, verbatim
     submitted_date: date | None = dataclasses.field(default=None, compare=False)
+    # Why this claim cannot be written back as it was read (elements medbill does not carry);
+    # ``write_837p`` refuses a claim with reasons here rather than send less than it received.
+    not_carried: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -605,6 +717,15 @@ class Claim:
             if not isinstance(getattr(self, flag), bool):
                 _refuse(f"claim.{flag}", getattr(self, flag), "must be True or False")
         set_(self, "submitted_date", _date("claim.submitted_date", self.submitted_date, required=False))
+        set_(
+            self,
+            "patient_signature_source",
+            _choice("claim.patient_signature_source", self.patient_signature_source or "", ("P", "")),
+        )
+        if self.pay_to_address is not None and not isinstance(self.pay_to_address, Address):
+            _refuse("claim.pay_to_address", self.pay_to_address, "must be an Address")
+        set_(self, "kept", _kept("claim.kept", self.kept, CLAIM_LOOPS))
+        set_(self, "not_carried", tuple(self.not_carried))
 
     @property
     def charge(self) -> Decimal:
@@ -641,6 +762,7 @@ class Claim:
                 last_name=provider.last_name,
                 entity_type=provider.entity_type,
                 first_name=provider.first_name,
+                middle_name=provider.middle_name,
                 taxonomy=provider.taxonomy if taxonomy else "",
             )
 

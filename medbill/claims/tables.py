@@ -49,6 +49,25 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "accident_date": "date",
         "submitted_date": "date",
         **dict.fromkeys(DX_COLUMNS, "str"),
+        "dx_code_set": "str",
+        "provider_signature": "str",
+        "assignment": "str",
+        "benefits_assigned": "str",
+        "release_of_information": "str",
+        "payer_responsibility": "str",
+        "referring_last_name": "str",
+        "referring_first_name": "str",
+        "referring_middle_name": "str",
+        "group_name": "str",
+        "insurance_type": "str",
+        "patient_signature_source": "str",
+        "pay_to_address1": "str",
+        "pay_to_address2": "str",
+        "pay_to_city": "str",
+        "pay_to_state": "str",
+        "pay_to_zip": "str",
+        "x12_kept": "str",
+        "x12_not_carried": "str",
     },
     "lines": {
         "claim_id": "str",
@@ -64,6 +83,12 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "ndc": "str",
         "place_of_service": "str",
         "rendering_npi": "str",
+        "control_number": "str",
+        "ndc_quantity": "float",
+        "ndc_unit": "str",
+        "emergency": "str",
+        "description": "str",
+        "x12_kept": "str",
     },
     "patients": {
         "patient_id": "str",
@@ -93,6 +118,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "zip": "str",
         "phone": "str",
         "specialty": "str",
+        "middle_name": "str",
     },
     "payers": {
         "payer_id": "str",
@@ -105,6 +131,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "state": "str",
         "zip": "str",
         "timely_filing_days": "int",
+        "id_qualifier": "str",
+        "appeal_days": "int",
     },
     "remit_payments": {
         "payment_id": "str",
@@ -154,6 +182,14 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "line_number": "int",
         "code": "str",
     },
+    "patient_payments": {
+        "payment_id": "str",
+        "patient_id": "str",
+        "payment_date": "date",
+        "amount": "money",
+        "method": "str",
+        "claim_id": "str",
+    },
 }
 
 # Columns a table must have to be usable at all; the others are optional and added empty.
@@ -168,6 +204,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "remit_lines": ("payment_id", "claim_id"),
     "remit_adjustments": ("payment_id", "claim_id", "group", "reason", "amount"),
     "remit_remarks": ("payment_id", "claim_id", "code"),
+    "patient_payments": ("payment_id", "patient_id", "payment_date", "amount"),
 }
 
 TABLES: tuple[str, ...] = tuple(SCHEMAS)
@@ -175,7 +212,7 @@ TABLES: tuple[str, ...] = tuple(SCHEMAS)
 
 @dataclasses.dataclass
 class ClaimsData:
-    """The tables of one ``CLAIMS_DIR``; the remittance tables are None when absent."""
+    """The tables of one ``CLAIMS_DIR``; the remittance and patient payment tables are None when absent."""
 
     claims: pd.DataFrame
     lines: pd.DataFrame
@@ -187,6 +224,7 @@ class ClaimsData:
     remit_lines: pd.DataFrame | None = None
     remit_adjustments: pd.DataFrame | None = None
     remit_remarks: pd.DataFrame | None = None
+    patient_payments: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for name in TABLES:

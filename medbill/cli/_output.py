@@ -21,8 +21,8 @@ def _default(obj: Any) -> Any:
 
 def print_json(obj: Any) -> None:
     """Print ``obj`` as indented JSON (dates ISO, Decimals as two-decimal strings)."""
-    json.dump(obj, sys.stdout, indent=2, default=_default, ensure_ascii=False)
-    sys.stdout.write("\n")
+    # one string, one write: json.dump would write every token separately
+    sys.stdout.write(json.dumps(obj, indent=2, default=_default, ensure_ascii=False) + "\n")
 
 
 def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from medbill.exceptions import DataNotAvailable
-from medbill.synth.sample import sample_dir
 
 
 def encounter_notebook(
@@ -45,6 +44,9 @@ def voila_command(notebook: Path, port: int | None, open_browser: bool) -> list[
 
 
 def _encounter(args: argparse.Namespace) -> int:
+    # imported here: medbill.synth loads pandas, which every other command would pay for at start-up
+    from medbill.synth.sample import sample_dir
+
     practice = Path(args.practice).resolve() if args.practice else sample_dir()
     if not practice.is_dir():
         raise DataNotAvailable(

@@ -12,16 +12,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "price",
         help="Medicare PFS price of one code at one locality, explained",
-        description="Price one code from an imported PFS year (`medbill data import pfs DIR`).",
+        description=(
+            "Price one code with the PFS release in effect on the date of service "
+            "(`medbill data import pfs DIR` installs each quarterly RVU release)."
+        ),
     )
     p.add_argument("code", help="CPT or HCPCS code, e.g. 99213")
-    p.add_argument("--year", type=int, required=True, help="fee schedule year, e.g. 2025")
-    p.add_argument("--locality", help="MAC-locality, e.g. 01112-05 (or give --state and --county)")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument(
+        "--on", metavar="DATE", help="date of service (YYYY-MM-DD): picks the release in effect"
+    )
+    when.add_argument("--release", help="a named quarterly release, e.g. RVU25D")
+    when.add_argument("--year", type=int, help="fee schedule year, when one release of it is installed")
+    p.add_argument(
+        "--locality",
+        help="MAC-locality, e.g. 01112-05, or 'national' (GPCIs 1.0); or give --state and --county",
+    )
     p.add_argument("--state", help="state postal code or name, with --county")
     p.add_argument("--county", help="county name, with --state")
     p.add_argument("--mod", action="append", default=[], metavar="M", help="modifier (repeatable)")
     p.add_argument("--pos", default="11", help="place of service (default 11, office)")
     p.add_argument("--units", type=int, default=1)
+    p.add_argument(
+        "--qp", action="store_true", help="qualifying APM participant: the QP conversion factor (CY2026 on)"
+    )
     p.add_argument("--json", action="store_true", help="JSON with amount as a two-decimal string")
     p.set_defaults(func=_price)
 
@@ -29,14 +43,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _price(args: argparse.Namespace) -> int:
     from medbill.pricing.pfs import FeeSchedule
 
-    fs = FeeSchedule.load(args.year)
+    fs = FeeSchedule.for_date(args.on) if args.on else FeeSchedule.load(args.release or args.year)
     if args.locality:
         locality = args.locality
     elif args.state and args.county:
         locality = fs.locality_for_county(args.state, args.county)
     else:
-        raise InvalidFormat("Give --locality MAC-LOC (e.g. 01112-05) or --state and --county.")
-    explanation = fs.price(args.code, locality, tuple(args.mod), pos=args.pos, units=args.units)
+        raise InvalidFormat("Give --locality MAC-LOC (e.g. 01112-05, or national) or --state and --county.")
+    explanation = fs.price(args.code, locality, tuple(args.mod), pos=args.pos, units=args.units, qp=args.qp)
     if args.json:
         print_json(explanation.to_dict())
     else:

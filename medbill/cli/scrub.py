@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 
 from medbill.cli._output import print_json, print_table
@@ -11,7 +12,10 @@ from medbill.cli._output import print_json, print_table
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scrub", help="run claim edits (validity, NCCI, MUE, modifiers, integrity ...)")
     p.add_argument(
-        "claims_dir", metavar="CLAIMS_DIR", help="folder with claims and lines tables (docs/tables.md)"
+        "claims_dir",
+        metavar="CLAIMS_DIR",
+        nargs="?",
+        help="folder with claims and lines tables (docs/tables.md); not needed with --list-rules",
     )
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.add_argument(
@@ -39,6 +43,9 @@ def _scrub(args: argparse.Namespace) -> int:
         else:
             print_table(table.to_dict("records"), ["id", "category", "severity", "title"])
         return 0
+    if args.claims_dir is None:
+        print("medbill: error: scrub needs CLAIMS_DIR (or --list-rules to list the rules)", file=sys.stderr)
+        return 2
     result = scrub(read_claims_dir(args.claims_dir), rules=args.rules, disable=args.disable, as_of=args.as_of)
     if args.json:
         print_json(result.to_dict())

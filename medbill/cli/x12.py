@@ -78,25 +78,9 @@ def _read(args: argparse.Namespace) -> int:
             print_table(rows, ["claim_id", "charge", "lines", "patient"])
         return 0
     if kind == "835":
-        from medbill.claims.x12.reader_835 import read_835
+        from medbill.claims.x12.parser_835 import summarise_835
 
-        remit = read_835(args.file)
-        summaries = remit.claim_summaries()
-        out = {
-            "transaction": "835",
-            "total_paid": f"{remit.total_paid:.2f}",
-            "payments": [
-                {
-                    "payment_id": r["payment_id"],
-                    "amount": f"{r['amount']:.2f}",
-                    "method": r["method"],
-                    "payer": r["payer_name"],
-                }
-                for r in remit.payments.astype(object).where(remit.payments.notna(), None).to_dict("records")
-            ],
-            "balanced": remit.is_balanced,
-            "claims": summaries,
-        }
+        out = summarise_835(args.file)  # streamed: no tables are built for a summary
         if args.json:
             print_json(out)
         else:
@@ -104,7 +88,7 @@ def _read(args: argparse.Namespace) -> int:
                 f"835: {len(out['payments'])} payment(s), total paid {out['total_paid']}, balanced: {out['balanced']}"
             )
             print_table(
-                summaries, ["claim_id", "status", "charge", "paid", "patient_responsibility", "balanced"]
+                out["claims"], ["claim_id", "status", "charge", "paid", "patient_responsibility", "balanced"]
             )
         return 0
     raise X12Error(f"{args.file}: transaction set {kind!r} is not read by medbill (837P and 835 are)")
@@ -114,25 +98,29 @@ def _validate(args: argparse.Namespace) -> int:
     from medbill.claims.x12.validate import validate
     from medbill.cli._output import print_json
 
-    problems = validate(args.file)
-    if args.json:
-        print_json(
+    found = validate(args.file)
+    errors = [p for p in found if p.severity == "error"]
+    warnings = [p for p in found if p.severity != "error"]
+
+    def rows(problems: list) -> list[dict]:
+        return [
             {
-                "file": args.file,
-                "ok": not problems,
-                "errors": [
-                    {
-                        "segment_number": p.segment_number,
-                        "position": p.position,
-                        "segment": p.segment_id,
-                        "reason": p.reason,
-                    }
-                    for p in problems
-                ],
+                "segment_number": p.segment_number,
+                "position": p.position,
+                "segment": p.segment_id,
+                "reason": p.reason,
             }
-        )
+            for p in problems
+        ]
+
+    if args.json:
+        print_json({"file": args.file, "ok": not errors, "errors": rows(errors), "warnings": rows(warnings)})
     else:
-        for p in problems:
-            print(f"{args.file}: segment {p.segment_number} (byte {p.position}) {p.segment_id}: {p.reason}")
-        print(f"{args.file}: {'OK' if not problems else f'{len(problems)} error(s)'}")
-    return 1 if problems else 0
+        for p in found:
+            label = "" if p.severity == "error" else f"{p.severity}: "
+            print(
+                f"{args.file}: segment {p.segment_number} (byte {p.position}) {p.segment_id}: {label}{p.reason}"
+            )
+        summary = "OK" if not errors else f"{len(errors)} error(s)"
+        print(f"{args.file}: {summary}" + (f", {len(warnings)} warning(s)" if warnings else ""))
+    return 1 if errors else 0

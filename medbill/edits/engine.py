@@ -8,14 +8,15 @@ source is more specific than the rule's (an NCCI release, an MUE row). The engin
 severity and reference, and maps positions back to ``claim_id`` / ``line_number``.
 
 A check that needs reference data nobody imported raises ``DataNotAvailable``; the engine records the
-rule as skipped, with the reason, instead of pretending the claims passed it.
+rule as skipped, with the reason, instead of pretending the claims passed it. A check that can run
+for some lines only (no release covers the others' dates of service) calls ``batch.skip_lines`` or
+``batch.skip_claims`` for the rest: those lines are listed as not checked by the rule, never as passed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import importlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import cached_property
@@ -30,8 +31,6 @@ from medbill.refdata.coverage import as_date
 SEVERITIES = ("error", "warning", "info")
 DX_COLUMNS = [f"dx{i}" for i in range(1, 13)]
 MODIFIER_COLUMNS = [f"modifier{i}" for i in range(1, 5)]
-# Rule families, one module each under medbill/edits/rules/.
-RULE_MODULES = ("validity", "conventions", "age_sex", "ncci", "mue", "modifiers", "integrity")
 # Medicare's one calendar year from the date of service (42 CFR 424.44) when nothing else is configured.
 DEFAULT_TIMELY_FILING_DAYS = 365
 
@@ -76,8 +75,9 @@ def rule(
 
 def registry() -> dict[str, Rule]:
     """Every rule, importing the rule modules on first use."""
-    for name in RULE_MODULES:
-        importlib.import_module(f"medbill.edits.rules.{name}")
+    # Rule families, one module each under medbill/edits/rules/: importing one registers its rules.
+    from medbill.edits.rules import age_sex, conventions, integrity, modifiers, mue, ncci, validity  # noqa: F401
+
     return dict(_REGISTRY)
 
 
@@ -401,6 +401,8 @@ class Batch:
                 "local day instead, e.g. as_of=as_of.date()."
             )
         self.memo: dict[str, Any] = {}  # derived tables several rules share (ICD status per diagnosis ...)
+        self.running = ""  # id of the rule being checked, for skip_lines
+        self.skips: list[tuple[str, str, np.ndarray]] = []  # (rule id, reason, line positions not checked)
         # Normalised as numpy arrays: a rule that finds nothing (the usual case) should cost
         # microseconds, and every pandas call on a ten-line claim costs tens of them. The
         # DataFrames are built on first use.
@@ -582,6 +584,16 @@ class Batch:
         """Bool per line: any of ``modifiers`` in modifier1-4."""
         return self.modifier_slots(modifiers).any(axis=1)
 
+    def skip_lines(self, lines: np.ndarray, reason: str) -> None:
+        """Record that the running rule could not check the lines at ``lines`` (positions), and why."""
+        if len(lines):
+            self.skips.append((self.running, reason, np.asarray(lines, dtype="int64")))
+
+    def skip_claims(self, claims: np.ndarray, reason: str) -> None:
+        """Record that the running rule could not check the claims at ``claims`` (positions): their lines."""
+        if len(claims):
+            self.skip_lines(np.flatnonzero(np.isin(self.line_values["claim"], claims)), reason)
+
     def key(self, columns: list[str]) -> np.ndarray:
         """One int64 group id per line for the combination of ``columns`` (NA is a value of its own)."""
         # Same ids as groupby(sort=False, dropna=False).ngroup(): numbered by first appearance,
@@ -606,17 +618,19 @@ class Batch:
 def run(batch: Batch, rules: list[Rule]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply ``rules``; return (findings with positions and metadata, skipped rules with reasons)."""
     parts, fired = [], []
-    skipped = []
+    everything = np.arange(len(batch.raw_lines), dtype="int64")
     for r in rules:
+        batch.running = r.id
         try:
             got = r.check(batch)
         except DataNotAvailable as exc:
-            skipped.append({"rule_id": r.id, "reason": str(exc)})
+            batch.skips = [s for s in batch.skips if s[0] != r.id]  # the whole rule, not part of it
+            batch.skips.append((r.id, str(exc), everything))
             continue
         if not got.empty:
             parts.append(got)
             fired.append(r)
-    skipped_df = pd.DataFrame(skipped, columns=["rule_id", "reason"])
+    skipped_df = skipped_table(batch)
     if not parts:
         return _NO_FINDINGS.copy(), skipped_df
     # Stamp the rule's metadata once over all findings, not on a copy of each rule's frame.
@@ -627,6 +641,35 @@ def run(batch: Batch, rules: list[Rule]) -> tuple[pd.DataFrame, pd.DataFrame]:
     own = np.repeat(np.array([r.reference for r in fired], dtype=object), sizes)
     f["reference"] = own if "reference" not in f else f["reference"].fillna(pd.Series(own, dtype=object))
     return _drop_payer_disabled(batch, f), skipped_df
+
+
+SKIPPED_COLUMNS = ["rule_id", "reason", "lines", "claims"]
+
+
+def skipped_table(batch: Batch) -> pd.DataFrame:
+    """One row per rule and reason that left lines unchecked: how many lines and claims."""
+    rows = []
+    claim_of = batch.line_values["claim"]
+    for rule_id, reason, lines in batch.skips:
+        claims = np.unique(claim_of[lines])
+        rows.append((rule_id, reason, len(lines), int((claims >= 0).sum())))
+    frame = pd.DataFrame(rows, columns=SKIPPED_COLUMNS)
+    if frame.empty:
+        return frame.astype({"lines": "int64", "claims": "int64"})
+    # A reason recorded in several passes (one per release) counts each line once per rule.
+    return frame.groupby(["rule_id", "reason"], as_index=False, sort=False)[["lines", "claims"]].sum()
+
+
+def unchecked_counts(batch: Batch) -> np.ndarray:
+    """Per line position: how many of the chosen rules did not check it."""
+    n = len(batch.raw_lines)
+    by_rule: dict[str, list[np.ndarray]] = {}
+    for rule_id, _, lines in batch.skips:
+        by_rule.setdefault(rule_id, []).append(lines)
+    counts = np.zeros(n, dtype="int64")
+    for parts in by_rule.values():
+        counts += np.bincount(np.unique(np.concatenate(parts)), minlength=n)
+    return counts
 
 
 def _drop_payer_disabled(batch: Batch, f: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,11 @@ class ScrubResult:
 
     ``findings`` columns: claim_id, line_number (NA for claim-level findings), rule_id, severity,
     field, value, message, reference; ``line_row`` / ``claim_row`` give the input positions.
-    ``skipped`` lists rules that could not run (reference data not imported) and why.
+    ``skipped`` lists the rules that did not check some or all lines, and why (reference data not
+    imported, or no release covering those dates of service): columns rule_id, reason, lines,
+    claims. ``line_status["unchecked"]`` / ``claim_status["unchecked"]`` count the rules that did
+    not check a line (a claim: its most-unchecked line); a line with no findings is "clean" only
+    for the rules that ran.
     """
 
     findings: pd.DataFrame
@@ -88,7 +92,7 @@ class ScrubResult:
         return (
             f"<ScrubResult {len(self.claim_status)} claims, {len(self.line_status)} lines: "
             f"{int(sev.get('error', 0))} errors, {int(sev.get('warning', 0))} warnings, "
-            f"{int(sev.get('info', 0))} info; {len(self.skipped)} rules skipped>"
+            f"{int(sev.get('info', 0))} info; {self.skipped['rule_id'].nunique()} rules skipped for some lines>"
         )
 
     def _repr_html_(self, max_rows: int = 200) -> str:
@@ -96,7 +100,7 @@ class ScrubResult:
         parts = [f"<p><b>{html.escape(repr(self)[1:-1])}</b></p>"]
         if not self.skipped.empty:
             items = "".join(
-                f"<li><code>{html.escape(r.rule_id)}</code>: {html.escape(r.reason)}</li>"
+                f"<li><code>{html.escape(r.rule_id)}</code> ({r.lines:,} lines): {html.escape(r.reason)}</li>"
                 for r in self.skipped.itertuples()
             )
             parts.append(f"<details><summary>Rules not run</summary><ul>{items}</ul></details>")

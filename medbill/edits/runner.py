@@ -100,19 +100,24 @@ def assemble(
     f["claim_row"] = _int64(np.where(claim_pos >= 0, claim_pos, np.nan)[order])
     f["line_row"] = _int64(np.where(on_line, line_pos, np.nan)[order])
     rank = rank[order]
+    unchecked = engine.unchecked_counts(batch)
     line_status = pd.DataFrame(
         {
             "claim_id": ln["claim_id"],
             "line_number": batch.line_numbers.to_numpy(),
             **_counts(np.where(on_line, line_pos, -1)[order], rank, n_lines),
+            "unchecked": unchecked,
         }
     )
     has_claim = ln["claim"] >= 0
+    claim_unchecked = np.zeros(n_claims, dtype="int64")
+    np.maximum.at(claim_unchecked, ln["claim"][has_claim], unchecked[has_claim])
     claim_status = pd.DataFrame(
         {
             "claim_id": cl["claim_id"],
             "lines": np.bincount(ln["claim"][has_claim], minlength=n_claims),
             **_counts(claim_pos[order], rank, n_claims),
+            "unchecked": claim_unchecked,
         }
     )
     return ScrubResult(

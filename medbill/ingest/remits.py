@@ -34,7 +34,7 @@ class RemitLoad:
 
 def load_835_folder(folder: str | Path) -> RemitLoad:
     """Read every ``*.835``/``*.edi``/``*.txt``/``*.x12`` file under ``folder`` (recursively, in name order)."""
-    from medbill.claims.x12 import read_835
+    from medbill.claims.x12.reader_835 import remit_frames, type_remit_frames
 
     if not isinstance(folder, (str, Path)) or not str(folder).strip():
         raise ImportFailed(f"expected a folder path, got {folder!r}")
@@ -44,21 +44,22 @@ def load_835_folder(folder: str | Path) -> RemitLoad:
     files = sorted({p for pattern in PATTERNS for p in folder.rglob(pattern) if p.is_file()})
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in REMIT_TABLES}
     failures = []
-    for path in files:  # one reader call per file
+    for path in files:  # one reader call per file; the tables are typed once, after the loop
         name = path.relative_to(folder).as_posix()
         try:
-            remittance = read_835(path)
+            frames, _ = remit_frames(path)
         except MedbillError as exc:
             failures.append((name, str(exc)))
             continue
         for table in REMIT_TABLES:
-            frame = remittance.tables[table]
+            frame = frames[table]
             frame = frame.drop(columns=[c for c in frame.columns if c.endswith("_seq") or c == "line_index"])
             parts[table].append(frame.assign(source_file=name) if table == "remit_payments" else frame)
-    tables = {
-        name: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        for name, frames in parts.items()
-    }
+    tables = (
+        type_remit_frames({name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()})
+        if parts["remit_payments"]
+        else {name: pd.DataFrame() for name in REMIT_TABLES}
+    )
     return RemitLoad(
         tables=tables, failures=pd.DataFrame(failures, columns=["source_file", "error"]), files=len(files)
     )

@@ -1,8 +1,10 @@
 """Pricing: Medicare Physician Fee Schedule to the cent, payer contracts, patient responsibility.
 
-- :class:`FeeSchedule` (``FeeSchedule.load(2025)`` after ``medbill data import pfs DIR``):
-  ``.price(code, locality, modifiers, pos, units)`` -> :class:`PriceExplanation` (Decimal amount
-  and the steps), ``.price_lines(lines, locality=...)`` for a whole lines table.
+- :class:`FeeSchedule`, one quarterly RVU release (``FeeSchedule.for_date(day)`` or
+  ``FeeSchedule.load("RVU25D")`` after ``medbill data import pfs DIR``):
+  ``.price(code, locality, modifiers, pos, units, qp=...)`` -> :class:`PriceExplanation` (Decimal
+  amount and the steps); :func:`price_lines` prices a whole lines table, each line with the release
+  in effect on its date of service (lines no release covers are not priced and say why).
 - :class:`Contract`: percent of Medicare, fixed fees, carve-outs, lesser of billed charge.
 - :class:`Benefit` and :func:`patient_share`: copay, deductible, coinsurance with yearly
   accumulators; :func:`explain_share` for one line's split.

@@ -58,6 +58,7 @@ class PriceExplanation:
     code: str
     modifiers: tuple[str, ...]
     year: int
+    release: str  # the quarterly RVU release that priced it ("RVU25D")
     locality: str
     locality_name: str
     pos: str
@@ -79,7 +80,9 @@ class PriceExplanation:
     @property
     def title(self) -> str:
         mods = f"-{'-'.join(self.modifiers)}" if self.modifiers else ""
-        return f"{self.code}{mods} x{self.units} at {self.locality} ({self.locality_name}), PFS {self.year}"
+        return (
+            f"{self.code}{mods} x{self.units} at {self.locality} ({self.locality_name}), PFS {self.release}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: amounts as two-decimal strings."""
@@ -87,6 +90,7 @@ class PriceExplanation:
             "code": self.code,
             "modifiers": list(self.modifiers),
             "year": self.year,
+            "release": self.release,
             "locality": self.locality,
             "locality_name": self.locality_name,
             "pos": self.pos,

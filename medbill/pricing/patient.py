@@ -17,20 +17,43 @@ totals are ``groupby().cumsum()`` over integer cents.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from collections.abc import Mapping
 from decimal import Decimal
+from importlib import resources
 
 import numpy as np
 import pandas as pd
 
-from medbill.exceptions import InvalidFormat
+from medbill.exceptions import DataNotAvailable, InvalidFormat
 from medbill.pricing._groups import cumsum_before, group_ids
 from medbill.pricing.explain import Step, steps_html, steps_table, steps_text
+from medbill.refdata.store import lazy
 
-# Medicare Part B: 20% coinsurance after the yearly deductible (CMS announcements per year).
-MEDICARE_PART_B_DEDUCTIBLE = {2024: Decimal("240.00"), 2025: Decimal("257.00")}
-MEDICARE_PART_B_COINSURANCE = Decimal("0.20")
+PART_B_FILE = "medicare_part_b.csv"
+
+
+@dataclasses.dataclass(frozen=True)
+class PartBYear:
+    """Original Medicare Part B cost sharing of one calendar year, with the CMS source."""
+
+    year: int
+    deductible: Decimal
+    coinsurance: Decimal
+    source: str
+
+
+@lazy
+def medicare_part_b_years() -> dict[int, PartBYear]:
+    """The yearly Part B deductible and coinsurance (``medbill/_data/medicare_part_b.csv``)."""
+    text = (resources.files("medbill") / "_data" / PART_B_FILE).read_text(encoding="utf-8")
+    rows = (
+        PartBYear(int(r["year"]), Decimal(r["deductible"]), Decimal(r["coinsurance"]), r["source"])
+        for r in csv.DictReader(io.StringIO(text))
+    )
+    return {r.year: r for r in rows}
 
 
 def _decimal(value: object, what: str) -> Decimal:
@@ -70,13 +93,21 @@ class Benefit:
 
     @classmethod
     def medicare_part_b(cls, year: int) -> Benefit:
-        """Original Medicare Part B for ``year``: the yearly deductible, then 20% coinsurance."""
-        if year not in MEDICARE_PART_B_DEDUCTIBLE:
-            known = ", ".join(str(y) for y in sorted(MEDICARE_PART_B_DEDUCTIBLE))
-            raise InvalidFormat(f"No Medicare Part B deductible recorded for {year}; known: {known}.")
-        return cls(
-            MEDICARE_PART_B_DEDUCTIBLE[year], MEDICARE_PART_B_COINSURANCE, name=f"Medicare Part B {year}"
-        )
+        """Original Medicare Part B for ``year``: the yearly deductible, then the coinsurance (20%),
+        as CMS announced them (see :func:`medicare_part_b_years` for the source of each year).
+
+        ``DataNotAvailable`` naming the years known when ``year`` is not recorded.
+        """
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise InvalidFormat(f"Medicare Part B year {year!r} must be a calendar year such as 2026.")
+        known = medicare_part_b_years()
+        if year not in known:
+            raise DataNotAvailable(
+                f"No Medicare Part B deductible is recorded for {year}; known years: "
+                f"{', '.join(str(y) for y in sorted(known))} (medbill/_data/{PART_B_FILE})."
+            )
+        row = known[year]
+        return cls(row.deductible, row.coinsurance, name=f"Medicare Part B {year}")
 
     @property
     def _ints(self) -> tuple[int, int, int, int]:

@@ -16,7 +16,7 @@ import pandas as pd
 from medbill.exceptions import InvalidFormat
 from medbill.pricing import rules
 from medbill.pricing._groups import group_ids
-from medbill.refdata.pfs import CF_PLACES, GPCI_PLACES, RVU_PLACES
+from medbill.refdata.pfs import CF_PLACES, GPCI_PLACES, NATIONAL, RVU_PLACES
 
 if TYPE_CHECKING:
     from medbill.pricing.pfs import FeeSchedule
@@ -25,6 +25,11 @@ MODIFIER_COLUMNS = ("modifier1", "modifier2", "modifier3", "modifier4")
 # Modifier -> small integer used by the batch path (0: any other modifier or none).
 _MOD_CODES = {"26": 1, "TC": 2, "53": 3, "50": 4, "62": 5, "80": 6, "81": 7, "82": 8, "AS": 9, "66": 10}
 _COMPONENT_BY_CODE = ("", "26", "TC", "53")
+# The lines columns pricing reads (the rest of a lines table is not copied when it is split).
+INPUT_COLUMNS = ("claim_id", "service_date", "procedure_code", *MODIFIER_COLUMNS, "units",
+                 "place_of_service", "locality")  # fmt: skip
+# The output's RVU, GPCI and conversion factor columns (floats, NaN where not known).
+NUMERIC_COLUMNS = ("work_rvu", "pe_rvu", "mp_rvu", "gpci_work", "gpci_pe", "gpci_mp", "conversion_factor")
 # Scale of the raw product (RVU x GPCI x CF) and the half-cent added before integer division.
 _RAW_PER_CENT = 10 ** (RVU_PLACES + GPCI_PLACES + CF_PLACES - 2)
 
@@ -42,15 +47,17 @@ def _round_bp(cents: np.ndarray, bp: np.ndarray) -> np.ndarray:
 
 
 def price_lines(
-    fs: FeeSchedule, lines: pd.DataFrame, locality: object = None, pos: str | int = "11"
+    fs: FeeSchedule, lines: pd.DataFrame, locality: object = None, pos: str | int = "11", *, qp: bool = False
 ) -> pd.DataFrame:
-    """``FeeSchedule.price_lines``: see there. Reads the fee schedule's integer arrays."""
+    """``FeeSchedule.price_lines`` for lines the release covers: see there. Reads the fee
+    schedule's integer arrays; ``qp`` picks the qualifying APM participants' conversion factor."""
     if not isinstance(lines, pd.DataFrame):
         raise InvalidFormat(f"price_lines needs a DataFrame of lines, not {type(lines).__name__}.")
     if "procedure_code" not in lines.columns:
         raise InvalidFormat("The lines table has no procedure_code column (see docs/tables.md).")
     n = len(lines)
-    n_loc = len(fs.gpci)
+    n_loc = fs._n_loc
+    cf = fs.cf_array(qp)
     outcome = np.full(n, rules.PRICED, dtype=np.int8)
 
     # Codes and modifiers: work on the distinct values, then take back to the rows.
@@ -84,7 +91,7 @@ def price_lines(
         loc = np.full(n, fs._loc[(mac, lc)], dtype=np.int64)
     elif "locality" in lines.columns:
         ids, uniq = pd.factorize(lines["locality"], use_na_sentinel=True)
-        table = np.array([fs._loc.get(rules.parse_locality(u), -1) for u in uniq] + [-1], dtype=np.int64)
+        table = np.array([fs._locality_index(u) for u in uniq] + [-1], dtype=np.int64)
         loc = table[ids]
     else:
         raise InvalidFormat("Give locality='MAC-LOC' or a locality column in the lines table.")
@@ -126,7 +133,7 @@ def price_lines(
     pe = np.where(facility, a["fac_pe_rvu"][r], a["nonfac_pe_rvu"][r])
     raw = (
         a["work_rvu"][r] * g["gpci_work"][lo] + pe * g["gpci_pe"][lo] + a["mp_rvu"][r] * g["gpci_mp"][lo]
-    ) * a["cf"][r]
+    ) * cf[r]
     fee = (raw + _RAW_PER_CENT // 2) // _RAW_PER_CENT
 
     # Rules that bar a line whatever its amount: assistant, co-surgeon, team surgery.
@@ -150,7 +157,7 @@ def price_lines(
     if keys is not None and "T" in cats:
         is_t = status_code == cats.index("T")
         priced = outcome == rules.PRICED
-        others = np.bincount(keys[priced & ~is_t], minlength=int(keys.max()) + 1)[keys]
+        others = np.bincount(keys[priced & ~is_t], minlength=int(keys.max(initial=-1)) + 1)[keys]
         outcome[priced & is_t & (others > 0)] = rules.T_BUNDLED
 
     # Endoscopy families (claim, date, base code); without claim or date columns each line is alone.
@@ -197,7 +204,7 @@ def price_lines(
         a["work_rvu"][br] * g["gpci_work"][m_lo]
         + base_pe * g["gpci_pe"][m_lo]
         + a["mp_rvu"][br] * g["gpci_mp"][m_lo]
-    ) * a["cf"][br]
+    ) * cf[br]
     base_fee = np.where(has_base, (base_raw + _RAW_PER_CENT // 2) // _RAW_PER_CENT, 0)
     less_base = np.maximum(fee[m_at] - base_fee, 0)
     m_first_base = np.where(m_rank == 1, fee[m_at], less_base)
@@ -216,14 +223,12 @@ def price_lines(
     priced = outcome == rules.PRICED
     in_mppr = priced & _RANKED[mult_proc]
     p_at = np.flatnonzero(in_mppr & (mult_proc >= 4) & (mult_proc <= 7))
-    tc, pc, split = _tc_pc(fs, rows_by_code[code_id[p_at]], component[p_at], facility[p_at],
+    tc, pc, split = _tc_pc(fs, cf, rows_by_code[code_id[p_at]], component[p_at], facility[p_at],
                            lo[p_at], fee[p_at], a["pctc"][r[p_at]])  # fmt: skip
     therapy = mult_proc[p_at] == 5
     t_at = p_at[therapy]
     pe_part = np.zeros(len(p_at), dtype=np.int64)
-    pe_part[therapy] = (
-        pe[t_at] * g["gpci_pe"][lo[t_at]] * a["cf"][r[t_at]] + _RAW_PER_CENT // 2
-    ) // _RAW_PER_CENT
+    pe_part[therapy] = (pe[t_at] * g["gpci_pe"][lo[t_at]] * cf[r[t_at]] + _RAW_PER_CENT // 2) // _RAW_PER_CENT
     tc[therapy] = pc[therapy] = 0
     # Rank: 2 by amount, 5 by PE, 4, 6 and 7 by TC then fee (the RVU file ranks imaging "by fee
     # schedule amount for the TC"; the fee orders lines without a TC, such as -26 lines), as one
@@ -289,7 +294,7 @@ def price_lines(
             "allowed_cents": allowed_cents,
             "fee_schedule_amount": fee_cents.astype("Float64") / 100,
             "facility": facility,
-            "locality": _locality_labels(fs.gpci, loc),
+            "locality": _locality_labels(fs, loc),
             "status": pd.Categorical.from_codes(np.where(row >= 0, status_code, -1), categories=cats),
             "payable": priced & (total > 0),
             "rule": _rule_labels(outcome, status_code, cats, component, facility, capped, bilateral,
@@ -301,7 +306,7 @@ def price_lines(
             "gpci_work": g["gpci_work"][lo] / 10**GPCI_PLACES,
             "gpci_pe": g["gpci_pe"][lo] / 10**GPCI_PLACES,
             "gpci_mp": g["gpci_mp"][lo] / 10**GPCI_PLACES,
-            "conversion_factor": a["cf"][r] / 10**CF_PLACES,
+            "conversion_factor": cf[r] / 10**CF_PLACES,
             "procedure_rank": procedure_rank,
             "endoscopy_rank": endoscopy_rank,
         },
@@ -317,6 +322,7 @@ def price_lines(
 
 def _tc_pc(
     fs: FeeSchedule,
+    cf: np.ndarray,
     code_rows: np.ndarray,
     component: np.ndarray,
     facility: np.ndarray,
@@ -338,7 +344,7 @@ def _tc_pc(
         a["work_rvu"][r26] * g["gpci_work"][l26]
         + pe * g["gpci_pe"][l26]
         + a["mp_rvu"][r26] * g["gpci_mp"][l26]
-    ) * a["cf"][r26]
+    ) * cf[r26]
     whole = (component == 3) | ((component == 0) & ~by_26)  # a code without component rows
     tc_only = (component == 2) | (whole & (pctc == 3))
     pc_only = (component == 1) | (whole & (pctc == 2))
@@ -385,8 +391,8 @@ def _procedure_rank(
     return rank, shared
 
 
-def _locality_labels(gpci: pd.DataFrame, loc: np.ndarray) -> pd.Categorical:
-    labels = (gpci["mac"] + "-" + gpci["locality"]).tolist()
+def _locality_labels(fs: FeeSchedule, loc: np.ndarray) -> pd.Categorical:
+    labels = [*(fs.gpci["mac"] + "-" + fs.gpci["locality"]).tolist(), NATIONAL]
     return pd.Categorical.from_codes(np.where(loc >= 0, loc, -1), categories=labels)
 
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidArgument
@@ -113,18 +112,6 @@ def releases(
             f"No {system} release is installed; import the CMS file with `medbill data import {system} PATH`."
         )
     return found
-
-
-def pick_by_date(provs: list[store.Provenance], dates: pd.Series) -> np.ndarray:
-    """Index into ``provs`` (sorted by effective_from) of the release in effect on each date.
-
-    Dates before every release get the earliest one (callers say so in the reference); NaT gets the latest.
-    """
-    starts = np.array([np.datetime64(p.effective_from or date.min, "ns") for p in provs])
-    d = dates.to_numpy(dtype="datetime64[ns]")
-    idx = np.searchsorted(starts, d, side="right") - 1
-    idx = np.where(np.isnat(d), len(provs) - 1, idx)
-    return np.clip(idx, 0, len(provs) - 1)
 
 
 def find_date(text: str) -> date | None:

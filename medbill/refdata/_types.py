@@ -16,7 +16,8 @@ class CodeRecord:
     billable: bool | None  # None where billable does not apply (modifiers, POS, CARC)
     release: str
     source: str  # where the title came from (file, package, or "medbill plain-language label")
-    valid_on_date: bool | None = None  # set when a date of service was asked about
+    valid_on_date: bool | None = None  # set when a date of service was asked about (None: unknown)
+    covered: bool | None = None  # whether ``release``'s dates cover that date (None: no date asked)
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -28,7 +29,10 @@ class CodeRecord:
             "release": self.release,
             "source": self.source,
         }
-        if self.valid_on_date is not None:
+        if self.covered is not None:
+            d["valid_on_date"] = self.valid_on_date
+            d["covered"] = self.covered
+        elif self.valid_on_date is not None:
             d["valid_on_date"] = self.valid_on_date
         d.update(self.extra)
         return d

@@ -1,8 +1,11 @@
 """Claim adjustment group codes (CAS01) and claim adjustment reason codes (CARC, CAS02).
 
 The CARC table is read at run time from the MIT-licensed ``validedi`` package
-(``validedi/config/code_sets/adjustment_reason_codes.yaml``); medbill ships no copy. The group
-code meanings are medbill's wording.
+(``validedi/config/code_sets/adjustment_reason_codes.yaml``); medbill ships no copy. X12's own list,
+with each code's start and stop dates, replaces it once imported (``medbill data import carc
+PAGE``, see :mod:`medbill.refdata.x12_codes`): a code past its stop date is then still a CARC,
+reported as deactivated with its date (:func:`stop_date`, :func:`is_active`). The group code
+meanings are medbill's wording.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from medbill.exceptions import DataNotAvailable, InvalidFormat, InvalidLength, UnknownCode
-from medbill.refdata import store
+from medbill.exceptions import CodeError, DataNotAvailable, InvalidFormat, InvalidLength, UnknownCode
+from medbill.refdata import store, x12_codes
 from medbill.refdata._text import as_series, clean
 from medbill.refdata._types import CodeRecord
 
@@ -29,8 +32,11 @@ __all__ = [
     "describe",
     "describe_many",
     "get",
+    "import_release",
+    "is_active",
     "is_valid",
     "lookup",
+    "stop_date",
     "table",
     "validate",
 ]
@@ -56,9 +62,39 @@ def _source_bytes() -> bytes:
     return (Path(next(iter(spec.submodule_search_locations))) / path).read_bytes()
 
 
-@store.lazy
 def table() -> pd.DataFrame:
-    """code (index and column), description: every CARC in the installed ``validedi`` table."""
+    """code (index and column), description, start, stop: X12's imported list when one is installed,
+    else every CARC of the ``validedi`` table (start and stop None: that table has no dates)."""
+    found = x12_codes.installed_list(SYSTEM)
+    return found[1] if found else _validedi_table()
+
+
+def import_release(path: str | Path) -> store.Provenance:
+    """Import X12's CARC list page (HTML) or a code,description,start,stop CSV."""
+    return x12_codes.import_list(SYSTEM, path, "X12 Claim Adjustment Reason Codes (imported by the user)")
+
+
+def stop_date(code: Any) -> date | None:
+    """The date after which a CARC may not be used in an original 835 (None: active or not dated)."""
+    value = validate(code)
+    stop = table().at[value, "stop"]
+    return stop if isinstance(stop, date) else None
+
+
+def is_active(code: Any, on: date | str) -> bool:
+    """True when the CARC may be used on ``on`` (between its start and stop dates); never raises for
+    the code (False when it is not a CARC)."""
+    from medbill.refdata.coverage import as_date
+
+    day = as_date(on)
+    if not is_valid(code):
+        return False
+    row = table().loc[compact(code)]
+    return x12_codes.active_on(row["start"], row["stop"], day)
+
+
+@store.lazy
+def _validedi_table() -> pd.DataFrame:
     raw = _source_bytes()
 
     def build() -> dict[str, str]:
@@ -67,7 +103,7 @@ def table() -> pd.DataFrame:
 
     # YAML parsing is the slow part; the parsed dict is cached per checksum of the package file.
     codes = store.cached(f"carc-{hashlib.sha256(raw).hexdigest()[:16]}", build)
-    df = pd.DataFrame({"code": list(codes), "description": list(codes.values())})
+    df = pd.DataFrame({"code": list(codes), "description": list(codes.values()), "start": None, "stop": None})
     return df.set_index("code", drop=False)
 
 
@@ -76,7 +112,7 @@ def compact(code: Any) -> str:
     return clean(code, "Adjustment reason code").upper()
 
 
-def validate(code: Any) -> str:
+def _shape(code: Any) -> str:
     value = compact(code)
     if not 1 <= len(value) <= 3:
         raise InvalidLength(f"Adjustment reason code {code!r} must be 1 to 3 characters.")
@@ -86,27 +122,40 @@ def validate(code: Any) -> str:
 
 
 def get(code: Any) -> str | None:
-    """The description, or None when malformed or not in the table."""
+    """The description, or None when malformed or not in the table; never raises."""
     try:
-        value = validate(code)
-    except InvalidFormat:
+        value = _shape(code)
+    except CodeError:
         return None
     t = table()
     return t.at[value, "description"] if value in t.index else None
 
 
 def lookup(code: Any) -> str:
-    value = validate(code)
+    """The description; ``InvalidFormat`` for malformed text, ``UnknownCode`` when not in the table."""
+    value = _shape(code)
     found = get(value)
     if found is None:
+        found = x12_codes.installed_list(SYSTEM)
+        where = (
+            f"X12's list {found[0].release}"
+            if found
+            else f"the CARC table of validedi {embedded_releases()[0].release}"
+        )
         raise UnknownCode(
-            f"Adjustment reason code {value} is not in the CARC table of validedi "
-            f"{embedded_releases()[0].release}; check the code on the remittance."
+            f"Adjustment reason code {value} is not in {where}; check the code on the remittance."
         )
     return found
 
 
+def validate(code: Any) -> str:
+    """The compact code when it is a CARC of the table (exactly when ``is_valid``); raises otherwise."""
+    lookup(code)
+    return _shape(code)
+
+
 def is_valid(code: Any) -> bool:
+    """True when the code is in the CARC table (exactly when ``validate`` passes); never raises."""
     return get(code) is not None
 
 
@@ -132,9 +181,22 @@ def describe_many(groups: pd.Series, codes: pd.Series) -> pd.Series:
 
 
 def lookup_record(code: str, on: date | None = None) -> CodeRecord:
+    """The CLI's record; with ``on``, ``valid_on_date`` says whether the code may be used that day."""
     description = lookup(code)
-    prov = embedded_releases()[0]
-    return CodeRecord(SYSTEM, validate(code), description, None, prov.release, prov.source)
+    found = x12_codes.installed_list(SYSTEM)
+    prov = found[0] if found else embedded_releases()[0]
+    row = table().loc[validate(code)]
+    extra = {k: row[k].isoformat() for k in ("start", "stop") if isinstance(row[k], date)}
+    return CodeRecord(
+        SYSTEM,
+        validate(code),
+        description,
+        None,
+        prov.release,
+        prov.source,
+        valid_on_date=is_active(code, on) if on is not None else None,
+        extra=extra,
+    )
 
 
 def embedded_releases() -> list[store.Provenance]:

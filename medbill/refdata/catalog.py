@@ -3,6 +3,12 @@
 The catalog is data (``medbill/_data/catalog.csv``), one row per downloadable file. ``confirmed``
 says where each URL and checksum were confirmed. ``medbill data sources`` prints it;
 ``medbill data fetch`` downloads from it; coverage messages name its releases.
+
+Columns beyond the obvious: ``members`` lists checksums of files inside a zip
+(``name=sha256;name=sha256``) where only those were recorded; ``install`` is "yes" for the files
+``medbill data fetch`` downloads and imports (a release may list others for reference, such as the
+ICD-10-CM tabular XML beside the order file); ``unpack`` is "yes" when the system's importer takes
+the zip's extracted folder rather than the zip (the PFS RVU files).
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ class Entry:
     file: str
     bytes: int | None  # size when recorded
     sha256: str | None  # checksum when recorded from an independent download
+    members: dict[str, str]  # file inside the zip -> its recorded sha256
+    install: bool  # fetched and imported by `medbill data fetch`
+    unpack: bool  # the importer takes the extracted folder
     contents: str
     confirmed: str
 
@@ -54,11 +63,19 @@ def entries_all() -> list[Entry]:
                 file=row["file"],
                 bytes=int(row["bytes"]) if row["bytes"] else None,
                 sha256=row["sha256"] or None,
+                members=_members(row["members"]),
+                install=row["install"] == "yes",
+                unpack=row["unpack"] == "yes",
                 contents=row["contents"],
                 confirmed=row["confirmed"],
             )
         )
     return out
+
+
+def _members(text: str) -> dict[str, str]:
+    pairs = (item.split("=", 1) for item in text.split(";") if item)
+    return {name: sha for name, sha in pairs}
 
 
 def entries(system: str | None = None) -> list[Entry]:
@@ -75,13 +92,20 @@ def covering(system: str, day: date) -> Entry | None:
     return max(found, key=lambda e: e.effective_from) if found else None
 
 
+def releases(system: str) -> list[str]:
+    """Release names of ``system`` in catalog order, once each."""
+    return list(dict.fromkeys(e.release for e in entries(system)))
+
+
 def find(system: str, release: str) -> list[Entry]:
     """The files of one release (a release may have several); ``DataNotAvailable`` naming the known ones."""
     if not isinstance(release, str):
         raise InvalidArgument(f"release must be a release name such as 'FY2026', got {release!r:.60}.")
-    found = [e for e in entries(system) if e.release.upper() == release.strip().upper()]
+    wanted = release.strip().upper()
+    # fiscal-year releases answer to their year alone: `medbill data fetch icd10cm 2027`
+    found = [e for e in entries(system) if e.release.upper() in (wanted, f"FY{wanted}")]
     if not found:
-        known = ", ".join(dict.fromkeys(e.release for e in entries(system))) or "none"
+        known = ", ".join(releases(system)) or "none"
         raise DataNotAvailable(
             f"medbill's catalog has no {system} release {release!r}; known: {known}. "
             "See `medbill data sources`, or import a file you downloaded with `medbill data import`."

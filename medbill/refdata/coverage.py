@@ -18,7 +18,7 @@ import dataclasses
 import warnings
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from medbill.exceptions import DataNotAvailable
 
@@ -26,7 +26,19 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from medbill.refdata.store import Provenance
+
+class Dated(Protocol):
+    """Anything with a release name and effective dates (a ``Provenance``, an ICD-10-CM source)."""
+
+    @property
+    def release(self) -> str: ...
+    @property
+    def effective_from(self) -> date | None: ...
+    @property
+    def effective_to(self) -> date | None: ...
+
+
+D = TypeVar("D", bound=Dated)
 
 # How each dated system is named in messages.
 LABELS: dict[str, str] = {
@@ -81,15 +93,15 @@ def as_date(value: Any) -> date:
     raise InvalidDate(f"Date of service {shown} is not a date; give a datetime.date or 'YYYY-MM-DD'.")
 
 
-def covers(release: Provenance, day: date) -> bool:
+def covers(release: Dated, day: date) -> bool:
     """True when ``release``'s dates include ``day`` (an undated release covers every day)."""
     start, end = release.effective_from, release.effective_to
     return (start is None or start <= day) and (end is None or day <= end)
 
 
-def in_effect(releases: Sequence[Provenance], day: date) -> Provenance | None:
+def in_effect(releases: Sequence[D], day: date) -> D | None:
     """The release in effect on ``day`` (see the module docstring), or None."""
-    best: Provenance | None = None
+    best: D | None = None
     for p in releases:
         if covers(p, day) and (
             best is None or (p.effective_from or date.min) >= (best.effective_from or date.min)
@@ -98,7 +110,7 @@ def in_effect(releases: Sequence[Provenance], day: date) -> Provenance | None:
     return best
 
 
-def in_effect_many(releases: Sequence[Provenance], days: pd.Series | np.ndarray) -> np.ndarray:
+def in_effect_many(releases: Sequence[Dated], days: pd.Series | np.ndarray) -> np.ndarray:
     """Vectorised :func:`in_effect`: the index into ``releases`` per date, -1 where none covers
     it (NaT included). Same precedence: a later start wins, then the later listed."""
     import numpy as np
@@ -118,7 +130,7 @@ def in_effect_many(releases: Sequence[Provenance], days: pd.Series | np.ndarray)
     return out
 
 
-def nearest(releases: Sequence[Provenance], day: date) -> Provenance | None:
+def nearest(releases: Sequence[D], day: date) -> D | None:
     """The release to answer from when none covers ``day``: the latest starting on or before it,
     else the earliest. None when there are no releases."""
     if not releases:
@@ -128,7 +140,7 @@ def nearest(releases: Sequence[Provenance], day: date) -> Provenance | None:
     return before[-1] if before else ordered[0]
 
 
-def describe(releases: Sequence[Provenance]) -> str:
+def describe(releases: Sequence[Dated]) -> str:
     """'FY2025 (2024-10-01 to 2025-09-30), FY2026 (...)' or 'none', for messages."""
     return ", ".join(f"{p.release} ({p.effective_from} to {p.effective_to})" for p in releases) or "none"
 
@@ -145,7 +157,7 @@ def fix_command(system: str, day: date) -> str:
     return f"medbill data import {system} PATH (the official {LABELS.get(system, system)} release for {day})"
 
 
-def not_covered_message(system: str, day: date, releases: Sequence[Provenance]) -> str:
+def not_covered_message(system: str, day: date, releases: Sequence[Dated]) -> str:
     label = LABELS.get(system, system)
     return (
         f"No {label} release covers {day} (available: {describe(releases)}). "
@@ -159,7 +171,7 @@ class Coverage:
 
     system: str
     on: date | None
-    release: Provenance | None  # the release in effect, or the nearest one when not covered
+    release: Dated | None  # the release in effect, or the nearest one when not covered
     covered: bool
     message: str = ""  # why not covered, with the command that fixes it ("" when covered)
 
@@ -173,7 +185,7 @@ class Coverage:
         }
 
 
-def coverage(system: str, releases: Sequence[Provenance], day: date | None) -> Coverage:
+def coverage(system: str, releases: Sequence[Dated], day: date | None) -> Coverage:
     """The release answering for ``day`` among ``releases``; with ``day`` None, the newest."""
     if day is None:
         newest = max(releases, key=lambda p: p.effective_from or date.min, default=None)
@@ -190,7 +202,7 @@ def coverage(system: str, releases: Sequence[Provenance], day: date | None) -> C
     return Coverage(system, day, nearest(releases, day), False, not_covered_message(system, day, releases))
 
 
-def require(system: str, releases: Sequence[Provenance], day: date) -> Provenance:
+def require(system: str, releases: Sequence[D], day: date) -> D:
     """The release in effect on ``day``; :class:`NotCovered` naming the fix when there is none."""
     found = in_effect(releases, day)
     if found is None:
@@ -198,6 +210,44 @@ def require(system: str, releases: Sequence[Provenance], day: date) -> Provenanc
             not_covered_message(system, day, releases), system=system, on=day, fix=fix_command(system, day)
         )
     return found
+
+
+def quarter_end(start: date) -> date:
+    """Last day of the calendar quarter that ``start`` falls in (HCPCS, NCCI, MUE, PFS releases)."""
+    month = (start.month - 1) // 3 * 3 + 3
+    following = date(start.year + (month == 12), month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def uncovered_groups(
+    system: str, releases: Sequence[Dated], days: np.ndarray
+) -> list[tuple[np.ndarray, str]]:
+    """(mask, reason) per fix command for the dates (datetime64) no release covers: one reason for
+    all the dates one release would cover, naming their range and the command; one for NaT."""
+    import numpy as np
+
+    d = np.asarray(days, dtype="datetime64[D]")
+    which = in_effect_many(releases, d.astype("datetime64[ns]"))
+    label = LABELS.get(system, system)
+    undated = np.isnat(d)
+    out = []
+    if undated.any():
+        out.append((undated, f"No date of service: the {label} release in effect is unknown."))
+    todo = (which < 0) & ~undated
+    if not todo.any():
+        return out
+    distinct = np.unique(d[todo])
+    fixes = np.array([fix_command(system, x.item()) for x in distinct], dtype=object)
+    for fix in dict.fromkeys(fixes):
+        these = distinct[fixes == fix]
+        span = (
+            f"{these[0]}"
+            if len(these) == 1
+            else f"{len(these)} dates of service from {these[0]} to {these[-1]}"
+        )
+        reason = f"No {label} release covers {span} (available: {describe(releases)}). Run `{fix}`."
+        out.append((todo & np.isin(d, these), reason))
+    return out
 
 
 def warn_not_covered(cov: Coverage, stacklevel: int = 3) -> None:

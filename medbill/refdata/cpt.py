@@ -2,8 +2,9 @@
 
 CPT descriptors are the AMA's copyrighted text, so medbill ships none. It knows:
 
-- the format: five digits (Category I), or four digits and F (Category II), T (Category III) or
-  U (proprietary laboratory analyses);
+- the format: five digits (Category I), or four digits and A (vaccine product administration,
+  Category I), F (Category II), M (multianalyte assays with algorithmic analyses), T (Category III)
+  or U (proprietary laboratory analyses);
 - its own plain-language labels for about 250 commonly billed services and supplies
   (``medbill/_data/cpt_labels.csv``: label, category, typical global days, add-on flag), each
   marked ``label_source = "medbill plain-language label"``;
@@ -55,7 +56,9 @@ EXPECTED = (
     "a CMS PFS relative value file (PPRRVUyyyy*.csv, with a 'HCPCS,MOD,DESCRIPTION,...' header row) "
     "or a CSV of code,descriptor"
 )
-_FORMAT = re.compile(r"[0-9]{5}|[0-9]{4}[FTU]")
+# Five digits, or four and the letter of a CPT code family: 0001A, 0002M, 0001F, 0042T, 0001U.
+FORMAT = r"[0-9]{5}|[0-9]{4}[AFMTU]"
+_FORMAT = re.compile(FORMAT)
 _PFS_HEADER = re.compile(r"^\s*HCPCS\s*,\s*MOD\s*,\s*DESCRIPTION\s*,", re.IGNORECASE | re.MULTILINE)
 _PFS_TITLE = re.compile(r"(\d{4}) National Physician Fee Schedule Relative Value File (\w+) Release", re.I)
 
@@ -82,7 +85,7 @@ def validate(code: Any) -> str:
     if len(value) != 5:
         raise InvalidLength(f"CPT code {code!r} must be 5 characters.")
     if not _FORMAT.fullmatch(value):
-        raise InvalidFormat(f"CPT code {code!r} must be 5 digits, or 4 digits followed by F, T or U.")
+        raise InvalidFormat(f"CPT code {code!r} must be 5 digits, or 4 digits followed by A, F, M, T or U.")
     return value
 
 

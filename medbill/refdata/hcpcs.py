@@ -1,8 +1,10 @@
 """HCPCS Level II: codes A0000-V9999 and the Level II modifiers, from the official CMS file.
 
 Nothing ships with medbill: import the CMS release once with ``medbill data import hcpcs PATH``
-(the zip or its ANWEB text file) or :func:`import_release`. Each record carries its own added and
-termination dates, so validity is answered per date of service (:func:`is_valid_on`).
+(the zip or its ANWEB text file), ``medbill data fetch hcpcs`` or :func:`import_release`. Each
+release covers its calendar quarter (the annual January file: January to March) and is used only
+for dates in it (:mod:`medbill.refdata.coverage`); within it, each record's own added and
+termination dates decide validity per date of service (:func:`is_valid_on`).
 
 ``is_valid`` checks the format only (no data needed, never raises); ``is_valid_on`` checks that the
 code exists in the imported release in effect and is active on the date.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,17 +24,18 @@ import numpy as np
 import pandas as pd
 
 from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidFormat, InvalidLength, UnknownCode
-from medbill.refdata import _installed, store
+from medbill.refdata import _installed, coverage, store
 from medbill.refdata._text import as_series, clean, dates_many, passes
 from medbill.refdata._types import CodeRecord, Hit
 from medbill.refdata._wordindex import WordIndex
-from medbill.refdata.coverage import as_date
 from medbill.refdata.hcpcs_parser import parse
 
 __all__ = [
     "HcpcsCode",
     "HcpcsRelease",
     "compact",
+    "coverage_on",
+    "covered_many",
     "for_date",
     "format",
     "get",
@@ -240,21 +244,29 @@ def latest() -> HcpcsRelease:
     return _load(_require_releases()[-1])
 
 
-def for_date(on: date) -> HcpcsRelease:
-    """The release in effect on ``on``: the newest one starting on or before it (else the oldest).
+def for_date(on: date | str) -> HcpcsRelease:
+    """The release in effect on ``on``; ``NotCovered`` naming the command that installs one.
 
     Each record's own added/termination dates then decide whether a code was active on ``on``.
     """
-    on = as_date(on)
-    found = _require_releases()
-    eligible = [p for p in found if p.effective_from is None or p.effective_from <= on]
-    return _load(eligible[-1] if eligible else found[0])
+    return _load(coverage.require(SYSTEM, _require_releases(), coverage.as_date(on)))
 
 
-def _choose(on: date | None, release_name: str | None) -> HcpcsRelease:
+def coverage_on(on: date | str) -> coverage.Coverage:
+    """Which release answers for ``on`` and whether its dates cover it."""
+    return coverage.coverage(SYSTEM, _require_releases(), coverage.as_date(on))
+
+
+def _choose(on: date | str | None, release_name: str | None) -> HcpcsRelease:
+    """The named release, else the one in effect on ``on`` (the nearest with a ``CoverageWarning``
+    when none covers it), else the latest."""
     if release_name is not None:
         return release(release_name)
-    return for_date(on) if on is not None else latest()
+    if on is None:
+        return latest()
+    cov = coverage_on(on)
+    coverage.warn_not_covered(cov, stacklevel=4)
+    return _load(cov.release)  # type: ignore[arg-type]
 
 
 def get(code: Any, on: date | None = None, release: str | None = None) -> HcpcsCode | None:
@@ -273,36 +285,40 @@ def lookup(code: Any, on: date | None = None, release: str | None = None) -> Hcp
     return found
 
 
-def is_valid_on(code: Any, on: date) -> bool:
+def is_valid_on(code: Any, on: date | str) -> bool:
     """True when ``code`` exists in the release in effect on ``on`` and is active that day.
 
-    False for malformed or unknown codes; ``DataNotAvailable`` when no release is imported.
+    False for malformed or unknown codes and for a date no release covers (``coverage_on`` tells
+    them apart); ``DataNotAvailable`` when no release is imported.
     """
-    on = as_date(on)
-    if not is_valid(code):
+    day = coverage.as_date(on)
+    if not is_valid(code) or not coverage_on(day).covered:
         return False
-    found = for_date(on).get(code)
-    return found is not None and found.in_effect(on)
+    found = for_date(day).get(code)
+    return found is not None and found.in_effect(day)
 
 
-def search(text: str, limit: int = 10, on: date | None = None) -> list[Hit]:
+def search(text: str, limit: int = 10, on: date | str | None = None) -> list[Hit]:
     """Ranked search of procedure long descriptions (see ``medbill.refdata._wordindex`` for scores)."""
-    return (for_date(on) if on is not None else latest()).search(text, limit)
+    return _choose(on, None).search(text, limit)
+
+
+def covered_many(dates: pd.Series) -> np.ndarray:
+    """Bool per date: an imported release covers it (False for NaT and when none is imported)."""
+    when = pd.to_datetime(pd.Series(dates), errors="coerce").to_numpy(dtype="datetime64[ns]")
+    return coverage.in_effect_many(releases(), when) >= 0
 
 
 def valid_on_many(codes: pd.Series, dates: pd.Series) -> pd.Series:
-    """Vectorised ``is_valid_on`` for compact codes and dates (same index; NA date -> False)."""
+    """Vectorised ``is_valid_on`` for compact codes and dates (same index; NA date and a date no
+    release covers -> False; :func:`covered_many` tells the two apart)."""
     codes, dates = as_series(codes, "codes"), as_series(dates, "dates")
     found = _require_releases()
     when = dates_many(dates).reindex(codes.index)
-    starts = np.array(
-        [np.datetime64(p.effective_from or date.min, "ns") for p in found], dtype="datetime64[ns]"
-    )
-    # The release in effect per date: the newest starting on or before it, else the oldest.
-    which = np.clip(np.searchsorted(starts, when.to_numpy(dtype="datetime64[ns]"), side="right") - 1, 0, None)
+    which = coverage.in_effect_many(found, when.to_numpy(dtype="datetime64[ns]"))
     out = np.zeros(len(codes), dtype=bool)
     for i, prov in enumerate(found):
-        mask = (which == i) & when.notna().to_numpy()
+        mask = which == i
         if mask.any():
             out[mask] = _load(prov).valid_on_many(codes[mask], when[mask])
     return pd.Series(out, index=codes.index, dtype=bool)
@@ -324,11 +340,12 @@ def import_release(path: str | Path) -> store.Provenance:
     parsed = parse(path)
     year, _, quarter = parsed.release.partition("-")
     counts = parsed.table["kind"].value_counts()
+    start = date(int(year), _QUARTER_MONTH.get(quarter, 1), 1)
     provenance = store.Provenance(
         system=SYSTEM,
         release=parsed.release,
-        effective_from=date(int(year), _QUARTER_MONTH.get(quarter, 1), 1),
-        effective_to=None,
+        effective_from=start,
+        effective_to=coverage.quarter_end(start),
         source=path.name if parsed.member == path.name else f"{path.name}:{parsed.member}",
         sha256=sha,
         rows=len(parsed.table),
@@ -350,10 +367,13 @@ def lookup_record(code: str, on: date | None = None) -> CodeRecord:
     supplies and drugs it labels (marked as such); other codes raise ``DataNotAvailable``."""
     if not releases():
         return _label_record(validate(code))
-    on = as_date(on) if on is not None else None
-    found = lookup(code, on=on)
-    rel = _choose(on, None)
-    day = on or rel.provenance.effective_from or date.today()
+    cov = coverage_on(on) if on is not None else None
+    with warnings.catch_warnings():  # the record itself says when its release does not cover ``on``
+        warnings.simplefilter("ignore", coverage.CoverageWarning)
+        found = lookup(code, on=on)
+        rel = _choose(on, None)
+    day = coverage.as_date(on) if on is not None else rel.provenance.effective_from or date.today()
+    covered = cov.covered if cov is not None else None
     return CodeRecord(
         system=SYSTEM,
         code=found.code,
@@ -361,8 +381,10 @@ def lookup_record(code: str, on: date | None = None) -> CodeRecord:
         billable=found.kind == "procedure" and found.in_effect(day),
         release=found.release,
         source=f"CMS HCPCS Level II {rel.name} ({rel.provenance.source})",
-        valid_on_date=found.in_effect(on) if on is not None else None,
+        valid_on_date=found.in_effect(day) if covered else None,
+        covered=covered,
         extra={
+            **({"coverage_message": cov.message} if cov is not None and not cov.covered else {}),
             "short_description": found.short_description,
             "added": found.added.isoformat() if found.added else None,
             "terminated": found.terminated.isoformat() if found.terminated else None,

@@ -74,7 +74,9 @@ def _parse_table(text: str, source: str) -> tuple[pd.DataFrame, int | None]:
 
 def _parse_lists(text: str, source: str) -> pd.DataFrame:
     lines = _tablefiles.lines_frame(text).str.strip()
-    row = lines.str.extract(r"^(?P<code>[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?)\s+(?P<title>\S.*)$")
+    row = lines.str.extract(
+        r"^(?P<code>[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])(?:\.?[0-9A-Z]{1,4})?)\s+(?P<title>\S.*)$"
+    )
     heading = pd.Series(pd.NA, index=lines.index, dtype="string")
     is_code = row["code"].notna()
     for pattern, edit in _HEADINGS:

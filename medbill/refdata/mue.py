@@ -9,7 +9,8 @@ Accepted layouts (``medbill data import mue FILE``):
 
 The MUE adjudication indicator (MAI) decides how units are counted: 1 per claim line, 2 and 3 per
 day (2 is an absolute policy limit, 3 a clinical one that an appeal with records may overturn).
-The release's effective date comes from the file name (``Eff_07-01-2026``, ``2026-07-01``).
+The release's effective date comes from the file name (``Eff_07-01-2026``, ``2026-07-01``); CMS
+publishes MUEs quarterly, so a release covers the calendar quarter of that date and no other.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from medbill.exceptions import ImportFailed
-from medbill.refdata import _tablefiles, store
+from medbill.refdata import _tablefiles, coverage, store
 
 SYSTEM = "mue"
 SETTINGS = ("practitioner", "outpatient", "dme")
@@ -107,6 +108,7 @@ def import_release(path: Path, effective: date | None = None) -> store.Provenanc
         table,
         path,
         effective_from=eff,
+        effective_to=coverage.quarter_end(eff),
         licence="CMS MUE (public domain); CPT codes © AMA",
         note=f"{setting} MUE values",
     )

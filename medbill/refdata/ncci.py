@@ -11,19 +11,25 @@ Accepted layouts (``medbill data import ncci FILE``):
 Columns: column 1 code, column 2 code, in existence prior to 1996 (``*``), effective date,
 deletion date (``*`` = none; the edit applies through the deletion date, which CMS sets to the
 last day of a quarter), modifier indicator (0 never bypassed, 1 bypassed by an NCCI-associated
-modifier, 9 not applicable) and the rationale. Each quarterly file carries the full history, so when
-several versions are installed the newest version's row wins for an edit.
+modifier, 9 not applicable) and the rationale. Each quarterly file carries the full history of
+edits, but a release is used only for the quarter it was published for: version N.q (``v322r0`` is
+32.2) covers calendar quarter q+1 of year 1994+N (v32.2: 2026-07-01 to 2026-09-30), as CMS numbers
+them; a file whose name carries no version needs its effective date (``effective=``, or a date in
+the name). Within the release each row's own effective and deletion dates apply.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from medbill.exceptions import ImportFailed
-from medbill.refdata import _tablefiles, store
+from medbill.refdata import _tablefiles, coverage, store
 
 SYSTEM = "ncci"
 SETTINGS = ("practitioner", "hospital")
@@ -90,9 +96,28 @@ def parse(text: str, source: str = "") -> pd.DataFrame:
     )
 
 
-def import_release(path: Path, setting: str | None = None) -> store.Provenance:
-    """Import one CMS PTP file (or zip) into the data directory; returns its provenance."""
+def quarter_of(name: str) -> date | None:
+    """First day of the quarter a CMS NCCI file name's version covers (``v322r0`` -> 2026-07-01)."""
+    m = re.search(r"v(\d\d)(\d)r\d+", Path(name).stem.lower())
+    if not m or int(m.group(2)) > 3:
+        return None
+    return date(1994 + int(m.group(1)), 1 + 3 * int(m.group(2)), 1)
+
+
+def import_release(path: Path, setting: str | None = None, effective: date | None = None) -> store.Provenance:
+    """Import one CMS PTP file (or zip) into the data directory; returns its provenance.
+
+    The release covers the quarter its version names (``ccipra-v322r0-f1`` covers 2026 Q3), or the
+    quarter of ``effective`` / of a date in the file name.
+    """
     path = store.as_path(path)
+    start = effective or quarter_of(path.name) or _tablefiles.find_date(path.name)
+    if start is None:
+        raise ImportFailed(
+            f"{path.name}: the quarter this PTP file is for is neither in its name (a CMS version such "
+            "as v322r0, or a date) nor given; rename it as CMS names it or pass effective=date(...)."
+        )
+    start = date(start.year, (start.month - 1) // 3 * 3 + 1, 1)
     members = _tablefiles.read_text_members(path)
     tables = [parse(text, name) for name, text in members]
     table = pd.concat(tables, ignore_index=True).drop(columns="line")
@@ -104,39 +129,48 @@ def import_release(path: Path, setting: str | None = None) -> store.Provenance:
         _release_name(path.name, chosen),
         table,
         path,
-        effective_from=table["effective"].min().date(),
+        effective_from=start,
+        effective_to=coverage.quarter_end(start),
         licence="CMS NCCI (public domain); CPT codes © AMA",
         note=f"{chosen} PTP edits",
     )
 
 
-def _version_key(release: str) -> tuple[int, int]:
-    m = re.search(r"v(\d+)r(\d+)", release)
-    return (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
+_parts_memo: dict[tuple[tuple[str, str], ...], tuple[store.Provenance, pd.DataFrame]] = {}
 
 
-_combined: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
+def load(setting: str = "practitioner") -> list[tuple[store.Provenance, pd.DataFrame]]:
+    """Installed PTP releases of one setting by effective date, each with its table; the scrubber
+    applies to each line the release in effect on its date of service.
 
-
-def load(setting: str = "practitioner") -> tuple[pd.DataFrame, list[store.Provenance]]:
-    """All installed PTP edits of one setting, newest version winning per edit, with a ``release`` column."""
+    CMS splits a quarter's practitioner edits into several files (``-f1`` to ``-f4``): the installed
+    parts of one version are one release here (``practitioner-v322r0``), their tables concatenated.
+    """
     setting = _tablefiles.require_setting(setting, SETTINGS)
     provs = _tablefiles.releases(SYSTEM, lambda p: p.release.startswith(setting + "-"))
-    provs = sorted(provs, key=lambda p: (_version_key(p.release), p.release))
-    key = tuple((p.release, p.sha256) for p in provs)
-    if key not in _combined:
-        _combined.clear()  # only the current combination is worth keeping
-        _combined[key] = _combine(provs)
-    return _combined[key], provs
+    groups: dict[str, list[store.Provenance]] = {}
+    for p in sorted(provs, key=lambda p: p.release):
+        groups.setdefault(re.sub(r"-f\d+$", "", p.release), []).append(p)
+    out = [_one_release(name, parts) for name, parts in groups.items()]
+    return sorted(out, key=lambda pt: (pt[0].effective_from or date.min, pt[0].release))
 
 
-def _combine(provs: list[store.Provenance]) -> pd.DataFrame:
-    parts = []
-    for rank, p in enumerate(provs):
-        t = _tablefiles.load(p).copy()
-        t["release"] = p.release
-        t["_rank"] = rank
-        parts.append(t)
-    table = pd.concat(parts, ignore_index=True).sort_values("_rank", kind="stable")
-    table = table.drop_duplicates(["column1", "column2", "effective"], keep="last").drop(columns="_rank")
-    return table.reset_index(drop=True)
+def _one_release(name: str, parts: list[store.Provenance]) -> tuple[store.Provenance, pd.DataFrame]:
+    if len(parts) == 1:
+        return parts[0], _tablefiles.load(parts[0])
+    key = tuple((p.release, p.sha256) for p in parts)
+    if key not in _parts_memo:
+        if len(_parts_memo) >= 8:
+            _parts_memo.clear()
+        table = pd.concat([_tablefiles.load(p) for p in parts], ignore_index=True)
+        prov = dataclasses.replace(
+            parts[0],
+            release=name,
+            source=" + ".join(p.source for p in parts),
+            sha256=hashlib.sha256("".join(p.sha256 for p in parts).encode()).hexdigest(),
+            rows=len(table),
+            note=f"{parts[0].note}; {len(parts)} files: "
+            + ", ".join(p.release.rsplit("-", 1)[-1] for p in parts),
+        )
+        _parts_memo[key] = (prov, table)
+    return _parts_memo[key]

@@ -1,5 +1,9 @@
 """National Provider Identifier (NPI): ten digits, the last a Luhn check digit.
 
+CMS issues NPIs beginning with 1 or 2 only: a number with
+another first digit and a correct check digit is well formed but was never issued, and
+``issued_note`` says so (``lookup_record`` and the error messages repeat it).
+
 The check digit is the Luhn digit of the card-issuer prefix ``80840`` followed by the first nine
 digits (CMS, "Requirements for NPI check digit"). The prefix contributes a constant 24 to the Luhn
 sum, so ``calc_check_digit`` only walks the nine identifier digits.
@@ -22,7 +26,9 @@ from medbill.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from medbill.refdata._text import as_series, passes
 from medbill.refdata._types import CodeRecord
 
-__all__ = ["calc_check_digit", "compact", "format", "is_valid", "is_valid_many", "validate"]
+__all__ = ["calc_check_digit", "compact", "format", "is_valid", "is_valid_many", "issued_note", "validate"]
+
+ISSUED_FIRST_DIGITS = "12"  # NPPES: every NPI issued begins with 1 or 2
 
 # Luhn contribution of the "80840" prefix when it is followed by ten more digits.
 _PREFIX_SUM = 24
@@ -54,6 +60,16 @@ def calc_check_digit(first9: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+def issued_note(number: str) -> str | None:
+    """None when ``number`` begins with a digit CMS issues NPIs with (1 or 2), else why not."""
+    if number[:1] and number[0] in ISSUED_FIRST_DIGITS:
+        return None
+    return (
+        "CMS issues NPIs beginning with 1 or 2 only; "
+        f"{number} begins with {number[:1] or 'nothing'}, so it is not an NPI CMS has issued."
+    )
+
+
 def validate(number: Any) -> str:
     """Return the compact NPI or raise InvalidFormat / InvalidLength / InvalidChecksum."""
     value = compact(number)
@@ -62,9 +78,10 @@ def validate(number: Any) -> str:
     if len(value) != 10:
         raise InvalidLength(f"NPI {number!r} has {len(value)} digits; an NPI has exactly 10.")
     if calc_check_digit(value[:9]) != value[9]:
+        unissued = issued_note(value)
         raise InvalidChecksum(
             f"NPI {number!r} fails its check digit (expected {calc_check_digit(value[:9])}); "
-            "check for a mistyped digit."
+            "check for a mistyped digit." + (f" Also: {unissued}" if unissued else "")
         )
     return value
 
@@ -107,6 +124,7 @@ def is_valid_many(numbers: pd.Series | Any) -> pd.Series:
 def lookup_record(code: str, on: Any = None) -> CodeRecord:
     """An NPI has no title to look up offline: the record reports the check-digit verdict."""
     value = validate(code)
+    unissued = issued_note(value)
     return CodeRecord(
         system="npi",
         code=value,
@@ -114,6 +132,7 @@ def lookup_record(code: str, on: Any = None) -> CodeRecord:
         billable=None,
         release="n/a",
         source="NPI check-digit algorithm (Luhn over 80840, CMS)",
+        extra={"issued_first_digit": False, "note": unissued} if unissued else {},
     )
 
 

@@ -1,29 +1,45 @@
 """Import a CMS Physician Fee Schedule release folder (``medbill data import pfs DIR``).
 
-The folder holds CMS's files as published for one year (for example the ``RVU25D`` zip unpacked):
+The folder holds CMS's files as published (for example the ``RVU25D`` zip unpacked):
 
 - ``PPRRVU*.csv``: national relative values, a title block then a column header spread over
-  several rows ending in a row that starts with ``HCPCS``. When several quarterly releases are
-  present the latest in the year is used (October > July > April > January).
+  several rows ending in a row that starts with ``HCPCS``. Each file is one quarterly release,
+  named as CMS names it and in effect for its quarter only: ``RVU25A`` (January release) covers
+  2025-01-01 to 2025-03-31, ``RVU25B`` (April) the second quarter, ``RVU25C`` (July) the third,
+  ``RVU25D`` (October) the fourth. The quarter is read from the title ("... July Release"), else
+  from the file name (JAN/APR/JUL/OCT). A folder with several PPRRVU files installs each.
 - ``GPCI*.csv``: geographic practice cost indices by MAC and locality.
 - ``*LOCCO*.csv``: the locality/county crosswalk (MAC numbers without leading zeros, state names
   only on the first row of each state).
 - ``ANES*.csv``: anesthesia conversion factors by locality.
 - ``OPPSCAP*.csv``: the OPPS-capped imaging prices by MAC and locality.
 
+From CY2026 CMS's zips hold each file for QPs (``_QPP``) and for everyone else (``_nonQPP``); only
+the non-QP files are read, since they differ only in the conversion factor.
+
+The four locality files are shared by every PPRRVU release of the folder. Without a GPCI file
+(CY2026 here) a release is installed for national pricing only (GPCIs of 1.0); with one, the
+crosswalk, anesthesia and OPPS cap files must be there too.
+
 Values are stored as scaled integers (RVUs in hundredths, GPCIs in thousandths, conversion
 factors in ten-thousandths, prices in cents) so pricing can use exact integer arithmetic. The
-AMA's CPT descriptors in the DESCRIPTION column are not stored.
+AMA's CPT descriptors in the DESCRIPTION column are not stored. The conversion factors CMS set
+for each year (one for all in CY2025; non-QP and QP from CY2026) are medbill's own table,
+``medbill/_data/pfs_conversion_factors.csv``, with its CMS source; an RVU file whose CONV
+FACTOR is not that year's is refused.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import re
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +51,19 @@ from medbill.refdata import store
 SYSTEM = "pfs"
 RVU_PLACES, GPCI_PLACES, CF_PLACES = 2, 3, 4
 
-# Quarterly RVU releases in the order CMS publishes them; the latest present wins.
-_QUARTERS = ("JAN", "APR", "JUL", "OCT")
+# Quarterly RVU releases: the month word of the title or file name, and the letter CMS gives them.
+QUARTERS = {"JAN": "A", "APR": "B", "JUL": "C", "OCT": "D"}
+_MONTH_WORDS = {"JANUARY": "JAN", "APRIL": "APR", "JULY": "JUL", "OCTOBER": "OCT"}
+# First and last (month, day) of each quarter's release.
+_QUARTER_DATES = {
+    "A": ((1, 1), (3, 31)),
+    "B": ((4, 1), (6, 30)),
+    "C": ((7, 1), (9, 30)),
+    "D": ((10, 1), (12, 31)),
+}
+# The locality name shown for national pricing (GPCIs of 1.0).
+NATIONAL = "national"
+CONVERSION_FACTORS_FILE = "pfs_conversion_factors.csv"
 
 # Our column name -> the RVU file's header text (rows joined with spaces, whitespace collapsed).
 RVU_COLUMNS = {
@@ -79,62 +106,184 @@ PAYLOAD_FILES = ("rvu.parquet", "gpci.parquet", "localities.parquet", "anesthesi
 
 
 def import_release(path: Path) -> store.Provenance:
-    """Import the PFS files in folder ``path`` and install them as release ``<year>``.
+    """Import the PFS files in folder ``path``; the provenance of its newest release.
+
+    Every PPRRVU file of the folder is installed as its own quarterly release (see
+    :func:`import_releases`, which returns them all).
+    """
+    return import_releases(path)[-1]
+
+
+def import_releases(path: Path) -> list[store.Provenance]:
+    """Install each PPRRVU file of folder ``path`` as its quarterly release (``RVU25A`` ...),
+    with the folder's GPCI, crosswalk, anesthesia and OPPS cap files; oldest first.
 
     Raises ``ImportFailed`` naming the file and what was expected; a failed import leaves the
-    installed releases unchanged, and importing the same files again is a no-op.
+    installed releases unchanged (every file is read before anything is installed), and
+    importing the same files again is a no-op.
     """
     folder = store.as_path(path, "folder of CMS PFS files")
     if not folder.is_dir():
         raise ImportFailed(
             f"{folder} is not a folder; expected a folder of CMS PFS files (PPRRVU, GPCI, LOCCO, ANES, OPPSCAP)."
         )
-    files = {
-        "rvu": _pick_rvu(folder),
-        "gpci": _find(folder, "GPCI*.csv", "the GPCI file (GPCI<year>.csv)"),
-        "locco": _find(folder, "*LOCCO*.csv", "the locality/county crosswalk (<yy>LOCCO.csv)"),
-        "anes": _find(folder, "ANES*.csv", "the anesthesia conversion factors (ANES<year>.csv)"),
-        "oppscap": _find(folder, "OPPSCAP*.csv", "the OPPS imaging cap file (OPPSCAP*.csv)"),
+    rvu_files = _rvu_files(folder)
+    shared = _locality_files(folder)
+    done = {p.sha256: p for p in store.installed(SYSTEM)}
+    digests = [_digest({"rvu": rvu_path, **shared}) for rvu_path in rvu_files]
+    if all(d in done for d in digests):  # the same files are already installed: nothing to read
+        return sorted((done[d] for d in digests), key=lambda p: p.effective_from or date.min)
+    tables = {
+        "gpci.parquet": _read_gpci(shared["gpci"]) if shared else _empty(_GPCI_COLUMNS),
+        "localities.parquet": _read_locco(shared["locco"]) if shared else _empty(_LOCCO_COLUMNS),
+        "anesthesia.parquet": _read_anes(shared["anes"]) if shared else _empty(_ANES_COLUMNS),
+        "oppscap.parquet": _read_oppscap(shared["oppscap"]) if shared else _empty(_OPPSCAP_COLUMNS),
     }
+    pending = [
+        _read_release(folder, rvu_path, shared, digest)
+        for rvu_path, digest in zip(rvu_files, digests, strict=True)
+    ]
+    names = [p.release for p, _ in pending]
+    if len(set(names)) < len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise ImportFailed(
+            f"{folder} has two PPRRVU files of release {twice} ({', '.join(p.name for p in rvu_files)}); keep one."
+        )
+    installed = []
+    for provenance, rvu in sorted(pending, key=lambda item: item[0].effective_from or date.min):
+        if provenance.sha256 in done:
+            installed.append(done[provenance.sha256])
+            continue
+        payload = {"rvu.parquet": rvu, **tables}
+
+        def write(target: Path, payload: dict[str, pd.DataFrame] = payload) -> None:
+            for name, table in payload.items():
+                table.to_parquet(target / name, index=False)
+
+        installed.append(store.install(provenance, write))
+    return installed
+
+
+def _digest(files: dict[str, Path]) -> str:
+    """The checksum of one release's source files (names and contents)."""
     digest = hashlib.sha256()
     for key in sorted(files):
         digest.update(f"{files[key].name}:{store.file_sha256(files[key])}\n".encode())
-    for installed in store.installed(SYSTEM):
-        if installed.sha256 == digest.hexdigest():
-            return installed  # the same files are already installed: nothing to do
-    rvu, title = _read_rvu(files["rvu"])
-    year = _release_year(title, files["rvu"])
-    tables = {
-        "rvu.parquet": rvu,
-        "gpci.parquet": _read_gpci(files["gpci"]),
-        "localities.parquet": _read_locco(files["locco"]),
-        "anesthesia.parquet": _read_anes(files["anes"]),
-        "oppscap.parquet": _read_oppscap(files["oppscap"]),
-    }
+    return digest.hexdigest()
+
+
+def _read_release(
+    folder: Path, rvu_path: Path, shared: dict[str, Path], digest: str
+) -> tuple[store.Provenance, pd.DataFrame]:
+    """The provenance and RVU table of one PPRRVU file (the locality files are the folder's)."""
+    rvu, title = _read_rvu(rvu_path)
+    release = release_of(title, rvu_path)
+    cf_note = _check_conversion_factor(rvu, release, rvu_path)
+    scope = "" if shared else "; no GPCI file: national amounts only (GPCIs 1.0)"
+    files = {"rvu": rvu_path, **shared}
     provenance = store.Provenance(
         system=SYSTEM,
-        release=str(year),
-        effective_from=date(year, 1, 1),
-        effective_to=date(year, 12, 31),
+        release=release.name,
+        effective_from=release.effective_from,
+        effective_to=release.effective_to,
         source=f"{folder} ({', '.join(files[k].name for k in sorted(files))})",
-        sha256=digest.hexdigest(),
+        sha256=digest,
         rows=len(rvu),
         licence="CMS public data; CPT codes are AMA property (descriptors not stored).",
-        note=title,
+        note=f"{title}; {cf_note}{scope}",
     )
+    return provenance, rvu
 
-    def write(target: Path) -> None:
-        for name, table in tables.items():
-            table.to_parquet(target / name, index=False)
 
-    return store.install(provenance, write)
+@dataclasses.dataclass(frozen=True)
+class Release:
+    """A quarterly RVU release: ``RVU25C`` is CY2025's July release, in effect July 1 to September 30."""
+
+    year: int
+    letter: str  # A (January), B (April), C (July), D (October)
+
+    @property
+    def name(self) -> str:
+        return f"RVU{self.year % 100:02d}{self.letter}"
+
+    @property
+    def effective_from(self) -> date:
+        return date(self.year, *_QUARTER_DATES[self.letter][0])
+
+    @property
+    def effective_to(self) -> date:
+        return date(self.year, *_QUARTER_DATES[self.letter][1])
+
+
+def release_of(title: str, path: Path) -> Release:
+    """The release of an RVU file from its title block ("2025 ... October Release"), else its name."""
+    year = _release_year(title, path)
+    words = re.findall(r"[A-Z]+", title.upper())
+    month = next((_MONTH_WORDS[w] for w in words if w in _MONTH_WORDS), None)
+    if month is None:
+        month = next((m for m in QUARTERS if m in path.name.upper()), None)
+    if month is None:
+        raise ImportFailed(
+            f"{path.name}: cannot tell the quarterly release from the title ({title!r}) or the file name; "
+            "expected January, April, July or October (JAN/APR/JUL/OCT)."
+        )
+    return Release(year, QUARTERS[month])
+
+
+# ----------------------------------------------------------------------------- conversion factors
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversionFactor:
+    """One year's PFS conversion factor for one kind of clinician, with its CMS source."""
+
+    year: int
+    qp: bool  # True: qualifying APM participants (from CY2026 CMS sets a separate factor)
+    value: Decimal
+    label: str
+    source: str
+
+
+@store.lazy
+def conversion_factors() -> list[ConversionFactor]:
+    """medbill's table of CMS's PFS conversion factors by year (``_data/pfs_conversion_factors.csv``)."""
+    text = (resources.files("medbill") / "_data" / CONVERSION_FACTORS_FILE).read_text(encoding="utf-8")
+    return [
+        ConversionFactor(
+            int(r["year"]), r["qp"] == "yes", Decimal(r["conversion_factor"]), r["label"], r["source"]
+        )
+        for r in csv.DictReader(io.StringIO(text))
+    ]
+
+
+def conversion_factor(year: int, qp: bool) -> ConversionFactor | None:
+    """CMS's conversion factor of ``year`` for QPs (``qp=True``) or everyone else; None when not recorded."""
+    return next((c for c in conversion_factors() if c.year == year and c.qp == qp), None)
+
+
+def _check_conversion_factor(rvu: pd.DataFrame, release: Release, path: Path) -> str:
+    """Which of the year's conversion factors the file carries, for the provenance note; a CONV
+    FACTOR that is not one of them is refused."""
+    values = sorted(set(rvu["cf"][rvu["cf"] > 0].tolist()))
+    known = [c for c in conversion_factors() if c.year == release.year]
+    shown = ", ".join(str(Decimal(v).scaleb(-CF_PLACES)) for v in values) or "none"
+    if not known:
+        return f"CONV FACTOR {shown} (CY{release.year} is not in medbill's conversion factor table)"
+    match = [c for c in known if [int(c.value.scaleb(CF_PLACES))] == values]
+    if not match:
+        expected = ", ".join(f"{c.value} ({c.label})" for c in known)
+        raise ImportFailed(
+            f"{path.name}: CONV FACTOR {shown} is not CMS's CY{release.year} conversion factor ({expected}, "
+            f"medbill/_data/{CONVERSION_FACTORS_FILE})."
+        )
+    return f"CONV FACTOR {shown} ({', '.join(dict.fromkeys(c.label for c in match))})"
 
 
 # ----------------------------------------------------------------------------- file discovery
 
 
 def _find(folder: Path, pattern: str, what: str) -> Path:
-    found = sorted(p for p in folder.iterdir() if p.is_file() and _glob_ci(p.name, pattern))
+    found = _non_qp(sorted(p for p in folder.iterdir() if p.is_file() and _glob_ci(p.name, pattern)))
     if not found:
         raise ImportFailed(f"{folder} has no {pattern} file; expected {what}.")
     return found[-1]
@@ -145,18 +294,57 @@ def _glob_ci(name: str, pattern: str) -> bool:
     return re.match(regex, name.upper()) is not None
 
 
-def _pick_rvu(folder: Path) -> Path:
-    found = [p for p in folder.iterdir() if p.is_file() and _glob_ci(p.name, "PPRRVU*.csv")]
+def _is_qp_variant(name: str) -> bool:
+    text = name.upper().replace("-", "").replace("_", "")
+    return "QPP" in text and "NONQPP" not in text
+
+
+def _non_qp(found: list[Path]) -> list[Path]:
+    """From CY2026 CMS publishes each file twice, for qualifying APM participants (``_QPP``) and
+    for everyone else (``_nonQPP``), the same but for the conversion factor: keep the non-QP ones
+    (QP prices apply the QP factor of medbill's table). A QPP file alone is kept."""
+    kept = [p for p in found if not _is_qp_variant(p.name)]
+    return kept or found
+
+
+def _rvu_files(folder: Path) -> list[Path]:
+    found = _non_qp(sorted(p for p in folder.iterdir() if p.is_file() and _glob_ci(p.name, "PPRRVU*.csv")))
     if not found:
         raise ImportFailed(
             f"{folder} has no PPRRVU*.csv file; expected the national relative value file (PPRRVU<year>_<quarter>.csv)."
         )
+    return found
 
-    def rank(p: Path) -> tuple[int, str]:
-        hits = [i for i, q in enumerate(_QUARTERS) if q in p.name.upper()]
-        return (max(hits) if hits else -1, p.name)
 
-    return max(found, key=rank)
+def _locality_files(folder: Path) -> dict[str, Path]:
+    """The GPCI, crosswalk, anesthesia and OPPS cap files; none at all without a GPCI file."""
+    if not any(p.is_file() and _glob_ci(p.name, "GPCI*.csv") for p in folder.iterdir()):
+        return {}
+    return {
+        "gpci": _find(folder, "GPCI*.csv", "the GPCI file (GPCI<year>.csv)"),
+        "locco": _find(
+            folder, "*LOCCO*.csv", "the locality/county crosswalk (<yy>LOCCO.csv) beside the GPCI file"
+        ),
+        "anes": _find(
+            folder, "ANES*.csv", "the anesthesia conversion factors (ANES<year>.csv) beside the GPCI file"
+        ),
+        "oppscap": _find(
+            folder, "OPPSCAP*.csv", "the OPPS imaging cap file (OPPSCAP*.csv) beside the GPCI file"
+        ),
+    }
+
+
+_GPCI_COLUMNS = {"mac": str, "locality": str, "state": str, "name": str, "gpci_work": "int64",
+                 "gpci_pe": "int64", "gpci_mp": "int64"}  # fmt: skip
+_LOCCO_COLUMNS = {"mac": str, "locality": str, "state_name": str, "area": str, "counties": str}
+_ANES_COLUMNS = {"mac": str, "locality": str, "anes_cf": "int64"}
+_OPPSCAP_COLUMNS = {"hcpcs": str, "mod": str, "status": str, "mac": str, "locality": str,
+                    "cap_fac_cents": "int64", "cap_nonfac_cents": "int64"}  # fmt: skip
+
+
+def _empty(columns: dict[str, object]) -> pd.DataFrame:
+    """A table with no rows and the columns (and dtypes) its reader writes."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 
 
 # ----------------------------------------------------------------------------- readers

@@ -4,7 +4,8 @@ For the scrubber and notebooks, which hold claim lines with a mix of CPT and HCP
 
 - :func:`is_valid_format_many` -- the code has the CPT or the HCPCS Level II format;
 - :func:`is_valid_on_many` -- valid on the date of service: HCPCS codes by the added/termination
-  dates of the imported HCPCS release (format only when none is imported); CPT codes by format,
+  dates of the imported HCPCS release in effect (format only where no release covers the date:
+  :func:`checked_on_many` says where the check was a real one); CPT codes by format,
   and, when a CPT descriptor file is imported, by presence in it or in medbill's labels (CPT's
   official code list is not shipped, and the imported files carry no dates).
 
@@ -30,6 +31,7 @@ from medbill.refdata._text import as_series, dates_many
 
 __all__ = [
     "ProcedureAccessor",
+    "checked_on_many",
     "compact_many",
     "is_valid_format_many",
     "is_valid_on_many",
@@ -37,7 +39,7 @@ __all__ = [
     "system_many",
 ]
 
-CPT_PATTERN = r"[0-9]{5}|[0-9]{4}[FTU]"
+CPT_PATTERN = cpt.FORMAT
 HCPCS_PATTERN = r"[A-V][0-9]{4}"
 _CPT = re.compile(CPT_PATTERN)
 _HCPCS = re.compile(HCPCS_PATTERN)
@@ -79,6 +81,17 @@ def system_many(codes: pd.Series) -> pd.Series:
 def is_valid_format_many(codes: pd.Series) -> pd.Series:
     """True where the code has the CPT or HCPCS Level II format (NA and junk give False)."""
     return system_many(codes).notna().astype(bool)
+
+
+def checked_on_many(codes: pd.Series, dates: pd.Series) -> pd.Series:
+    """True where :func:`is_valid_on_many` could check the code against data in effect on the date:
+    CPT and malformed codes always; HCPCS Level II codes where an imported release covers the date."""
+    c = compact_many(codes)
+    is_hcpcs = (system_many(c) == "hcpcs").fillna(False).to_numpy(dtype=bool)
+    out = np.ones(len(c), dtype=bool)
+    if is_hcpcs.any():
+        out[is_hcpcs] = hcpcs.covered_many(pd.Series(pd.Series(dates).to_numpy()[is_hcpcs]))
+    return pd.Series(out, index=c.index)
 
 
 def is_valid_on_many(codes: pd.Series, dates: pd.Series) -> pd.Series:

@@ -1,42 +1,123 @@
-"""One entry point across code systems: lookup, search and releases by system name.
+"""One entry point across code systems and reference tables: lookup, search, releases, import.
 
-Each system module listed in ``SYSTEMS`` provides:
+Each code system module (``medbill.refdata.<system>``) provides:
 
 - ``lookup_record(code, on=None) -> CodeRecord`` (raises the guide's errors),
 - ``search_hits(text, limit, on=None) -> list[Hit]`` where the system is searchable,
 - ``embedded_releases() -> list[Provenance]`` for data shipped with medbill or its dependencies.
+
+Modules are imported where they are used (real imports, loaded on first use, so ``medbill codes
+lookup`` does not pay for pandas-based systems it does not touch).
 """
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
+import re
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from types import ModuleType
 
-from medbill.exceptions import InvalidArgument
+from medbill.exceptions import InvalidArgument, MedbillError
 from medbill.refdata import store
 from medbill.refdata._text import search_args
 from medbill.refdata._types import CodeRecord, Hit
 
-SYSTEMS: dict[str, str] = {
-    "icd10cm": "medbill.refdata.icd10cm",
-    "hcpcs": "medbill.refdata.hcpcs",
-    "cpt": "medbill.refdata.cpt",
-    "modifier": "medbill.refdata.modifiers",
-    "pos": "medbill.refdata.pos",
-    "carc": "medbill.refdata.carc",
-    "rarc": "medbill.refdata.rarc",
-    "npi": "medbill.refdata.npi",
-    "taxonomy": "medbill.refdata.taxonomy",
-}
-
+SYSTEMS: tuple[str, ...] = ("icd10cm", "hcpcs", "cpt", "modifier", "pos", "carc", "rarc", "npi", "taxonomy")
 SEARCHABLE: tuple[str, ...] = ("icd10cm", "hcpcs", "cpt", "modifier")
+# Systems with official files to import (``medbill data import SYSTEM PATH``), code sets and tables.
+IMPORTABLE: tuple[str, ...] = (
+    "icd10cm",
+    "hcpcs",
+    "cpt",
+    "taxonomy",
+    "pfs",
+    "ncci",
+    "mue",
+    "mce",
+    "carc",
+    "rarc",
+)
 
 
 def system_module(system: str) -> ModuleType:
+    """The module of a code system; ``InvalidArgument`` (a ValueError) naming the systems for anything else."""
     if not isinstance(system, str) or system not in SYSTEMS:
         raise InvalidArgument(f"Unknown code system {system!r:.60}; choose one of: {', '.join(SYSTEMS)}.")
-    return importlib.import_module(SYSTEMS[system])
+    match system:
+        case "icd10cm":
+            from medbill.refdata import icd10cm as module
+        case "hcpcs":
+            from medbill.refdata import hcpcs as module
+        case "cpt":
+            from medbill.refdata import cpt as module
+        case "modifier":
+            from medbill.refdata import modifiers as module
+        case "pos":
+            from medbill.refdata import pos as module
+        case "carc":
+            from medbill.refdata import carc as module
+        case "rarc":
+            from medbill.refdata import rarc as module
+        case "npi":
+            from medbill.refdata import npi as module
+        case "taxonomy":
+            from medbill.refdata import taxonomy as module
+        case _:
+            raise ValueError(f"Unknown code system {system!r}; choose one of: {', '.join(SYSTEMS)}.")
+    return module
+
+
+def importer(system: str) -> Callable[[Path], store.Provenance]:
+    """The function that imports one official file or folder of ``system``."""
+    match system:
+        case "icd10cm":
+            from medbill.refdata.icd10cm.importer import import_release
+        case "hcpcs":
+            from medbill.refdata.hcpcs import import_release
+        case "cpt":
+            from medbill.refdata.cpt import import_descriptors as import_release
+        case "taxonomy":
+            from medbill.refdata.taxonomy import import_release
+        case "pfs":
+            from medbill.refdata.pfs import import_release
+        case "ncci":
+            from medbill.refdata.ncci import import_release
+        case "mue":
+            from medbill.refdata.mue import import_release
+        case "mce":
+            from medbill.refdata.mce import import_release
+        case "carc":
+            from medbill.refdata.carc import import_release
+        case "rarc":
+            from medbill.refdata.rarc import import_release
+        case _:
+            from medbill.exceptions import DataNotAvailable
+
+            raise DataNotAvailable(
+                f"Unknown system {system!r} for import; choose one of: {', '.join(IMPORTABLE)}."
+            )
+    return import_release
+
+
+def import_file(system: str, path: str | Path, *, force: bool = False) -> store.Provenance:
+    """Import an official release file (or folder) of ``system`` atomically; see :data:`IMPORTABLE`.
+    A PFS folder may hold several quarterly releases: this returns the newest (see :func:`import_all`).
+    Refuses what looks truncated unless ``force`` (see :func:`medbill.refdata.store.guarded`)."""
+    fn = importer(system) if isinstance(system, str) else importer("")
+    with store.guarded(path, force, f"{system} release file or folder") as checked:
+        return fn(checked)
+
+
+def import_all(system: str, path: str | Path, *, force: bool = False) -> list[store.Provenance]:
+    """Every release one file or folder installs (a PFS folder: one per PPRRVU file), oldest first."""
+    if system == "pfs":
+        from medbill.refdata.pfs import import_releases
+
+        with store.guarded(path, force, "folder of CMS PFS files") as checked:
+            return import_releases(checked)
+    return [import_file(system, path, force=force)]
 
 
 def lookup(code: str, system: str = "icd10cm", on: date | None = None) -> CodeRecord:
@@ -64,6 +145,56 @@ def search(
     order = {s: i for i, s in enumerate(SEARCHABLE)}
     hits.sort(key=lambda h: (-h.score, order.get(h.system, len(order)), h.code))
     return hits[:limit]
+
+
+@dataclasses.dataclass(frozen=True)
+class Detected:
+    """The system a code was taken to belong to, and why (``note``) when its shape fits several."""
+
+    system: str
+    note: str | None = None
+
+
+# Shapes only one system writes; anything else is read as ICD-10-CM.
+_ONLY = (
+    (re.compile(r"[0-9]{10}"), "npi"),
+    (re.compile(r"[0-9]{5}|[0-9]{4}[AFMTU]"), "cpt"),
+    (re.compile(r"[0-9]{3}[0-9A-Z]{6}X"), "taxonomy"),
+)
+# A letter and four digits is a HCPCS Level II code and also an ICD-10-CM code without its dot
+# (G0008 / G00.08): the code sets themselves decide.
+_HCPCS_OR_ICD = re.compile(r"[A-V][0-9]{4}")
+
+
+def detect_system(code: str, on: date | None = None) -> Detected:
+    """The code system a code's shape names: NPI (ten digits), CPT (five digits, or four and
+    A/F/M/T/U), NUCC taxonomy (ten characters ending in X), else ICD-10-CM. A letter and four digits
+    fits both HCPCS Level II and ICD-10-CM: the system that holds the code wins; when both or
+    neither do, ICD-10-CM, with a note saying so."""
+    text = code.strip().upper() if isinstance(code, str) else ""
+    for shape, system in _ONLY:
+        if shape.fullmatch(text):
+            return Detected(system)
+    if not _HCPCS_OR_ICD.fullmatch(text):
+        return Detected("icd10cm")
+    holds = [s for s in ("icd10cm", "hcpcs") if _holds(s, text, on)]
+    icd = f"{text[:3]}.{text[3:]}"
+    if holds == ["hcpcs"]:
+        return Detected("hcpcs", f"{text} is read as HCPCS Level II: ICD-10-CM has no code {icd}.")
+    both = "both hold a code so written" if holds else "neither holds it"
+    return Detected(
+        "icd10cm",
+        f"{text} could be HCPCS Level II {text} or ICD-10-CM {icd} ({both}); read as ICD-10-CM. "
+        "Pass --system hcpcs for the HCPCS code.",
+    )
+
+
+def _holds(system: str, code: str, on: date | None) -> bool:
+    try:
+        lookup(code, system=system, on=on)
+    except (MedbillError, ValueError):
+        return False
+    return True
 
 
 def embedded_releases() -> list[store.Provenance]:

@@ -15,7 +15,6 @@ import contextlib
 import contextvars
 import dataclasses
 import hashlib
-import importlib
 import json
 import os
 import pickle
@@ -23,7 +22,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,18 +32,8 @@ from medbill.refdata._home import cache_dir, data_dir
 
 T = TypeVar("T")
 
-# Each importable system and the function that imports one file or folder of it:
-# ``func(path: Path) -> Provenance``. Resolved lazily so ``import medbill`` stays cheap.
-IMPORTERS: dict[str, str] = {
-    "icd10cm": "medbill.refdata.icd10cm.importer:import_release",
-    "hcpcs": "medbill.refdata.hcpcs:import_release",
-    "cpt": "medbill.refdata.cpt:import_descriptors",
-    "taxonomy": "medbill.refdata.taxonomy:import_release",
-    "pfs": "medbill.refdata.pfs:import_release",
-    "ncci": "medbill.refdata.ncci:import_release",
-    "mue": "medbill.refdata.mue:import_release",
-    "mce": "medbill.refdata.mce:import_release",
-}
+# Systems whose releases are chosen by date of service: each must say which dates it covers.
+DATED = frozenset({"icd10cm", "hcpcs", "ncci", "mue", "mce", "pfs"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,6 +245,11 @@ def install(provenance: Provenance, write_payload: Callable[[Path], None]) -> Pr
     A release much smaller than the installed one of the same name is refused (``MIN_ROW_SHARE``)
     unless the import is forced.
     """
+    if provenance.system in DATED and not (provenance.effective_from and provenance.effective_to):
+        raise ImportFailed(
+            f"{provenance.system} release {provenance.release} from {provenance.source} does not say which "
+            "dates of service it covers (effective_from and effective_to); nothing was installed."
+        )
     target = release_dir(provenance.system, provenance.release)
     current = _read_manifest(target / "manifest.json")
     if current is not None and current.sha256 == provenance.sha256:
@@ -331,26 +325,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def import_file(system: str, path: str | os.PathLike[str], *, force: bool = False) -> Provenance:
-    """Import an official release file (or folder) of ``system``; see ``IMPORTERS``.
-
-    Refuses a file whose last record is cut off (:func:`medbill.refdata._truncation.check_complete`)
-    and a release much smaller than the installed one of the same name, unless ``force``.
-    """
+@contextlib.contextmanager
+def guarded(path: Any, force: bool, what: str) -> Iterator[Path]:
+    """The checked path of an import, with the truncation guards on unless ``force``: a file whose
+    last record is cut off is refused (:func:`medbill.refdata._truncation.check_complete`), and so is
+    a release much smaller than the installed one of the same name (:func:`install`)."""
     if not isinstance(force, bool):
         raise InvalidArgument(f"force must be True or False, got {force!r:.60}.")
-    if not isinstance(system, str) or system not in IMPORTERS:
-        raise DataNotAvailable(
-            f"Unknown system {system!r} for import; choose one of: {', '.join(sorted(IMPORTERS))}."
-        )
     from medbill.refdata._truncation import check_complete
 
-    path = as_path(path, f"{system} release file or folder")
+    checked = as_path(path, what)
     if not force:
-        check_complete(path)
-    module, func = IMPORTERS[system].split(":")
+        check_complete(checked)
     token = _force.set(force)
     try:
-        return getattr(importlib.import_module(module), func)(path)
+        yield checked
     finally:
         _force.reset(token)

@@ -98,11 +98,13 @@ def import_release(path: str | Path) -> store.Provenance:
         raise ImportFailed(f"{path} row {bad.index[0] + 2}: {bad['Code'].iloc[0]!r} is not a taxonomy code.")
     m = _VERSION.search(path.name)
     release = f"{m[1]}.{m[2]}" if m else sha[:12]
+    # NUCC publishes twice a year: version YY.0 is effective January 1, YY.1 July 1 (for six months).
+    half = (date(2000 + int(m[1]), 1 + 6 * min(int(m[2]), 1), 1)) if m else None
     provenance = store.Provenance(
         system=SYSTEM,
         release=release,
-        effective_from=None,
-        effective_to=None,
+        effective_from=half,
+        effective_to=date(half.year, half.month + 5, 30 if half.month == 1 else 31) if half else None,
         source=path.name,
         sha256=sha,
         rows=len(df),

@@ -198,23 +198,9 @@ def _why_not(release: icd10cm.Release, ex: Exercise, code: str) -> str:
 
 
 def _excludes1_conflicts(release: icd10cm.Release, codes: list[str]) -> list[str]:
-    out = []
-    seen: set[frozenset[str]] = set()
-    for a in codes:
-        if release.get(a) is None:
-            continue  # already explained as not valid on the date
-        for note in release.notes(a, inherited=True):
-            if note.kind != "excludes1":
-                continue
-            for b in codes:
-                pair = frozenset((a, b))
-                if b != a and pair not in seen and any(b.startswith(ref) for ref in note.refs):
-                    seen.add(pair)
-                    out.append(
-                        f"Excludes1 conflict: {_display(a)} excludes {_display(b)} ({note.text}); "
-                        "the two are not reported together."
-                    )
-    return out
+    # the release's one Excludes1 rule, shared with the scrubber (codes not in the release are
+    # already explained as not valid on the date)
+    return [f"Excludes1 conflict: {c.describe()}" for c in release.excludes1_conflicts(codes)]
 
 
 # --- procedures --------------------------------------------------------------------------------

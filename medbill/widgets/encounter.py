@@ -519,7 +519,8 @@ class EncounterCoder(widgets.VBox):
         if medicare or contract.percent_of_medicare is not None:
             from medbill.pricing.pfs import FeeSchedule
 
-            schedule = FeeSchedule.load((self.service_date.value or date.today()).year)
+            # the quarterly release in effect on the date of service; NotCovered names the one to get
+            schedule = FeeSchedule.for_date(self.service_date.value or date.today())
             where = self.locality.value.strip()
             if not where:
                 raise MedbillError(
@@ -527,7 +528,7 @@ class EncounterCoder(widgets.VBox):
                 )
             pfs = schedule.price_lines(lines, locality=where, pos=self.place_of_service.value)
             if medicare:
-                return f"Medicare PFS {schedule.year}, locality {where}", pfs
+                return f"Medicare PFS {schedule.release}, locality {where}", pfs
         priced = contract.expected_allowed(lines, medicare=pfs)
         return f"contract {contract.name}", priced.rename(columns={"expected_allowed": "allowed"})
 

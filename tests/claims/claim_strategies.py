@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from medbill.claims.models import (
     Address,
     Claim,
+    KeptSegment,
     Patient,
     Payer,
     Provider,
@@ -144,8 +145,19 @@ def service_lines(draw: st.DrawFn, n_dx: int) -> ServiceLine:
         modifiers=tuple(draw(st.lists(st.sampled_from(MODIFIERS), max_size=4, unique=True))),
         dx_pointers="".join(pointers),
         place_of_service=draw(st.sampled_from(["", "", "22"])),
-        ndc=draw(st.sampled_from(["", "", "00409488150"])),
+        **draw(
+            st.sampled_from(
+                [
+                    {},
+                    {},
+                    {"ndc": "00409488150", "ndc_quantity": Decimal("10"), "ndc_unit": "ML"},
+                    {"ndc": "00409488150", "ndc_quantity": Decimal("2.5"), "ndc_unit": "UN"},
+                ]
+            )
+        ),
         unit_code=draw(st.sampled_from(["UN", "UN", "MJ"])),
+        control_number=draw(st.sampled_from(["", "", "142671", "A-7"])),
+        emergency=draw(st.booleans()),
         rendering_provider=draw(
             st.none()
             | st.builds(
@@ -228,7 +240,20 @@ def claims(draw: st.DrawFn, claim_id: str | None = None) -> Claim:
         assignment=draw(st.sampled_from(["A", "C"])),
         benefits_assigned=draw(st.booleans()),
         release_of_information=draw(st.sampled_from(["Y", "I"])),
+        patient_signature_source=draw(st.sampled_from(["", "P"])),
+        pay_to_address=draw(st.none() | addresses()),
+        kept=draw(st.sampled_from(KEPT_CLAIM_SEGMENTS)),
     )
+
+
+# Segments medbill keeps verbatim rather than models, as a file might carry them (valid for pyx12).
+KEPT_CLAIM_SEGMENTS = [
+    (),
+    (),
+    (KeptSegment("2300", "NTE*ADD*PATIENT SEEN TWICE"),),
+    (KeptSegment("2300", "DTP*454*D8*20240101"), KeptSegment("2300", "REF*D9*TRACE123")),  # guide order
+    (KeptSegment("2010AA", "PER*IC*BILLING OFFICE*TE*3125550100"),),
+]
 
 
 @st.composite

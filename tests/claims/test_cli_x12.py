@@ -115,3 +115,21 @@ def test_validate_clean_and_unreadable(tmp_path: Path, capsys) -> None:
     path = tmp_path / "junk.835"
     path.write_bytes(b"\x00\x01garbage")
     assert main(["x12", "validate", str(path)]) == 1
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--receiver-name", "X~CLM*FORGED*999***11:B:1*Y*A*Y*Y"],  # would inject a forged CLM segment
+        ["--receiver-id", "R1*ZZ"],
+        ["--submitter-name", "ACME^BILLING"],
+        ["--submitter-id", "S1:2"],
+    ],
+)
+def test_to_837p_refuses_separators_in_header_fields(
+    claims_dir: Path, tmp_path: Path, capsys, option: list[str]
+) -> None:
+    out = tmp_path / "out.837"
+    assert main(["claims", "to-837p", str(claims_dir), "--out", str(out), *option]) == 2
+    assert not out.exists()
+    assert "separators" in capsys.readouterr().err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from claim_strategies import make_claim
 from test_x12_835 import ERA
@@ -10,6 +12,8 @@ from medbill.claims.models import claims_to_tables
 from medbill.claims.posting import COLUMNS, post
 from medbill.claims.tables import ClaimsData, read_claims_dir
 from medbill.claims.x12 import read_835
+
+CREATED = datetime(2025, 3, 4, 10, 30)
 
 
 @pytest.fixture
@@ -108,3 +112,46 @@ def test_posts_synthetic_remit_tables() -> None:
     )
     assert (posted["status"] == "not found").sum() == 0
     assert set(posted["status"]) <= {"paid", "partially paid", "denied", "adjusted"}
+
+
+def _renumbered(submitted: ClaimsData) -> ClaimsData:
+    """C1001's table lines numbered 2 and 3 (the row for line 1 was deleted before billing)."""
+    lines = submitted.lines.copy()
+    first = lines["claim_id"] == "C1001"
+    lines.loc[first, "line_number"] = lines.loc[first, "line_number"] + 1
+    return ClaimsData(
+        claims=submitted.claims,
+        lines=lines,
+        patients=submitted.patients,
+        providers=submitted.providers,
+        payers=submitted.payers,
+    )
+
+
+def test_control_numbers_are_the_tables_own_line_numbers(submitted: ClaimsData) -> None:
+    """The 837P sends table lines 2 and 3 as REF*6R 2 and 3, and the 835 echoing them posts to them."""
+    from medbill.claims.models import claims_from_tables
+    from medbill.claims.x12 import write_837p
+
+    data = _renumbered(submitted)
+    (claim,) = [c for c in claims_from_tables(data) if c.claim_id == "C1001"]
+    text = write_837p([claim], created=CREATED)
+    assert "LX*1~" in text and "REF*6R*2~" in text and "REF*6R*3~" in text and "REF*6R*1~" not in text
+    era = ERA.replace("REF*6R*2~", "REF*6R*3~").replace("REF*6R*1~", "REF*6R*2~")
+    posted = post(read_835(era), data)
+    c1001 = posted[posted["claim_id"] == "C1001"]
+    assert list(c1001["line_number"]) == [2, 3] and list(c1001["match"]) == ["line number"] * 2
+    assert list(c1001["procedure_code"]) == ["99214", "83036"] and list(c1001["paid"]) == [90.0, 0.0]
+
+
+def test_an_echoed_control_number_with_another_code_is_not_trusted(submitted: ClaimsData) -> None:
+    # the payer swapped the control numbers: REF*6R*2 on the 99214 line, REF*6R*1 on the 83036 line
+    era = (
+        ERA.replace("REF*6R*1~", "REF*6R*X~")
+        .replace("REF*6R*2~", "REF*6R*1~")
+        .replace("REF*6R*X~", "REF*6R*2~")
+    )
+    posted = post(read_835(era), submitted)
+    c1001 = posted[posted["claim_id"] == "C1001"].set_index("procedure_code")
+    assert list(c1001["match"]) == ["exact", "exact"]  # matched by code, modifiers and date instead
+    assert c1001.loc["99214", "paid"] == 90.0 and c1001.loc["99214", "line_number"] == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tracemalloc
 
 import pytest
@@ -11,7 +12,9 @@ from claim_strategies import pyx12_check
 
 from medbill.claims.x12 import iter_segments, read_835
 from medbill.claims.x12.reader_835 import iter_835
+from medbill.cli import main
 from medbill.exceptions import X12Error
+from medbill.refdata import carc
 
 # A small, valid 835: one payment of 100.00 for two claims, one line-level and one claim-level
 # adjustment, a PLB interest payment (negative PLB adds to the check).
@@ -143,7 +146,7 @@ def test_tolerated_layouts(variant: str) -> None:
         (ERA.replace("IEA*1*000000042", "IEA*1*000000043"), "IEA02", 34),
         (ERA.replace("LX*1~", "LX*1~ZZZ*1~"), "unknown segment", 13),
         (ERA.replace("DOE*JANE", "DOÉ*JANE"), "non-ASCII", 14),
-        (ERA.replace("CLP*C1001*1*175.5", "CLP*C1001*1*ABC"), "not an amount", 13),
+        (ERA.replace("CLP*C1001*1*175.5", "CLP*C1001*1*ABC"), "not an X12 decimal amount", 13),
         (ERA[:106] + ERA[106:].replace("~", ""), "terminator", 2),  # terminators lost after the ISA
         ("", "empty", None),
         ("ISA*00*", "ISA", None),
@@ -196,3 +199,37 @@ def test_streaming_memory_stays_flat() -> None:
         tracemalloc.stop()
         assert count == n
     assert peaks[1] < peaks[0] * 1.5 + 100_000  # four times the claims, about the same peak
+
+
+def test_streamed_summary_agrees_with_the_tables() -> None:
+    """``medbill x12 read --json`` streams (summarise_835); the tables say the same, balance included."""
+    from medbill.claims.x12.parser_835 import summarise_835
+
+    for text in (ERA, ERA.replace("CAS*CO*45*50~", "CAS*CO*45*49~")):  # balanced, then one cent off
+        remit = read_835(text)
+        summary = summarise_835(text)
+        assert summary["claims"] == remit.claim_summaries()
+        assert summary["balanced"] == remit.is_balanced
+        assert summary["total_paid"] == f"{remit.total_paid:.2f}"
+    assert summary["balanced"] is False and summary["claims"][0]["balanced"] is False
+
+
+def test_835_with_a_deactivated_carc_is_a_warning_naming_its_stop_date(fresh_home, tmp_path, capsys) -> None:
+    # CAS*CO*A2 on an 835 paid 2025-03-12: A2 stopped 2008-01-01. It is reported, as a warning
+    # (still a CARC: a reversal may report it), and the file still validates (exit 0).
+    page = tmp_path / "carc.csv"
+    page.write_text(
+        "code,description,start,stop\n16,Claim lacks information.,01/01/1995,\n45,Charge exceeds fee schedule.,01/01/1995,\n"
+        "A2,Contractual adjustment.,01/01/1995,01/01/2008\n"
+    )
+    carc.import_release(page)
+    era = ERA.replace("CAS*CO*45*50~", "CAS*CO*A2*50~").replace("CAS*CO*97*25.5~", "CAS*CO*45*25.5~")
+    era = era.replace("CAS*CO*29*80~", "CAS*CO*16*80~").replace("CAS*PR*2*10~", "CAS*CO*45*10~")
+    path = tmp_path / "a2.835"
+    path.write_text(era)
+    assert main(["x12", "validate", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] and out["errors"] == []
+    (warning,) = out["warnings"]
+    assert warning["segment"] == "CAS" and "A2 was deactivated by X12 after 2008-01-01" in warning["reason"]
+    assert "2025-03-12" in warning["reason"]

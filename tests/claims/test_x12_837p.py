@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import os
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,34 @@ def test_the_oracle_still_rejects_after_cached_maps() -> None:
     text = write_837p([make_claim()], created=CREATED)
     assert pyx12_check(text)[0]
     assert not pyx12_check(text.replace("DMG*D8*19800229*F", "DMG*D8*19800229*Q"))[0]
+
+
+def test_a_referring_provider_without_npi_is_written_and_read_back() -> None:
+    """5010 identifies a referring provider without an NPI by name and REF*1G (kept verbatim)."""
+    from medbill.claims.models import KeptSegment, Provider
+
+    referrer = Provider(npi="", last_name="BRYHT", entity_type="1", first_name="LEE", middle_name="T")
+    claim = make_claim(referring_provider=referrer, kept=(KeptSegment("2310A", "REF*1G*B99937"),))
+    text = write_837p([claim], created=CREATED)
+    assert "NM1*DN*1*BRYHT*LEE*T~REF*1G*B99937~" in text
+    assert pyx12_check(text)[0]
+    assert read_837p(text) == [claim]
+
+
+def test_kept_segments_refuse_the_output_separators() -> None:
+    from medbill.claims.models import KeptSegment
+
+    claim = make_claim(kept=(KeptSegment("2300", "NTE*ADD*PAIN|LEFT KNEE"),))
+    assert "NTE*ADD*PAIN|LEFT KNEE~" in write_837p([claim], created=CREATED)
+    with pytest.raises(X12Error, match="separators"):
+        write_837p([claim], created=CREATED, separators=Separators("|", ":", "^", "~"))
+
+
+def test_an_ndc_needs_its_own_quantity_and_unit() -> None:
+    line = dataclasses.replace(make_claim().lines[0], ndc="00409488150")
+    with pytest.raises(X12Error, match="ndc_quantity and ndc_unit"):
+        write_837p([make_claim(lines=(line,))], created=CREATED)
+    line = dataclasses.replace(line, ndc_quantity=Decimal("10"), ndc_unit="ML")
+    text = write_837p([make_claim(lines=(line,))], created=CREATED)
+    assert "LIN**N4*00409488150~CTP****10*ML~" in text  # not the line's units with UN
+    assert read_837p(text)[0].lines[0] == line

@@ -53,12 +53,28 @@ def tables(claims: list[dict[str, Any]] | None = None, lines: list[dict[str, Any
     return pd.DataFrame(claims or [claim_row()]), pd.DataFrame(lines or [line_row()])
 
 
+# Quarters the PTP tests date claims in, as CMS version numbers (v32.1 = 2026 Q2, v24.2 = 2018 Q3 ...).
+PTP_QUARTERS = ("v280", "v241", "v242", "v291", "v300", "v321")
+
+
 @pytest.fixture
-def reference_data(shared_data):
-    """The shared NCCI PTP, MUE and MCE excerpts imported into the test home (re-imports are no-ops)."""
+def reference_data(shared_data, tmp_path_factory):
+    """The shared NCCI PTP, MUE and MCE excerpts imported into the test home (re-imports are no-ops).
+
+    A PTP release covers only its own quarter (v32.2: 2026 Q3). Every quarterly PTP file carries the
+    edits' whole history, so the excerpt's rows are also installed under the names of the other
+    quarters the tests date claims in, to check each row's own effective and deletion dates there.
+    """
     from medbill.refdata import mce, mue, ncci
 
-    ncci.import_release(shared_data("cms/ncci/ptp_practitioner_v322r0_f1_excerpt.tsv"))
+    excerpt = shared_data("cms/ncci/ptp_practitioner_v322r0_f1_excerpt.tsv")
+    ncci.import_release(excerpt)
+    folder = tmp_path_factory.getbasetemp() / "ptp_quarters"
+    folder.mkdir(exist_ok=True)
+    for version in PTP_QUARTERS:
+        copy = folder / f"ccipra-{version}r0-f1.txt"
+        copy.write_bytes(excerpt.read_bytes() + f"# the v32.2 excerpt as {version}\n".encode())
+        ncci.import_release(copy)
     mue.import_release(shared_data("cms/ncci/mue_practitioner_2026-07-01_excerpt.csv"))
     mce.import_release(shared_data("cms/mce/v37/MCE_Simple_Code_Edits_v37.txt"))
     return True

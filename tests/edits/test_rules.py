@@ -13,6 +13,8 @@ import pytest
 from medbill.edits import rules, scrub
 
 C, L = "claims", "lines"
+# The shared MCE list is v37, which covers fiscal year 2020 only: its cases are dated in it.
+FY2020 = {"submitted_date": "2020-01-20"}
 E, P = "1245319599", "1234567893"
 
 CASES = [
@@ -66,6 +68,10 @@ CASES = [
     ("UNITS-POSITIVE", None, {L: [{"units": 0}]}, {}),
     # negative charge vs positive
     ("CHARGE-POSITIVE", None, {L: [{"charge": -5.0}]}, {}),
+    # an infinite charge vs a real one
+    ("AMOUNT-LIMIT", None, {L: [{"charge": float("inf")}]}, {L: [{"charge": 9_999_999.99}]}),
+    # a billion units vs ten
+    ("AMOUNT-IMPLAUSIBLE", None, {L: [{"units": 1_000_000_000}]}, {L: [{"units": 10}]}),
     # service after the as-of date (2026-08-01) vs before
     ("DATE-FUTURE", None, {L: [{"service_date": "2026-08-02"}], C: [{"submitted_date": None}]}, {}),
     # service before birth vs after
@@ -167,11 +173,19 @@ CASES = [
     (
         "MCE-AGE",
         "ref",
-        {C: [{"dx1": "A33"}]},
-        {C: [{"dx1": "A33", "patient_birth_date": "2026-07-10"}]},
+        {C: [{"dx1": "A33", **FY2020}], L: [{"service_date": "2020-01-15"}]},
+        {
+            C: [{"dx1": "A33", "patient_birth_date": "2020-01-10", **FY2020}],
+            L: [{"service_date": "2020-01-15"}],
+        },
     ),
     # female-only N70.01 on a male patient vs female
-    ("MCE-SEX", "ref", {C: [{"dx1": "N70.01", "patient_sex": "M"}]}, {C: [{"dx1": "N70.01"}]}),
+    (
+        "MCE-SEX",
+        "ref",
+        {C: [{"dx1": "N70.01", "patient_sex": "M", **FY2020}], L: [{"service_date": "2020-01-15"}]},
+        {C: [{"dx1": "N70.01", **FY2020}], L: [{"service_date": "2020-01-15"}]},
+    ),
     # pregnancy code on a male patient vs female
     ("ICD-CH15-MATERNAL", None, {C: [{"dx1": "O80", "patient_sex": "M"}]}, {C: [{"dx1": "O80"}]}),
     # perinatal P07.01 on a claim with O80 vs P07.01 alone on the newborn
@@ -212,6 +226,23 @@ CASES = [
         {
             C: [{"dx1": "E11.65", "dx2": "Z79.4", "dx3": "Z79.84", "dx4": "Z79.85"}],
             L: [{"dx_pointers": "ABCD"}],
+        },
+    ),
+    # fall (external cause W19) listed before the fracture vs after it
+    (
+        "ICD-NOT-FIRST",
+        "icd",
+        {C: [{"dx1": "W19.XXXA", "dx2": "S52.521A"}], L: [{"dx_pointers": "AB"}]},
+        {C: [{"dx1": "S52.521A", "dx2": "W19.XXXA"}], L: [{"dx_pointers": "AB"}]},
+    ),
+    # general exam Z00.00 (on the MCE unacceptable-principal list) first vs second
+    (
+        "MCE-PRINCIPAL",
+        "ref",
+        {C: [{"dx1": "Z00.00", **FY2020}], L: [{"service_date": "2020-01-15"}]},
+        {
+            C: [{"dx1": "J06.9", "dx2": "Z00.00", **FY2020}],
+            L: [{"dx_pointers": "AB", "service_date": "2020-01-15"}],
         },
     ),
     # HCPCS G0008 was valid in 2026 vs a made-up HCPCS code

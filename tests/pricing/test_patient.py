@@ -123,3 +123,50 @@ def test_explanation_of_a_line_without_amount(lines):
     out = patient_share(lines.assign(allowed=[None, 100.0, 50.0, 1000.0, 80.0, 30.0]), PLAN)
     e = explain_share(out, "r0", PLAN)
     assert e.table["how"].tolist() == ["no allowed amount"]
+
+
+@pytest.mark.parametrize(
+    ("year", "deductible"),
+    [
+        (2024, Decimal("240.00")),  # CMS fact sheet of 2023-10-12
+        (2025, Decimal("257.00")),  # CMS fact sheet of 2024-11-08
+        (2026, Decimal("283.00")),  # CMS fact sheet of 2025-11-14
+    ],
+)
+def test_medicare_part_b_by_year(year, deductible):
+    from medbill.pricing.patient import medicare_part_b_years
+
+    plan = Benefit.medicare_part_b(year)
+    assert (plan.deductible, plan.coinsurance, plan.name) == (
+        deductible,
+        Decimal("0.20"),
+        f"Medicare Part B {year}",
+    )
+    assert "CMS fact sheet" in medicare_part_b_years()[year].source
+
+
+def test_medicare_part_b_2026_deductible_applies_to_2026_lines(lines):
+    """The accumulator resets each year; each year's plan has its own deductible."""
+    in_2026 = lines.assign(service_date=pd.to_datetime(lines["service_date"]) + pd.DateOffset(years=1))
+    out = patient_share(in_2026, Benefit.medicare_part_b(2026))
+    assert out.loc["r1", "deductible"] == 100.0
+    assert out.loc["r0", ["deductible", "coinsurance"]].tolist() == [133.0, 33.4]  # 283-150; 20% of 167
+
+
+@pytest.mark.parametrize(
+    ("year", "error"),
+    [
+        (1999, "DataNotAvailable"),  # not recorded
+        (2031, "DataNotAvailable"),  # not announced
+        ("2025", "InvalidFormat"),  # text, not a year
+        (True, "InvalidFormat"),  # a bool is not a year
+    ],
+)
+def test_medicare_part_b_unknown_year_names_the_years_known(year, error):
+    from medbill.exceptions import DataNotAvailable
+
+    with pytest.raises((DataNotAvailable, InvalidFormat)) as info:
+        Benefit.medicare_part_b(year)
+    assert type(info.value).__name__ == error
+    if error == "DataNotAvailable":
+        assert "known years: 2024, 2025, 2026" in str(info.value)

@@ -21,7 +21,7 @@ import pytest
 from medbill.refdata.pfs import CF_PLACES, GPCI_PLACES, RVU_PLACES
 
 AL = "10112-00"
-DAY = pd.Timestamp("2025-03-03")
+DAY = pd.Timestamp("2025-11-03")
 ZERO = Decimal("0.00")
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from medbill.refdata.pfs import CF_PLACES, GPCI_PLACES, RVU_PLACES
 
 AL = "10112-00"
-DAY = pd.Timestamp("2025-03-03")
+DAY = pd.Timestamp("2025-11-03")
 
 
 def _cents(x: Decimal) -> Decimal:

@@ -1,4 +1,11 @@
-"""CMS's own computed amounts are the oracle: PFREV25C (one code at every locality) and OPPSCAP."""
+"""CMS's own computed amounts are the oracle: PFREV25C (one code at every locality) and OPPSCAP.
+
+PFREV25C holds the amounts of the July 2025 release (RVU25C, in effect 2025-07-01 to 09-30),
+which is not among the shared files; the ``fs`` fixture is the October release (RVU25D). For
+76145 the two agree: its RVUs and conversion factor are the same in the January (RVU25A) and
+October files, and PFREV25C's PC/TC indicator (3) is October's (January's file says 0), so
+pricing PFREV25C with RVU25D is pricing it with the values CMS used. The first test checks that.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,21 @@ import pandas as pd
 def _pfrev_rows(path) -> list[list[str]]:
     with open(path, newline="") as f:
         return [r for r in csv.reader(f) if len(r) > 6 and r[0].isdigit()]
+
+
+def test_76145_has_the_same_values_in_the_january_and_october_releases(fs, shared_data):
+    from medbill.pricing.pfs import FeeSchedule
+
+    january = FeeSchedule.load("RVU25A")
+    values = ["status", "work_rvu", "nonfac_pe_rvu", "fac_pe_rvu", "mp_rvu", "cf", "mult_proc"]
+
+    def row(schedule):
+        return schedule.rvu[schedule.rvu["hcpcs"] == "76145"].iloc[0]
+
+    assert row(january)[values].tolist() == row(fs)[values].tolist()
+    assert (row(january)["pctc"], row(fs)["pctc"]) == ("0", "3")  # the only difference
+    pfrev = _pfrev_rows(shared_data("cms/pfs/2025/PFREV25C.txt"))
+    assert {(r[8], r[9]) for r in pfrev} == {("3", "A")}  # PFREV25C: PC/TC indicator 3, status A
 
 
 def test_pfrev25c_every_locality_to_the_cent(fs, shared_data):

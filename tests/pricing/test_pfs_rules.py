@@ -102,7 +102,7 @@ def test_mppr_in_a_claim_ranks_by_amount(fs):
         {
             "claim_id": ["c1", "c1", "c1", "c2"],
             "line_number": [1, 2, 3, 1],
-            "service_date": pd.to_datetime(["2025-03-01"] * 4),
+            "service_date": pd.to_datetime(["2025-11-03"] * 4),
             # the cheaper procedure first, to show ranking is by amount not order
             "procedure_code": ["69436", "27130", "99213", "69436"],
             "modifier1": ["50", None, None, None],
@@ -190,24 +190,24 @@ def test_anesthesia_units_times_locality_cf(fs):
         fs.price_anesthesia("00100", AL, base_units=-1, minutes=30)
 
 
-def test_module_level_price_lines_by_service_year(fs):
-    from medbill.exceptions import DataNotAvailable
+def test_module_level_price_lines_by_date_of_service(fs):
     from medbill.pricing.pfs import price_lines
 
-    lines = pd.DataFrame({"procedure_code": ["99213", "99214"], "service_date": ["2025-02-01", "2025-03-01"]})
+    lines = pd.DataFrame({"procedure_code": ["99213", "99214"], "service_date": ["2025-11-01", "2025-11-03"]})
     out = price_lines(lines, locality=AL)
     assert out["allowed"].iloc[0] == 81.86
-    with pytest.raises(DataNotAvailable, match="medbill data import pfs DIR"):
-        price_lines(lines.assign(service_date=["2025-02-01", "1990-01-01"]), locality=AL)
-    with pytest.raises(InvalidFormat):
-        price_lines(lines.assign(service_date=[None, "2025-01-01"]), locality=AL)
+    assert out["release"].tolist() == ["RVU25D", "RVU25D"]
+    with pytest.raises(InvalidFormat, match="service_date"):
+        price_lines(lines.drop(columns="service_date"), locality=AL)
+    named = price_lines(lines.drop(columns="service_date"), release="RVU25D", locality=AL)
+    assert named["allowed"].tolist() == out["allowed"].tolist()
 
 
 def test_explain_line_matches_the_batch_amount(fs):
     lines = pd.DataFrame(
         {
             "claim_id": ["c1", "c1"],
-            "service_date": ["2025-03-01", "2025-03-01"],
+            "service_date": ["2025-11-03", "2025-11-03"],
             "procedure_code": ["69436", "27130"],
             "modifier1": ["50", None],
             "units": [1.0, 1.0],
@@ -242,7 +242,7 @@ def test_status_t_injection_is_bundled_with_another_service(fs):
     lines = pd.DataFrame(
         {
             "claim_id": ["c1", "c1", "c2"],
-            "service_date": ["2025-03-01"] * 3,
+            "service_date": ["2025-11-03"] * 3,
             "procedure_code": ["36591", "99213", "36591"],
         }
     )

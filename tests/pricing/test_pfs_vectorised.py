@@ -20,7 +20,7 @@ def _random_lines(fs, n: int, seed: int, claims: int | None = None, codes=None) 
             "claim_id": np.arange(n).astype(str)
             if claims is None
             else rng.integers(0, claims, n).astype(str),
-            "service_date": pd.Timestamp("2025-06-01"),
+            "service_date": pd.Timestamp("2025-11-03"),
             "procedure_code": rng.choice(codes, n),
             "modifier1": rng.choice(["", "26", "TC", "50", "80", "AS", "62", "RT", "53", "66"], n),
             "modifier2": rng.choice(["", "", "", "59", "26"], n),
@@ -211,7 +211,8 @@ def test_sample_claims_folder_is_priced_line_for_line(fs):
 
     data = read_claims_dir(Path(__file__).resolve().parents[2] / "data" / "sample")
     in_2025 = data.lines[data.lines["service_date"].dt.year == 2025]
-    out = price_lines(in_2025, year=2025, locality="10112-00", claims=data.claims)
+    out = price_lines(in_2025, locality="10112-00", claims=data.claims)
     assert len(out) == len(in_2025) > 0
+    assert set(out["release"]) == {"RVU25D"}  # the sample's 2025 dates are all in October to December
     assert out["rule"].notna().all()
     assert out["allowed"].notna().mean() > 0.9

@@ -32,6 +32,8 @@ def _pfs_table(path) -> pd.DataFrame:
         ("0001F", True),  # Category II
         ("0042T", True),  # Category III
         ("0001U", True),  # proprietary laboratory analysis
+        ("0001A", True),  # vaccine product administration (Category I)
+        ("0002M", True),  # multianalyte assay with algorithmic analysis (MAAA)
         (" 99213 ", True),  # spaces are stripped
         ("9921", False),  # too short
         ("992130", False),  # too long
@@ -42,6 +44,8 @@ def _pfs_table(path) -> pd.DataFrame:
 )
 def test_format(code: str, valid: bool) -> None:
     assert cpt.is_valid(code) is valid
+    if valid:  # the scrubber's column check agrees
+        assert procedures.system_many([code]).tolist() == ["cpt"]
 
 
 @pytest.mark.parametrize("junk", [None, "", 0, 99213, b"99213", "9" * 100_000, "٩٩٢١٣", "\x00", ("99213",)])
@@ -97,7 +101,7 @@ def test_import_pfs_relative_value_file(fresh_home, shared_data) -> None:
     path = shared_data(PFS)
     pfs = _pfs_table(path)
     prov = cpt.import_descriptors(path)
-    expected = pfs[pfs.index.str.fullmatch(r"[0-9]{5}|[0-9]{4}[FTU]")]
+    expected = pfs[pfs.index.str.fullmatch(cpt.FORMAT)]
     assert prov.release == "pfs-2025-october" and prov.rows == len(expected)
     assert "user-supplied" in prov.licence or "not redistributed" in prov.licence
     found = cpt.lookup("99213")

@@ -14,6 +14,7 @@ import pytest
 from medbill.cli import data
 from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidFormat, InvalidLength, UnknownCode
 from medbill.refdata import hcpcs, procedures, store
+from medbill.refdata.coverage import CoverageWarning, NotCovered
 
 ZIP = "cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip"
 
@@ -73,20 +74,33 @@ def test_every_long_description_is_at_least_its_first_line(release_2020, shared_
 
 
 @pytest.mark.parametrize(
-    ("code", "on", "valid"),
+    ("code", "on", "valid", "covered"),
     [
-        ("A4466", date(2016, 12, 31), True),  # terminated 2016-12-31: last valid day
-        ("A4466", date(2017, 1, 1), False),  # ... and invalid the day after
-        ("A4226", date(2019, 12, 31), False),  # added 2020-01-01: not yet valid
-        ("A4226", date(2020, 1, 1), True),  # first day
-        ("J1100", date(1982, 1, 1), True),  # added 1982-01-01
-        ("J1100", date(1981, 12, 31), False),  # before it was added
-        ("Z9999", date(2020, 6, 1), False),  # not a Level II letter
-        ("A0000", date(2020, 6, 1), False),  # well-formed, not in the file
+        ("A4226", date(2020, 1, 1), True, True),  # added 2020-01-01: first day of the release's quarter
+        ("A4226", date(2020, 3, 31), True, True),  # last day the January 2020 file covers
+        ("A4226", date(2020, 4, 1), False, False),  # the April update's quarter: not covered, not answered
+        ("A4226", date(2019, 12, 31), False, False),  # before the release: not covered
+        ("A4466", date(2020, 2, 1), False, True),  # terminated 2016-12-31: in the file, not active
+        ("J1100", "2020-02-01", True, True),  # added 1982; a date as text is accepted
+        ("J1100", date(2016, 6, 1), False, False),  # the 2020 file never answers for 2016
+        ("Z9999", date(2020, 2, 1), False, True),  # not a Level II letter
+        ("A0000", date(2020, 2, 1), False, True),  # well-formed, not in the file
     ],
 )
-def test_validity_by_date_of_service(release_2020, code: str, on: date, valid: bool) -> None:
+def test_validity_by_date_of_service(release_2020, code: str, on, valid: bool, covered: bool) -> None:
     assert hcpcs.is_valid_on(code, on) is valid
+    assert hcpcs.coverage_on(on).covered is covered
+
+
+def test_a_date_outside_the_release_is_answered_with_a_warning(release_2020) -> None:
+    # The 2020 file does not say "valid for billing on 2026-12-01": it says it does not cover it.
+    with pytest.raises(NotCovered, match=r"Run `medbill data (fetch|import) hcpcs"):
+        hcpcs.for_date(date(2026, 12, 1))
+    rec = hcpcs.lookup_record("J1100", on=date(2026, 12, 1)).to_dict()
+    assert (rec["covered"], rec["valid_on_date"], rec["release"]) == (False, None, "2020")
+    assert "No HCPCS Level II release covers 2026-12-01" in rec["coverage_message"]
+    with pytest.warns(CoverageWarning):
+        assert hcpcs.get("J1100", on=date(2026, 12, 1)).code == "J1100"
 
 
 def test_terminated_record_fields(release_2020) -> None:
@@ -103,13 +117,17 @@ def test_modifiers_present(release_2020, modifier: str) -> None:
 def test_vectorised_validity_matches_scalar(release_2020) -> None:
     codes = pd.Series(["A4466", "A4466", "A4226", "J1100", "A0000", "J1100"], index=list("abcdef"))
     dates = pd.Series(
-        ["2016-12-31", "2017-01-01", "2019-12-31", "2020-02-02", "2020-01-01", None], index=codes.index
+        ["2020-03-31", "2020-04-01", "2020-01-01", "2020-02-02", "2020-01-01", None], index=codes.index
     )
     got = hcpcs.valid_on_many(codes, dates)
     assert got.index.equals(codes.index)
-    assert got.tolist() == [True, False, False, True, False, False]
+    assert got.tolist() == [False, False, True, True, False, False]
+    scalar = [hcpcs.is_valid_on(c, d) if pd.notna(d) else False for c, d in zip(codes, dates, strict=True)]
+    assert got.tolist() == scalar
+    assert hcpcs.covered_many(dates).tolist() == [True, False, True, True, True, False]
     mixed = procedures.is_valid_on_many(codes, dates)
     assert mixed.tolist() == got.tolist()
+    assert procedures.checked_on_many(codes, dates).tolist() == [True, False, True, True, True, False]
 
 
 def test_lookup_record_and_search(release_2020) -> None:
@@ -267,13 +285,17 @@ def test_the_release_in_effect_answers_each_date(fresh_home, shared_data, tmp_pa
     )
     assert later.release == "2021-APR" and later.effective_from == date(2021, 4, 1)
     assert [p.release for p in hcpcs.releases()] == ["2020", "2021-APR"]
-    assert hcpcs.for_date(date(2021, 3, 31)).name == "2020"
+    assert later.effective_to == date(2021, 6, 30)
+    assert hcpcs.for_date(date(2020, 3, 31)).name == "2020"
     assert hcpcs.for_date(date(2021, 4, 1)).name == "2021-APR"
-    assert hcpcs.for_date(date(2019, 1, 1)).name == "2020"  # before every release: the oldest
+    for uncovered in (date(2021, 3, 31), date(2019, 1, 1), date(2021, 7, 1)):  # no release is stretched
+        with pytest.raises(NotCovered):
+            hcpcs.for_date(uncovered)
     # J1100 ends 2021-06-30 in the later release only
-    assert hcpcs.is_valid_on("J1100", date(2021, 7, 1)) is False
     assert hcpcs.is_valid_on("J1100", date(2021, 6, 30)) is True
-    codes = pd.Series(["J1100"] * 3)
-    dates = pd.Series(["2021-03-31", "2021-06-30", "2021-07-01"])
-    assert hcpcs.valid_on_many(codes, dates).tolist() == [True, True, False]
+    assert hcpcs.is_valid_on("J1100", date(2020, 3, 31)) is True
+    codes = pd.Series(["J1100"] * 4)
+    dates = pd.Series(["2020-03-31", "2021-03-31", "2021-06-30", "2021-07-01"])
+    assert hcpcs.valid_on_many(codes, dates).tolist() == [True, False, True, False]
+    assert hcpcs.covered_many(dates).tolist() == [True, False, True, False]
     assert hcpcs.latest().name == "2021-APR" and hcpcs.release("2020").get("J1100").terminated is None

@@ -42,7 +42,7 @@ JUNK = [
     ("E11..9", InvalidFormat),  # two dots
     ("E 11.9", InvalidFormat),  # inner space
     ("11.9", InvalidFormat),  # no letter
-    ("EE1.9", InvalidFormat),  # second character must be a digit
+    ("1E1.9", InvalidFormat),  # first character must be a letter
     ("E1", InvalidFormat),  # too short
     ("E11.9\x00", InvalidFormat),  # control character
     (b"E11.9", InvalidFormat),  # bytes, not text
@@ -69,6 +69,7 @@ def test_robustness_sweep(value: object, error: type[Exception]) -> None:
         "Z99.999",  # well formed, unknown
         "S52.521Z",  # 7th character that S52 does not define
         "S06.1X7D",  # S06 codes with 6th character 7 take only A as 7th character
+        "EE1.9",  # a letter in second place is well formed (FY2026 has QA0); no such code
     ],
 )
 def test_well_formed_unknown_codes(code: str) -> None:

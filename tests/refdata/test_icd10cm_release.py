@@ -10,6 +10,7 @@ import pytest
 
 from medbill.exceptions import DataNotAvailable, UnknownCode
 from medbill.refdata import icd10cm
+from medbill.refdata.coverage import CoverageWarning, NotCovered
 
 
 @pytest.mark.parametrize(
@@ -125,10 +126,13 @@ def test_seven_character_definitions_are_inherited_from_the_nearest_ancestor() -
     ],
 )
 def test_note_refs(text: str, refs: tuple[str, ...]) -> None:
-    from medbill.refdata.icd10cm._model import code_refs
+    from medbill.refdata.icd10cm._model import TabularOrder, code_refs
 
-    codes = sorted(icd10cm.release("FY2026").codes)
-    assert code_refs(text, codes) == refs
+    rel = icd10cm.release("FY2026")
+    order = TabularOrder(
+        [c for c, k in zip(rel.codes, rel.table["kind"], strict=True) if k not in ("chapter", "block")]
+    )
+    assert code_refs(text, order) == refs
 
 
 def test_notes_table_refs() -> None:
@@ -156,15 +160,30 @@ def test_dates_of_service(day: date | str, release: str, billable: bool) -> None
     assert icd10cm.is_billable("E11.A", on=day) is billable
 
 
-@pytest.mark.parametrize("day", [date(2024, 9, 30), date(2026, 10, 1), date(2019, 1, 1)])
-def test_dates_without_release(day: date) -> None:
-    with pytest.raises(DataNotAvailable) as info:
+@pytest.mark.parametrize(
+    ("day", "nearest", "fix"),
+    [
+        (date(2024, 9, 30), "FY2025", "medbill data import icd10cm PATH"),  # day before FY2025: none known
+        (
+            date(2026, 10, 1),
+            "FY2026",
+            "medbill data fetch icd10cm FY2027",
+        ),  # first day of FY2027: in the catalog
+        (date(2019, 1, 1), "FY2025", "medbill data import icd10cm PATH"),
+    ],
+)
+def test_dates_without_release(day: date, nearest: str, fix: str) -> None:
+    with pytest.raises(NotCovered) as info:
         icd10cm.for_date(day)
     message = str(info.value)
-    assert "FY2025" in message and "FY2026" in message and "medbill data import icd10cm" in message
-    with pytest.raises(DataNotAvailable):
-        icd10cm.is_billable("E11.9", on=day)
-    assert icd10cm.is_valid("E11.9", on=day) is False  # is_valid never raises
+    assert "FY2025" in message and "FY2026" in message and fix in message
+    assert info.value.fix.startswith(fix) and isinstance(info.value, DataNotAvailable)
+    # Scalar answers come from the nearest release, flagged, never silently.
+    with pytest.warns(CoverageWarning, match=f"Answered from {nearest}"):
+        assert icd10cm.is_billable("E11.9", on=day) is True
+    cov = icd10cm.coverage_on(day)
+    assert (cov.covered, cov.release.release) == (False, nearest)
+    assert icd10cm.is_valid("E11.9", on=day) is False  # is_valid never raises: unknown is not valid
 
 
 def test_provenance_says_april_update_answers_for_the_fiscal_year() -> None:

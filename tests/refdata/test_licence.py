@@ -32,7 +32,7 @@ def _cpt_descriptors(path) -> set[str]:
     df = pd.read_csv(
         io.StringIO(text[text.index("HCPCS,MOD,DESCRIPTION") :]), dtype=str, keep_default_na=False
     )
-    cpt_rows = df["HCPCS"].str.fullmatch(r"[0-9]{5}|[0-9]{4}[FTU]")
+    cpt_rows = df["HCPCS"].str.fullmatch(cpt.FORMAT)
     return {d.strip().lower() for d in df.loc[cpt_rows, "DESCRIPTION"] if d.strip()}
 
 

@@ -18,12 +18,12 @@ from medbill.refdata import carc, cpt, hcpcs, modifiers, npi, pos, procedures, r
 FIELDS = {"system", "code", "title", "billable", "release", "source"}
 
 
-def _run(argv: list[str], capsys) -> dict:
+def _run(argv: list[str], capsys, status: int = 0) -> dict:
     # Only the ``codes`` command group is built: the others are not needed to run it.
     parser = argparse.ArgumentParser(prog="medbill")
     codes_cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    assert args.func(args) == 0
+    assert args.func(args) == status
     return json.loads(capsys.readouterr().out)
 
 
@@ -48,8 +48,10 @@ def test_cli_lookup_json_fields(fresh_home, capsys, system: str, code: str, show
 
 def test_cli_lookup_hcpcs_with_release(shared_data, capsys) -> None:
     hcpcs.import_release(shared_data("cms/hcpcs/2020/2020-Alpha-Numeric-HCPCS-File.zip"))
-    out = _run(["codes", "lookup", "A4466", "--system", "hcpcs", "--on", "2017-01-01", "--json"], capsys)
+    # terminated before the date of service: not valid, a finding (exit 1)
+    out = _run(["codes", "lookup", "A4466", "--system", "hcpcs", "--on", "2020-02-01", "--json"], capsys, 1)
     assert out["release"] == "2020" and out["valid_on_date"] is False and out["terminated"] == "2016-12-31"
+    assert out["covered"] is True
     hits = _run(["codes", "search", "surgical tray", "--system", "hcpcs", "--json"], capsys)
     assert hits[0]["code"] == "A4550"
 
@@ -77,7 +79,7 @@ def test_hcpcs_round_trip(code: str, pad: str) -> None:
     assert hcpcs.compact(hcpcs.format(messy)) == hcpcs.compact(messy) == code
 
 
-@given(st.from_regex(r"[0-9]{5}|[0-9]{4}[FTU]", fullmatch=True))
+@given(st.from_regex(cpt.FORMAT, fullmatch=True))
 def test_cpt_round_trip_and_system(code: str) -> None:
     assert cpt.compact(cpt.format(code.lower())) == code
     assert procedures.system_many([code]).tolist() == ["cpt"]

@@ -82,7 +82,12 @@ def test_a_typical_wrong_answer_gets_feedback(ex) -> None:
         # wrong sequencing
         ("inf-03", ["B96.20", "N39.0"], 0.75, r"N39\.0 is right but belongs first"),
         # Excludes1 conflict between two codes given together
-        ("end-01", ["E11.42", "E10.9"], 0.65, r"Excludes1 conflict: E11\.42 excludes E10\.9"),
+        (
+            "end-01",
+            ["E11.42", "E10.9"],
+            0.65,
+            r"Excludes1 conflict: E11\.42 has an Excludes1 note for E10\.9",
+        ),
         # a code not valid on the date of service (E11.A starts in FY2026)
         ("inf-05", ["E11.A"], 0.0, r"not valid on 2025-06-12 .*FY2026"),
         # not an ICD-10-CM code at all

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from medbill.refdata import store
+from medbill.refdata import registry
 
 TEACHING = Path(__file__).resolve().parents[2] / "notebooks" / "teaching"
 WALKTHROUGHS = sorted(TEACHING.glob("*.ipynb"))
@@ -21,7 +21,7 @@ def test_the_walkthroughs_are_all_there() -> None:
 
 @pytest.mark.parametrize("path", WALKTHROUGHS, ids=lambda p: p.stem)
 def test_walkthrough_runs_top_to_bottom(path: Path, shared_data) -> None:
-    store.import_file("pfs", shared_data("cms/pfs/2025"))  # the reimbursement walkthrough prices with it
+    registry.import_file("pfs", shared_data("cms/pfs/2025"))  # the reimbursement walkthrough prices with it
     nb = nbformat.read(path, as_version=4)
     NotebookClient(
         nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(TEACHING)}}

@@ -84,10 +84,10 @@ def test_medicare_price_from_the_imported_pfs(coder: EncounterCoder, pfs_home: s
     coder.add_line(procedure_code="99214", charge=180.0)
     assert "locality" in coder.price_view.value and coder.prices is None
     coder.locality.value = "01112-05"
-    expected = FeeSchedule.load(2025).price("99214", "01112-05").amount
+    expected = FeeSchedule.load("RVU25D").price("99214", "01112-05").amount
     assert Decimal(str(coder.prices["allowed"].iloc[0])).quantize(Decimal("0.01")) == expected
     assert f"${expected:,.2f}" in coder.price_view.value
-    assert coder.price_source.startswith("Medicare PFS 2025")
+    assert coder.price_source.startswith("Medicare PFS RVU25D")
     # All of it goes to the deductible (152.35 < 257).
     assert f"Patient responsibility: <b>${expected:,.2f}</b>" in coder.price_view.value
     coder.deductible_left.value = 0.0
@@ -123,7 +123,7 @@ def test_contract_price_and_copay(practice) -> None:
     ("payer", "why"),
     [
         ("ACME1", "No contract for payer ACME1"),  # commercial payer, no contract given
-        ("MCR01", "Medicare PFS 2025 is not imported"),  # Medicare payer, empty MEDBILL_HOME
+        ("MCR01", "No Medicare PFS release covers 2025-11-03"),  # Medicare payer, empty MEDBILL_HOME
     ],
 )
 def test_price_not_available_is_said_not_faked(practice, fresh_home, payer: str, why: str) -> None:

@@ -3,6 +3,11 @@
 ``write_837p(claims, ...) -> str`` (``write_837p_file`` streams to a file), ``read_837p(source) -> list[Claim]``,
 ``read_835(source) -> Remittance``, ``validate(source) -> list[Problem]``, and the streaming
 ``iter_segments(source)`` underneath them all.
+
+Modules: ``tokenizer`` (segments, fixed-width ISA), ``values`` (strict X12 decimals and dates),
+``envelope`` (ISA/GS/ST nesting, counts, 5010 guide), ``reader_837p`` / ``writer_837p`` and
+``fidelity`` (what a lossless round trip means), ``parser_835`` (streaming, no pandas:
+``iter_835``, ``summarise_835``) and ``reader_835`` (the remittance tables), ``validate``.
 """
 
 from __future__ import annotations

@@ -84,6 +84,8 @@ SEGMENTS_835 = frozenset(
     ]
 )
 TRANSACTIONS = {"837": SEGMENTS_837P, "835": SEGMENTS_835}
+# Implementation guides medbill reads (ST03, else GS08): 837P 005010X222(A1/A2), 835 005010X221(A1).
+GUIDES = {"837": ("005010X222", "005010X222A1 (837P)"), "835": ("005010X221", "005010X221A1 (835)")}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Problem:
     position: int
     segment_id: str
     reason: str
+    severity: str = "error"  # "warning": reported, but the file is still acceptable
 
     def to_error(self) -> X12Error:
         return X12Error(
@@ -121,10 +124,14 @@ class EnvelopeChecker:
 
     def feed(self, seg: Segment) -> list[Problem]:
         self.last = seg
-        sid = seg.id
-        problems: list[Problem] = []
+        sid = seg.elements[0]
         if self.st is not None:
             self.count += 1
+            if sid not in ENVELOPE:  # the common case, kept short: a segment inside a transaction
+                if sid in self.allowed.get(self.transaction, ()):
+                    return []
+                return [self._problem(seg, f"unknown segment {sid!r} for transaction {self.transaction}")]
+        problems: list[Problem] = []
         if sid == "ISA":
             if self.isa is not None:
                 problems.append(
@@ -155,6 +162,8 @@ class EnvelopeChecker:
                         seg, f"transaction set {self.transaction!r} is not one of {', '.join(self.allowed)}"
                     )
                 )
+            else:
+                problems.extend(self._guide(seg))
         elif sid == "SE":
             if self.st is None:
                 problems.append(self._problem(seg, "SE without ST"))
@@ -210,6 +219,22 @@ class EnvelopeChecker:
         elif sid not in self.allowed.get(self.transaction, ()):
             problems.append(self._problem(seg, f"unknown segment {sid!r} for transaction {self.transaction}"))
         return problems
+
+    def _guide(self, st: Segment) -> list[Problem]:
+        """The implementation guide (ST03, else GS08) must be the 5010 guide medbill reads."""
+        version = st.get(3) or (self.gs.get(8) if self.gs is not None else "")
+        prefix, name = GUIDES[self.transaction]
+        if version.startswith(prefix):
+            return []
+        where = "ST03" if st.get(3) else "GS08"
+        release = f" (version {version[2:6]})" if version[:2] == "00" and version[2:6].isdigit() else ""
+        return [
+            self._problem(
+                st,
+                f"{where} {version!r}{release} is not the {name} implementation guide medbill reads; "
+                "convert the file to 5010 first",
+            )
+        ]
 
     def finish(self) -> list[Problem]:
         """Problems left at the end of the input (unclosed envelopes)."""

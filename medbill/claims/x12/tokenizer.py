@@ -1,7 +1,9 @@
 """X12 segments from text, bytes, a path or a file object, streamed in fixed-size chunks.
 
-The separators come from the ISA segment (element separator at byte 3, component separator at
-byte 104, segment terminator at byte 105, repetition separator in ISA11). A byte-order mark and
+The separators come from the fixed-width ISA segment (106 characters: element separator at byte 3,
+repetition separator at byte 82 (ISA11; a 4010 ``U`` means none), component separator at byte 104,
+segment terminator at byte 105); an ISA of another width is reported with the element that is off.
+UTF-16 input is named as such. A byte-order mark and
 line breaks after the terminator (``~\\n``, ``~\\r\\n``) are accepted. Anything else unexpected
 (non-ASCII bytes, a missing terminator, a runaway segment, a bad segment id) raises ``X12Error`` with
 the segment number (1-based, counted from the ISA) and the byte offset in the input.
@@ -14,7 +16,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from medbill.exceptions import X12Error
 
@@ -48,9 +50,11 @@ class Separators:
             )
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Segment:
-    """One segment: ``elements[0]`` is the segment id; ``number`` counts from 1 at the ISA."""
+class Segment(NamedTuple):
+    """One segment: ``elements[0]`` is the segment id; ``number`` counts from 1 at the ISA.
+
+    A named tuple: immutable like a frozen dataclass, and built several times faster (a 100,000-claim
+    835 has over a million segments)."""
 
     number: int
     position: int
@@ -105,27 +109,41 @@ def _looks_like_x12(text: str) -> bool:
     return not ("/" in text or "\\" in text or re.search(r"\.[A-Za-z0-9]{1,5}$", text))
 
 
+# ISA is fixed width: the element separator sits at these offsets, the component separator at 104 and
+# the segment terminator at 105 (ISA01..ISA16 are 2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1 wide).
+_ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+_ISA_SEPARATOR_AT = tuple(3 + sum(_ISA_WIDTHS[:i]) + i for i in range(16))
+
+
 def read_separators(head: str, position: int = 0) -> Separators:
-    """The separators declared by the ISA segment that starts ``head``."""
-    if len(head) < ISA_LENGTH or not head.startswith("ISA"):
-        raise X12Error(
-            "input does not start with a complete ISA segment (106 characters)",
-            segment_number=1,
-            position=position,
-        )
+    """The separators declared by the ISA segment that starts ``head`` (read from the fixed positions)."""
+    if not head.startswith("ISA") or len(head) < 4:
+        raise X12Error("input does not start with an ISA segment", segment_number=1, position=position)
     element = head[3]
-    fields = head[:ISA_LENGTH].split(element)
-    if len(fields) != 17:
-        raise X12Error(
-            f"ISA has {len(fields) - 1} elements where 16 of fixed width are required (is it padded with spaces?)",
-            segment_number=1,
-            position=position,
-        )
-    repetition = fields[11] if fields[11] != "U" else "^"
+    fields = head[4:].split(element, 16)
+    if len(head) < ISA_LENGTH or any(head[at] != element for at in _ISA_SEPARATOR_AT):
+        raise X12Error(_isa_width_problem(head, element, fields), segment_number=1, position=position)
+    repetition = head[82]
+    if repetition == "U":  # 4010: ISA11 is the standards identifier, there is no repetition separator
+        repetition = next(c for c in "^{}|!" if c not in (element, head[104], head[105]))
     try:
         return Separators(element, head[104], repetition, head[105])
     except X12Error as exc:
-        raise X12Error(str(exc), segment_number=1, position=position) from None
+        raise X12Error(f"ISA declares unusable {exc}", segment_number=1, position=position) from None
+
+
+def _isa_width_problem(head: str, element: str, fields: list[str]) -> str:
+    """Name the ISA element whose width is off, and the ISA's length as sent."""
+    for number, (width, value) in enumerate(zip(_ISA_WIDTHS, fields, strict=False), 1):
+        if number == 16:
+            value = value[:1]
+        if len(value) != width:
+            length = 3 + sum(len(f) + 1 for f in fields[:15]) + 3 if len(fields) > 15 else len(head)
+            return (
+                f"ISA is {length} characters where the standard fixes 106: ISA{number:02d} {value[:20]!r} "
+                f"is {len(value)} characters wide, not {width} (pad ISA fields with spaces)"
+            )
+    return f"ISA is shorter than the 106 characters the standard fixes ({len(head)} read)"
 
 
 def iter_segments(source: Source, separators: Separators | None = None) -> Iterator[Segment]:
@@ -135,9 +153,11 @@ def iter_segments(source: Source, separators: Separators | None = None) -> Itera
     number = 0
     sep = separators
     first = True
+    ids_seen: set[str] = set()  # segment ids already checked against _SEGMENT_ID
     for chunk in _chunks(source):
         if first:
             first = False
+            _refuse_utf16(chunk)
             for bom in (_BOM, _BOM_BYTES.decode("latin-1")):
                 if chunk.startswith(bom):
                     chunk = chunk[len(bom) :]
@@ -152,6 +172,7 @@ def iter_segments(source: Source, separators: Separators | None = None) -> Itera
             sep = read_separators(buffer, offset)
         terminator, element = sep.segment, sep.element
         strip_cr = terminator == "\n"
+        ascii_chunk = buffer.isascii()  # one check per chunk instead of one per segment
         parts = buffer.split(terminator)
         buffer = parts.pop()
         for raw in parts:
@@ -168,14 +189,23 @@ def iter_segments(source: Source, separators: Separators | None = None) -> Itera
                     "empty segment (two terminators in a row)", segment_number=number + 1, position=start
                 )
             number += 1
-            if not text.isascii():
+            if len(text) > MAX_SEGMENT:  # only a whole-text source can hold one (chunks are checked below)
+                raise X12Error(
+                    f"a segment of {len(text)} bytes is longer than any X12 segment ({MAX_SEGMENT}); "
+                    "a terminator is missing or the file is not X12",
+                    segment_number=number,
+                    position=start,
+                )
+            if not ascii_chunk and not text.isascii():
                 bad = next(i for i, ch in enumerate(text) if ord(ch) > 127)
                 _non_ascii(text[bad], number, start + bad)
             elements = text.split(element)
-            if not _SEGMENT_ID.fullmatch(elements[0]):
-                raise X12Error(
-                    f"{elements[0][:20]!r} is not a segment id", segment_number=number, position=start
-                )
+            if elements[0] not in ids_seen:
+                if not _SEGMENT_ID.fullmatch(elements[0]):
+                    raise X12Error(
+                        f"{elements[0][:20]!r} is not a segment id", segment_number=number, position=start
+                    )
+                ids_seen.add(elements[0])
             yield Segment(number, start, elements)
         if len(buffer) > MAX_SEGMENT:
             raise X12Error(
@@ -192,6 +222,18 @@ def iter_segments(source: Source, separators: Separators | None = None) -> Itera
             f"the input ends inside a segment ({buffer.strip()[:20]!r} has no terminator {sep.segment!r}); the file is truncated",
             segment_number=number + 1,
             position=offset,
+        )
+
+
+def _refuse_utf16(chunk: str) -> None:
+    """UTF-16 (a byte-order mark FF FE / FE FF, or a NUL after every ASCII letter) is named as such."""
+    if chunk[:2] in ("\xff\xfe", "\xfe\xff") or (
+        len(chunk) > 3 and chunk[1] == "\x00" and chunk[3] == "\x00"
+    ):
+        raise X12Error(
+            "the input is UTF-16 encoded; X12 is ASCII: convert it first (e.g. iconv -f UTF-16 -t ASCII)",
+            segment_number=1,
+            position=0,
         )
 
 

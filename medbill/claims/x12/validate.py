@@ -6,32 +6,26 @@ lets through:
 
 - 837P: NPI check digits (NM108 = XX), billing provider ZIP+4, ICD-10-CM diagnosis format, HI
   pointers of SV107, CLM02 = sum of SV102, HL parents, CCYYMMDD dates;
-- 835: CAS group codes and CARC codes known to medbill, and balancing of every service line, claim
-  and transaction (the same rules as :meth:`Remittance.balance`).
+- 835: CAS group codes and CARC codes known to medbill (a CARC past its X12 stop date on the 835's
+  payment date, BPR16, is a warning naming that date: it is still a CARC), and balancing of every
+  service line, claim and transaction (the same rules as :meth:`Remittance.balance`).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from medbill.claims.x12 import values
 from medbill.claims.x12.envelope import EnvelopeChecker, Problem
 from medbill.claims.x12.tokenizer import Segment, Source, iter_segments
 from medbill.exceptions import CodeError, X12Error
 
 
-def _valid_date(text: str) -> bool:
-    try:
-        date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-    except ValueError:
-        return False
-    return len(text) == 8
-
-
 def _cents(text: str) -> int | None:
-    try:
-        return round(float(text or "0") * 100)
-    except ValueError:
-        return None
+    """Cents of an R-type amount (0 when empty), None when ``text`` is not one."""
+    if not text:
+        return 0
+    return round(float(text) * 100) if values.is_amount(text) else None
 
 
 class _Content:
@@ -54,6 +48,7 @@ class _Content:
         # 835 balancing in progress
         self.bpr: Segment | None = None
         self.bpr_cents = 0
+        self.paid_on: date | None = None  # BPR16, for CARC stop dates
         self.paid_cents = 0
         self.plb_cents = 0
         self.clp: Segment | None = None
@@ -61,8 +56,22 @@ class _Content:
         self.svc: Segment | None = None
         self.svc_open = 0
 
-    def problem(self, seg: Segment, reason: str) -> None:
-        self.problems.append(Problem(seg.number, seg.position, seg.id, reason))
+    def problem(self, seg: Segment, reason: str, severity: str = "error") -> None:
+        self.problems.append(Problem(seg.number, seg.position, seg.id, reason, severity))
+
+    def amount(self, seg: Segment, index: int) -> int:
+        """Element ``index`` in cents; a value that is not an R-type amount is reported and counts 0."""
+        cents = _cents(seg.get(index))
+        if cents is None:
+            self.problem(seg, f"{seg.id}{index:02d} {values.amount_problem(seg.get(index))}")
+            return 0
+        return cents
+
+    def date(self, seg: Segment, index: int, text: str | None = None) -> None:
+        value = seg.get(index) if text is None else text
+        problem = values.date_problem(value) if value else None
+        if problem:
+            self.problem(seg, f"{seg.id}{index:02d} {problem}")
 
     def feed(self, seg: Segment) -> None:
         sid = seg.id
@@ -97,7 +106,7 @@ class _Content:
         elif sid == "CLM":
             self._close_claim(seg)
             self.clm = seg
-            self.clm_total = _cents(seg.get(2)) or 0
+            self.clm_total = self.amount(seg, 2)
             self.line_total, self.dx_count = 0, 0
         elif sid == "HI":
             from medbill.refdata import icd10cm
@@ -113,11 +122,8 @@ class _Content:
                 elif qualifier in ("BK", "BF"):
                     self.dx_count += 1
         elif sid == "SV1":
-            cents = _cents(seg.get(2))
-            if cents is None:
-                self.problem(seg, f"SV102 {seg.get(2)!r} is not an amount")
-            else:
-                self.line_total += cents
+            self.line_total += self.amount(seg, 2)
+            self.amount(seg, 4)
             for pointer in filter(None, seg.get(7).split(self.component)):
                 if (
                     not pointer.isdigit()
@@ -129,10 +135,14 @@ class _Content:
                         f"diagnosis pointer {pointer!r} does not point at one of the {self.dx_count} diagnoses in HI",
                     )
         elif sid in ("DTP", "DMG"):
-            value, form = (seg.get(3), seg.get(2)) if sid == "DTP" else (seg.get(2), seg.get(1))
-            parts = value.split("-") if form == "RD8" else [value]
-            if form in ("D8", "RD8") and not all(_valid_date(p) for p in parts):
-                self.problem(seg, f"{value!r} is not a valid CCYYMMDD date")
+            index = 3 if sid == "DTP" else 2
+            form = seg.get(index - 1)
+            parts = seg.get(index).split("-") if form == "RD8" else [seg.get(index)]
+            if form in ("D8", "RD8"):
+                for part in parts:
+                    self.date(seg, index, part)
+        elif sid == "CTP":
+            self.amount(seg, 4)
 
     def _npi(self, seg: Segment, value: str) -> None:
         from medbill.refdata import npi
@@ -155,23 +165,35 @@ class _Content:
         sid = seg.id
         if sid == "BPR":
             self.bpr = seg
-            cents = _cents(seg.get(2))
-            self.bpr_cents = -(cents or 0) if seg.get(3) == "D" else (cents or 0)
+            if not seg.get(2):
+                self.problem(seg, "BPR02 amount is missing")
+            cents = self.amount(seg, 2)
+            self.bpr_cents = -cents if seg.get(3) == "D" else cents
+            self.date(seg, 16)
+            paid = seg.get(16)
+            self.paid_on = (
+                date(int(paid[:4]), int(paid[4:6]), int(paid[6:8]))
+                if not values.date_problem(paid) and paid
+                else None
+            )
         elif sid == "CLP":
             self._close_svc()
             self._close_clp()
             self.clp = seg
-            charge, paid = _cents(seg.get(3)), _cents(seg.get(4))
-            if charge is None or paid is None:
-                self.problem(seg, "CLP03/CLP04 must be amounts")
-                charge, paid = charge or 0, paid or 0
+            charge, paid = self.amount(seg, 3), self.amount(seg, 4)
+            self.amount(seg, 5)
             self.clp_open = charge - paid
             self.paid_cents += paid
         elif sid == "SVC":
             self._close_svc()
-            charge, paid = _cents(seg.get(2)), _cents(seg.get(3))
+            charge, paid = self.amount(seg, 2), self.amount(seg, 3)
+            self.amount(seg, 5)
             self.svc = seg
-            self.svc_open = (charge or 0) - (paid or 0)
+            self.svc_open = charge - paid
+        elif sid == "DTM":
+            self.date(seg, 2)
+        elif sid == "AMT":
+            self.amount(seg, 2)
         elif sid == "CAS":
             self._cas(seg)
         elif sid == "LX" or sid == "PLB":
@@ -179,7 +201,7 @@ class _Content:
             self._close_clp()
             if sid == "PLB":
                 for start in range(4, 16, 2):
-                    self.plb_cents += _cents(seg.get(start)) or 0
+                    self.plb_cents += self.amount(seg, start)
 
     def _cas(self, seg: Segment) -> None:
         from medbill.refdata import carc
@@ -192,7 +214,17 @@ class _Content:
                 continue
             if not carc.is_valid(reason):
                 self.problem(seg, f"adjustment reason {reason!r} is not a known CARC")
-            cents = _cents(seg.get(start + 1)) or 0
+            elif self.paid_on is not None and not carc.is_active(reason, self.paid_on):
+                stop = carc.stop_date(reason)
+                self.problem(
+                    seg,
+                    f"adjustment reason {reason} was deactivated by X12 after {stop} and this 835 is dated "
+                    f"{self.paid_on}: acceptable only when reporting an earlier adjudication",
+                    "warning",
+                )
+            cents = self.amount(seg, start + 1)
+            if seg.get(start + 2):
+                self.amount(seg, start + 2)
             self.clp_open -= cents
             if self.svc is not None:
                 self.svc_open -= cents
@@ -227,16 +259,48 @@ class _Content:
 
 
 def validate(source: Source) -> list[Problem]:
-    """Every problem medbill finds in an 837P or 835 (empty when clean), in segment order."""
+    """Every problem medbill finds in an 837P or 835 (empty when clean), in segment order.
+
+    Whatever ``read_837p`` / ``read_835`` would refuse is among the problems: after its own checks,
+    ``validate`` runs the reader and reports its error when no problem names that segment already.
+    """
+    if hasattr(source, "read"):
+        source = source.read()  # type: ignore[union-attr]  # read twice: the checks, then the reader
     envelope = EnvelopeChecker()
     content = _Content()
     problems: list[Problem] = []
+    kinds: set[str] = set()
     try:
         for seg in iter_segments(source):
             problems.extend(envelope.feed(seg))
             content.feed(seg)
+            if seg.id == "ST":
+                kinds.add(seg.get(1))
     except X12Error as exc:  # the text cannot be split further: report where and stop
-        problems.append(Problem(exc.segment_number or 0, exc.position or 0, "", str(exc).split(" (at ")[0]))
+        problems.append(_from_error(exc))
         return sorted(problems + content.problems, key=lambda p: p.segment_number)
     problems.extend(envelope.finish())
-    return sorted(problems + content.problems, key=lambda p: p.segment_number)
+    problems += content.problems
+    reported = {p.segment_number for p in problems}
+    for kind in kinds & {"835", "837"} if len(kinds) == 1 else ():
+        error = _reader_error(kind, source)
+        if error is not None and error.segment_number not in reported:
+            problems.append(error)
+    return sorted(problems, key=lambda p: p.segment_number)
+
+
+def _from_error(exc: X12Error) -> Problem:
+    return Problem(exc.segment_number or 0, exc.position or 0, "", str(exc).split(" (at ")[0])
+
+
+def _reader_error(kind: str, source: Source) -> Problem | None:
+    """The reader's refusal of ``source`` as a Problem, or None when it reads."""
+    from medbill.claims.x12.reader_835 import iter_835
+    from medbill.claims.x12.reader_837p import iter_837p
+
+    try:
+        for _ in (iter_837p if kind == "837" else iter_835)(source):
+            pass
+    except X12Error as exc:
+        return _from_error(exc)
+    return None

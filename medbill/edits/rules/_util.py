@@ -2,25 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
 import numpy as np
 import pandas as pd
-
-from medbill.exceptions import DataNotAvailable
-
-
-def require(module: str, *names: str) -> ModuleType:
-    """Import a medbill module a rule depends on (with ``names``); if missing, the rule skips, saying why."""
-    try:
-        found = importlib.import_module(module)
-    except ImportError as exc:
-        raise DataNotAvailable(f"{module} is not available in this installation ({exc}).") from exc
-    lacking = [n for n in names if not hasattr(found, n)]
-    if lacking:
-        raise DataNotAvailable(f"{module} does not provide {', '.join(lacking)} in this installation.")
-    return found
 
 
 def modifier_text(lines: pd.DataFrame) -> pd.Series:
@@ -74,3 +57,11 @@ class Groups:
         right = np.full(len(left), -1, dtype="int64")
         right[hit] = self.rows[rows[hit]]
         return left, right
+
+
+def display_codes(codes: np.ndarray) -> np.ndarray:
+    """ICD-10-CM codes as coders write them, with the dot after the third character ("J45909" ->
+    "J45.909"); for messages and finding values, vectorised."""
+    text = pd.Series(np.asarray(codes, dtype=object), dtype=object).astype(str)
+    dotted = text.str[:3] + "." + text.str[3:]
+    return np.where(text.str.len().to_numpy() > 3, dotted.to_numpy(dtype=object), text.to_numpy(dtype=object))

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, no_findings, rule
-from medbill.edits.rules._util import Groups
-from medbill.refdata import _tablefiles
+from medbill.edits.rules._util import Groups, display_codes
+from medbill.refdata import coverage
 from medbill.refdata import mce as mce_tables
 
 _MCE = "CMS Medicare Code Editor, Definitions of Medicare Code Edits"
@@ -94,13 +94,18 @@ def _mce_pairs(b: Batch, edits: list[str]) -> tuple[np.ndarray, np.ndarray, np.n
     releases = _releases(b)
     _, by_code, release, edit, listed = _mce_list(releases, edits)
     dx = b.dx_long
+    # The MCE release in effect on each claim's date; claims no release covers are not edited.
+    provs = [p for p, _ in releases]
+    claim_release = coverage.in_effect_many(provs, b.claim_dos.to_numpy())
+    with_dx = np.unique(dx["claim"].to_numpy())
+    for mask, reason in coverage.uncovered_groups("mce", provs, b.claim_dos.to_numpy()[with_dx]):
+        b.skip_claims(with_dx[mask], reason)
     if not any(code in listed for code in b.dx_vocab):  # the usual case; a set beats Groups' index here
         return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64"), edit[:0]
     # Each diagnosis with the list rows of its code (in list order), kept where the release matches.
     row, entry = by_code.expand(dx["code"].to_numpy(dtype=object))
     if len(row):
-        dos = b.claim_dos.to_numpy()[dx["claim"].to_numpy()[row]]
-        same = release[entry] == _tablefiles.pick_by_date([p for p, _ in releases], pd.Series(dos))
+        same = release[entry] == claim_release[dx["claim"].to_numpy()[row]]
         row, entry = row[same], entry[same]
     return row, entry, edit[entry]
 
@@ -149,8 +154,8 @@ def mce_age(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"]
+        display_codes(bad["code"]),
+        display_codes(bad["code"])
         + " is a "
         + group
         + " diagnosis (ages "
@@ -189,8 +194,8 @@ def mce_sex(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"]
+        display_codes(bad["code"]),
+        display_codes(bad["code"])
         + " is on the "
         + bad["edit"].str.replace("_", "-").str.lower()
         + " list but the patient's sex is "
@@ -223,8 +228,8 @@ def ch15_maternal(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"] + " is a chapter 15 (pregnancy) code but " + why,
+        display_codes(bad["code"]),
+        display_codes(bad["code"]) + " is a chapter 15 (pregnancy) code but " + why,
     )
 
 
@@ -253,6 +258,7 @@ def ch16_newborn(b: Batch) -> pd.DataFrame:
         bad["claim"],
         -1,
         "dx" + bad["pos"].astype(str),
-        bad["code"],
-        bad["code"] + " is a chapter 16 (newborn) code on a maternal record (chapter 15 codes present)",
+        display_codes(bad["code"]),
+        display_codes(bad["code"])
+        + " is a chapter 16 (newborn) code on a maternal record (chapter 15 codes present)",
     )

@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, dx_fields, findings, no_findings, rule
-from medbill.edits.rules._util import Groups, require
-from medbill.edits.rules.validity import DxStatus, icd_status
+from medbill.edits.rules._util import Groups, display_codes
+from medbill.edits.rules.validity import DxStatus, icd_status, skip_uncovered
 from medbill.exceptions import DataNotAvailable
+from medbill.refdata import coverage, icd10cm, mce
+from medbill.refdata.icd10cm._release import owner_display
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 
@@ -51,8 +53,7 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
     theirs ("use additional code" lists alternatives as separate notes). Built once per release:
     every scrub call, even of one claim, reuses it.
     """
-    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
-    release = icd.release(name)
+    release = icd10cm.release(name)
     key = (id(release), kind, combine, with_ref)
     if key not in _notes_memo:
         notes = release.notes_table
@@ -60,7 +61,7 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
         owner = n["code"].astype(str)
         text = n["text"].astype(str)
         if combine:
-            text = owner.map(text.groupby(owner).agg("; ".join))
+            text = owner.map(text.groupby(owner, sort=False).agg(join_notes))
         n = pd.DataFrame(
             {
                 "owner": pd.Series(owner.to_numpy(dtype=object), dtype=object),
@@ -75,9 +76,20 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
     return _notes_memo[key]
 
 
+def join_notes(texts: pd.Series | list[str]) -> str:
+    """Notes of one kind on one code as one text: a note ending in ":" introduces the ones after it
+    ("code to identify control using: insulin (Z79.4); oral antidiabetic drugs (Z79.84)")."""
+    out = ""
+    for text in texts:
+        out += text if not out else (" " if out.endswith(":") else "; ") + text
+    return out
+
+
 def _per_release(b: Batch) -> list[tuple[str, DxStatus, np.ndarray, np.ndarray]]:
     """(release name, that release's valid diagnoses, their distinct codes and code ids) for each ICD
-    release in use; computed once per batch for the three convention rules."""
+    release in use; computed once per batch for the three convention rules. Records the running rule
+    as skipped for claims whose date no release covers."""
+    skip_uncovered(b)
     if "icd_per_release" not in b.memo:
         dx = icd_status(b)
         dx = dx.take(dx.status == "ok")
@@ -163,54 +175,67 @@ def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "ICD-EXCLUDES1",
     title="Excludes1 pair on the same claim",
     category="conventions",
-    severity="warning",
-    reference=f"{_GUIDE} I.A.12.a (Excludes1: the two conditions are never coded together)",
+    severity="error",
+    reference=f"{_GUIDE} I.A.12.a (Excludes1: not coded together, except when the two conditions are unrelated)",
     explanation=(
-        "An Excludes1 note means the excluded code describes a condition that cannot occur with the noted one. "
-        "The exception is when the two conditions are unrelated to each other; then both may be reported."
+        "An Excludes1 note, written on the code or on its subcategory, category, section or chapter, means the "
+        "excluded condition is not coded with the noted one. The exception (I.A.12.a): when the two conditions "
+        "are unrelated to each other, both are reported. The finding stays an error until that is established: "
+        "query the provider when the record does not say."
     ),
-    fix="Keep the code that matches the documentation; if the conditions are truly unrelated, document that.",
+    fix=(
+        "Keep the code the documentation supports; if the two conditions may be unrelated, query the provider "
+        "and report both once the record confirms it."
+    ),
 )
 def excludes1(b: Batch) -> pd.DataFrame:
     parts = [no_findings()]
     for name, dx, code, code_id in _per_release(b):
-        pairs = _code_pairs(code, code_id, _notes(name, "excludes1", with_ref=True))
-        both = pairs["code_id_b"] >= 0  # the excluded code is in the batch too
-        if not both.any():
+        # The release decides which pairs conflict (notes inherited up to the chapter); here they are
+        # only joined onto the claims that hold both codes.
+        conflicts = icd10cm.release(name).excludes1_conflicts(code.tolist())
+        if not conflicts:
             continue
-        m = _on_claims(dx, _take(pairs, both))
+        id_of = dict(zip(code.tolist(), code_id.tolist(), strict=True))
+        pairs = {
+            "code": np.array([c.code for c in conflicts], dtype=object),
+            "code_id": np.array([id_of[c.code] for c in conflicts], dtype="int64"),
+            "note": np.arange(len(conflicts), dtype="int64"),
+            "text": np.array([c.describe() for c in conflicts], dtype=object),
+            "code_id_b": np.array([id_of[c.excluded] for c in conflicts], dtype="int64"),
+        }
+        m = _on_claims(dx, pairs)
         m = _take(m, m["pos_b"] >= 0)
         if not len(m["claim"]):
             continue
         # One finding per unordered pair of slots.
         lo, hi = np.minimum(m["pos"], m["pos_b"]), np.maximum(m["pos"], m["pos_b"])
         m = _take(m, _first_of_each((m["claim"] * 13 + lo) * 13 + hi)[1])
-        code_b = b.dx_vocab[m["code_id_b"]]
-        message = (
-            m["code"] + " has an Excludes1 note for " + code_b + " (on " + m["owner"] + ": " + m["text"] + ")"
-        )
-        parts.append(findings(m["claim"], -1, dx_fields(m["pos_b"]), code_b, message))
+        code_b = display_codes(b.dx_vocab[m["code_id_b"]])
+        parts.append(findings(m["claim"], -1, dx_fields(m["pos_b"]), code_b, m["text"]))
     return pd.concat(parts, ignore_index=True)
 
 
-_mce_memo: dict[tuple[tuple[str, str], ...], set[str]] = {}
+_mce_memo: dict[tuple[str, str], frozenset[str]] = {}
 
 
-def _mce_manifestations() -> set[str]:
-    """Codes on the MCE 'manifestation not allowed as principal' list, when an MCE release is installed
-    (built once per set of installed releases)."""
-    from medbill.refdata import mce
-
+def _mce_manifestation(b: Batch, dx: DxStatus) -> np.ndarray:
+    """Bool per diagnosis: on the MCE 'manifestation not allowed as principal' list of the MCE
+    release in effect on its claim's date (False where none is installed or none covers it)."""
     try:
         releases = mce.load()
     except DataNotAvailable:
-        return set()
-    key = tuple((p.release, p.sha256) for p, _ in releases)
-    if key not in _mce_memo:
-        _mce_memo[key] = {
-            c for _, t in releases for c in t.loc[t["edit"] == "Principal_Manifestation", "code"]
-        }
-    return _mce_memo[key]
+        return np.zeros(len(dx.code), dtype=bool)
+    which = coverage.in_effect_many([p for p, _ in releases], dx.dos)
+    out = np.zeros(len(dx.code), dtype=bool)
+    for i in np.unique(which[which >= 0]):
+        prov, table = releases[i]
+        key = (prov.release, prov.sha256)
+        if key not in _mce_memo:
+            _mce_memo[key] = frozenset(table.loc[table["edit"] == "Principal_Manifestation", "code"])
+        rows = which == i
+        out[rows] = [c in _mce_memo[key] for c in dx.code[rows]]
+    return out
 
 
 @rule(
@@ -226,28 +251,27 @@ def _mce_manifestations() -> set[str]:
     fix="Add the underlying condition named in the 'code first' note and list it before the manifestation.",
 )
 def manifestation(b: Batch) -> pd.DataFrame:
-    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     parts = [no_findings()]
-    mce_list = _mce_manifestations()
     claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claim_values["claim_id"]))
     for name, dx, code, code_id in _per_release(b):
-        titles = _titles(icd.release(name))
+        titles = _titles(icd10cm.release(name))
         noted = _code_pairs(code, code_id, _notes(name, "code_first"))
         elsewhere = [
             _ELSEWHERE.search(titles.get(c, "") + " " + titles.get(o, "")) is not None
             for c, o in zip(noted["code"], noted["owner"], strict=True)
         ]
         manif = set(noted["code_id"][np.asarray(elsewhere, dtype=bool)])
-        manif |= set(code_id[np.asarray([c in mce_list for c in code], dtype=bool)])
-        if not manif:
+        listed = _mce_manifestation(b, dx)
+        if not manif and not listed.any():
             continue
         alone = claims_n[dx.claim] == 1
-        d = dx.take(np.isin(dx.code_id, list(manif)) & ((dx.pos == 1) | alone))
+        d = dx.take((np.isin(dx.code_id, list(manif)) | listed) & ((dx.pos == 1) | alone))
         if not len(d.code):
             continue
         where = np.where(claims_n[d.claim] == 1, "is the only diagnosis", "is listed first").astype(object)
-        message = d.code + " is a manifestation code and " + where + "; code the underlying condition first"
-        parts.append(findings(d.claim, -1, d.field, d.code, message))
+        shown = display_codes(d.code)
+        message = shown + " is a manifestation code and " + where + "; code the underlying condition first"
+        parts.append(findings(d.claim, -1, d.field, shown, message))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -279,7 +303,85 @@ def use_additional(b: Batch) -> pd.DataFrame:
             continue
         # The message depends only on the code and the note: build it once per distinct pair.
         pair, firsts = _first_of_each(d["code_id"] * notes_n + d["note"])
-        texts = d["code"][firsts] + ": " + d["text"][firsts] + " (note on " + d["owner"][firsts] + ")"
+        owners = np.array([owner_display(o) for o in d["owner"][firsts]], dtype=object)
+        shown = display_codes(d["code"])
+        texts = shown[firsts] + ": use additional " + d["text"][firsts] + " (note on " + owners + ")"
         field = dx_fields(d["pos"])
-        parts.append(findings(d["claim"], -1, field, d["code"], texts[pair]))
+        parts.append(findings(d["claim"], -1, field, shown, texts[pair]))
     return pd.concat(parts, ignore_index=True)
+
+
+# Codes the guidelines never let stand first: (compact code prefixes, what they are, the guideline).
+NEVER_FIRST: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("V", "W", "X", "Y"), "an external cause code (V00-Y99)", "I.C.20"),
+    (("Z68",), "a body mass index code (Z68)", "I.C.21.c.3"),
+    (("Z3A",), "a weeks-of-gestation code (Z3A)", "I.A.13: Z3A's 'code first' note"),
+    (("B95", "B96", "B97"), "an infectious agent code (B95-B97)", "I.C.1.b; the B95-B97 section note"),
+)
+
+
+@rule(
+    "ICD-NOT-FIRST",
+    title="Code that may not be first-listed",
+    category="conventions",
+    severity="error",
+    reference=(
+        f"{_GUIDE} I.C.20 (external causes V00-Y99 are never first-listed), I.C.21.c.3 (BMI Z68 only with an "
+        "associated reportable diagnosis), I.A.13 (Z3A weeks of gestation: 'code first' the obstetric "
+        "condition), I.C.1.b and the B95-B97 section note (supplementary codes for the organism)"
+    ),
+    explanation=(
+        "External cause codes, BMI codes, weeks-of-gestation codes and the B95-B97 organism codes add detail to "
+        "another diagnosis; listed first, the claim has no reason for the visit. Manifestation codes are checked "
+        "by ICD-MANIFESTATION."
+    ),
+    fix="List the condition treated first and keep this code as an additional diagnosis.",
+)
+def not_first(b: Batch) -> pd.DataFrame:
+    dx = icd_status(b)
+    first = dx.take((dx.pos == 1) & (dx.status == "ok"))
+    parts = [no_findings()]
+    for prefixes, what, guideline in NEVER_FIRST:
+        hit = first.take(np.array([c.startswith(prefixes) for c in first.code], dtype=bool))
+        if len(hit.code):
+            shown = display_codes(hit.code)
+            message = shown + f" is {what} and may not be first-listed (Guidelines {guideline})"
+            parts.append(findings(hit.claim, -1, hit.field, shown, message))
+    return pd.concat(parts, ignore_index=True)
+
+
+@rule(
+    "MCE-PRINCIPAL",
+    title="Code on the MCE 'unacceptable principal diagnosis' list listed first",
+    category="conventions",
+    severity="warning",
+    reference="CMS Definitions of Medicare Code Edits, section 7 (unacceptable principal diagnosis)",
+    explanation=(
+        "The imported Medicare Code Editor lists codes that are not acceptable as the principal diagnosis. The "
+        "MCE is an inpatient edit: some codes on it (Z00-Z04 examinations, Z23 vaccination) are the usual "
+        "first-listed code of an office visit (Guidelines IV and I.C.21.c.16), so the finding is a warning."
+    ),
+    fix="For an inpatient or facility claim list the condition treated first; for an office visit check the Z-code guidelines.",
+)
+def mce_principal(b: Batch) -> pd.DataFrame:
+    from medbill.edits.rules.age_sex import _mce_hits, _mce_pairs
+
+    edits = ["Principal_Unacceptable"]
+    row, entry, _ = _mce_pairs(b, edits)
+    first = b.dx_long["pos"].to_numpy()[row] == 1
+    if not first.any():
+        return no_findings()
+    hit = _mce_hits(b, edits, row[first], entry[first])
+    # codes the guidelines never let stand first are ICD-NOT-FIRST's (an error, not a warning)
+    hit = hit[~hit["code"].str.startswith(tuple(p for group, _, _ in NEVER_FIRST for p in group))]
+    shown = display_codes(hit["code"])
+    return findings(
+        hit["claim"],
+        -1,
+        "dx1",
+        shown,
+        shown
+        + " is on the MCE unacceptable principal diagnosis list ("
+        + hit["mce"]
+        + ") and is listed first",
+    )

@@ -15,7 +15,9 @@ from medbill.edits.engine import (
     no_findings,
     rule,
 )
-from medbill.edits.rules._util import dates, positions, require
+from medbill.edits.rules._util import dates, positions
+from medbill.refdata import npi
+from medbill.refdata import pos as place_of_service
 
 CATEGORY = "integrity"
 _837P = "ASC X12 005010X222A1 (837P)"
@@ -274,7 +276,7 @@ _MEMO_VALUES = 256
 _MEMO_LIMIT = 100_000
 
 
-def _npi_ok(npi, values: np.ndarray) -> np.ndarray:
+def _npi_ok(values: np.ndarray) -> np.ndarray:
     """Validity per value, checking each distinct NPI once."""
     ids, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) > _MEMO_VALUES:
@@ -302,17 +304,16 @@ def _npi_ok(npi, values: np.ndarray) -> np.ndarray:
     fix="Copy the NPI from NPPES (npiregistry.cms.hhs.gov).",
 )
 def npi_check(b: Batch) -> pd.DataFrame:
-    npi = require("medbill.refdata.npi", "is_valid_many")
     parts = []
     for col in ("billing_npi", "rendering_npi", "referring_npi"):
-        pos = positions(~_npi_ok(npi, b.claim_values[col]))
+        pos = positions(~_npi_ok(b.claim_values[col]))
         if len(pos):
             v = b.claims[col]
             parts.append(findings(pos, -1, col, v.iloc[pos], col + " " + v.iloc[pos] + " is not a valid NPI"))
     if "rendering_npi" in b.raw_lines:
         v = b.line_values["rendering_npi"]
         own = b.raw_lines["rendering_npi"].notna().to_numpy()
-        pos = positions(own & ~_npi_ok(npi, v))
+        pos = positions(own & ~_npi_ok(v))
         if len(pos):
             parts.append(
                 findings(
@@ -437,6 +438,95 @@ def charge_positive(b: Batch) -> pd.DataFrame:
         c.iloc[pos].map("{:.2f}".format),
         "charge must be above 0.00",
     )
+
+
+# medbill.claims.models refuses units and amounts from 1e10 up (what its 837P writer can carry);
+# tests/edits/test_coding_audit.py keeps the two in step.
+X12_AMOUNT_LIMIT = 1e10
+# Above these a line is almost certainly mistyped (a charge typed into units, digits repeated): the
+# largest real professional lines (clotting-factor units, gene-therapy drugs) stay below them.
+PLAUSIBLE_UNITS = 99_999
+PLAUSIBLE_CHARGE = 9_999_999.99
+
+
+def _not_finite(values: np.ndarray) -> np.ndarray:
+    """Bool per value: present but infinite or not a number at all (NA is REQUIRED's)."""
+    number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    return ~pd.isna(values) & ~np.isfinite(number)
+
+
+@rule(
+    "AMOUNT-LIMIT",
+    title="Units or charge an 837P cannot carry",
+    category=CATEGORY,
+    severity="error",
+    reference=f"{_837P} SV102 charge, SV104 units, CLM02 total (R elements); medbill's 837P writer refuses them",
+    explanation=(
+        "Units and charges must be finite numbers below 10,000,000,000 (the claim's total too); infinity, "
+        "'not a number' and larger values cannot be written to an 837P, so the claim cannot be sent."
+    ),
+    fix="Correct the units or charge from the encounter record.",
+)
+def amount_limit(b: Batch) -> pd.DataFrame:
+    lv, claim = b.line_values, b.line_values["claim"]
+    parts = []
+    flagged = np.zeros(len(b.claim_values["claim_id"]) + 1, dtype=bool)  # claims with a line over
+    for col in ("units", "charge"):
+        values = lv[col]
+        bad = _not_finite(values)
+        number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+        big = np.isfinite(number) & (np.abs(number) >= X12_AMOUNT_LIMIT)
+        pos = positions(bad | big)
+        if len(pos):
+            shown = pd.Series(values[pos], dtype=object).astype(str).to_numpy(dtype=object)
+            why = np.where(bad[pos], " is not a finite number", " is 10,000,000,000 or more")
+            parts.append(findings(claim[pos], pos, col, shown, col + " " + shown + why))
+            flagged[claim[pos]] = True  # an orphan line (-1) marks the spare last slot
+    charge = pd.to_numeric(pd.Series(lv["charge"], dtype=object), errors="coerce").to_numpy(dtype=float)
+    usable = np.where(np.isfinite(charge) & (claim >= 0), charge, 0.0)  # orphan lines are LINE-ORPHAN's
+    total = np.bincount(np.maximum(claim, 0), weights=usable, minlength=len(b.claim_values["claim_id"]))
+    over = positions((total >= X12_AMOUNT_LIMIT) & np.isfinite(total) & ~flagged[:-1])
+    if len(over):
+        shown = np.array([f"{t:,.2f}" for t in total[over]], dtype=object)
+        parts.append(
+            findings(
+                over, -1, "charge", shown, "the claim's total charge " + shown + " is 10,000,000,000 or more"
+            )
+        )
+    return _concat(parts)
+
+
+@rule(
+    "AMOUNT-IMPLAUSIBLE",
+    title="Implausible units or charge",
+    category=CATEGORY,
+    severity="warning",
+    reference=f"{_837P} SV102, SV104; medbill plausibility limits (units {PLAUSIBLE_UNITS:,}, charge {PLAUSIBLE_CHARGE:,.2f})",
+    explanation=(
+        f"More than {PLAUSIBLE_UNITS:,} units or a charge above {PLAUSIBLE_CHARGE:,.2f} on one line is almost always "
+        "a typing error (a charge in the units field, repeated digits); the claim can be sent but will be denied "
+        "or overpaid."
+    ),
+    fix="Check the units and charge against the encounter record and the code's unit of measure.",
+)
+def amount_implausible(b: Batch) -> pd.DataFrame:
+    lv, claim = b.line_values, b.line_values["claim"]
+    parts = []
+    for col, most in (("units", PLAUSIBLE_UNITS), ("charge", PLAUSIBLE_CHARGE)):
+        number = pd.to_numeric(pd.Series(lv[col], dtype=object), errors="coerce").to_numpy(dtype=float)
+        pos = positions(np.isfinite(number) & (number > most) & (number < X12_AMOUNT_LIMIT))
+        if len(pos):
+            shown = np.array(
+                [
+                    f"{v:,.2f}" if col == "charge" else f"{v:,.3f}".rstrip("0").rstrip(".")
+                    for v in number[pos]
+                ],
+                dtype=object,
+            )
+            parts.append(
+                findings(claim[pos], pos, col, shown, f"{col} " + shown + f" is above {most:,} for one line")
+            )
+    return _concat(parts)
 
 
 @rule(
@@ -598,7 +688,7 @@ _facility_memo: list[tuple[pd.DataFrame, dict[str, bool]]] = []
 
 def _pos_facility() -> dict[str, bool]:
     """Place of service code -> facility setting, from the POS table (rebuilt if the table is reloaded)."""
-    table = require("medbill.refdata.pos").table()
+    table = place_of_service.table()
     if not _facility_memo or _facility_memo[0][0] is not table:
         codes = table["code"].astype(str)
         _facility_memo[:] = [(table, dict(zip(codes, table["facility"].astype(bool), strict=True)))]

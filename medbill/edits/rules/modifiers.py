@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, no_findings, rule
-from medbill.edits.rules._util import modifier_text, positions, require
+from medbill.edits.rules._util import modifier_text, positions
+from medbill.refdata import modifiers as modifier_codes
 
 CATEGORY = "modifiers"
 _NCCI_MANUAL = "NCCI Policy Manual for Medicare Services, ch. 1 §E (modifiers)"
@@ -15,8 +16,22 @@ _X_MODIFIERS = ["XE", "XS", "XP", "XU"]
 _NOT_ON_EM = ["26", "TC", "50", "51", "59", *_X_MODIFIERS]
 # E/M-only modifiers other than 25 (which has its own rule).
 _EM_ONLY = ["24", "57"]
+# General ophthalmological services (eye exams, new and established patients): CMS treats them as E/M
+# services for the E/M modifiers 24, 25 and 57 (NCCI Policy Manual for Medicare Services, ch. XI
+# "Medicine", general ophthalmological services 92002-92014; Claims Processing Manual ch. 12 §30.6.6).
+EYE_EXAMS = ("92002", "92004", "92012", "92014")
+_EM_CODES = "E/M codes (99202-99499, eye exams 92002-92014)"
 # CPT Category II performance-measure exclusion modifiers, valid only on Category II codes (####F).
 _CAT2_MODIFIERS = ["1P", "2P", "3P", "8P"]
+
+
+def _em(b: Batch) -> np.ndarray:
+    """Bool per line: an E/M service for modifier purposes, eye exams 92002-92014 included (memoised)."""
+    if "em_for_modifiers" not in b.memo:
+        code = b.line_values["procedure_code"]
+        eye = pd.Series(code, dtype=object).isin(EYE_EXAMS).to_numpy(dtype=bool)
+        b.memo["em_for_modifiers"] = b.is_em.to_numpy() | eye
+    return b.memo["em_for_modifiers"]
 
 
 def _pair_on_line(b: Batch, first: list[str], second: list[str], message: str) -> pd.DataFrame:
@@ -71,15 +86,22 @@ def mod_59_x(b: Batch) -> pd.DataFrame:
     title="Modifier 25 on a code that is not E/M",
     category=CATEGORY,
     severity="error",
-    reference="CMS Claims Processing Manual ch. 12 §30.6.6 (modifier 25: significant, separately identifiable E/M)",
-    explanation="25 marks an evaluation and management service as separate from a same-day procedure; it only belongs on E/M codes.",
+    reference=(
+        "CMS Claims Processing Manual ch. 12 §30.6.6 (modifier 25: significant, separately identifiable E/M); "
+        "NCCI Policy Manual for Medicare Services ch. XI (general ophthalmological services 92002-92014 take "
+        "the E/M modifiers 24, 25 and 57)"
+    ),
+    explanation=(
+        "25 marks an evaluation and management service as separate from a same-day procedure; it only belongs on "
+        "E/M codes, which for this purpose include the eye exams 92002-92014."
+    ),
     fix="Move 25 to the E/M line, or remove it.",
 )
 def mod_25_em(b: Batch) -> pd.DataFrame:
     has_25 = b.line_has_modifier(["25"])
     if not has_25.any():
         return no_findings()
-    pos = positions(has_25 & ~pd.isna(b.line_values["procedure_code"]) & ~b.is_em.to_numpy())
+    pos = positions(has_25 & ~pd.isna(b.line_values["procedure_code"]) & ~_em(b))
     if not len(pos):
         return no_findings()
     ln = b.lines
@@ -88,7 +110,7 @@ def mod_25_em(b: Batch) -> pd.DataFrame:
         pos,
         "modifiers",
         ln["procedure_code"].iloc[pos] + " 25",
-        "25 on " + ln["procedure_code"].iloc[pos] + ", which is not an E/M code (99202-99499)",
+        "25 on " + ln["procedure_code"].iloc[pos] + f", which is not one of the {_EM_CODES}",
     )
 
 
@@ -102,7 +124,7 @@ def mod_25_em(b: Batch) -> pd.DataFrame:
     fix="Remove 25, or add the same-day procedure line it refers to.",
 )
 def mod_25_noproc(b: Batch) -> pd.DataFrame:
-    em = b.is_em.to_numpy()
+    em = _em(b)
     em_25 = b.line_has_modifier(["25"]) & em
     if not em_25.any():
         return no_findings()
@@ -137,7 +159,7 @@ def mod_25_noproc(b: Batch) -> pd.DataFrame:
 def mod_code_type(b: Batch) -> pd.DataFrame:
     # What can fire, per (line, slot), without the Category II pattern (its modifiers are rare).
     present = ~pd.isna(b.line_values["procedure_code"])[:, None]
-    em = b.is_em.to_numpy()[:, None]
+    em = _em(b)[:, None]
     possible = (
         (b.modifier_slots(_EM_ONLY) & ~em & present)
         | (b.modifier_slots(_NOT_ON_EM) & em)
@@ -148,7 +170,7 @@ def mod_code_type(b: Batch) -> pd.DataFrame:
     m = b.modifiers_long
     code = b.lines["procedure_code"].to_numpy()[m["line"].to_numpy()]
     code = pd.Series(code, index=m.index, dtype="string")
-    em = pd.Series(b.is_em.to_numpy()[m["line"].to_numpy()], index=m.index)
+    em = pd.Series(_em(b)[m["line"].to_numpy()], index=m.index)
     cat2 = code.str.fullmatch(r"[0-9]{4}F").fillna(False).astype(bool)
     bad_em_only = m["modifier"].isin(_EM_ONLY) & ~em & code.notna()
     bad_on_em = m["modifier"].isin(_NOT_ON_EM) & em
@@ -224,7 +246,7 @@ _known_memo: list[tuple[pd.DataFrame, set[str]]] = []
 
 def _known() -> set[str]:
     """The published modifiers, upper case (rebuilt if the modifier table is reloaded)."""
-    table = require("medbill.refdata.modifiers").table()
+    table = modifier_codes.table()
     if not _known_memo or _known_memo[0][0] is not table:
         _known_memo[:] = [(table, set(table["modifier"].astype(str).str.upper()))]
     return _known_memo[0][1]

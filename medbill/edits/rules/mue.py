@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, no_findings, rule
-from medbill.edits.rules._util import dates
-from medbill.refdata import _tablefiles
+from medbill.refdata import coverage
 from medbill.refdata import mue as mue_tables
 
 _MAI = {1: "MAI 1 (per line)", 2: "MAI 2 (per day, policy)", 3: "MAI 3 (per day, clinical)"}
@@ -52,11 +51,15 @@ def mue(b: Batch) -> pd.DataFrame:
     code_id, codes = pd.factorize(lv["procedure_code"][line])
     if not len(codes):
         return no_findings()
-    release = (
-        _tablefiles.pick_by_date(provs, pd.Series(lv["service_date"][line]))
-        if len(provs) > 1
-        else np.zeros(len(line), dtype="int64")  # one release serves every date
-    )
+    # The release in effect on each line's date; lines no release covers are skipped, not edited.
+    day = lv["service_date"][line]
+    release = coverage.in_effect_many(provs, day)
+    for mask, reason in coverage.uncovered_groups("mue", provs, day):
+        b.skip_lines(line[mask], reason)
+    keep = release >= 0
+    line, code_id, release = line[keep], code_id[keep], release[keep]
+    if not len(line):
+        return no_findings()
     # The table row of each line (a line whose code has none is not edited), looked up once per
     # distinct (release, code): the same rows as a merge on them, in line order.
     _, at, inverse = np.unique(release * len(codes) + code_id, return_index=True, return_inverse=True)
@@ -81,8 +84,6 @@ def mue(b: Batch) -> pd.DataFrame:
     h["procedure_code"] = pd.Series(lv["procedure_code"][line], dtype=object)
     h["units"] = units[over]
     h["service_date"] = lv["service_date"][line]
-    first = np.array([p.effective_from for p in provs], dtype="datetime64[ns]")
-    before = h["service_date"].to_numpy() < first[h["release"].to_numpy()]
     release_name = np.array([p.release for p in provs], dtype=object)[h["release"].to_numpy()]
     message = (
         h["procedure_code"]
@@ -98,11 +99,6 @@ def mue(b: Batch) -> pd.DataFrame:
     reference = (
         "CMS MUE "
         + pd.Series(release_name, dtype="str")
-        + np.where(
-            before,
-            " (earliest installed; the date of service " + dates(h["service_date"]) + " precedes it)",
-            "",
-        )
         + ": "
         + h["procedure_code"]
         + " MUE "

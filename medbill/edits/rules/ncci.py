@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, no_findings, rule
-from medbill.edits.rules._util import dates, require
+from medbill.edits.rules._util import dates
+from medbill.refdata import coverage
+from medbill.refdata import modifiers as modifier_codes
 from medbill.refdata import ncci as ncci_tables
+from medbill.refdata.store import Provenance
 
 _INDICATOR = {
     0: "modifier indicator 0: no modifier bypasses this edit",
@@ -22,7 +25,7 @@ def bypass_mask(b: Batch) -> np.ndarray:
     star = b.config.get("*")
     default = star.bypass_modifiers if star and star.bypass_modifiers is not None else None
     if default is None:
-        default = require("medbill.refdata.modifiers").NCCI_BYPASS
+        default = modifier_codes.NCCI_BYPASS
     mask = b.line_has_modifier(default)
     for payer, cfg in b.config.items():
         if payer != "*" and cfg.bypass_modifiers is not None:
@@ -57,15 +60,17 @@ class _Active:
         return np.sort(rows[np.isin(self.column2[rows], known)])
 
 
-_active_memo: dict[tuple[tuple[str, str], ...], _Active] = {}
+_active_memo: dict[tuple[str, str], _Active] = {}
 
 
-def _active(table: pd.DataFrame, provs: list) -> _Active:
-    """:class:`_Active` built once per set of installed releases, so a one-claim scrub does not
-    scan the whole PTP table."""
-    key = tuple((p.release, p.sha256) for p in provs)
+def _active(table: pd.DataFrame, prov: Provenance) -> _Active:
+    """:class:`_Active` built once per installed release, so a one-claim scrub does not scan the
+    whole PTP table."""
+    key = (prov.release, prov.sha256)
     if key not in _active_memo:
-        _active_memo.clear()  # only the current combination is worth keeping
+        if len(_active_memo) >= 8:  # a few quarters at a time are worth keeping
+            _active_memo.clear()
+        table = table.assign(release=prov.release)
         active = table[table["modifier_indicator"] != 9]
         n = len(active)
         codes, vocab = pd.factorize(pd.concat([active["column1"], active["column2"]], ignore_index=True))
@@ -141,16 +146,31 @@ def _hits(
     fix="Remove the column 2 service, or, only if documentation supports a distinct service, add the appropriate NCCI-associated modifier.",
 )
 def ncci_ptp(b: Batch) -> pd.DataFrame:
-    table, provs = ncci_tables.load("practitioner")
+    releases = ncci_tables.load("practitioner")
+    provs = [p for p, _ in releases]
     lv = b.line_values
-    ok = ~pd.isna(lv["procedure_code"]) & ~pd.isna(lv["service_date"])
-    codes = pd.unique(lv["procedure_code"][ok])
-    # Only edits between codes that occur in the batch, and not the inactive indicator-9 ones.
-    active = _active(table, provs)
-    rows = active.rows(codes)
-    if not len(rows):
-        return no_findings()
-    edit, line1, line2 = _hits(b, active, rows, ok)
+    coded = np.flatnonzero(~pd.isna(lv["procedure_code"]))
+    # Each line is edited by the release in effect on its date (one per encounter: it has one date).
+    which = np.full(len(lv["procedure_code"]), -1, dtype="int64")
+    which[coded] = coverage.in_effect_many(provs, lv["service_date"][coded])
+    for mask, reason in coverage.uncovered_groups("ncci", provs, lv["service_date"][coded]):
+        b.skip_lines(coded[mask], reason)
+    parts = [no_findings()]
+    for i in np.unique(which[which >= 0]):
+        ok = which == i
+        # Only edits between codes that occur in the batch, and not the inactive indicator-9 ones.
+        active = _active(releases[i][1], provs[i])
+        rows = active.rows(pd.unique(lv["procedure_code"][ok]))
+        if len(rows):
+            parts.append(_findings(b, active, *_hits(b, active, rows, ok)))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _findings(
+    b: Batch, active: _Active, edit: np.ndarray, line1: np.ndarray, line2: np.ndarray
+) -> pd.DataFrame:
+    """Findings for the edit hits of one release."""
+    lv = b.line_values
     if not len(edit):  # the usual case when the codes have edits: not live, bypassed, other encounters
         return no_findings()
     hits = active.table.iloc[edit].reset_index(drop=True)

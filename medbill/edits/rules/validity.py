@@ -4,12 +4,14 @@ and procedure codes (HCPCS by its effective dates where imported, CPT by format 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, dx_fields, findings, no_findings, rule
-from medbill.edits.rules._util import dates, require
+from medbill.edits.rules._util import dates, display_codes
+from medbill.refdata import coverage, hcpcs, icd10cm, procedures
 
 _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 
@@ -17,11 +19,22 @@ _GUIDE = "ICD-10-CM Official Guidelines for Coding and Reporting"
 def _release_per_claim(b: Batch) -> np.ndarray:
     """ICD-10-CM release name in effect on each claim's first date of service (latest when undated;
     None when no release covers the date), worked out once per distinct date."""
-    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     days, inverse = np.unique(b.claim_dos.to_numpy(), return_inverse=True)
-    names = icd.release_names_for(pd.Series(days)).to_numpy(dtype=object, na_value=None)
-    names[np.isnat(days)] = icd.latest().name
+    names = icd10cm.release_names_for(pd.Series(days)).to_numpy(dtype=object, na_value=None)
+    names[np.isnat(days)] = icd10cm.latest().name
     return names[inverse.reshape(-1)]
+
+
+def skip_uncovered(b: Batch) -> None:
+    """List the running ICD-10-CM rule as skipped for the claims whose date of service no release
+    covers (with the command that installs one), instead of judging their codes by another release."""
+    dx = icd_status(b)
+    uncovered = dx.status == "norelease"
+    if not uncovered.any():
+        return
+    claims, days = dx.claim[uncovered], dx.dos[uncovered]
+    for mask, reason in coverage.uncovered_groups("icd10cm", icd10cm.releases_available(), days):
+        b.skip_claims(np.unique(claims[mask]), reason)
 
 
 _prepared: dict[int, tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -52,16 +65,36 @@ def _classify(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Seri
     at_padded = index.get_indexer(padded)
     placeholder = ~known & (codes.str.len().to_numpy() >= 4) & (at_padded >= 0) & billable_flag[at_padded]
     placeholder &= padded != codes.to_numpy(dtype=object)
-    # For a header code, name its first billable descendant as an example.
-    near = ordered[np.minimum(np.searchsorted(ordered, codes.to_numpy(dtype=str)), max(len(ordered) - 1, 0))]
-    example = [e if e.startswith(c) else "" for e, c in zip(near, codes, strict=True)]
     status = np.select(
         [billable, seventh, known, placeholder],
         ["ok", "seventh", "header", "placeholder"],
         "invalid",
     )
+    # For a header code, name a billable code under it as an example (few headers: one loop each).
+    titles = table["title"]
+    example = [
+        _example(c, ordered, titles) if st in ("header", "seventh") else ""
+        for c, st in zip(codes, status, strict=True)
+    ]
     hint = np.select([status == "placeholder", status != "ok"], [padded, np.array(example, dtype=object)], "")
     return pd.Series(status, index=codes.to_numpy()), pd.Series(hint, index=codes.to_numpy())
+
+
+_UNSPECIFIED = re.compile(r"(?<!with )\bunspecified\b", re.IGNORECASE)
+
+
+def _example(header: str, ordered: np.ndarray, titles: pd.Series) -> str:
+    """The billable code to name for a header: among the shortest under it, the unspecified one (its
+    title says "unspecified", not "with unspecified ..."), else one ending in 9, else the first
+    (J18 -> J18.9, E11 -> E11.9, R10.1 -> R10.10, S52.521 -> S52.521A)."""
+    under = ordered[np.searchsorted(ordered, header) : np.searchsorted(ordered, header + "~")]
+    if not len(under):
+        return ""
+    size = min(len(c) for c in under)
+    shortest = [c for c in under if len(c) == size]
+    return min(
+        shortest, key=lambda c: (_UNSPECIFIED.search(titles.get(c, "")) is None, not c.endswith("9"), c)
+    )
 
 
 # Status and hint per code, memoised per release table for small sets of codes: an encounter
@@ -122,7 +155,6 @@ def icd_status(b: Batch) -> DxStatus:
     """Every diagnosis of the batch with its release and status, classified once per distinct code."""
     if "icd_status" in b.memo:
         return b.memo["icd_status"]
-    icd = require("medbill.refdata.icd10cm", "release_names_for", "release", "latest")
     dx = b.dx_long
     claim, code_id = dx["claim"].to_numpy(), dx["code_id"].to_numpy()
     release = _release_per_claim(b)[claim]
@@ -132,7 +164,7 @@ def icd_status(b: Batch) -> DxStatus:
         rows = release == name
         # Classify each distinct code once, then spread back by code id.
         ids = np.unique(code_id[rows])
-        st, hi = _classify_memoised(b.dx_vocab[ids], icd.release(name).table)
+        st, hi = _classify_memoised(b.dx_vocab[ids], icd10cm.release(name).table)
         by_id_status = np.empty(len(b.dx_vocab), dtype=object)
         by_id_hint = np.empty(len(b.dx_vocab), dtype=object)
         by_id_status[ids], by_id_hint[ids] = st, hi
@@ -153,12 +185,15 @@ def icd_status(b: Batch) -> DxStatus:
 
 
 def _with_status(b: Batch, *statuses: str) -> DxStatus:
+    """The diagnoses with one of ``statuses``; records the running rule as skipped where no release
+    covers the date."""
+    skip_uncovered(b)
     dx = icd_status(b)
     return dx.take(np.isin(dx.status, statuses))
 
 
 def _for_example(hint: np.ndarray) -> np.ndarray:
-    return np.where(hint != "", ", for example " + hint, "")
+    return np.where(hint != "", ", for example " + display_codes(hint), "")
 
 
 @rule(
@@ -171,23 +206,19 @@ def _for_example(hint: np.ndarray) -> np.ndarray:
     fix="Look the condition up in the release for that date (`medbill codes search`); a deleted code has a more specific successor.",
 )
 def icd_invalid(b: Batch) -> pd.DataFrame:
-    d = _with_status(b, "invalid", "norelease")
+    d = _with_status(b, "invalid")
     if not len(d.code):  # the usual case: no message text to build
         return no_findings()
     on = dates(pd.Series(d.dos)).to_numpy()
-    msg = np.where(
-        d.status == "invalid",
-        d.code
+    msg = (
+        display_codes(d.code)
         + " is not an ICD-10-CM code in "
         + d.release.astype(str).astype(object)
         + " (in effect on "
         + on
-        + ")",
-        "no ICD-10-CM release is installed for "
-        + on
-        + "; import one with `medbill data import icd10cm PATH`",
+        + ")"
     )
-    return findings(d.claim, -1, d.field, d.code, msg)
+    return findings(d.claim, -1, d.field, display_codes(d.code), msg)
 
 
 @rule(
@@ -203,8 +234,9 @@ def icd_header(b: Batch) -> pd.DataFrame:
     d = _with_status(b, "header")
     if not len(d.code):
         return no_findings()
+    shown = display_codes(d.code)
     return findings(
-        d.claim, -1, d.field, d.code, d.code + " is a header, not a billable code" + _for_example(d.hint)
+        d.claim, -1, d.field, shown, shown + " is a header, not a billable code" + _for_example(d.hint)
     )
 
 
@@ -221,7 +253,8 @@ def icd_7th(b: Batch) -> pd.DataFrame:
     d = _with_status(b, "seventh")
     if not len(d.code):
         return no_findings()
-    return findings(d.claim, -1, d.field, d.code, d.code + " needs a 7th character" + _for_example(d.hint))
+    shown = display_codes(d.code)
+    return findings(d.claim, -1, d.field, shown, shown + " needs a 7th character" + _for_example(d.hint))
 
 
 @rule(
@@ -237,9 +270,28 @@ def icd_placeholder(b: Batch) -> pd.DataFrame:
     d = _with_status(b, "placeholder")
     if not len(d.code):
         return no_findings()
+    shown = display_codes(d.code)
     return findings(
-        d.claim, -1, d.field, d.code, d.code + " is missing X placeholders; the code is " + d.hint
+        d.claim,
+        -1,
+        d.field,
+        shown,
+        shown + " is missing X placeholders; the code is " + display_codes(d.hint),
     )
+
+
+def _skip_hcpcs(b: Batch, lines: np.ndarray, days: np.ndarray) -> None:
+    """PROC-INVALID could only check the format of these HCPCS lines: say why, with the fix."""
+    found = hcpcs.releases()
+    if not found:
+        b.skip_lines(
+            lines,
+            "No HCPCS Level II release is imported: HCPCS codes were checked for format only. "
+            "Run `medbill data fetch hcpcs` (or `medbill data import hcpcs PATH`).",
+        )
+        return
+    for mask, reason in coverage.uncovered_groups("hcpcs", found, days):
+        b.skip_lines(lines[mask], reason + " These HCPCS codes were checked for format only.")
 
 
 @rule(
@@ -255,7 +307,6 @@ def icd_placeholder(b: Batch) -> pd.DataFrame:
     fix="Use a code in effect on the date of service; check for a replacement code in the current HCPCS/CPT release.",
 )
 def proc_invalid(b: Batch) -> pd.DataFrame:
-    proc = require("medbill.refdata.procedures", "is_valid_on_many")
     code, day = b.line_values["procedure_code"], b.line_values["service_date"]
     rows = np.flatnonzero(~pd.isna(code))
     # Few distinct (code, date) pairs: check each once.
@@ -263,7 +314,14 @@ def proc_invalid(b: Batch) -> pd.DataFrame:
         b.key(["procedure_code", "service_date"])[rows], return_index=True, return_inverse=True
     )
     firsts = rows[first]
-    ok = proc.is_valid_on_many(pd.Series(code[firsts]).astype(str), pd.Series(day[firsts])).to_numpy()
+    codes, days = pd.Series(code[firsts]).astype(str), pd.Series(day[firsts])
+    ok = procedures.is_valid_on_many(codes, days).to_numpy()
+    checked = procedures.checked_on_many(codes, days).to_numpy()
+    if not checked.all():  # HCPCS codes on dates no imported HCPCS release covers: format checked only
+        pair = pair.reshape(-1)
+        unchecked = ~checked[pair]
+        _skip_hcpcs(b, rows[unchecked], day[rows[unchecked]])
+    ok = ok | ~checked
     if ok.all():
         return no_findings()
     bad = rows[~ok[pair.reshape(-1)]]

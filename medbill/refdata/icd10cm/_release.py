@@ -11,6 +11,7 @@ import dataclasses
 import itertools
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from medbill.exceptions import UnknownCode
@@ -49,6 +50,42 @@ class Note:
     source_code: str  # compact code (or chapter number / block id) the note is written on
     inherited: bool
     refs: tuple[str, ...]  # compact code prefixes referenced in the text, e.g. "(E10.-)" -> ("E10",)
+    release: str = ""  # the release the note was taken from (an order-file release borrows notes)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Excludes1Conflict:
+    """Two codes that an Excludes1 note keeps apart: ``code``'s note (written on ``owner``, the code
+    itself or an ancestor: subcategory, category, section or chapter) excludes ``excluded``."""
+
+    code: str  # compact
+    excluded: str  # compact
+    owner: str  # compact code, block id ("A15-A19") or chapter number ("1")
+    text: str
+
+    def describe(self) -> str:
+        """One sentence for a coder, codes dotted, with the exception of Guidelines I.A.12.a."""
+        return (
+            f"{_format.format_compact(self.code)} has an Excludes1 note for "
+            f"{_format.format_compact(self.excluded)} (on {owner_display(self.owner)}: {self.text}). "
+            f"{EXCLUDES1_EXCEPTION}"
+        )
+
+
+EXCLUDES1_EXCEPTION = (
+    "Excludes1 means the two are not coded together, with one exception (Guidelines I.A.12.a): when "
+    "the two conditions are unrelated to each other, both are reported; query the provider when the "
+    "record does not make that clear."
+)
+
+
+def owner_display(owner: str) -> str:
+    """Where a note is written, as the tabular shows it: "J45", "section A15-A19", "chapter 1"."""
+    if owner.isdigit():
+        return f"chapter {owner}"
+    if "-" in owner:
+        return f"section {owner}"
+    return _format.format_compact(owner)
 
 
 _MEMO_LIMIT = 400_000  # bounds the memo of input texts (spacing variants are unbounded)
@@ -77,6 +114,8 @@ class Release:
         sorted_rows.frombytes(packed["sorted_rows"])
         self._sorted_rows = sorted_rows
         self._n = len(self.codes)
+        # an order-file release has no notes of its own: they are the named XML release's
+        self.notes_from: str = packed.get("notes_from") or self.name
         # input text as given (and compact code) -> Code, filled on first request of each
         self._memo: dict[str, Code] = {}
         self._by_row: dict[int, Code] = {}
@@ -86,6 +125,7 @@ class Release:
         self._table: pd.DataFrame | None = None
         self._notes_table: pd.DataFrame | None = None
         self._search_index: Any = None
+        self._excludes1: dict[int, list[tuple[str, str, tuple[str, ...]]]] = {}
 
     def __repr__(self) -> str:
         p = self.provenance
@@ -266,11 +306,63 @@ class Release:
                     if seven_row not in (-1, row):
                         continue
                     seven_row = row
-                out.append(Note(kind, text, self.codes[row], not is_own, refs))
+                out.append(Note(kind, text, self.codes[row], not is_own, refs, self.notes_from))
             if not inherited:
                 break
             row = self._parents[row]
         return out
+
+    def excludes1_conflicts(self, codes: Iterable[Any]) -> list[Excludes1Conflict]:
+        """The Excludes1 conflicts among ``codes``: the one rule the scrubber and the teaching checker
+        share.
+
+        A code's Excludes1 notes are those written on it and on every ancestor up to its chapter
+        (a note on section A15-A19 excludes P37.0 from A15.0 as a note on A15 would); a note
+        excludes each code that starts with a code it names ("(E10.-)" names E10, so E10.9).
+        Codes that are malformed or absent from the release are left out (other checks report
+        them). One conflict per unordered pair, the first code given first; ``code`` and
+        ``excluded`` are compact.
+        """
+        keys: dict[str, int] = {}
+        for code in codes:
+            try:
+                key = _format.compact(code)
+            except ValueError:
+                continue
+            row = self._find(key)
+            if row >= 0:
+                keys.setdefault(key, row)
+        ordered = sorted(keys)
+        out: list[Excludes1Conflict] = []
+        seen: set[frozenset[str]] = set()
+        for key, row in keys.items():
+            for owner, text, refs in self._excludes1_of(row):
+                for ref in refs:
+                    i = bisect_left(ordered, ref)
+                    while i < len(ordered) and ordered[i].startswith(ref):
+                        other, i = ordered[i], i + 1
+                        pair = frozenset((key, other))
+                        if other != key and pair not in seen:
+                            seen.add(pair)
+                            out.append(Excludes1Conflict(key, other, owner, text))
+        return out
+
+    def _excludes1_of(self, row: int) -> list[tuple[str, str, tuple[str, ...]]]:
+        """(owner, text, refs) of the Excludes1 notes over one row, nearest owner first (memoised)."""
+        found = self._excludes1.get(row)
+        if found is None:
+            found = []
+            at = row
+            while at >= 0:
+                found += [
+                    (self.codes[at], text, refs)
+                    for kind, text, refs in self._notes_of_row(at)
+                    if kind == "excludes1"
+                ]
+                at = self._parents[at]
+            if len(self._excludes1) < _MEMO_LIMIT:
+                self._excludes1[row] = found
+        return found
 
     # -- tables -----------------------------------------------------------------------------------
     @property

@@ -42,6 +42,11 @@ class Source:
     effective_to: date
     origin: str  # embedded or imported
     load: Callable[[], Any]  # -> Release
+    kind: str = "xml"  # xml (tabular list, with notes) or order (order file: notes borrowed)
+
+    @property
+    def release(self) -> str:  # the name coverage messages use
+        return self.name
 
 
 def _fy_name(year: int) -> str:
@@ -176,19 +181,26 @@ def _embedded_fy2025() -> Source | None:
     if fy2025.db_path() is None:
         return None
     start, end = fiscal_year_dates(fy2025.YEAR)
-    return Source(_fy_name(fy2025.YEAR), start, end, "embedded", fy2025.load)
+    return Source(_fy_name(fy2025.YEAR), start, end, "embedded", fy2025.load, "order")
 
 
 def _imported() -> list[Source]:
+    from medbill.refdata.icd10cm import order_file
+
     out = []
     for prov in store.installed(SYSTEM):
-        path = store.release_dir(SYSTEM, prov.release) / IMPORTED_XML
+        folder = store.release_dir(SYSTEM, prov.release)
+        kind = "order" if (folder / order_file.PAYLOAD).exists() else "xml"
 
-        def load(path: Path = path, prov: store.Provenance = prov) -> Any:
-            return _load_xml(path, prov.source, prov.note.split(". Contains:")[0], prov.licence)
+        def load(folder: Path = folder, prov: store.Provenance = prov, kind: str = kind) -> Any:
+            if kind == "order":
+                return order_file.load(folder, prov)
+            return _load_xml(
+                folder / IMPORTED_XML, prov.source, prov.note.split(". Contains:")[0], prov.licence
+            )
 
         if prov.effective_from and prov.effective_to:
-            out.append(Source(prov.release, prov.effective_from, prov.effective_to, "imported", load))
+            out.append(Source(prov.release, prov.effective_from, prov.effective_to, "imported", load, kind))
     return out
 
 

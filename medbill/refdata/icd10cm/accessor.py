@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-_SHAPE = r"[A-Z][0-9][0-9A-Z]{1,5}"
+from medbill.refdata.icd10cm._format import SHAPE
 
 
 @pd.api.extensions.register_series_accessor("icd")
@@ -29,7 +29,7 @@ class ICDAccessor:
     def compact(self) -> pd.Series:
         """Canonical codes ("S52521A"); NA where the value is missing or not a well-formed code."""
         s = self._s.astype("string").str.strip().str.upper().str.replace(r"^(...)\.", r"\1", regex=True)
-        ok = s.str.fullmatch(_SHAPE, flags=re.ASCII).fillna(False).to_numpy(dtype=bool)
+        ok = s.str.fullmatch(SHAPE, flags=re.ASCII).fillna(False).to_numpy(dtype=bool)
         return s.where(ok)
 
     def format(self) -> pd.Series:
@@ -44,9 +44,12 @@ class ICDAccessor:
         codes = self.compact()
         if isinstance(on, pd.Series):
             names = icd10cm.release_names_for(on).reindex(codes.index)
+        elif on is None:
+            names = pd.Series(icd10cm.latest().name, index=codes.index, dtype="string")
         else:
-            rel = icd10cm._pick(on, None)
-            names = pd.Series(rel.name, index=codes.index, dtype="string")
+            cov = icd10cm.coverage_on(on)
+            name = cov.release.release if cov.covered and cov.release else pd.NA
+            names = pd.Series(name, index=codes.index, dtype="string")
         out = pd.Series(pd.NA, index=codes.index, dtype="object")
         for name in names.dropna().unique():
             table = icd10cm.release(name).table

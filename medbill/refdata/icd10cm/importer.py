@@ -1,11 +1,13 @@
-"""``medbill data import icd10cm PATH``: install any official CDC ICD-10-CM tabular XML release.
+"""``medbill data import icd10cm PATH``: install an official CDC ICD-10-CM release.
 
-PATH may be the tabular XML file itself, a folder holding it, or the CDC zip (the file whose name
-contains "tabular" and ends in ".xml", e.g. ``icd10cm-tabular-April-2025.xml``). The release is
-named by the XML's ``<version>`` year (``FY2025``) and answers for that whole fiscal year; importing
-a release of a fiscal year that is embedded replaces the embedded one. The file is parsed completely
-before anything is installed, so malformed or truncated XML raises ``ImportFailed`` naming the file
-and leaves installed releases untouched; importing the same file again is a no-op.
+PATH may be the tabular XML file (``icd10cm-tabular-April-2025.xml``), the CDC order file
+(``icd10cm-order-2027.txt``, see :mod:`.order_file`), a folder holding one of them, or the CDC zip
+that holds it (the "table and index" zip or the "code descriptions" zip); a tabular XML is preferred
+where both are found. An XML release is named by its ``<version>`` year, an order file by the year in
+its name (``FY2027``); either answers for that whole fiscal year, and importing a release of a
+fiscal year that is embedded replaces the embedded one. The file is parsed completely before
+anything is installed, so a malformed or truncated file raises ``ImportFailed`` naming it and leaves
+installed releases untouched; importing the same file again is a no-op.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from medbill.exceptions import ImportFailed
 from medbill.refdata import store
-from medbill.refdata.icd10cm import _sources
+from medbill.refdata.icd10cm import _sources, order_file
 from medbill.refdata.icd10cm._model import PACK_FORMAT, fiscal_year_dates
 from medbill.refdata.icd10cm.parser import parse_tabular
 
@@ -28,27 +30,36 @@ def _is_tabular(name: str) -> bool:
     return base.endswith(".xml") and "tabular" in base and not base.startswith(".")
 
 
-def _read_source(path: Path) -> tuple[str, bytes]:
-    """(display name, XML bytes) of the tabular file in ``path``."""
-    if not path.exists():
-        raise ImportFailed(f"{path} does not exist; give the CDC tabular XML file, its folder or its zip.")
-    if path.is_dir():
-        found = sorted(p for p in path.rglob("*") if p.is_file() and _is_tabular(p.name))
-        if len(found) != 1:
-            what = "no file" if not found else f"{len(found)} files ({', '.join(p.name for p in found)})"
+def _pick(names: list[str], where: str) -> str:
+    """The one tabular XML among ``names``, else the one order file; ``ImportFailed`` otherwise."""
+    for wanted, label in ((_is_tabular, "'*tabular*.xml'"), (order_file.is_order_file, "'*order*.txt'")):
+        found = [n for n in names if wanted(n)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
             raise ImportFailed(
-                f"{path}: found {what} named like '*tabular*.xml'; point at the one tabular XML file to import."
+                f"{where} holds {len(found)} files named like {label} ({', '.join(found)}); "
+                "point at the one to import."
             )
-        path = found[0]
+    raise ImportFailed(
+        f"{where} holds no CDC tabular XML ('*tabular*.xml') or order file ('icd10cm-order-YYYY.txt'); "
+        "give the CDC file, its folder or its zip."
+    )
+
+
+def _read_source(path: Path) -> tuple[str, bytes]:
+    """(display name, bytes) of the tabular XML or order file in ``path``."""
+    if not path.exists():
+        raise ImportFailed(
+            f"{path} does not exist; give the CDC tabular XML or order file, its folder or its zip."
+        )
+    if path.is_dir():
+        files = {str(p.relative_to(path)): p for p in sorted(path.rglob("*")) if p.is_file()}
+        path = files[_pick(list(files), str(path))]
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
-            members = [m for m in zf.namelist() if _is_tabular(m)]
-            if len(members) != 1:
-                raise ImportFailed(
-                    f"{path.name}: the zip holds {len(members)} files named like '*tabular*.xml' "
-                    f"({', '.join(members) or 'none'}); extract the one to import and give its path."
-                )
-            return f"{path.name}:{members[0]}", zf.read(members[0])
+            member = _pick(zf.namelist(), path.name)
+            return f"{path.name}:{member}", zf.read(member)
     try:
         return path.name, path.read_bytes()
     except OSError as exc:
@@ -70,6 +81,8 @@ def import_release(path: Path | str) -> store.Provenance:
     for prov in store.installed(_sources.SYSTEM):
         if prov.sha256 == sha:
             return prov  # the same file again: nothing to do
+    if payload[:5].isdigit():  # an order number: the fixed-width order file, not XML
+        return _import_order(source_name, payload, sha)
     key = f"icd10cm-xml-{sha[:32]}-v{PACK_FORMAT}"  # the compiled cache the release loads from
     try:
         # a compiled cache of these exact bytes means they parsed before; otherwise parse (and cache) now
@@ -95,6 +108,18 @@ def import_release(path: Path | str) -> store.Provenance:
 
     def write(folder: Path) -> None:
         (folder / _sources.IMPORTED_XML).write_bytes(payload)
+
+    installed = store.install(prov, write)
+    _sources.forget()
+    return installed
+
+
+def _import_order(source_name: str, payload: bytes, sha: str) -> store.Provenance:
+    packed = order_file.compile_release(sha, lambda: payload, source_name)
+    prov = order_file.provenance(sha, source_name, packed, _sources.LICENCE)
+
+    def write(folder: Path) -> None:
+        (folder / order_file.PAYLOAD).write_bytes(payload)
 
     installed = store.install(prov, write)
     _sources.forget()

@@ -24,6 +24,7 @@ from medbill.refdata.icd10cm._model import (
     NOTE_KINDS,
     SUBCATEGORY,
     ReleaseData,
+    TabularOrder,
     code_refs,
 )
 
@@ -67,6 +68,22 @@ def _text(elem: ET.Element, tag: str) -> str:
     return " ".join(found.text.split())
 
 
+def _seven_chr_defs(elem: ET.Element) -> list[tuple[str, list[str]]]:
+    """(character, [meaning, sub-notes...]) for each ``extension`` of a ``sevenChrDef``.
+
+    A ``note`` after an extension belongs to it: S52's "B" (open fracture type I or II) is also
+    "initial encounter for open fracture NOS".
+    """
+    out: list[tuple[str, list[str]]] = []
+    for child in elem:
+        text = " ".join((child.text or "").split())
+        if child.tag == "extension":
+            out.append((child.get("char", ""), [text]))
+        elif child.tag == "note" and text and out:
+            out[-1][1].append(text)
+    return out
+
+
 class _Builder:
     def __init__(self, version: str) -> None:
         self.version = version
@@ -99,10 +116,8 @@ class _Builder:
             for child in elem:
                 kind_name = NOTE_KINDS.get(child.tag)
                 if kind_name == "seven_chr_def":
-                    for ext in child.findall("extension"):
-                        self.raw_notes.append(
-                            (row, kind_name, f"{ext.get('char')}: {' '.join(ext.text.split())}")
-                        )
+                    for char, texts in _seven_chr_defs(child):
+                        self.raw_notes.append((row, kind_name, f"{char}: {'; '.join(texts)}"))
                 elif kind_name:
                     for note in child.findall("note"):
                         if note.text and note.text.strip():
@@ -114,7 +129,7 @@ class _Builder:
         title = _text(elem, "desc")
         own = elem.find("sevenChrDef")
         if own is not None:
-            seven = [(e.get("char", ""), " ".join((e.text or "").split())) for e in own.findall("extension")]
+            seven = [(char, texts[0]) for char, texts in _seven_chr_defs(own)]
         children = elem.findall("diag")
         leaf = not children
         kind = CATEGORY if len(code) == 3 else (CODE if leaf and not seven else SUBCATEGORY)
@@ -132,8 +147,8 @@ class _Builder:
                 self.add(base + char, f"{title}, {meaning}", CODE, row, None, billable=True)
 
     def finish(self) -> ReleaseData:
-        lookup = sorted(c for c, k in zip(self.codes, self.kinds, strict=True) if k >= CATEGORY)
-        notes = [(row, kind, text, code_refs(text, lookup)) for row, kind, text in self.raw_notes]
+        order = TabularOrder([c for c, k in zip(self.codes, self.kinds, strict=True) if k >= CATEGORY])
+        notes = [(row, kind, text, code_refs(text, order)) for row, kind, text in self.raw_notes]
         billable = sum(self.billable)
         return ReleaseData(
             version=self.version,

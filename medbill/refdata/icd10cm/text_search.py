@@ -13,7 +13,9 @@ of a word (rare words weigh more)::
     score     = 0.8 * recall + 0.2 * precision
 
 so 1.0 means the text says exactly the query's words, and among texts holding every query word the
-shorter, more specific one ranks first. Ties are ordered by code, so results are deterministic.
+shorter, more specific one ranks first. Ties are ordered by code, a header after the codes under
+it (337 billable codes share their title with their header: "Pneumonia, unspecified organism" is
+J18.9 first, then J18), so results are deterministic.
 A query that is itself a code of the release returns that code first (score 1.0, matched "code")
 followed by the codes under it (0.9, "code prefix").
 """
@@ -36,7 +38,7 @@ from medbill.refdata.icd10cm._model import CATEGORY, PACK_FORMAT, unpack_notes
 if TYPE_CHECKING:
     from medbill.refdata.icd10cm._release import Release
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 RECALL_WEIGHT = 0.8
 STOPWORDS = frozenset(
     ["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"]
@@ -97,8 +99,10 @@ class SearchIndex:
         self.text_weight = np.array([sum(self.idf[self.word_id[w]] for w in ws) for ws in words_of])
         self.text_row = np.array(texts_row, dtype=np.int32)
         self.text_inclusion = texts_inclusion
+        # tie order: by code, a header after everything under it ("J18" sorts as "J18~", after "J189")
+        keys = [c if b else c + "~" for c, b in zip(rel.codes, rel._billable_flags, strict=True)]
         rank = np.empty(len(rel.codes), dtype=np.int32)
-        rank[np.argsort(np.array(rel.codes, dtype=object), kind="stable")] = np.arange(len(rel.codes))
+        rank[np.argsort(np.array(keys, dtype=object), kind="stable")] = np.arange(len(rel.codes))
         self.code_rank = rank
 
     def _postings(self, word: str) -> tuple[np.ndarray, float]:

@@ -1,0 +1,98 @@
+"""The reference-data layer adds no cost: scrub of 1,000,000 lines and a warm CLI lookup, measured
+on this checkout and on the code before the layer (default: commit 72c02ed), side by side.
+
+    .venv/bin/python benchmarks/bench_refdata.py [--baseline REV] [--lines 1000000] [--rounds 2]
+
+The baseline is checked out into a temporary git worktree; every measurement runs in a fresh
+process with that tree first on ``PYTHONPATH``, alternating new and old so that machine noise hits
+both alike. Scrub: ``bench_scrub.py --baseline-claims 0`` of this checkout (same claims, same
+reference files, one release per quarter) and its printed batch time. Lookup: the wall time of
+``medbill codes lookup E11.9 --json`` in a new process after a first run has warmed the caches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOOKUP = "import sys; from medbill.cli import main; sys.exit(main(['codes', 'lookup', 'E11.9', '--json']))"
+
+
+def run(tree: Path, args: list[str], home: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(tree), "MEDBILL_HOME": home}
+    return subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, check=True, cwd=tree
+    )
+
+
+def scrub_seconds(tree: Path, lines: int) -> float:
+    with tempfile.TemporaryDirectory(prefix="medbill_bench_home_") as home:
+        out = run(
+            tree,
+            [str(ROOT / "benchmarks" / "bench_scrub.py"), "--lines", str(lines), "--baseline-claims", "0"],
+            home,
+        ).stdout
+    return float(re.search(r"^batch: ([0-9.]+) s", out, re.MULTILINE).group(1))
+
+
+def lookup_seconds(tree: Path, home: str, repeats: int) -> float:
+    run(tree, ["-c", LOOKUP], home)  # warm: compiled caches written
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        run(tree, ["-c", LOOKUP], home)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--baseline", default="72c02ed", help="git revision before the reference-data layer")
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=2, help="scrub runs per tree (alternated)")
+    parser.add_argument("--lookups", type=int, default=15, help="timed CLI lookups per tree and round")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="medbill_baseline_") as folder:
+        old = Path(folder) / "tree"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.baseline],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            trees = {"new": ROOT, "old": old}
+            scrub: dict[str, list[float]] = {"new": [], "old": []}
+            lookup: dict[str, list[float]] = {"new": [], "old": []}
+            homes = {k: tempfile.mkdtemp(prefix=f"medbill_bench_{k}_") for k in trees}
+            for r in range(args.rounds):
+                for name in ("new", "old") if r % 2 == 0 else ("old", "new"):
+                    lookup[name].append(lookup_seconds(trees[name], homes[name], args.lookups))
+                    scrub[name].append(scrub_seconds(trees[name], args.lines))
+                    print(
+                        f"round {r + 1} {name}: scrub {scrub[name][-1]:.1f} s, warm lookup {lookup[name][-1] * 1000:.0f} ms",
+                        flush=True,
+                    )
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+    print(
+        f"\nbaseline {args.baseline} vs this checkout, {args.lines:,} lines, {args.rounds} rounds alternated"
+    )
+    for label, figures, unit, scale in (
+        ("scrub", scrub, "s", 1),
+        ("warm `codes lookup E11.9 --json`", lookup, "ms", 1000),
+    ):
+        new, old = statistics.median(figures["new"]), statistics.median(figures["old"])
+        print(f"{label}: new {new * scale:.1f} {unit}, old {old * scale:.1f} {unit}, new/old {new / old:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
