@@ -303,7 +303,7 @@ def pricing_targets() -> Iterator[tuple[str, Callable[..., Any], dict[str, Any]]
     """FeeSchedule.price of an imported year (call only when the year's files are imported)."""
     from medbill.pricing.pfs import FeeSchedule
 
-    fs = FeeSchedule.load(2025)
+    fs = FeeSchedule.load("RVU25D")
     yield "pricing.FeeSchedule.price", fs.price, {"code": "99213", "locality": "15202-00"}
 
 

@@ -258,7 +258,7 @@ class KeptSegment:
 
 
 def _kept(field: str, value: Any, loops: tuple[str, ...]) -> tuple[KeptSegment, ...]:
-    kept = tuple(value or ())
+    kept = () if value is None else _sequence(field, value, "KeptSegment values")
     for segment in kept:
         if not isinstance(segment, KeptSegment):
             _refuse(field, segment, "must hold KeptSegment values")
@@ -585,7 +585,7 @@ class ServiceLine:
             )
         else:
             set_(self, "ndc_quantity", None)
-        set_(self, "ndc_unit", _choice("line.ndc_unit", self.ndc_unit or "", (*NDC_UNITS, "")))
+        set_(self, "ndc_unit", _choice("line.ndc_unit", self.ndc_unit, (*NDC_UNITS, ""), default=""))
         if not isinstance(self.emergency, bool):
             _refuse("line.emergency", self.emergency, "must be True or False")
         set_(self, "description", _text("line.description", self.description, required=False, max_len=80))
@@ -720,12 +720,12 @@ class Claim:
         set_(
             self,
             "patient_signature_source",
-            _choice("claim.patient_signature_source", self.patient_signature_source or "", ("P", "")),
+            _choice("claim.patient_signature_source", self.patient_signature_source, ("P", ""), default=""),
         )
         if self.pay_to_address is not None and not isinstance(self.pay_to_address, Address):
             _refuse("claim.pay_to_address", self.pay_to_address, "must be an Address")
         set_(self, "kept", _kept("claim.kept", self.kept, CLAIM_LOOPS))
-        set_(self, "not_carried", tuple(self.not_carried))
+        set_(self, "not_carried", _sequence("claim.not_carried", self.not_carried, "descriptions"))
 
     @property
     def charge(self) -> Decimal:
