@@ -403,6 +403,8 @@ class FeeSchedule:
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise InvalidFormat(f"Units {units!r} must be a whole number of at least 1.")
         units = int(units)
+        if not isinstance(qp, bool):
+            raise InvalidFormat(f"qp {qp!r:.60} must be True (qualifying APM participant) or False.")
         for name, rank in (("procedure_rank", procedure_rank), ("endoscopy_rank", endoscopy_rank)):
             if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
                 raise InvalidFormat(f"{name} {rank!r} must be 1 (highest) or more.")
