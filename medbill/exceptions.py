@@ -9,6 +9,7 @@
     │   ├── InvalidChecksum            (NPI)
     │   └── UnknownCode(LookupError)   well-formed, not in the chosen code-set version
     ├── InvalidDate(ValueError)        a date of service (or as-of date) that is not a date
+    ├── InvalidArgument(ValueError)    any other argument of the wrong type or size (a search limit)
     ├── DataNotAvailable(LookupError)  a release that is not installed or imported
     │   └── NotCovered                 no installed release covers the date (refdata.coverage)
     ├── ImportFailed(ValueError)       a reference file that cannot be imported
@@ -56,6 +57,10 @@ class UnknownCode(CodeError, LookupError):
 
 class InvalidDate(MedbillError, ValueError):
     message = "The value is not a date; give a datetime.date or 'YYYY-MM-DD'."
+
+
+class InvalidArgument(MedbillError, ValueError):
+    message = "An argument has the wrong type or is out of range."
 
 
 class DataNotAvailable(MedbillError, LookupError):

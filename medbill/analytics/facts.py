@@ -72,8 +72,9 @@ def adjustment_kind(adj: pd.DataFrame) -> pd.Series:
 
 
 def claim_facts(data: Any, as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
-    """One row per claim (every claim of ``data.claims``, none dropped) with charges, remittance
-    outcome, adjustments and the insurance A/R balance. See the module docstring for the rules."""
+    """One row per claim (every claim_id of ``data.claims``, once) with charges, remittance outcome,
+    adjustments and the insurance A/R balance. See the module docstring for the rules; rows that
+    attach to no claim are listed by :func:`medbill.analytics.accounting.excluded_rows`."""
     t = as_tables(data)
     cutoff = pd.Timestamp(as_of) if as_of is not None else None
     key = ("claim_facts", cutoff)
@@ -115,7 +116,9 @@ def _claim_facts(t: Any, cutoff: pd.Timestamp | None) -> pd.DataFrame:
         "place_of_service",
         "submitted_date",
     ]
-    facts = t.claims[keep].reset_index(drop=True)
+    # A claims row without a claim_id, or repeating one, is not a claim (analytics.accounting lists it).
+    ids = t.claims["claim_id"]
+    facts = t.claims.loc[(ids.notna() & ~ids.duplicated()).to_numpy(), keep].reset_index(drop=True)
     n = len(facts)
     ids = pa.array(facts["claim_id"], type=pa.string())
     # Rows whose claim_id is not in `claims` (orphans) get position -1 and belong to no claim.

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from medbill.analytics.accounting import attached
 from medbill.analytics.facts import claim_facts, claim_positions
 from medbill.analytics.tables import as_tables
 
@@ -57,8 +58,10 @@ def money_summary(data: Any, by: str = "month") -> pd.DataFrame:
 
 
 def top_procedures(data: Any, n: int = 10) -> pd.DataFrame:
-    """The ``n`` procedure codes with the largest charges: lines, units and charges."""
-    lines = as_tables(data).lines
+    """The ``n`` procedure codes with the largest charges: lines, units and charges (the lines of
+    claims only, as in :func:`money_summary`; see :mod:`medbill.analytics.accounting`)."""
+    t = as_tables(data)
+    lines = t.lines[attached(t.claims["claim_id"], t.lines["claim_id"])]
     out = lines.groupby(lines["procedure_code"].fillna("(none)")).agg(
         lines=("line_number", "size"), units=("units", "sum"), charge=("charge", "sum")
     )

@@ -82,6 +82,15 @@ def _refuse(field: str, value: Any, why: str, error: type[CodeError] = InvalidFo
     raise error(f"{field}: {value!r} {why}")
 
 
+def _sequence(field: str, value: Any, what: str) -> tuple[Any, ...]:
+    """``value`` as a tuple when it is a list or tuple of items; InvalidFormat otherwise."""
+    if isinstance(value, str):
+        _refuse(field, value, f"must be a sequence of {what}, not one string")
+    if not isinstance(value, (list, tuple)):
+        _refuse(field, value, f"must be a list or tuple of {what}")
+    return tuple(value)
+
+
 def _missing(value: Any) -> bool:
     """None, "", NaN, pandas NA or NaT: values a table cell holds when empty."""
     if value is None or (isinstance(value, str) and value == ""):
@@ -249,7 +258,7 @@ class KeptSegment:
 
 
 def _kept(field: str, value: Any, loops: tuple[str, ...]) -> tuple[KeptSegment, ...]:
-    kept = tuple(value or ())
+    kept = () if value is None else _sequence(field, value, "KeptSegment values")
     for segment in kept:
         if not isinstance(segment, KeptSegment):
             _refuse(field, segment, "must hold KeptSegment values")
@@ -539,13 +548,8 @@ class ServiceLine:
         if to < self.service_date:
             _refuse("line.service_date_to", to, f"is before service_date {self.service_date}")
         set_(self, "service_date_to", to)
-        if isinstance(self.modifiers, str):
-            _refuse(
-                "line.modifiers",
-                self.modifiers,
-                "must be a sequence of two-character modifiers, not one string",
-            )
-        mods = tuple(_code("line.modifier", m, _MODIFIER, "a two-character modifier") for m in self.modifiers)
+        modifiers = _sequence("line.modifiers", self.modifiers, "two-character modifiers")
+        mods = tuple(_code("line.modifier", m, _MODIFIER, "a two-character modifier") for m in modifiers)
         if len(mods) > 4:
             _refuse("line.modifiers", mods, "has more than 4 modifiers")
         set_(self, "modifiers", mods)
@@ -581,7 +585,7 @@ class ServiceLine:
             )
         else:
             set_(self, "ndc_quantity", None)
-        set_(self, "ndc_unit", _choice("line.ndc_unit", self.ndc_unit or "", (*NDC_UNITS, "")))
+        set_(self, "ndc_unit", _choice("line.ndc_unit", self.ndc_unit, (*NDC_UNITS, ""), default=""))
         if not isinstance(self.emergency, bool):
             _refuse("line.emergency", self.emergency, "must be True or False")
         set_(self, "description", _text("line.description", self.description, required=False, max_len=80))
@@ -640,21 +644,20 @@ class Claim:
             _code("claim.place_of_service", self.place_of_service, _POS, "a two-digit place of service code"),
         )
         set_(self, "dx_code_set", _choice("claim.dx_code_set", self.dx_code_set, DX_CODE_SETS))
-        if isinstance(self.diagnoses, str):
-            _refuse("claim.diagnoses", self.diagnoses, "must be a sequence of codes, not one string")
+        diagnoses = _sequence("claim.diagnoses", self.diagnoses, "codes")
         if self.dx_code_set == "ICD10":
-            dx = tuple(_icd10(f"claim.dx{i}", code) for i, code in enumerate(self.diagnoses, 1))
+            dx = tuple(_icd10(f"claim.dx{i}", code) for i, code in enumerate(diagnoses, 1))
         else:
             dx = tuple(
                 _code(f"claim.dx{i}", str(code).replace(".", ""), _ICD9, "an ICD-9-CM code")
-                for i, code in enumerate(self.diagnoses, 1)
+                for i, code in enumerate(diagnoses, 1)
             )
         if not 1 <= len(dx) <= MAX_DIAGNOSES:
             _refuse("claim.diagnoses", dx, f"must hold 1 to {MAX_DIAGNOSES} codes")
         if len(set(dx)) != len(dx):
             _refuse("claim.diagnoses", dx, "repeats a code")
         set_(self, "diagnoses", dx)
-        lines = tuple(self.lines)
+        lines = _sequence("claim.lines", self.lines, "ServiceLine")
         if not 1 <= len(lines) <= MAX_LINES:
             _refuse("claim.lines", len(lines), f"must hold 1 to {MAX_LINES} service lines")
         for number, line in enumerate(lines, 1):
@@ -691,7 +694,7 @@ class Claim:
         set_(
             self,
             "accident_code",
-            _choice("claim.accident_code", self.accident_code or "", (*ACCIDENT_CODES, "")),
+            _choice("claim.accident_code", self.accident_code, (*ACCIDENT_CODES, ""), default=""),
         )
         set_(
             self,
@@ -717,12 +720,12 @@ class Claim:
         set_(
             self,
             "patient_signature_source",
-            _choice("claim.patient_signature_source", self.patient_signature_source or "", ("P", "")),
+            _choice("claim.patient_signature_source", self.patient_signature_source, ("P", ""), default=""),
         )
         if self.pay_to_address is not None and not isinstance(self.pay_to_address, Address):
             _refuse("claim.pay_to_address", self.pay_to_address, "must be an Address")
         set_(self, "kept", _kept("claim.kept", self.kept, CLAIM_LOOPS))
-        set_(self, "not_carried", tuple(self.not_carried))
+        set_(self, "not_carried", _sequence("claim.not_carried", self.not_carried, "descriptions"))
 
     @property
     def charge(self) -> Decimal:

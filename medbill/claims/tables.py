@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from medbill.exceptions import ImportFailed
+from medbill.claims._table_files import read_table_file
+from medbill.exceptions import ImportFailed, InvalidArgument
 
 DX_COLUMNS: tuple[str, ...] = tuple(f"dx{i}" for i in range(1, 13))
 MODIFIER_COLUMNS: tuple[str, ...] = tuple(f"modifier{i}" for i in range(1, 5))
@@ -241,6 +243,10 @@ class ClaimsData:
 def coerce_table(name: str, frame: pd.DataFrame, source: str = "") -> pd.DataFrame:
     """``frame`` typed per the contract of table ``name``: known columns converted, missing optional
     columns added empty, extra columns kept. Raises ImportFailed naming the column and a bad value."""
+    if not isinstance(name, str) or name not in SCHEMAS:
+        raise InvalidArgument(f"{name!r:.60} is not a claims table; the tables are {', '.join(TABLES)}")
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidArgument(f"table {name} must be a DataFrame, got {type(frame).__name__}")
     schema = SCHEMAS[name]
     typed = _TYPED.get(id(frame))
     if typed is not None and typed[0] == name and typed[1]() is frame:  # already typed by this function
@@ -275,57 +281,83 @@ _TYPED: dict[int, tuple[str, weakref.ref]] = {}
 _DTYPES = {"str": "string", "date": "datetime64[ns]", "money": "float64", "float": "float64", "int": "Int64"}
 
 
+# Whole numbers travel through float64 when parsed from text; beyond 2**53 they are no longer exact.
+_MAX_WHOLE = 2**53
+
+
 def _convert(values: pd.Series, kind: str, label: str) -> pd.Series:
     if kind == "str":
         text = values.astype("string").str.strip()
         return text.mask(text == "")
     if kind == "date":
-        if pd.api.types.is_datetime64_any_dtype(values):
-            return values.astype("datetime64[ns]")
-        text = values.astype("string").str.strip().replace("", pd.NA)
-        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        bad = text.notna() & parsed.isna()
-        if bad.any():
-            raise ImportFailed(
-                f"{label}: {text[bad].iloc[0]!r} is not an ISO date (YYYY-MM-DD) ({int(bad.sum())} bad rows)"
-            )
-        return parsed.astype("datetime64[ns]")
-    if pd.api.types.is_numeric_dtype(values):
-        numeric = values
+        return _convert_date(values, label)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numeric = values.astype("float64")
     else:
         text = values.astype("string").str.strip().replace("", pd.NA)
-        numeric = pd.to_numeric(text, errors="coerce")
-        bad = text.notna() & numeric.isna()
-        if bad.any():
-            raise ImportFailed(f"{label}: {text[bad].iloc[0]!r} is not a number ({int(bad.sum())} bad rows)")
+        numeric = pd.to_numeric(text, errors="coerce").astype("float64")
+        _refuse(text.notna() & numeric.isna(), text, label, "is not a number")
+    shown = numeric.astype("string")
+    _refuse(np.isinf(numeric), shown, label, "is not a finite number")
     if kind == "int":
-        if (numeric.dropna() % 1 != 0).any():
-            raise ImportFailed(
-                f"{label}: whole numbers expected, found {numeric[numeric % 1 != 0].iloc[0]!r}"
-            )
+        _refuse((numeric % 1).fillna(0) != 0, shown, label, "is not a whole number (whole numbers expected)")
+        _refuse(numeric.abs() > _MAX_WHOLE, shown, label, f"is out of range (at most {_MAX_WHOLE:,})")
         return numeric.astype("Int64")
-    numeric = numeric.astype("float64")
     return numeric.round(2) if kind == "money" else numeric
+
+
+def _convert_date(values: pd.Series, label: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
+    else:
+        text = values.astype("string").str.strip().replace("", pd.NA)
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        _refuse(text.notna() & parsed.isna(), text, label, f"is not an ISO date (YYYY-MM-DD) {_DATE_RANGE}")
+    too_far = parsed.notna() & ((parsed < _FIRST_DATE) | (parsed > _LAST_DATE))
+    _refuse(too_far, parsed.astype("string"), label, f"is not a date {_DATE_RANGE}")
+    return parsed.astype("datetime64[ns]")
+
+
+# dates pandas can hold at nanosecond precision (9999-12-31 is not one of them)
+_FIRST_DATE, _LAST_DATE = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
+_DATE_RANGE = "between 1678-01-01 and 2261-12-31"
+
+
+def _refuse(bad: pd.Series, shown: pd.Series, label: str, problem: str) -> None:
+    """ImportFailed naming the first bad row (1-based, header not counted) and its value."""
+    bad = bad.fillna(False).to_numpy(dtype=bool)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ImportFailed(
+            f"{label}, row {first + 1}: {shown.iloc[first]!r} {problem} ({int(bad.sum())} bad rows)"
+        )
 
 
 def read_claims_dir(path: str | Path) -> ClaimsData:
     """Read the tables of a ``CLAIMS_DIR`` (``<table>.parquet`` wins over ``<table>.csv``).
 
-    ``claims`` and ``lines`` are required; the other tables are None when absent.
+    ``claims`` and ``lines`` are required; the other tables are None when absent. Anything
+    unreadable raises ``ImportFailed`` naming the file, the row and the column.
     """
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise ImportFailed(f"{path!r:.60} is not the path of a claims folder (docs/tables.md)")
     folder = Path(path)
-    if not folder.is_dir():
+    try:
+        is_folder = folder.is_dir()
+    except OSError as exc:  # a name too long for the file system, for one
+        raise ImportFailed(
+            f"claims folder {str(folder)[:80]!r}... cannot be opened: {exc.strerror or exc}"
+        ) from None
+    if not is_folder:
         raise ImportFailed(
             f"claims folder {folder} does not exist; it should hold claims.csv and lines.csv (docs/tables.md)"
         )
     found: dict[str, pd.DataFrame] = {}
     for name in TABLES:
         parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
-        if parquet.exists():
-            found[name] = coerce_table(name, pd.read_parquet(parquet), str(parquet))
-        elif csv.exists():
-            raw = pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[""])
-            found[name] = coerce_table(name, raw, str(csv))
+        chosen = parquet if parquet.exists() else csv if csv.exists() else None
+        if chosen is not None:
+            found[name] = coerce_table(name, read_table_file(chosen), str(chosen))
     for name in ("claims", "lines"):
         if name not in found:
             raise ImportFailed(

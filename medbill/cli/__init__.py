@@ -4,8 +4,9 @@ Each command group (``codes``, ``data``, ``x12`` ...) is one module of this pack
 it, with ``register(parser)`` adding its arguments. The top-level parser knows the groups only by
 name and help (:data:`COMMANDS`); the one module a command line names is imported, so
 ``medbill --help`` and a lookup do not pay for pandas, nbformat or the other groups.
-Commands return an exit status; medbill's own errors (and a missing optional extra) print one
-readable line and exit 2.
+Exit codes: 0 clean, 1 findings (scrub errors, invalid X12, work on the worklist), 2 bad input or
+usage (medbill's own errors, a missing optional extra, and argparse's), 3 internal error (an
+unexpected exception: one line asking for a report).
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Final
 
 from medbill import __version__
 from medbill.exceptions import MedbillError
+
+EXIT_CLEAN: Final = 0
+EXIT_FINDINGS: Final = 1
+EXIT_BAD_INPUT: Final = 2
+EXIT_INTERNAL: Final = 3
 
 # Command group -> its one-line help; the module medbill.cli.<group> defines the rest.
 COMMANDS = {
@@ -65,12 +72,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except MedbillError as exc:
         print(f"medbill: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except ModuleNotFoundError as exc:  # an optional extra that is not installed
         error = missing_extra(exc)
         if error is None:
-            raise
+            return _internal(exc)
         print(f"medbill: error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except BrokenPipeError:  # `medbill ... | head`
-        return 0
+        return EXIT_CLEAN
+    except Exception as exc:  # a bug in medbill, not bad input: say so instead of a traceback
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> int:
+    print(
+        f"medbill: internal error: {type(exc).__name__}: {exc} "
+        "(this is a bug in medbill; please report it with the command that caused it)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL

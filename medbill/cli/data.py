@@ -17,6 +17,11 @@ def register(p: argparse.ArgumentParser) -> None:
     imp = dsub.add_parser("import", help="import an official release file or folder")
     imp.add_argument("system", choices=registry.IMPORTABLE)
     imp.add_argument("path")
+    imp.add_argument(
+        "--force",
+        action="store_true",
+        help="import even a file that looks truncated (last record cut off, far fewer rows than installed)",
+    )
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=_import)
 
@@ -81,7 +86,7 @@ def _date(text: str) -> date:
 
 
 def _import(args: argparse.Namespace) -> int:
-    installed = registry.import_all(args.system, args.path)
+    installed = registry.import_all(args.system, args.path, force=args.force)
     if args.json:
         print_json(installed[0].to_dict() if len(installed) == 1 else [p.to_dict() for p in installed])
         return 0

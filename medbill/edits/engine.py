@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from medbill.exceptions import DataNotAvailable
+from medbill.exceptions import DataNotAvailable, InvalidArgument
+from medbill.refdata.coverage import as_date
 
 SEVERITIES = ("error", "warning", "info")
 DX_COLUMNS = [f"dx{i}" for i in range(1, 13)]
@@ -90,14 +91,14 @@ def select(rules: Iterable[str] | None = None, disable: Iterable[str] = ()) -> l
 
     def matching(patterns: Iterable[str]) -> set[str]:
         chosen: set[str] = set()
-        for pattern in patterns:
+        for pattern in _patterns(patterns):
             hits = {
                 r.id
                 for r in every.values()
                 if fnmatch.fnmatchcase(r.id, pattern.upper()) or r.category == pattern.lower()
             }
             if not hits:
-                raise ValueError(
+                raise InvalidArgument(
                     f"No scrub rule matches {pattern!r}; known rules: {', '.join(sorted(every))}; "
                     f"categories: {', '.join(sorted({r.category for r in every.values()}))}."
                 )
@@ -107,6 +108,15 @@ def select(rules: Iterable[str] | None = None, disable: Iterable[str] = ()) -> l
     wanted = matching(rules) if rules is not None else set(every)
     wanted -= matching(disable)
     return [every[i] for i in sorted(wanted)]
+
+
+def _patterns(value: Any) -> list[str]:
+    """Rule patterns as a list: one string is one pattern (not its characters)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(p, str) for p in value):
+        return list(value)
+    raise InvalidArgument(f"rules and disable take rule ids or patterns such as ['NCCI*'], got {value!r:.60}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,9 +131,11 @@ class PayerRules:
     def coerce(cls, value: PayerRules | Mapping[str, Any]) -> PayerRules:
         if isinstance(value, PayerRules):
             return value
+        if not isinstance(value, Mapping):
+            raise InvalidArgument(f"payer settings must be a PayerRules or a dict, got {value!r:.60}")
         unknown = set(value) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
-            raise ValueError(
+            raise InvalidArgument(
                 f"Unknown payer setting(s) {sorted(unknown)}; use timely_filing_days, bypass_modifiers, disable."
             )
         d = dict(value)
@@ -377,7 +389,11 @@ class Batch:
         self.raw_claims = claims.reset_index(drop=True)
         self.raw_lines = lines.reset_index(drop=True)
         self.payers = payers
+        if payer_config is not None and not isinstance(payer_config, Mapping):
+            raise InvalidArgument(f"payer_config maps payer_id to settings, got {payer_config!r:.60}")
         self.config = {k: PayerRules.coerce(v) for k, v in (payer_config or {}).items()}
+        if as_of is not None and not isinstance(as_of, date):
+            as_of = as_date(as_of)  # text is checked for size before it is parsed; junk is InvalidDate
         self.as_of = pd.Timestamp(as_of or date.today())
         if self.as_of.tz is not None:  # claim dates carry no time zone: a comparison would be ambiguous
             raise ValueError(

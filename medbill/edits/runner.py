@@ -11,6 +11,7 @@ import pandas as pd
 
 from medbill.edits import engine
 from medbill.edits.result import SEVERITY_RANK, STATUS_NAMES, ScrubResult
+from medbill.exceptions import InvalidArgument
 
 _NONE = np.array([None], dtype=object)  # the padding row for findings with no line or claim
 
@@ -20,17 +21,27 @@ def as_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
     """(claims, lines, payers) from a ``Claim``, a list of claims, ``ClaimsData`` or two DataFrames."""
     if isinstance(claims_or_data, pd.DataFrame):
-        if lines is None:
-            raise TypeError("scrub(claims_df, lines_df): pass the lines DataFrame too.")
+        if not isinstance(lines, pd.DataFrame):
+            raise InvalidArgument("scrub(claims_df, lines_df): pass the lines DataFrame too.")
         return claims_or_data, lines, None
     if lines is not None:
-        raise TypeError("lines= is only for a claims DataFrame; ClaimsData and Claim carry their lines.")
+        raise InvalidArgument(
+            "lines= is only for a claims DataFrame; ClaimsData and Claim carry their lines."
+        )
     data = claims_or_data
     if not (hasattr(data, "claims") and hasattr(data, "lines")):
         # One Claim model, or a list of them: go through the claims tables.
-        from medbill.claims.models import claims_to_tables
+        from medbill.claims.models import Claim, claims_to_tables
 
-        data = claims_to_tables(list(data) if isinstance(data, list | tuple) else [data])
+        claims = list(data) if isinstance(data, list | tuple) else [data]
+        if not all(isinstance(c, Claim) for c in claims):
+            raise InvalidArgument(
+                "scrub() takes a Claim, a list of Claims, a ClaimsData or claims and lines DataFrames; "
+                f"got {type(data).__name__} {repr(data)[:60]}"
+            )
+        data = claims_to_tables(claims)
+    if not (isinstance(data.claims, pd.DataFrame) and isinstance(data.lines, pd.DataFrame)):
+        raise InvalidArgument(f"{type(data).__name__}.claims and .lines must be DataFrames (docs/tables.md)")
     return data.claims, data.lines, getattr(data, "payers", None)
 
 

@@ -405,6 +405,8 @@ class FeeSchedule:
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise InvalidFormat(f"Units {units!r} must be a whole number of at least 1.")
         units = int(units)
+        if not isinstance(qp, bool):
+            raise InvalidFormat(f"qp {qp!r:.60} must be True (qualifying APM participant) or False.")
         for name, rank in (("procedure_rank", procedure_rank), ("endoscopy_rank", endoscopy_rank)):
             if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
                 raise InvalidFormat(f"{name} {rank!r} must be 1 (highest) or more.")
@@ -978,9 +980,15 @@ def _code(code: object) -> str:
     return text
 
 
-def _modifiers(modifiers: Iterable[str] | str) -> tuple[str, ...]:
+def _modifiers(modifiers: Iterable[str] | str | None) -> tuple[str, ...]:
+    if modifiers is None:
+        return ()
     if isinstance(modifiers, str):
         modifiers = (modifiers,)
+    if not isinstance(modifiers, (list, tuple, set, frozenset)):
+        raise InvalidFormat(
+            f"Modifiers {modifiers!r:.60} must be a list of two-character modifiers such as ['26']."
+        )
     out = []
     for m in modifiers:
         if (

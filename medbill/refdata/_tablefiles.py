@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from medbill.exceptions import DataNotAvailable, ImportFailed
+from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidArgument
 from medbill.refdata import store
 
 TABLE = "table.parquet"
@@ -30,6 +30,10 @@ def read_text_members(
     """(name, text) of a text file, or of each text member of a zip (CMS ships releases zipped)."""
     if not path.exists():
         raise ImportFailed(f"{path} does not exist; pass the path of the downloaded CMS file.")
+    if path.is_dir():
+        raise ImportFailed(
+            f"{path} is a folder; pass the path of the downloaded CMS file (.zip, .txt or .csv)."
+        )
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
             names = sorted(n for n in z.namelist() if n.lower().endswith(suffixes))
@@ -37,6 +41,20 @@ def read_text_members(
                 raise ImportFailed(f"{path} holds no {'/'.join(suffixes)} file; is it the right download?")
             return [(n, z.read(n).decode("latin-1")) for n in names]
     return [(path.name, path.read_bytes().decode("latin-1"))]
+
+
+def require_text(text: object, source: str) -> None:
+    """``ImportFailed`` unless ``text`` is the decoded text of a release file."""
+    if not isinstance(text, str):
+        where = source if isinstance(source, str) and source else "the release"
+        raise ImportFailed(f"{where}: expected the file's text, got {type(text).__name__}.")
+
+
+def require_setting(setting: object, known: tuple[str, ...]) -> str:
+    """``setting`` when it is one of ``known`` (NCCI/MUE settings), else ``InvalidArgument``."""
+    if not isinstance(setting, str) or setting not in known:
+        raise InvalidArgument(f"setting must be one of {', '.join(known)}, got {setting!r:.60}.")
+    return setting
 
 
 def install_table(

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from medbill.refdata._text import search_args
+
 _WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
     [
@@ -81,6 +83,7 @@ class WordIndex:
 
     def search(self, query: str, limit: int = 10) -> list[tuple[str, float, str]]:
         """Return up to ``limit`` (code, score, matched) sorted by score desc, then code."""
+        query, limit = search_args(query, limit)
         if limit <= 0 or not len(self.codes):
             return []
         exact = self._code_pos.get(query.strip().upper().replace(".", ""))

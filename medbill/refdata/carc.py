@@ -23,7 +23,7 @@ import yaml
 
 from medbill.exceptions import CodeError, DataNotAvailable, InvalidFormat, InvalidLength, UnknownCode
 from medbill.refdata import store, x12_codes
-from medbill.refdata._text import clean
+from medbill.refdata._text import as_series, clean
 from medbill.refdata._types import CodeRecord
 
 __all__ = [
@@ -164,7 +164,7 @@ def describe(group: Any, code: Any) -> str:
 
     ``InvalidFormat`` for a group code that is not CO/PR/OA/PI/CR; ``UnknownCode`` for an unknown CARC.
     """
-    g = group.strip().upper() if isinstance(group, str) else group
+    g = group.strip().upper() if isinstance(group, str) else None
     if g not in GROUP_CODES:
         raise InvalidFormat(f"Adjustment group code {group!r} must be one of {', '.join(GROUP_CODES)}.")
     return f"{g}-{validate(code)}: {lookup(code)} ({GROUP_CODES[g].split(':')[0].lower()})"
@@ -172,6 +172,7 @@ def describe(group: Any, code: Any) -> str:
 
 def describe_many(groups: pd.Series, codes: pd.Series) -> pd.Series:
     """Vectorised descriptions of CAS pairs; NA where the group or the reason code is unknown."""
+    groups, codes = as_series(groups, "groups"), as_series(codes, "codes")
     g = groups.astype("string").str.strip().str.upper()
     c = codes.astype("string").str.strip().str.upper()
     reason = c.map(table()["description"])

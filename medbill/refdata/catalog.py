@@ -19,7 +19,8 @@ import io
 from datetime import date
 from importlib import resources
 
-from medbill.exceptions import DataNotAvailable
+from medbill.exceptions import DataNotAvailable, InvalidArgument
+from medbill.refdata.coverage import as_date
 from medbill.refdata.store import lazy
 
 FILE = "catalog.csv"
@@ -79,11 +80,14 @@ def _members(text: str) -> dict[str, str]:
 
 def entries(system: str | None = None) -> list[Entry]:
     """Catalog rows, of one system when given, in file order."""
+    if system is not None and not isinstance(system, str):
+        raise InvalidArgument(f"system must be a system name such as 'icd10cm', got {system!r:.60}.")
     return [e for e in entries_all() if system is None or e.system == system]
 
 
 def covering(system: str, day: date) -> Entry | None:
     """The catalog release of ``system`` in effect on ``day`` (latest start wins), or None."""
+    day = as_date(day)
     found = [e for e in entries(system) if e.covers(day)]
     return max(found, key=lambda e: e.effective_from) if found else None
 
@@ -95,6 +99,8 @@ def releases(system: str) -> list[str]:
 
 def find(system: str, release: str) -> list[Entry]:
     """The files of one release (a release may have several); ``DataNotAvailable`` naming the known ones."""
+    if not isinstance(release, str):
+        raise InvalidArgument(f"release must be a release name such as 'FY2026', got {release!r:.60}.")
     wanted = release.strip().upper()
     # fiscal-year releases answer to their year alone: `medbill data fetch icd10cm 2027`
     found = [e for e in entries(system) if e.release.upper() in (wanted, f"FY{wanted}")]

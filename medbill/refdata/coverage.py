@@ -150,6 +150,7 @@ def fix_command(system: str, day: date) -> str:
     of the catalog's release when medbill knows one, else a ``medbill data import``."""
     from medbill.refdata import catalog
 
+    day = as_date(day)
     entry = catalog.covering(system, day)
     if entry is not None:
         return f"medbill data fetch {system} {entry.release}"
@@ -213,6 +214,7 @@ def require(system: str, releases: Sequence[D], day: date) -> D:
 
 def quarter_end(start: date) -> date:
     """Last day of the calendar quarter that ``start`` falls in (HCPCS, NCCI, MUE, PFS releases)."""
+    start = as_date(start)
     month = (start.month - 1) // 3 * 3 + 3
     following = date(start.year + (month == 12), month % 12 + 1, 1)
     return date.fromordinal(following.toordinal() - 1)

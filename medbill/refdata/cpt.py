@@ -195,7 +195,7 @@ def import_descriptors(path: str | Path) -> store.Provenance:
 
     Re-importing the same file is a no-op; a wrong file raises ``ImportFailed`` and changes nothing.
     """
-    path = Path(path)
+    path = store.as_path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidFormat, InvalidLength, UnknownCode
 from medbill.refdata import _installed, coverage, store
-from medbill.refdata._text import clean, passes
+from medbill.refdata._text import as_series, clean, dates_many, passes
 from medbill.refdata._types import CodeRecord, Hit
 from medbill.refdata._wordindex import WordIndex
 from medbill.refdata.hcpcs_parser import parse
@@ -312,8 +312,9 @@ def covered_many(dates: pd.Series) -> np.ndarray:
 def valid_on_many(codes: pd.Series, dates: pd.Series) -> pd.Series:
     """Vectorised ``is_valid_on`` for compact codes and dates (same index; NA date and a date no
     release covers -> False; :func:`covered_many` tells the two apart)."""
+    codes, dates = as_series(codes, "codes"), as_series(dates, "dates")
     found = _require_releases()
-    when = pd.to_datetime(pd.Series(dates, index=codes.index), errors="coerce")
+    when = dates_many(dates).reindex(codes.index)
     which = coverage.in_effect_many(found, when.to_numpy(dtype="datetime64[ns]"))
     out = np.zeros(len(codes), dtype=bool)
     for i, prov in enumerate(found):
@@ -328,7 +329,7 @@ def import_release(path: str | Path) -> store.Provenance:
 
     Raises ``ImportFailed`` naming the file and what was expected; installed data is untouched.
     """
-    path = Path(path)
+    path = store.as_path(path)
     try:
         sha = store.file_sha256(path)
     except OSError as exc:

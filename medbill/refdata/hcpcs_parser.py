@@ -47,6 +47,7 @@ from pathlib import Path
 import pandas as pd
 
 from medbill.exceptions import ImportFailed
+from medbill.refdata.store import as_path
 
 RECORD_LENGTH = 320
 EXPECTED = (
@@ -88,6 +89,7 @@ class ParsedFile:
 
 def read_text(path: Path) -> tuple[str, str]:
     """Return (member name, decoded text) of the ANWEB text file in ``path`` (zip or text)."""
+    path = as_path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:

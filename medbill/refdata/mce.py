@@ -99,6 +99,7 @@ def _parse_lists(text: str, source: str) -> pd.DataFrame:
 
 
 def parse(text: str, source: str = "") -> tuple[pd.DataFrame, int | None]:
+    _tablefiles.require_text(text, source)
     first = text.split("\n", 1)[0]
     if "MCE_Edit_Type" in first:
         return _parse_table(text, source)
@@ -108,7 +109,7 @@ def parse(text: str, source: str = "") -> tuple[pd.DataFrame, int | None]:
 
 def import_release(path: Path) -> store.Provenance:
     """Import one MCE list file; the release is the MCE version (``v37``)."""
-    path = Path(path)
+    path = store.as_path(path)
     (name, text), *_ = _tablefiles.read_text_members(path)
     table, version = parse(text, name)
     if version is None:

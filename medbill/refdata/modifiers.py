@@ -17,7 +17,7 @@ import pandas as pd
 
 from medbill.exceptions import InvalidFormat, InvalidLength, UnknownCode
 from medbill.refdata import _packaged, store
-from medbill.refdata._text import clean
+from medbill.refdata._text import as_series, clean
 from medbill.refdata._types import CodeRecord, Hit
 from medbill.refdata._wordindex import WordIndex
 
@@ -219,7 +219,7 @@ def known_codes() -> frozenset[str]:
 
 def is_valid_many(values: pd.Series) -> pd.Series:
     """Vectorised ``is_valid``: NA and unknown give False (same index)."""
-    clean = values.astype("string").str.strip().str.lstrip("-").str.upper()
+    clean = as_series(values, "values").astype("string").str.strip().str.lstrip("-").str.upper()
     return clean.isin(known_codes()).fillna(False).astype(bool)
 
 

@@ -47,6 +47,7 @@ def _pick(columns: list[str], *needles: str, avoid: tuple[str, ...] = ()) -> str
 
 def parse(text: str, source: str = "") -> pd.DataFrame:
     """The MUE rows of one file: code, mue (units), mai (1/2/3), rationale."""
+    _tablefiles.require_text(text, source)
     lines = text.splitlines()
     start = next(
         (
@@ -91,7 +92,7 @@ def parse(text: str, source: str = "") -> pd.DataFrame:
 
 def import_release(path: Path, effective: date | None = None) -> store.Provenance:
     """Import one CMS MUE file (or zip); the effective date is read from the file name unless given."""
-    path = Path(path)
+    path = store.as_path(path)
     members = _tablefiles.read_text_members(path, (".csv", ".txt", ".tsv"))
     table = pd.concat([parse(text, name) for name, text in members], ignore_index=True)
     table = table.drop_duplicates("code", keep="last")
@@ -115,6 +116,7 @@ def import_release(path: Path, effective: date | None = None) -> store.Provenanc
 
 def load(setting: str = "practitioner") -> list[tuple[store.Provenance, pd.DataFrame]]:
     """Installed MUE releases of one setting, by effective date, each with its table."""
+    setting = _tablefiles.require_setting(setting, SETTINGS)
     provs = _tablefiles.releases(SYSTEM, lambda p: p.release.startswith(setting + "-"))
     provs = sorted(provs, key=lambda p: (p.effective_from or date.min, p.release))
     return [(p, _tablefiles.load(p)) for p in provs]

@@ -60,6 +60,7 @@ def _release_name(name: str, setting: str) -> str:
 
 def parse(text: str, source: str = "") -> pd.DataFrame:
     """Rows of one PTP file as a typed DataFrame; raises ImportFailed naming unreadable lines."""
+    _tablefiles.require_text(text, source)
     lines = _tablefiles.lines_frame(text)
     lines = lines[~lines.str.lstrip().str.startswith("#")]
     got = lines.str.extract(_ROW)
@@ -109,7 +110,7 @@ def import_release(path: Path, setting: str | None = None, effective: date | Non
     The release covers the quarter its version names (``ccipra-v322r0-f1`` covers 2026 Q3), or the
     quarter of ``effective`` / of a date in the file name.
     """
-    path = Path(path)
+    path = store.as_path(path)
     start = effective or quarter_of(path.name) or _tablefiles.find_date(path.name)
     if start is None:
         raise ImportFailed(
@@ -120,8 +121,8 @@ def import_release(path: Path, setting: str | None = None, effective: date | Non
     members = _tablefiles.read_text_members(path)
     tables = [parse(text, name) for name, text in members]
     table = pd.concat(tables, ignore_index=True).drop(columns="line")
-    chosen = setting or _setting(path.name)
-    if chosen not in SETTINGS:
+    chosen = _setting(path.name) if setting is None else setting
+    if not isinstance(chosen, str) or chosen not in SETTINGS:
         raise ImportFailed(f"NCCI setting {chosen!r} is not one of {SETTINGS}.")
     return _tablefiles.install_table(
         SYSTEM,
@@ -145,6 +146,7 @@ def load(setting: str = "practitioner") -> list[tuple[store.Provenance, pd.DataF
     CMS splits a quarter's practitioner edits into several files (``-f1`` to ``-f4``): the installed
     parts of one version are one release here (``practitioner-v322r0``), their tables concatenated.
     """
+    setting = _tablefiles.require_setting(setting, SETTINGS)
     provs = _tablefiles.releases(SYSTEM, lambda p: p.release.startswith(setting + "-"))
     groups: dict[str, list[store.Provenance]] = {}
     for p in sorted(provs, key=lambda p: p.release):

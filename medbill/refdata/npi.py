@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
-from medbill.refdata._text import passes
+from medbill.refdata._text import as_series, passes
 from medbill.refdata._types import CodeRecord
 
 __all__ = ["calc_check_digit", "compact", "format", "is_valid", "is_valid_many", "issued_note", "validate"]
@@ -98,7 +98,7 @@ def format(number: Any) -> str:
 
 def is_valid_many(numbers: pd.Series | Any) -> pd.Series:
     """Vectorised ``is_valid``: one bool per input value (NA and non-text give False), same index."""
-    s = numbers if isinstance(numbers, pd.Series) else pd.Series(numbers)
+    s = as_series(numbers, "numbers")
     if not pd.api.types.is_string_dtype(s.dtype):
         s = s.astype(object)
     # Non-text values (ints, floats, bytes) become NA -> False, as the scalar ``is_valid`` says.

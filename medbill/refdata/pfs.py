@@ -122,7 +122,7 @@ def import_releases(path: Path) -> list[store.Provenance]:
     installed releases unchanged (every file is read before anything is installed), and
     importing the same files again is a no-op.
     """
-    folder = Path(path)
+    folder = store.as_path(path, "folder of CMS PFS files")
     if not folder.is_dir():
         raise ImportFailed(
             f"{folder} is not a folder; expected a folder of CMS PFS files (PPRRVU, GPCI, LOCCO, ANES, OPPSCAP)."

@@ -16,7 +16,7 @@ import pandas as pd
 
 from medbill.exceptions import InvalidFormat, InvalidLength, UnknownCode
 from medbill.refdata import _packaged, store
-from medbill.refdata._text import clean
+from medbill.refdata._text import as_series, clean
 from medbill.refdata._types import CodeRecord
 
 __all__ = [
@@ -97,7 +97,7 @@ def is_facility(code: Any) -> bool:
 
 def is_facility_many(codes: pd.Series) -> pd.Series:
     """Vectorised facility flag: True/False per assigned code, NA for unknown or missing codes."""
-    clean = codes.astype("string").str.strip().str.zfill(2)
+    clean = as_series(codes, "codes").astype("string").str.strip().str.zfill(2)
     return clean.map(table()["facility"]).astype("boolean")
 
 

@@ -25,7 +25,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from medbill.exceptions import InvalidArgument
 from medbill.refdata import cpt, hcpcs
+from medbill.refdata._text import as_series, dates_many
 
 __all__ = [
     "ProcedureAccessor",
@@ -68,12 +70,12 @@ def _system_one(code: str) -> str | None:
 
 def compact_many(codes: pd.Series) -> pd.Series:
     """Upper case, spaces and dots removed; non-text values become NA (same index)."""
-    return _per_unique(codes, _compact_one)
+    return _per_unique(as_series(codes, "codes"), _compact_one)
 
 
 def system_many(codes: pd.Series) -> pd.Series:
     """ "cpt" or "hcpcs" by format, NA for anything else."""
-    return _per_unique(codes, _system_one)
+    return _per_unique(as_series(codes, "codes"), _system_one)
 
 
 def is_valid_format_many(codes: pd.Series) -> pd.Series:
@@ -95,7 +97,12 @@ def checked_on_many(codes: pd.Series, dates: pd.Series) -> pd.Series:
 def is_valid_on_many(codes: pd.Series, dates: pd.Series) -> pd.Series:
     """Valid on each line's date of service (see module docstring); one bool per input row."""
     c = compact_many(codes)
-    d = pd.Series(pd.to_datetime(pd.Series(dates).to_numpy(), errors="coerce"), index=c.index)
+    days = dates_many(dates)
+    if len(days) != len(c):
+        raise InvalidArgument(
+            f"codes and dates must have one value per row: {len(c)} codes, {len(days)} dates."
+        )
+    d = pd.Series(days.to_numpy(), index=c.index)
     system = system_many(c)
     out = pd.Series(False, index=c.index, dtype=bool)
 

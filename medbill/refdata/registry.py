@@ -19,8 +19,9 @@ from datetime import date
 from pathlib import Path
 from types import ModuleType
 
-from medbill.exceptions import MedbillError
+from medbill.exceptions import InvalidArgument, MedbillError
 from medbill.refdata import store
+from medbill.refdata._text import search_args
 from medbill.refdata._types import CodeRecord, Hit
 
 SYSTEMS: tuple[str, ...] = ("icd10cm", "hcpcs", "cpt", "modifier", "pos", "carc", "rarc", "npi", "taxonomy")
@@ -41,7 +42,9 @@ IMPORTABLE: tuple[str, ...] = (
 
 
 def system_module(system: str) -> ModuleType:
-    """The module of a code system; ``ValueError`` naming the systems for anything else."""
+    """The module of a code system; ``InvalidArgument`` (a ValueError) naming the systems for anything else."""
+    if not isinstance(system, str) or system not in SYSTEMS:
+        raise InvalidArgument(f"Unknown code system {system!r:.60}; choose one of: {', '.join(SYSTEMS)}.")
     match system:
         case "icd10cm":
             from medbill.refdata import icd10cm
@@ -134,19 +137,23 @@ def importer(system: str) -> Callable[[Path], store.Provenance]:
             )
 
 
-def import_file(system: str, path: str | Path) -> store.Provenance:
+def import_file(system: str, path: str | Path, *, force: bool = False) -> store.Provenance:
     """Import an official release file (or folder) of ``system`` atomically; see :data:`IMPORTABLE`.
-    A PFS folder may hold several quarterly releases: this returns the newest (see :func:`import_all`)."""
-    return importer(system)(Path(path))
+    A PFS folder may hold several quarterly releases: this returns the newest (see :func:`import_all`).
+    Refuses what looks truncated unless ``force`` (see :func:`medbill.refdata.store.guarded`)."""
+    fn = importer(system) if isinstance(system, str) else importer("")
+    with store.guarded(path, force, f"{system} release file or folder") as checked:
+        return fn(checked)
 
 
-def import_all(system: str, path: str | Path) -> list[store.Provenance]:
+def import_all(system: str, path: str | Path, *, force: bool = False) -> list[store.Provenance]:
     """Every release one file or folder installs (a PFS folder: one per PPRRVU file), oldest first."""
     if system == "pfs":
         from medbill.refdata.pfs import import_releases
 
-        return import_releases(Path(path))
-    return [import_file(system, path)]
+        with store.guarded(path, force, "folder of CMS PFS files") as checked:
+            return import_releases(checked)
+    return [import_file(system, path, force=force)]
 
 
 def lookup(code: str, system: str = "icd10cm", on: date | None = None) -> CodeRecord:
@@ -158,6 +165,15 @@ def search(
     text: str, systems: tuple[str, ...] | list[str] | None = None, limit: int = 20, on: date | None = None
 ) -> list[Hit]:
     """Ranked search across systems: by score, then system order in ``SEARCHABLE``, then code."""
+    text, limit = search_args(text, limit)
+    if isinstance(systems, str):
+        systems = [systems]
+    if systems is not None and not (
+        isinstance(systems, (list, tuple)) and all(isinstance(s, str) for s in systems)
+    ):
+        raise InvalidArgument(
+            f"systems must be a list of system names such as ['icd10cm'], got {systems!r:.60}."
+        )
     chosen = list(systems) if systems else list(SEARCHABLE)
     hits: list[Hit] = []
     for system in chosen:
@@ -229,5 +245,7 @@ def embedded_releases() -> list[store.Provenance]:
 
 def releases(system: str | None = None) -> list[store.Provenance]:
     """Embedded and imported releases, optionally of one system."""
+    if system is not None and not isinstance(system, str):
+        raise InvalidArgument(f"system must be a system name such as 'icd10cm', got {system!r:.60}.")
     found = embedded_releases() + store.installed()
     return [p for p in found if system is None or p.system == system]

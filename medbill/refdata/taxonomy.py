@@ -72,7 +72,7 @@ def is_valid(code: Any) -> bool:
 
 def import_release(path: str | Path) -> store.Provenance:
     """Import the NUCC CSV; the same file again is a no-op; a wrong file raises ``ImportFailed``."""
-    path = Path(path)
+    path = store.as_path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:

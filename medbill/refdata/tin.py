@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from medbill.exceptions import InvalidFormat, InvalidLength
-from medbill.refdata._text import clean
+from medbill.refdata._text import as_series, clean
 
 __all__ = [
     "compact",
@@ -101,7 +101,7 @@ def format_ssn(number: Any) -> str:
 
 def ein_is_valid_many(numbers: pd.Series) -> pd.Series:
     """Vectorised ``ein_is_valid`` (NA and non-text give False)."""
-    s = numbers.astype(object)
+    s = as_series(numbers, "numbers").astype(object)
     text = s.where(s.map(type).eq(str)).astype("string").str.replace(r"[\s\-]", "", regex=True)
     shaped = text.str.fullmatch(r"[0-9]{9}").fillna(False).astype(bool)
     return (shaped & text.str[:2].isin(EIN_PREFIXES).fillna(False)).astype(bool)

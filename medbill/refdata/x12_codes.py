@@ -103,7 +103,7 @@ def parse(path: Path) -> pd.DataFrame:
 
 def import_list(system: str, path: str | Path, licence: str) -> store.Provenance:
     """Install an X12 code list as a release of ``system`` named after its latest date."""
-    path = Path(path)
+    path = store.as_path(path)
     table = parse(path)
     dates = pd.concat([table[c] for c in ("start", "last_modified", "stop")]).dropna()
     newest = max(dates)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from medbill.exceptions import ReportError
 from medbill.reports.parameters import Parameter, parse_parameters
 
 TemplateDirs = Sequence[str | os.PathLike[str]]
+# A report name is a name, never a path (``../../x`` must not reach outside the template folders).
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,99}")
 
 
 def user_templates_dir() -> Path:
@@ -105,8 +108,12 @@ def list_reports(templates: TemplateDirs = ()) -> list[ReportTemplate]:
 
 
 def get_report(name: str, templates: TemplateDirs = ()) -> ReportTemplate:
-    """The template called ``name``, or ReportError listing the available ones."""
+    """The template called ``name``, or ReportError listing the available ones.
+
+    A name is a name (letters, digits, ``_`` and ``-``), never a path: ``../../x`` is refused
+    rather than resolved outside the templates folders.
+    """
     found = _paths(template_dirs(templates))
-    if name not in found:
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name not in found:
         raise ReportError(f"no report named {name!r}; available: {', '.join(sorted(found)) or 'none'}", report=name)
     return load_template(found[name])

@@ -23,6 +23,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
+from traitlets import TraitError
 
 from medbill.claims.tables import DX_COLUMNS, MODIFIER_COLUMNS
 from medbill.exceptions import MedbillError
@@ -138,8 +139,11 @@ class EncounterCoder(widgets.VBox):
         locality: str = "",
         contracts: Mapping[str, Any] | None = None,
         benefits: Mapping[str, Any] | None = None,
+        state_dir: str | Path | None = None,
     ) -> None:
         self.practice = practice
+        # The "State file" box saves and loads only inside this folder (default: the working folder).
+        self.state_dir = Path(state_dir) if state_dir is not None else None
         self._held = 0  # depth of nested batch() blocks
         self._titles: dict[str, str] = {}  # diagnosis code -> title, for the list
         self.contracts = dict(contracts or {})
@@ -311,6 +315,7 @@ class EncounterCoder(widgets.VBox):
         """An encounter coder offering the payers and providers of a claims folder."""
         from medbill.claims.tables import read_claims_dir
 
+        kwargs.setdefault("state_dir", path)
         return cls(read_claims_dir(path), **kwargs)
 
     @classmethod
@@ -345,7 +350,7 @@ class EncounterCoder(widgets.VBox):
             return
         if len(self.diagnosis_codes) >= len(DX_LETTERS):
             self.state_message.value = (
-                f"A claim carries at most {len(DX_LETTERS)} diagnoses; {code} not added."
+                f"A claim carries at most {len(DX_LETTERS)} diagnoses; {_esc(code)} not added."
             )
             return
         self._titles[code] = title
@@ -742,15 +747,33 @@ class EncounterCoder(widgets.VBox):
             state = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise MedbillError(f"Cannot load encounter state from {path}: {exc}") from exc
-        self.set_state(state)
+        try:
+            self.set_state(state)
+        except (KeyError, TypeError, ValueError, AttributeError, TraitError) as exc:
+            raise MedbillError(
+                f"Cannot load encounter state from {path}: not a file saved by EncounterCoder ({exc!r})"
+            ) from exc
+
+    def _state_file(self) -> Path:
+        """The file named in the "State file" box, which must be a ``.json`` file inside ``state_dir``."""
+        base = (self.state_dir or Path.cwd()).resolve()
+        typed = self.state_path.value.strip()
+        target = (base / typed).resolve()
+        if not typed or target.suffix != ".json" or not target.is_relative_to(base):
+            raise MedbillError(f"The state file must be a .json file inside {base}; {typed[:80]!r} is not.")
+        return target
 
     def _save_clicked(self) -> None:
-        path = self.save(self.state_path.value)
+        try:
+            path = self.save(self._state_file())
+        except (MedbillError, OSError) as exc:
+            self.state_message.value = f"<span style='color:#b00'>Not saved: {_esc(exc)}</span>"
+            return
         self.state_message.value = f"Saved to {_esc(path)}"
 
     def _load_clicked(self) -> None:
         try:
-            self.load(self.state_path.value)
+            self.load(self._state_file())
         except MedbillError as exc:
             self.state_message.value = f"<span style='color:#b00'>{_esc(exc)}</span>"
             return

@@ -175,8 +175,8 @@ def test_state_round_trip(coder: EncounterCoder, practice, tmp_path) -> None:
         coder.add_diagnosis("J02.9")
         coder.add_line(procedure_code="87880", modifiers="QW", charge=35.0, dx_pointers="A")
     path = coder.save(tmp_path / "enc.json")
-    again = EncounterCoder(practice)
-    again.state_path.value = str(path)
+    again = EncounterCoder(practice, state_dir=tmp_path)
+    again.state_path.value = "enc.json"
     again.load_button.click()
     assert again.state() == coder.state()
     assert again.tables()[1].equals(coder.tables()[1])
@@ -184,7 +184,8 @@ def test_state_round_trip(coder: EncounterCoder, practice, tmp_path) -> None:
 
 
 def test_loading_a_bad_file_says_so(coder: EncounterCoder, tmp_path) -> None:
-    coder.state_path.value = str(tmp_path / "missing.json")
+    coder.state_dir = tmp_path
+    coder.state_path.value = "missing.json"
     coder.load_button.click()
     assert "Cannot load encounter state" in coder.state_message.value
 

@@ -30,8 +30,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from medbill._accessors import register_if_pandas_loaded
-from medbill.exceptions import DataNotAvailable
+from medbill.exceptions import DataNotAvailable, InvalidArgument
 from medbill.refdata import coverage
+from medbill.refdata._text import dates_many
 from medbill.refdata.icd10cm import _sources
 from medbill.refdata.icd10cm._format import compact, format, validate
 from medbill.refdata.icd10cm._release import Code, Note, Release
@@ -69,7 +70,9 @@ DateLike = date | str
 
 def release(name: str) -> Release:
     """The release named ``name`` ("FY2025", "FY2026"); ``DataNotAvailable`` naming what is available."""
-    return _sources.load(name.strip().upper() if isinstance(name, str) else name)
+    if not isinstance(name, str):
+        raise InvalidArgument(f"An ICD-10-CM release name is text such as 'FY2026', got {name!r:.60}.")
+    return _sources.load(name.strip().upper())
 
 
 def latest() -> Release:
@@ -167,10 +170,10 @@ def release_names_for(dates: pd.Series) -> pd.Series:
     import pandas as pd
 
     found = _sources.catalog()
-    days = pd.to_datetime(dates, errors="coerce")
+    days = dates_many(dates)
     which = coverage.in_effect_many(found, days.to_numpy(dtype="datetime64[ns]"))
     names = np.array([s.name for s in found] + [None], dtype=object)[which]
-    return pd.Series(names, index=dates.index, dtype="string")
+    return pd.Series(names, index=days.index, dtype="string")
 
 
 # -- the registry protocol ------------------------------------------------------------------------

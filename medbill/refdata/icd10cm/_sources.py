@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import json
@@ -61,9 +62,12 @@ def checksum(path: Path) -> str:
         memo = json.loads(memo_path.read_text())
     except (OSError, ValueError):
         memo = {}
+    if not isinstance(memo, dict) or not isinstance(memo.get(key, ""), str):
+        memo = {}  # not a file medbill wrote: start over
     if key not in memo:
         memo[key] = store.file_sha256(path)
-        store.atomic_write_bytes(memo_path, json.dumps(memo).encode())
+        with contextlib.suppress(OSError):  # read-only MEDBILL_HOME: hash again next time
+            store.atomic_write_bytes(memo_path, json.dumps(memo).encode())
     return memo[key]
 
 

@@ -75,7 +75,7 @@ def _note(source_name: str, name: str) -> str:
 
 def import_release(path: Path | str) -> store.Provenance:
     """Install the CDC tabular XML release at ``path`` and return its provenance."""
-    path = Path(path)
+    path = store.as_path(path)
     source_name, payload = _read_source(path)
     sha = hashlib.sha256(payload).hexdigest()
     for prov in store.installed(_sources.SYSTEM):

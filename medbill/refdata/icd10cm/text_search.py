@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from medbill.refdata import store
+from medbill.refdata._text import search_args
 from medbill.refdata._types import Hit
 from medbill.refdata.icd10cm._format import compact
 from medbill.refdata.icd10cm._model import CATEGORY, PACK_FORMAT, unpack_notes
@@ -175,7 +176,8 @@ def _code_hits(rel: Release, text: Any, limit: int) -> list[Hit] | None:
 
 def search_release(rel: Release, text: str, limit: int = 10) -> list[Hit]:
     """Best ``limit`` codes of ``rel`` for ``text`` (see the module docstring for the score)."""
-    if not isinstance(text, str) or limit <= 0:
+    text, limit = search_args(text, limit)
+    if limit <= 0:
         return []
     by_code = _code_hits(rel, text, limit)
     if by_code is not None:
