@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date
 
+from medbill.cli._engine import add_engine_options, on_dask
 from medbill.cli._output import print_json, print_table
 
 
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--as-of", type=date.fromisoformat, help="today's date for date and filing rules (YYYY-MM-DD)"
     )
     p.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    add_engine_options(p)
     p.set_defaults(func=_scrub)
 
 
@@ -46,7 +48,14 @@ def _scrub(args: argparse.Namespace) -> int:
     if args.claims_dir is None:
         print("medbill: error: scrub needs CLAIMS_DIR (or --list-rules to list the rules)", file=sys.stderr)
         return 2
-    result = scrub(read_claims_dir(args.claims_dir), rules=args.rules, disable=args.disable, as_of=args.as_of)
+    options = {"rules": args.rules, "disable": args.disable, "as_of": args.as_of}
+    if args.engine == "dask":
+        from medbill.scale.engine import scrub_dataset
+
+        with on_dask(args) as dataset:
+            result = scrub_dataset(dataset, **options)
+    else:
+        result = scrub(read_claims_dir(args.claims_dir), **options)
     if args.json:
         print_json(result.to_dict())
     else:

@@ -169,6 +169,7 @@ def price_dataset(path: str | Path, *, locality: object = None) -> pd.DataFrame:
 def _common_categories(parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """The parts with each categorical column recoded to the categories of all parts (so their
     concatenation stays categorical)."""
+    filled = [p for p in parts if len(p)] or parts[:1]  # empty parts' categories may be typed differently
     columns = [c for c in parts[0].columns if isinstance(parts[0][c].dtype, pd.CategoricalDtype)]
-    cats = {c: union_categoricals([p[c].array for p in parts], ignore_order=True).categories for c in columns}
+    cats = {c: union_categoricals([p[c].array for p in filled], ignore_order=True).categories for c in columns}
     return [p.assign(**{c: p[c].cat.set_categories(cats[c]) for c in columns}) for p in parts]
