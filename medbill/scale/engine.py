@@ -130,7 +130,8 @@ def _ordered_findings(f: pd.DataFrame) -> pd.DataFrame:
 
 
 def _in_input_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    joined = pd.concat(parts, ignore_index=True)
+    # an empty partition's columns may be typed differently (object for string): leave them out
+    joined = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     return joined.sort_values(SOURCE_ROW, kind="stable").drop(columns=SOURCE_ROW).reset_index(drop=True)
 
 
