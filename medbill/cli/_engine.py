@@ -16,11 +16,11 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         default="pandas",
         help="pandas: one process (default); dask: one task per patient partition (medbill[dask])",
     )
+    p.add_argument("--workers", type=int, default=2, metavar="N", help="local Dask cluster size (default 2)")
     p.add_argument(
-        "--workers", type=int, default=2, metavar="N", help="local Dask cluster size (default 2)"
-    )
-    p.add_argument(
-        "--scheduler", metavar="ADDRESS", help="a running Dask scheduler (tcp://host:8786) instead of a local cluster"
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a running Dask scheduler (tcp://host:8786) instead of a local cluster",
     )
 
 

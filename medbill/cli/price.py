@@ -91,6 +91,8 @@ def _price_folder(args: argparse.Namespace) -> int:
     else:
         priced.to_csv(args.out, index=False)
     unpriced = int(priced["allowed"].isna().sum())
-    print(f"priced {len(priced) - unpriced:,} of {len(priced):,} lines; {unpriced:,} without an amount (see rule)")
+    print(
+        f"priced {len(priced) - unpriced:,} of {len(priced):,} lines; {unpriced:,} without an amount (see rule)"
+    )
     print(f"wrote {args.out}")
     return 0

@@ -36,9 +36,7 @@ def client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
-        raise MedbillError(
-            "The Dask engine needs dask and distributed: pip install 'medbill[dask]'"
-        ) from exc
+        raise MedbillError("The Dask engine needs dask and distributed: pip install 'medbill[dask]'") from exc
     if scheduler:
         with Client(scheduler) as c:
             yield c
@@ -172,5 +170,7 @@ def _common_categories(parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
     concatenation stays categorical)."""
     filled = [p for p in parts if len(p)] or parts[:1]  # empty parts' categories may be typed differently
     columns = [c for c in parts[0].columns if isinstance(parts[0][c].dtype, pd.CategoricalDtype)]
-    cats = {c: union_categoricals([p[c].array for p in filled], ignore_order=True).categories for c in columns}
+    cats = {
+        c: union_categoricals([p[c].array for p in filled], ignore_order=True).categories for c in columns
+    }
     return [p.assign(**{c: p[c].cat.set_categories(cats[c]) for c in columns}) for p in parts]

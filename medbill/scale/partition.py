@@ -60,7 +60,9 @@ class Dataset:
 
     def read(self, i: int) -> ClaimsData:
         """Partition ``i`` with the shared tables, as one ``ClaimsData``."""
-        tables = {name: pd.read_parquet(self.part_dir(i) / f"{name}.parquet") for name in self._present(False)}
+        tables = {
+            name: pd.read_parquet(self.part_dir(i) / f"{name}.parquet") for name in self._present(False)
+        }
         for name in self._present(True):
             tables[name] = pd.read_parquet(self.path / "shared" / f"{name}.parquet")
         return ClaimsData(**tables)
@@ -125,4 +127,3 @@ def _claim_buckets(claims: pd.DataFrame, partitions: int) -> np.ndarray:
     patient_key = claims["patient_id"].fillna(claims["claim_id"])
     first = patient_key.groupby(claims["claim_id"].fillna(""), sort=False).transform("first")
     return buckets(first, partitions)
-

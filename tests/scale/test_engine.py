@@ -20,7 +20,9 @@ pytest.importorskip("distributed")
 AS_OF = synth.DEFAULT_END
 
 
-def test_scrub_on_dask_equals_scrub_of_the_whole_folder(claims_dir: Path, dataset: Dataset, dask_client) -> None:
+def test_scrub_on_dask_equals_scrub_of_the_whole_folder(
+    claims_dir: Path, dataset: Dataset, dask_client
+) -> None:
     single = scrub(read_claims_dir(claims_dir), as_of=AS_OF)
     many = scrub_dataset(dataset.path, as_of=AS_OF)
     # the injected duplicates are found, in both runs
