@@ -19,6 +19,7 @@ import yaml
 from medbill.analytics.aging import open_items
 from medbill.analytics.facts import claim_facts, default_as_of
 from medbill.analytics.tables import as_tables
+from medbill.claims.posting import post_patient_payments
 from medbill.refdata.store import lazy
 
 
@@ -141,11 +142,19 @@ def gross_collection_rate(data: Any, *, start: Any = None, end: Any = None) -> K
 
 
 def net_collection_rate(data: Any, *, start: Any = None, end: Any = None) -> KPI:
-    """Payer payments over what the payers owed: charges less contractual adjustments and less the
-    patient's share (patient payments are not in the tables), on adjudicated claims."""
-    rows = _collection_rows(data, start, end)
-    owed = rows["charge"].sum() - rows["contractual_adjustment"].sum() - rows["patient_adjustment"].sum()
-    return _kpi("net_collection_rate", rows["paid"].sum(), owed, rows)
+    """Payments over what was collectable: charges less contractual adjustments, on adjudicated
+    claims. Payments are the payers' plus the patients' applied to these claims
+    (:func:`medbill.claims.posting.post_patient_payments`). Tables without patient payments leave
+    the patient's share out of both sides: the rate then measures the payers' part."""
+    t = as_tables(data)
+    rows = _collection_rows(t, start, end)
+    if t.patient_payments.empty:
+        owed = rows["charge"].sum() - rows["contractual_adjustment"].sum() - rows["patient_adjustment"].sum()
+        return _kpi("net_collection_rate", rows["paid"].sum(), owed, rows)
+    applied = post_patient_payments(t).lines.groupby("claim_id")["patient_paid"].sum()
+    rows["patient_paid"] = rows["claim_id"].map(applied).fillna(0.0)
+    owed = rows["charge"].sum() - rows["contractual_adjustment"].sum()
+    return _kpi("net_collection_rate", rows["paid"].sum() + rows["patient_paid"].sum(), owed, rows)
 
 
 def denial_write_off_pct(data: Any, *, start: Any = None, end: Any = None) -> KPI:

@@ -97,6 +97,14 @@ _READS: dict[str, tuple[str, ...]] = {
         "line_number",
         "code",
     ),
+    "patient_payments": (
+        "payment_id",
+        "patient_id",
+        "payment_date",
+        "amount",
+        "method",
+        "claim_id",
+    ),
 }
 SCHEMA: dict[str, dict[str, str]] = {
     name: {c: "float" if SCHEMAS[name][c] == "money" else SCHEMAS[name][c] for c in columns}

@@ -20,17 +20,21 @@ Status: ``paid`` (paid > 0, nothing left to the patient or other payers), ``part
 (paid > 0 with patient responsibility or other adjustments), ``adjusted`` (nothing paid, the patient
 owes; or a reversal), ``denied`` (nothing paid and nothing owed by the patient), ``not found``.
 Allowed is AMT*B6 when sent, else paid + patient responsibility.
+
+``post_patient_payments(claims_data)`` applies the ``patient_payments`` table to the patient's share
+of each line (see its docstring).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from medbill.claims.tables import MODIFIER_COLUMNS, ClaimsData
-from medbill.exceptions import MedbillError
+from medbill.exceptions import ImportFailed, MedbillError
 
 COLUMNS = [
     "payment_id", "claim_id", "claim_seq", "status_code", "line_number", "line_index", "procedure_code", "modifiers",
@@ -339,4 +343,187 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
     result = out.reindex(columns=COLUMNS)
     return result.astype({"claim_seq": "Int64", "line_index": "Int64", "line_number": "Int64"}).reset_index(
         drop=True
+    )
+
+
+PATIENT_LINE_COLUMNS = [
+    "claim_id", "line_number", "patient_id", "payer_id", "service_date", "procedure_code", "charge", "selfpay",
+    "patient_share", "billed_to_patient", "applied_to_claim", "applied_from_account", "patient_paid",
+    "patient_balance",
+]  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class PatientPosting:
+    """Patient payments applied to the claim lines.
+
+    ``lines``: one row per claim line (columns :data:`PATIENT_LINE_COLUMNS`; money in dollars).
+    ``credits``: one row per patient whose payments exceed what they owe (``patient_id``, ``credit``):
+    money on account, to refund or to apply to the next visit.
+    """
+
+    lines: pd.DataFrame
+    credits: pd.DataFrame
+
+
+def post_patient_payments(claims_data: ClaimsData, *, as_of: Any = None) -> PatientPosting:
+    """Apply ``patient_payments`` to the patient's share of every claim line, line by line.
+
+    The patient's share of a line is its PR adjustments (claim-level PR counts on the claim's first
+    line; reversals net out), or the whole charge when the claim's payer is self-pay (``kind``
+    ``selfpay``) or the claim has no payer. ``billed_to_patient`` is the date the share became
+    known: the first remittance that moved money to the patient, the service date for self-pay.
+
+    A payment naming a claim pays that claim's lines in line order, each up to its share; what it
+    pays beyond the claim's share, and every payment naming no claim, goes on the patient's account
+    and pays their open lines oldest first (service date, claim, line). What is left is the
+    patient's credit. With ``as_of``, only remittances received and payments made on or before it
+    count. Every cent paid is either applied or in ``credits``.
+    """
+    cutoff = pd.Timestamp(as_of) if as_of is not None else None
+    lines = _patient_shares(claims_data, cutoff)
+    payments = _patient_payments(claims_data, lines, cutoff)
+
+    share = lines["share_cents"].to_numpy()
+    owed = np.maximum(share, 0)
+    # Integer codes for claims and patients: the allocation runs on numpy arrays. Lines are sorted by
+    # claim id, so claim codes follow claim id order.
+    claim, claim_ids = pd.factorize(lines["claim_id"].to_numpy(dtype=object))
+    people = np.concatenate(
+        [lines["patient_id"].fillna("").to_numpy(dtype=object), payments["patient_id"].to_numpy(dtype=object)]
+    )
+    person, person_ids = pd.factorize(people)
+    patient, payer = person[: len(lines)], person[len(lines) :]
+    n_claims, n_people = int(claim.max()) + 1 if len(claim) else 0, len(person_ids)
+    named = payments["claim_id"].notna().to_numpy()
+    paid_claim = pd.Index(claim_ids).get_indexer(payments["claim_id"].to_numpy(dtype=object))
+    cents = payments["cents"].to_numpy(dtype=np.int64)
+    # 1. payments naming a claim, down that claim's lines in line order
+    claim_paid = _sum_by(paid_claim[named], cents[named], n_claims)
+    applied_claim = np.clip(claim_paid[claim] - _before_in_group(claim, owed), 0, owed)
+    excess = claim_paid - _sum_by(claim, applied_claim, n_claims)
+    # 2. the patient's account (unapplied payments and excess), oldest open line first
+    claim_owner = np.zeros(n_claims, dtype=np.int64)
+    claim_owner[claim] = patient
+    pool = _sum_by(payer[~named], cents[~named], n_people) + _sum_by(claim_owner, excess, n_people)
+    remaining = owed - applied_claim
+    day = lines["service_date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    order = np.lexsort((lines["line_number"].fillna(0).to_numpy(dtype=np.int64), claim, day, patient))
+    rem_sorted = remaining[order]
+    applied_account = np.zeros(len(lines), dtype=np.int64)
+    applied_account[order] = np.clip(
+        pool[patient[order]] - _before_in_group(patient[order], rem_sorted), 0, rem_sorted
+    )
+    credit = pool - _sum_by(patient, applied_account, n_people)
+    keep = credit != 0
+
+    out = lines.copy()
+    out["patient_share"] = share / 100
+    out["applied_to_claim"] = applied_claim / 100
+    out["applied_from_account"] = applied_account / 100
+    out["patient_paid"] = (applied_claim + applied_account) / 100
+    out["patient_balance"] = (share - applied_claim - applied_account) / 100
+    credits = pd.DataFrame(
+        {"patient_id": pd.array(person_ids[keep], dtype="string"), "credit": credit[keep] / 100}
+    ).sort_values("patient_id", kind="stable")
+    return PatientPosting(out[PATIENT_LINE_COLUMNS].reset_index(drop=True), credits.reset_index(drop=True))
+
+
+def _sum_by(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Integer sums of ``values`` per group code 0..size-1."""
+    return np.bincount(groups, weights=values, minlength=size).round().astype(np.int64)
+
+
+def _before_in_group(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For rows sorted so each group's rows are contiguous: the sum of the group's earlier rows."""
+    total = np.cumsum(values) - values
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else groups
+    offset = np.repeat(total[starts], np.diff(np.r_[starts, len(groups)]))
+    return total - offset
+
+
+def _cents(values: pd.Series) -> np.ndarray:
+    return np.round(values.astype("float64").fillna(0.0).to_numpy() * 100).astype(np.int64)
+
+
+def _patient_shares(data: ClaimsData, cutoff: pd.Timestamp | None) -> pd.DataFrame:
+    """Claim lines with the patient's share in cents (``share_cents``) and ``billed_to_patient``."""
+    claims = data.claims[["claim_id", "patient_id", "payer_id"]]
+    lines = data.lines[["claim_id", "line_number", "service_date", "procedure_code", "charge"]].merge(
+        claims, on="claim_id", how="left"
+    )
+    lines = lines.sort_values(["claim_id", "line_number"], kind="stable", ignore_index=True)
+    kinds = data.payers.set_index("payer_id")["kind"] if data.payers is not None else pd.Series(dtype=str)
+    lines["selfpay"] = lines["payer_id"].map(kinds).eq("selfpay").fillna(False) | lines["payer_id"].isna()
+    adjustments = data.remit_adjustments
+    pr = pd.DataFrame({"claim_id": [], "line_number": [], "amount": [], "received_date": []})
+    if adjustments is not None and data.remit_claims is not None:
+        pr = adjustments.loc[
+            adjustments["group"].eq("PR").fillna(False), ["payment_id", "claim_id", "line_number", "amount"]
+        ]
+        received = data.remit_claims.drop_duplicates(["payment_id", "claim_id"])
+        pr = pr.merge(
+            received[["payment_id", "claim_id", "received_date"]], on=["payment_id", "claim_id"], how="left"
+        )
+        if cutoff is not None:
+            pr = pr[pr["received_date"].le(cutoff).fillna(False)]
+        first_line = lines.drop_duplicates("claim_id").set_index("claim_id")["line_number"]
+        pr = pr.assign(line_number=pr["line_number"].fillna(pr["claim_id"].map(first_line)))
+    pr = pr.assign(
+        claim_id=pr["claim_id"].astype("string"),
+        line_number=pr["line_number"].astype("Int64"),
+        cents=_cents(pr["amount"]),
+        received_date=pd.to_datetime(pr["received_date"]).where(pr["amount"].gt(0).fillna(False)),
+    )
+    per_line = pr.groupby(["claim_id", "line_number"], as_index=False).agg(
+        cents=("cents", "sum"), billed=("received_date", "min")
+    )
+    found = lines[["claim_id", "line_number"]].astype({"claim_id": "string", "line_number": "Int64"})
+    found = found.merge(per_line, on=["claim_id", "line_number"], how="left")
+    selfpay = lines["selfpay"].to_numpy()
+    if cutoff is not None:
+        selfpay = selfpay & lines["service_date"].le(cutoff).fillna(False).to_numpy()
+    lines["share_cents"] = np.where(
+        selfpay, _cents(lines["charge"]), found["cents"].fillna(0).to_numpy(np.int64)
+    )
+    remitted = pd.Series(found["billed"].to_numpy(dtype="datetime64[ns]"), index=lines.index)
+    lines["billed_to_patient"] = lines["service_date"].where(selfpay, remitted)
+    return lines
+
+
+def _patient_payments(data: ClaimsData, lines: pd.DataFrame, cutoff: pd.Timestamp | None) -> pd.DataFrame:
+    """The payments in cents; a payment naming a claim of another patient or no known claim is refused."""
+    payments = data.patient_payments
+    if payments is None:
+        return pd.DataFrame(
+            {
+                "patient_id": pd.Series(dtype=object),
+                "claim_id": pd.Series(dtype=object),
+                "cents": pd.Series(dtype=np.int64),
+            }
+        )
+    incomplete = payments[payments[["patient_id", "payment_date", "amount"]].isna().any(axis=1)]
+    if len(incomplete):
+        raise ImportFailed(
+            f"patient payment {incomplete['payment_id'].iloc[0]} lacks its patient_id, payment_date or amount "
+            f"({len(incomplete)} such rows); every payment needs all three (docs/tables.md)"
+        )
+    if cutoff is not None:
+        payments = payments[payments["payment_date"].le(cutoff).fillna(False)]
+    owner = lines.drop_duplicates("claim_id").set_index("claim_id")["patient_id"]
+    named = payments[payments["claim_id"].notna()]
+    claim_owner = named["claim_id"].map(owner)
+    wrong = claim_owner.isna() | claim_owner.ne(named["patient_id"]).fillna(True)
+    if wrong.any():
+        bad = named[wrong].iloc[0]
+        raise ImportFailed(
+            f"patient payment {bad['payment_id']} names claim {bad['claim_id']}, which is not a claim of "
+            f"patient {bad['patient_id']} in the claims table; correct its claim_id or leave it empty (unapplied)"
+        )
+    return pd.DataFrame(
+        {
+            "patient_id": payments["patient_id"].astype(object),
+            "claim_id": payments["claim_id"].astype(object),
+            "cents": _cents(payments["amount"]),
+        }
     )

@@ -130,6 +130,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "zip": "str",
         "timely_filing_days": "int",
         "id_qualifier": "str",
+        "appeal_days": "int",
     },
     "remit_payments": {
         "payment_id": "str",
@@ -179,6 +180,14 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "line_number": "int",
         "code": "str",
     },
+    "patient_payments": {
+        "payment_id": "str",
+        "patient_id": "str",
+        "payment_date": "date",
+        "amount": "money",
+        "method": "str",
+        "claim_id": "str",
+    },
 }
 
 # Columns a table must have to be usable at all; the others are optional and added empty.
@@ -193,6 +202,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "remit_lines": ("payment_id", "claim_id"),
     "remit_adjustments": ("payment_id", "claim_id", "group", "reason", "amount"),
     "remit_remarks": ("payment_id", "claim_id", "code"),
+    "patient_payments": ("payment_id", "patient_id", "payment_date", "amount"),
 }
 
 TABLES: tuple[str, ...] = tuple(SCHEMAS)
@@ -200,7 +210,7 @@ TABLES: tuple[str, ...] = tuple(SCHEMAS)
 
 @dataclasses.dataclass
 class ClaimsData:
-    """The tables of one ``CLAIMS_DIR``; the remittance tables are None when absent."""
+    """The tables of one ``CLAIMS_DIR``; the remittance and patient payment tables are None when absent."""
 
     claims: pd.DataFrame
     lines: pd.DataFrame
@@ -212,6 +222,7 @@ class ClaimsData:
     remit_lines: pd.DataFrame | None = None
     remit_adjustments: pd.DataFrame | None = None
     remit_remarks: pd.DataFrame | None = None
+    patient_payments: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for name in TABLES:

@@ -29,6 +29,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     to837.add_argument("--receiver-name", help="receiver name (default: the first claim's payer)")
     to837.add_argument("--control-number", type=int, default=1, help="ISA13/GS06 interchange control number")
     to837.add_argument("--test", action="store_true", help="mark the interchange as test data (ISA15 = T)")
+    resend = to837.add_mutually_exclusive_group()
+    resend.add_argument(
+        "--corrected",
+        metavar="CLAIM_IDS",
+        help="write only these claims (comma-separated) as replacements (CLM05-3 = 7, REF*F8 = payer's CLP07)",
+    )
+    resend.add_argument(
+        "--void",
+        metavar="CLAIM_IDS",
+        help="write only these claims (comma-separated) as voids (CLM05-3 = 8, REF*F8 = payer's CLP07)",
+    )
     to837.set_defaults(func=_to_837p)
 
 
@@ -39,6 +50,11 @@ def _to_837p(args: argparse.Namespace) -> int:
     from medbill.exceptions import X12Error
 
     data = read_claims_dir(args.claims_dir)
+    if args.corrected or args.void:
+        from medbill.followup.corrections import mark_claims
+
+        frequency, ids = ("7", args.corrected) if args.corrected else ("8", args.void)
+        data = mark_claims(data, ids.split(","), frequency)
     claims, rejected = build_claims(data)
     self_pay = int((rejected["kind"] == "self-pay").sum())
     invalid = rejected[rejected["kind"] == "invalid"]

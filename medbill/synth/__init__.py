@@ -9,7 +9,8 @@ same tables, byte for byte once written. No real patient is in it.
 Everything is drawn in numpy arrays from template tables (``medbill/_data/synth_*.csv``); the
 modules: :mod:`~medbill.synth.practice` (who), :mod:`~medbill.synth.encounters` (what was done),
 :mod:`~medbill.synth.defects` (what went wrong), :mod:`~medbill.synth.adjudication` (what the payers
-paid), :mod:`~medbill.synth.ar` (what is still owed).
+paid), :mod:`~medbill.synth.patient_pay` (what the patients paid), :mod:`~medbill.synth.ar` (what is
+still owed).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from medbill.synth.encounters import (
     keep_and_sort,
     take_lines,
 )
+from medbill.synth.patient_pay import patient_payments
 from medbill.synth.practice import build_practice
 
 __all__ = ["DEFAULT_END", "DEFAULT_SEED", "DEFAULT_START", "SynthData", "SynthParameterError", "generate"]
@@ -219,10 +221,17 @@ def generate(
                 "state",
                 "zip",
                 "timely_filing_days",
+                "appeal_days",
             ]
         ],
         truth=truth,
         **remits,
+    )
+    visit_line = np.isin(cm.category[ln.code], ["em_new", "em_established"])
+    has_visit = np.zeros(n_claims, dtype=bool)
+    np.logical_or.at(has_visit, ln.encounter, visit_line)
+    data.patient_payments = patient_payments(
+        seed, data, payers, c.primary_care, has_visit, np.datetime64(end)
     )
     data.ar = ar_state(data, end)
     return data

@@ -7,13 +7,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from medbill.claims.posting import post_patient_payments
 from medbill.claims.tables import ClaimsData
 
 # CO adjustments that close the balance for good; every other CO reason is a denial still worked.
 CONTRACTUAL_REASONS = ("45", "253")
 AR_COLUMNS = (
     "claim_id", "payer_id", "service_date", "submitted_date", "status", "charge", "paid", "contractual",
-    "denied", "patient_responsibility", "insurance_balance", "patient_balance", "days_outstanding",
+    "denied", "patient_responsibility", "patient_paid", "insurance_balance", "patient_balance", "days_outstanding",
 )  # fmt: skip
 
 
@@ -25,8 +26,10 @@ def _isin(values: pd.Series, allowed: pd.Series) -> pd.Series:
 
 def ar_state(data: ClaimsData, as_of: date) -> pd.DataFrame:
     """One row per claim: ``status`` (selfpay, unbilled, pending, denied, partial, paid), amounts
-    paid, written off by contract, denied and owed by the patient, the open insurance and patient
-    balances, and days since the date of service. Remittances received after ``as_of`` are ignored.
+    paid, written off by contract, denied and owed by the patient, what the patient paid towards it
+    (:func:`medbill.claims.posting.post_patient_payments`), the open insurance and patient balances,
+    and days since the date of service. Remittances received and patient payments made after
+    ``as_of`` are ignored.
     """
     lines = data.lines
     claims = data.claims[["claim_id", "payer_id", "submitted_date"]].copy()
@@ -76,7 +79,15 @@ def ar_state(data: ClaimsData, as_of: date) -> pd.DataFrame:
     )
     charge = out["charge"].to_numpy()
     insurance_balance = np.where(selfpay, 0.0, np.where(remitted, out["denied"].to_numpy(), charge))
-    patient_balance = np.where(selfpay, charge, out["patient"].to_numpy())
+    patient_paid = (
+        post_patient_payments(data, as_of=as_of)
+        .lines.groupby("claim_id", sort=False)["patient_paid"]
+        .sum()
+        .reindex(out["claim_id"])
+        .fillna(0.0)
+        .to_numpy()
+    )
+    patient_balance = np.where(selfpay, charge, out["patient"].to_numpy()) - patient_paid
     result = pd.DataFrame(
         {
             "claim_id": out["claim_id"],
@@ -89,6 +100,7 @@ def ar_state(data: ClaimsData, as_of: date) -> pd.DataFrame:
             "contractual": out["contractual"],
             "denied": out["denied"],
             "patient_responsibility": out["patient"],
+            "patient_paid": np.round(patient_paid, 2),
             "insurance_balance": np.round(insurance_balance, 2),
             "patient_balance": np.round(patient_balance, 2),
             "days_outstanding": (cutoff - out["service_date"]).dt.days.astype("Int64"),

@@ -29,6 +29,7 @@ _EXTRA_MONEY = {
         "contractual",
         "denied",
         "patient_responsibility",
+        "patient_paid",
         "insurance_balance",
         "patient_balance",
     ),

@@ -1,12 +1,27 @@
 """Coding exercises that check themselves.
 
-An :class:`Exercise` has a scenario, a date of service, the expected codes in order and hints;
-:func:`check` scores an answer against it and explains, from the code data itself, what was right
-and what was not. See :mod:`medbill.teach.checker` for the partial-credit rules.
+A :class:`Bank` (an instructor's YAML file, or the one medbill ships) holds :class:`Exercise`
+items: a scenario, a date of service, the expected codes with their order rules, hints and
+rationales. :func:`check` scores an answer and classifies every error by kind, citing the
+guideline section (:mod:`medbill.teach.checker`); :mod:`medbill.teach.progress` keeps signed
+progress files and writes the gradebook.
 """
 
-from medbill.teach.checker import CheckResult, check
-from medbill.teach.exercises import Exercise, exercise, exercises
+from medbill.teach.checker import CheckResult, Finding, check
+from medbill.teach.exercises import Answer, Bank, BankError, Exercise, exercise, exercises, load_bank
 from medbill.teach.progress import Progress, collect_grades
 
-__all__ = ["CheckResult", "Exercise", "Progress", "check", "collect_grades", "exercise", "exercises"]
+__all__ = [
+    "Answer",
+    "Bank",
+    "BankError",
+    "CheckResult",
+    "Exercise",
+    "Finding",
+    "Progress",
+    "check",
+    "collect_grades",
+    "exercise",
+    "exercises",
+    "load_bank",
+]

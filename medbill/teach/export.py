@@ -1,4 +1,5 @@
-"""Student copies of the walkthrough notebooks: cells tagged ``solution`` are emptied."""
+"""Student copies: walkthroughs with the cells tagged ``solution`` emptied and every output
+cleared, and the exercise bank without its answers (only hashes that recognise a right one)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from pathlib import Path
 
 import nbformat
 
+from medbill.teach.exercises import Bank, default_bank
+
 SOLUTION_TAG = "solution"
 PLACEHOLDER = "# Your answer here: write the codes, then run the check cell below."
+STUDENT_BANK = "exercises.student.yaml"
 
 
 def default_source() -> Path:
@@ -15,8 +19,11 @@ def default_source() -> Path:
     return Path(__file__).resolve().parents[2] / "notebooks" / "teaching"
 
 
-def export_student(dest: str | Path, source: str | Path | None = None) -> list[Path]:
-    """Write a student version of every walkthrough in ``source`` to ``dest``; returns the files written."""
+def export_student(
+    dest: str | Path, source: str | Path | None = None, bank: Bank | None = None
+) -> list[Path]:
+    """Write a student version of every walkthrough in ``source`` and of ``bank`` to ``dest``;
+    returns the files written."""
     src = Path(source) if source else default_source()
     notebooks = sorted(src.glob("*.ipynb"))
     if not notebooks:
@@ -29,10 +36,13 @@ def export_student(dest: str | Path, source: str | Path | None = None) -> list[P
         for cell in nb.cells:
             if SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
                 cell.source = PLACEHOLDER if cell.cell_type == "code" else "*(solution removed)*"
-                if cell.cell_type == "code":
-                    cell.outputs = []
-                    cell.execution_count = None
+            if cell.cell_type == "code":  # outputs can show answers too
+                cell.outputs = []
+                cell.execution_count = None
         target = out_dir / path.name
         nbformat.write(nb, target)
         written.append(target)
+    student_bank = out_dir / STUDENT_BANK
+    student_bank.write_text((bank or default_bank()).to_yaml(solutions=False), encoding="utf-8")
+    written.append(student_bank)
     return written

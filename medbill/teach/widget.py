@@ -9,7 +9,7 @@ import ipywidgets as widgets
 from medbill.refdata import registry
 from medbill.refdata._types import CodeRecord
 from medbill.teach.checker import CheckResult, check
-from medbill.teach.exercises import Exercise, exercise
+from medbill.teach.exercises import Bank, Exercise, exercise
 from medbill.teach.progress import Progress
 from medbill.widgets.code_search import CodeSearch
 
@@ -17,8 +17,10 @@ from medbill.widgets.code_search import CodeSearch
 class ExerciseWidget(widgets.VBox):
     """Scenario, answer box fed by a CodeSearch, Check and Hint buttons, feedback and progress."""
 
-    def __init__(self, ex: Exercise | str, progress: Progress | None = None) -> None:
-        self.exercise = exercise(ex) if isinstance(ex, str) else ex
+    def __init__(
+        self, ex: Exercise | str, progress: Progress | None = None, bank: Bank | None = None
+    ) -> None:
+        self.exercise = exercise(ex, bank) if isinstance(ex, str) else ex
         self.progress = progress
         self.hints_shown = 0
         self.result: CheckResult | None = None
@@ -46,7 +48,11 @@ class ExerciseWidget(widgets.VBox):
 
         scenario = (
             f"<h4>{escape(self.exercise.id)} · {escape(self.exercise.topic)}</h4>"
-            f"<p>{escape(self.exercise.scenario)}</p><p><i>Date of service: {self.exercise.date_of_service}</i></p>"
+            f"<p>{escape(self.exercise.scenario)}</p>"
+            + "".join(
+                f"<p><b>{escape(k)}.</b> {escape(o.text)}</p>" for k, o in self.exercise.options.items()
+            )
+            + f"<p><i>Date of service: {self.exercise.date_of_service}</i></p>"
         )
         super().__init__(
             [
@@ -66,7 +72,10 @@ class ExerciseWidget(widgets.VBox):
     def check(self) -> CheckResult:
         """Score the answer box, show the feedback and record the attempt."""
         self.result = check(self.exercise, self.answer.value)
-        items = "".join(f"<li>{escape(line)}</li>" for line in self.result.feedback)
+        lines = list(self.result.feedback)
+        if self.result.correct:  # the why of each code, once it is earned
+            lines += [f"{code}: {why}" for code, why in self.exercise.rationale.items()]
+        items = "".join(f"<li>{escape(line)}</li>" for line in lines)
         colour = "green" if self.result.correct else "#b35900"
         self.feedback.value = f"<b style='color:{colour}'>Score {self.result.score:.2f}</b><ul>{items}</ul>"
         if self.progress is not None:

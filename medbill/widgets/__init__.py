@@ -4,6 +4,7 @@
 - ``EncounterCoder``: code one encounter with live scrub findings and expected payment.
 - ``ClaimExplorer``: filters over claims tables with a linked plotly chart and table.
 - ``RemittanceViewer``: an 835 as tables, adjustments explained, posted against the claims.
+- ``WorklistWidget``: work the follow-up worklist: filter, open a claim, mark its action done.
 
 Names load on first use, so ``import medbill.widgets`` does not import plotly.
 """
@@ -13,13 +14,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["ClaimExplorer", "CodeSearch", "EncounterCoder", "RemittanceViewer"]
+__all__ = ["ClaimExplorer", "CodeSearch", "EncounterCoder", "RemittanceViewer", "WorklistWidget"]
 
 _MODULES = {
     "CodeSearch": "medbill.widgets.code_search",
     "EncounterCoder": "medbill.widgets.encounter",
     "ClaimExplorer": "medbill.widgets.claim_explorer",
     "RemittanceViewer": "medbill.widgets.remittance_viewer",
+    "WorklistWidget": "medbill.widgets.worklist",
 }
 
 

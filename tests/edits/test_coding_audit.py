@@ -13,7 +13,7 @@ import pytest
 
 from medbill.edits import scrub
 from medbill.refdata import icd10cm
-from medbill.teach.checker import _excludes1_conflicts
+from medbill.teach.checker import _excludes1
 
 DOS = "2026-07-15"
 
@@ -68,7 +68,7 @@ def test_every_section_and_chapter_excludes1_pair_is_found_by_scrubber_and_check
     missed = [p for i, p in enumerate(pairs) if f"C{i}" not in flagged]
     assert not missed, missed[:5]
     rel = icd10cm.release("FY2026")
-    assert all(_excludes1_conflicts(rel, [a, b]) for a, b, _ in pairs)  # the teaching checker agrees
+    assert all(_excludes1(rel, [a, b], allowed=set()) for a, b, _ in pairs)  # the teaching checker agrees
 
 
 def test_excludes1_messages_are_dotted_and_keep_the_exception(mk) -> None:

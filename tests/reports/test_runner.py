@@ -21,6 +21,8 @@ TEMPLATES = [
     "payer_comparison",
     "coding_audit",
     "provider_scorecard",
+    "patient_statements",
+    "denial_worklist",
 ]
 EXTERNAL = re.compile(r"<(script|link|img|iframe)[^>]+(src|href)=\"(https?:)?//", re.I)
 
@@ -58,7 +60,7 @@ def _check_offline_report(notebook, html_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [t for t in TEMPLATES if t != "billing_summary"])
+@pytest.mark.parametrize("name", [t for t in TEMPLATES if t not in ("billing_summary", "patient_statements")])
 def test_template_runs_on_the_sample_to_offline_html(name, sample_dir, tmp_path):
     out = run_report(name, data_dir=sample_dir, out_dir=tmp_path)
     _check_offline_report(out.notebook, out.html)

@@ -266,7 +266,9 @@ def test_ar_state(practice) -> None:
     ar = practice.ar
     assert set(ar["status"]) <= {"selfpay", "unbilled", "pending", "denied", "partial", "paid"}
     assert {"paid", "pending", "denied"} <= set(ar["status"])
-    closed = ar["paid"] + ar["contractual"] + ar["insurance_balance"] + ar["patient_balance"]
+    closed = (
+        ar["paid"] + ar["contractual"] + ar["insurance_balance"] + ar["patient_paid"] + ar["patient_balance"]
+    )
     remitted = ar["status"].isin(["paid", "partial", "denied"])
     assert np.allclose(closed[remitted], ar["charge"][remitted])
     assert (

@@ -1,0 +1,41 @@
+"""Coverage of a bank: how many exercises touch each ICD-10-CM chapter, and the procedure side."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from medbill.refdata import icd10cm
+from medbill.teach.exercises import Bank, Exercise
+
+PROCEDURES = "procedures"
+CHOICE = "multiple choice"
+
+
+def _chapters(ex: Exercise) -> tuple[str | None, set[str]]:
+    """(chapter of the first-listed code, chapters of every required code) of a diagnosis exercise."""
+    release = icd10cm.for_date(ex.date_of_service)
+    chapters = [release.lookup(c).chapter for c in ex.expected]
+    return chapters[0], set(chapters)
+
+
+def coverage_table(bank: Bank) -> pd.DataFrame:
+    """One row per ICD-10-CM chapter, one for procedures and one for multiple choice: exercises whose first-listed
+    code is in the chapter, exercises with any code in it, and counts by difficulty."""
+    titles = icd10cm.latest().table.drop_duplicates("chapter").set_index("chapter")["chapter_title"]
+    empty = {"first_listed": 0, "any_code": 0, "easy": 0, "medium": 0, "hard": 0}
+    rows = {ch: {"title": titles.get(ch, ""), **empty} for ch in sorted(titles.index, key=int)}
+    rows[PROCEDURES] = {"title": "CPT/HCPCS procedure coding", **empty}
+    rows[CHOICE] = {"title": "CPC-style multiple-choice questions", **empty}
+    for ex in bank:
+        if ex.kind != "diagnosis":
+            first = PROCEDURES if ex.kind == "procedure" else CHOICE
+            touched = {first}
+        else:
+            first, touched = _chapters(ex)
+        rows[first]["first_listed"] += 1
+        rows[first][ex.difficulty] += 1
+        for ch in touched:
+            rows[ch]["any_code"] += 1
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "chapter"
+    return table
