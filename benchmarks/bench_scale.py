@@ -37,6 +37,10 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _generate(lines: int, folder: str) -> None:
+    output.write(synth.generate(lines=lines), folder, fmt="parquet")
+
+
 def _single(kind: str, folder: str, queue: multiprocessing.Queue) -> None:
     start = time.perf_counter()
     data = read_claims_dir(folder)
@@ -83,7 +87,12 @@ def main() -> None:
 
         import_releases(shared)
     start = time.perf_counter()
-    output.write(synth.generate(lines=args.lines), tmp / "claims", fmt="parquet")
+    # in a child process: Linux keeps a process's peak RSS across fork and exec, so a large parent
+    # would set the floor of every later child's and worker's figure
+    ctx = multiprocessing.get_context("spawn")
+    child = ctx.Process(target=_generate, args=(args.lines, str(tmp / "claims")))
+    child.start()
+    child.join()
     print(f"generated {args.lines:,} lines in {time.perf_counter() - start:.1f} s")
     start = time.perf_counter()
     partition(tmp / "claims", tmp / "dataset", args.partitions)
