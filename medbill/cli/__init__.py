@@ -33,6 +33,7 @@ COMMANDS = {
     "data": "import and list reference data releases",
     "demo": "run the billing summary report on the sample practice; print its path",
     "notebooks": "copy the example, teaching and report notebooks with the sample practice to a folder",
+    "partition": "write a claims folder as a Parquet dataset partitioned by a hash of patient_id",
     "price": "Medicare PFS price of one code at one locality, explained",
     "report": "list and run billing reports (notebooks to offline HTML)",
     "scrub": "run claim edits (validity, NCCI, MUE, modifiers, integrity ...)",

@@ -1,9 +1,11 @@
-"""``medbill price``: the Medicare PFS amount of one service, with its explanation."""
+"""``medbill price``: the Medicare PFS amount of one service, with its explanation; or, with
+``--data DIR --out FILE``, of every line of a claims folder (or partitioned dataset)."""
 
 from __future__ import annotations
 
 import argparse
 
+from medbill.cli._engine import add_engine_options, on_dask
 from medbill.cli._output import print_json
 from medbill.exceptions import InvalidFormat
 
@@ -13,8 +15,8 @@ def register(p: argparse.ArgumentParser) -> None:
         "Price one code with the PFS release in effect on the date of service "
         "(`medbill data import pfs DIR` installs each quarterly RVU release)."
     )
-    p.add_argument("code", help="CPT or HCPCS code, e.g. 99213")
-    when = p.add_mutually_exclusive_group(required=True)
+    p.add_argument("code", nargs="?", help="CPT or HCPCS code, e.g. 99213")
+    when = p.add_mutually_exclusive_group()
     when.add_argument(
         "--on", metavar="DATE", help="date of service (YYYY-MM-DD): picks the release in effect"
     )
@@ -33,12 +35,24 @@ def register(p: argparse.ArgumentParser) -> None:
         "--qp", action="store_true", help="qualifying APM participant: the QP conversion factor (CY2026 on)"
     )
     p.add_argument("--json", action="store_true", help="JSON with amount as a two-decimal string")
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        help="price every line of this claims folder (or `medbill partition` dataset), each with the "
+        "release in effect on its date; lines no release covers get no amount and a reason",
+    )
+    p.add_argument("--out", metavar="FILE", help="with --data: priced lines to FILE (.parquet or .csv)")
+    add_engine_options(p)
     p.set_defaults(func=_price)
 
 
 def _price(args: argparse.Namespace) -> int:
     from medbill.pricing.pfs import FeeSchedule
 
+    if args.data is not None:
+        return _price_folder(args)
+    if args.code is None or not (args.on or args.release or args.year):
+        raise InvalidFormat("Give CODE and one of --on, --release, --year; or --data DIR --out FILE.")
     fs = FeeSchedule.for_date(args.on) if args.on else FeeSchedule.load(args.release or args.year)
     if args.locality:
         locality = args.locality
@@ -51,4 +65,30 @@ def _price(args: argparse.Namespace) -> int:
         print_json(explanation.to_dict())
     else:
         print(explanation)
+    return 0
+
+
+def _price_folder(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from medbill.claims.tables import read_claims_dir
+    from medbill.scale.engine import price_dataset, priced_lines
+
+    if not args.out or Path(args.out).suffix not in (".parquet", ".csv"):
+        raise InvalidFormat(f"--data needs --out FILE ending .parquet or .csv, got {args.out!r}.")
+    if args.engine == "dask":
+        with on_dask(args, args.data) as dataset:
+            priced = price_dataset(dataset, locality=args.locality)
+    else:
+        data = read_claims_dir(args.data)
+        priced = priced_lines(data.lines, data.claims, args.locality)
+    if args.out.endswith(".parquet"):
+        priced.to_parquet(args.out, index=False)
+    else:
+        priced.to_csv(args.out, index=False)
+    unpriced = int(priced["allowed"].isna().sum())
+    print(
+        f"priced {len(priced) - unpriced:,} of {len(priced):,} lines; {unpriced:,} without an amount (see rule)"
+    )
+    print(f"wrote {args.out}")
     return 0

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from medbill.cli._engine import add_engine_options, on_dask
 from medbill.cli._output import print_json, print_table
 from medbill.exceptions import MedbillError
 
@@ -51,6 +52,7 @@ def register(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"findings printed after the summary (default {DEFAULT_LIMIT}; 0: all)",
     )
+    add_engine_options(p)
     p.set_defaults(func=_scrub)
 
 
@@ -122,7 +124,14 @@ def _scrub(args: argparse.Namespace) -> int:
         )
     if args.limit < 0:
         raise MedbillError(f"--limit {args.limit}: give a number of findings, 0 for all")
-    result = scrub(read_claims_dir(args.claims_dir), rules=args.rules, disable=args.disable, as_of=args.as_of)
+    options = {"rules": args.rules, "disable": args.disable, "as_of": args.as_of}
+    if args.engine == "dask":
+        from medbill.scale.engine import scrub_dataset
+
+        with on_dask(args) as dataset:
+            result = scrub_dataset(dataset, **options)
+    else:
+        result = scrub(read_claims_dir(args.claims_dir), **options)
     if args.json and not args.out:
         print_json(result.to_dict())
         return 0 if result.ok else 1

@@ -1,0 +1,176 @@
+"""Scrub and price a partitioned claims dataset (:mod:`medbill.scale.partition`) with Dask.
+
+One task per partition: it reads the partition (and the shared tables) itself, runs the ordinary
+single-process ``scrub`` / ``price_lines`` on it and returns its tables with input row numbers, so
+only results travel back. The driver concatenates them and puts them in input order, which makes
+the result equal to a single-process run on the whole folder. Every worker reads reference data
+from its own ``MEDBILL_HOME`` (a shared filesystem, or a copy of the same folder on each machine).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import union_categoricals
+
+from medbill.edits import engine as rule_engine
+from medbill.edits import scrub
+from medbill.edits.result import SEVERITY_RANK, ScrubResult
+from medbill.edits.runner import _rules_table
+from medbill.exceptions import MedbillError
+from medbill.scale.partition import SOURCE_ROW, Dataset
+
+PRICE_KEYS = ["claim_id", "line_number"]
+
+
+@contextlib.contextmanager
+def client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
+    """A ``dask.distributed`` client: of the scheduler at ``scheduler``, else of a local cluster
+    of ``workers`` single-threaded worker processes, closed on exit."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise MedbillError("The Dask engine needs dask and distributed: pip install 'medbill[dask]'") from exc
+    if scheduler:
+        with Client(scheduler) as c:
+            yield c
+        return
+    if workers < 1:
+        raise MedbillError(f"--workers must be at least 1, got {workers}")
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as lc,
+        Client(lc) as c,
+    ):
+        yield c
+
+
+def _each_partition(dataset: Dataset, task: Any, *args: Any) -> list[Any]:
+    """``task(dataset_path, i, *args)`` for every partition, on the active Dask client."""
+    import dask
+
+    tasks = [dask.delayed(task)(str(dataset.path), i, *args) for i in range(dataset.partitions)]
+    return list(dask.compute(*tasks))
+
+
+# ---------------------------------------------------------------------------------------- scrub
+
+
+def scrub_partition(
+    path: str,
+    i: int,
+    rules: Iterable[str] | None = None,
+    disable: Iterable[str] = (),
+    payer_config: Mapping[str, Any] | None = None,
+    as_of: date | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Scrub partition ``i``: findings, line_status, claim_status (row numbers of the input) and skipped."""
+    data = Dataset.open(path).read(i)
+    result = scrub(data, rules=rules, disable=disable, payer_config=payer_config, as_of=as_of)
+    claim_rows = data.claims[SOURCE_ROW].to_numpy()
+    line_rows = data.lines[SOURCE_ROW].to_numpy()
+    f = result.findings.copy()
+    f["claim_row"] = _remap(f["claim_row"], claim_rows)
+    f["line_row"] = _remap(f["line_row"], line_rows)
+    return {
+        "findings": f,
+        "line_status": result.line_status.assign(**{SOURCE_ROW: line_rows}),
+        "claim_status": result.claim_status.assign(**{SOURCE_ROW: claim_rows}),
+        "skipped": result.skipped,
+    }
+
+
+def _remap(rows: pd.Series, source: np.ndarray) -> pd.arrays.IntegerArray:
+    """Partition row positions (nullable) to input row numbers."""
+    missing = rows.isna().to_numpy()
+    at = rows.to_numpy(dtype="int64", na_value=0)
+    return pd.arrays.IntegerArray(np.where(missing, 0, source[at] if len(source) else at), missing)
+
+
+def scrub_dataset(
+    path: str | Path,
+    *,
+    rules: Iterable[str] | None = None,
+    disable: Iterable[str] = (),
+    payer_config: Mapping[str, Any] | None = None,
+    as_of: date | None = None,
+) -> ScrubResult:
+    """Scrub every partition of the dataset at ``path`` on the active Dask client (see :func:`client`).
+
+    Equal to ``scrub`` of the whole claims folder: findings in the same order, ``claim_row`` /
+    ``line_row`` and the status tables in input order, skipped rules summed over partitions.
+    """
+    dataset = Dataset.open(path)
+    chosen = rule_engine.select(rules, disable)  # bad rule names fail here, before any task runs
+    rules_list = None if rules is None else list(rules)
+    parts = _each_partition(dataset, scrub_partition, rules_list, list(disable), payer_config, as_of)
+    return ScrubResult(
+        findings=_ordered_findings(pd.concat([p["findings"] for p in parts], ignore_index=True)),
+        line_status=_in_input_order([p["line_status"] for p in parts]),
+        claim_status=_in_input_order([p["claim_status"] for p in parts]),
+        rules=_rules_table(chosen),
+        skipped=_summed_skips([p["skipped"] for p in parts]),
+    )
+
+
+def _ordered_findings(f: pd.DataFrame) -> pd.DataFrame:
+    """Findings in ``scrub``'s order: by claim, line (claim-level first), worst severity, rule id."""
+    rank = f["severity"].map(SEVERITY_RANK).fillna(0).to_numpy()
+    by_rule = pd.factorize(f["rule_id"].to_numpy(dtype=object), sort=True)[0]
+    line = f["line_row"].to_numpy(dtype="int64", na_value=-1)
+    claim = f["claim_row"].to_numpy(dtype="int64", na_value=-1)
+    return f.iloc[np.lexsort((by_rule, -rank, line, claim))].reset_index(drop=True)
+
+
+def _in_input_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    # an empty partition's columns may be typed differently (object for string): leave them out
+    joined = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    return joined.sort_values(SOURCE_ROW, kind="stable").drop(columns=SOURCE_ROW).reset_index(drop=True)
+
+
+def _summed_skips(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    joined = pd.concat(parts, ignore_index=True)
+    if joined.empty:
+        return parts[0]
+    return joined.groupby(["rule_id", "reason"], as_index=False, sort=False)[["lines", "claims"]].sum()
+
+
+# ---------------------------------------------------------------------------------------- price
+
+
+def priced_lines(lines: pd.DataFrame, claims: pd.DataFrame, locality: object = None) -> pd.DataFrame:
+    """Every line priced with the PFS release in effect on its date, keyed by claim_id and line_number."""
+    from medbill.pricing.pfs import price_lines
+
+    priced = price_lines(lines, claims=claims, locality=locality)
+    return pd.concat([lines[PRICE_KEYS].reset_index(drop=True), priced.reset_index(drop=True)], axis=1)
+
+
+def price_partition(path: str, i: int, locality: object = None) -> pd.DataFrame:
+    data = Dataset.open(path).read(i)
+    out = priced_lines(data.lines, data.claims, locality)
+    out[SOURCE_ROW] = data.lines[SOURCE_ROW].to_numpy()
+    return out
+
+
+def price_dataset(path: str | Path, *, locality: object = None) -> pd.DataFrame:
+    """``priced_lines`` of every partition on the active Dask client, in input line order."""
+    dataset = Dataset.open(path)
+    parts = _each_partition(dataset, price_partition, locality)
+    return _in_input_order(_common_categories(parts))
+
+
+def _common_categories(parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """The parts with each categorical column recoded to the categories of all parts (so their
+    concatenation stays categorical)."""
+    filled = [p for p in parts if len(p)] or parts[:1]  # empty parts' categories may be typed differently
+    columns = [c for c in parts[0].columns if isinstance(parts[0][c].dtype, pd.CategoricalDtype)]
+    cats = {
+        c: union_categoricals([p[c].array for p in filled], ignore_order=True).categories for c in columns
+    }
+    return [p.assign(**{c: p[c].cat.set_categories(cats[c]) for c in columns}) for p in parts]
