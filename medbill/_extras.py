@@ -23,6 +23,8 @@ EXTRA_OF = {
     "jupyterlab": "lab",
     "voila": "app",
     "fhir": "fhir",
+    "dask": "dask",
+    "distributed": "dask",
 }
 
 

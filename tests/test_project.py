@@ -22,7 +22,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
 # conda-forge name -> PyPI name where they differ.
 CONDA_NAMES = {"nbconvert-core": "nbconvert", "python-build": "build"}
-RUNTIME_EXTRAS = ("reports", "lab", "app", "fhir")
+RUNTIME_EXTRAS = ("reports", "lab", "app", "fhir", "dask")
 
 
 def _normal(name: str) -> str:
