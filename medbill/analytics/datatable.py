@@ -198,15 +198,16 @@ def datatable_html(
             values = [position[v] for v in values]
         columns.append(values)
         lookups.append(lookup)
+    headers = [header(c) for c in frame.columns]
     payload = {
-        "headers": [header(c) for c in frame.columns],
+        "headers": headers,
         "kinds": [found[c] for c in frame.columns],
         "lookups": lookups,
         "rows": [list(row) for row in zip(*columns, strict=True)] if columns else [],
     }
     # "</" inside a script element would end it: JSON allows the escaped form.
     data = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
-    heads = "".join(f'<th title="Sort by {html.escape(h)}">{html.escape(h)}</th>' for h in payload["headers"])
+    heads = "".join(f'<th title="Sort by {html.escape(h)}">{html.escape(h)}</th>' for h in headers)
     title = f"<strong>{html.escape(caption)}</strong>" if caption else ""
     scroll = "max-height:32em;overflow:auto;" if len(frame) > SCROLL_ROWS else ""
     name = file or file_stem(caption or "table")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from medbill.claims.tables import ClaimsData
+from medbill.claims.tables import ClaimTables
 
 
-def payer_control_numbers(data: ClaimsData) -> pd.Series:
+def payer_control_numbers(data: ClaimTables) -> pd.Series:
     """The payer claim control number of each remitted claim's latest remittance, by claim id."""
     rc = data.remit_claims
     if rc is None or rc.empty:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from medbill.claims.tables import MODIFIER_COLUMNS, ClaimsData
+from medbill.claims.tables import MODIFIER_COLUMNS, ClaimsData, ClaimTables
 from medbill.exceptions import ImportFailed, MedbillError
 
 COLUMNS = [
@@ -366,7 +366,7 @@ class PatientPosting:
     credits: pd.DataFrame
 
 
-def post_patient_payments(claims_data: ClaimsData, *, as_of: Any = None) -> PatientPosting:
+def post_patient_payments(claims_data: ClaimTables, *, as_of: Any = None) -> PatientPosting:
     """Apply ``patient_payments`` to the patient's share of every claim line, line by line.
 
     The patient's share of a line is its PR adjustments (claim-level PR counts on the claim's first
@@ -446,7 +446,7 @@ def _cents(values: pd.Series) -> np.ndarray:
     return np.round(values.astype("float64").fillna(0.0).to_numpy() * 100).astype(np.int64)
 
 
-def _patient_shares(data: ClaimsData, cutoff: pd.Timestamp | None) -> pd.DataFrame:
+def _patient_shares(data: ClaimTables, cutoff: pd.Timestamp | None) -> pd.DataFrame:
     """Claim lines with the patient's share in cents (``share_cents``) and ``billed_to_patient``."""
     claims = data.claims[["claim_id", "patient_id", "payer_id"]]
     lines = data.lines[["claim_id", "line_number", "service_date", "procedure_code", "charge"]].merge(
@@ -491,7 +491,7 @@ def _patient_shares(data: ClaimsData, cutoff: pd.Timestamp | None) -> pd.DataFra
     return lines
 
 
-def _patient_payments(data: ClaimsData, lines: pd.DataFrame, cutoff: pd.Timestamp | None) -> pd.DataFrame:
+def _patient_payments(data: ClaimTables, lines: pd.DataFrame, cutoff: pd.Timestamp | None) -> pd.DataFrame:
     """The payments in cents; a payment naming a claim of another patient or no known claim is refused."""
     payments = data.patient_payments
     if payments is None:

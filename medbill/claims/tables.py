@@ -13,6 +13,7 @@ import os
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -238,6 +239,24 @@ class ClaimsData:
             frame = getattr(self, name)
             if frame is not None:
                 yield name, frame
+
+
+class ClaimTables(Protocol):
+    """Read access to the claims tables by attribute: a :class:`ClaimsData` (absent tables None) or
+    the analytics ``Tables`` (every table present, maybe empty)."""
+
+    @property
+    def claims(self) -> pd.DataFrame: ...
+    @property
+    def lines(self) -> pd.DataFrame: ...
+    @property
+    def payers(self) -> pd.DataFrame | None: ...
+    @property
+    def remit_claims(self) -> pd.DataFrame | None: ...
+    @property
+    def remit_adjustments(self) -> pd.DataFrame | None: ...
+    @property
+    def patient_payments(self) -> pd.DataFrame | None: ...
 
 
 def coerce_table(name: str, frame: pd.DataFrame, source: str = "") -> pd.DataFrame:

@@ -50,7 +50,11 @@ def fee_schedule_date(today: date) -> tuple[date | None, str]:
 
     covering = [r for r in releases("pfs") if r.effective_from]
     for r in covering:
-        if r.effective_from <= today and (r.effective_to is None or today <= r.effective_to):
+        if (
+            r.effective_from is not None
+            and r.effective_from <= today
+            and (r.effective_to is None or today <= r.effective_to)
+        ):
             return today, ""
     ends = [r.effective_to for r in covering if r.effective_to and r.effective_to < today]
     if ends:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from medbill.cli._output import print_json, print_table
 
@@ -108,7 +108,8 @@ def _list(args: argparse.Namespace) -> int:
     for r in rows:
         r["scenario"] = " ".join(str(r["scenario"]).split())[:60]
         if args.solutions:
-            r["answer"] = " ".join(c for part in r["answer"].values() for c in part)  # type: ignore[union-attr]
+            answer = cast("dict[str, list[str]]", r["answer"])  # Answer.to_dict(): codes by ordering
+            r["answer"] = " ".join(c for part in answer.values() for c in part)
     print_table(
         rows,
         ["id", "topic", "difficulty", "date_of_service", "scenario"] + (["answer"] if args.solutions else []),

@@ -7,8 +7,14 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from medbill.cli._output import print_json, print_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from medbill.analytics.tables import Tables
 
 _SHOWN = ["priority", "claim_id", "payer_id", "category", "reason", "rarc", "action", "amount_at_stake", "deadline", "days_left"]  # fmt: skip
 
@@ -94,7 +100,7 @@ def _worklist(args: argparse.Namespace) -> int:
     return 1 if len(rows) else 0
 
 
-def _letters(tables: object, rows: object, as_of: object, folder: Path) -> None:
+def _letters(tables: Tables, rows: pd.DataFrame, as_of: pd.Timestamp, folder: Path) -> None:
     from medbill.followup.appeal import APPEALABLE, appeal_letter_html
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -230,8 +230,6 @@ def generate(
     visit_line = np.isin(cm.category[ln.code], ["em_new", "em_established"])
     has_visit = np.zeros(n_claims, dtype=bool)
     np.logical_or.at(has_visit, ln.encounter, visit_line)
-    data.patient_payments = patient_payments(
-        seed, data, payers, c.primary_care, has_visit, np.datetime64(end)
-    )
+    data.patient_payments = patient_payments(seed, data, payers, c.primary_care, has_visit, end)
     data.ar = ar_state(data, end)
     return data

@@ -13,11 +13,14 @@ leaves every other table of a seed as it was.
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
 from medbill.claims.posting import post_patient_payments
 from medbill.claims.tables import ClaimsData
+from medbill.exceptions import MedbillError
 
 STREAM = 23  # the random stream of patient payments, beside the generator's own
 HABITS = ("prompt", "slow", "never")
@@ -39,7 +42,7 @@ def patient_payments(
     payers: pd.DataFrame,
     primary_care: np.ndarray,
     has_visit: np.ndarray,
-    end: np.datetime64,
+    end: date,
 ) -> pd.DataFrame:
     """The ``patient_payments`` table (docs/tables.md) for ``data``'s claims, made on or before ``end``.
 
@@ -47,7 +50,9 @@ def patient_payments(
     ``primary_care`` and ``has_visit`` (an office visit line) are per claim, in ``data.claims`` order.
     """
     rng = np.random.default_rng([seed, STREAM])
-    end = np.datetime64(end, "D")
+    if data.patients is None:
+        raise MedbillError("patient payments need the patients table of the claims data")
+    last_day = np.datetime64(end, "D")
     patient_ids = data.patients["patient_id"].to_numpy(dtype=object)
     habit = rng.choice(len(HABITS), size=len(patient_ids), p=HABIT_SHARES)
     claims = data.claims
@@ -55,7 +60,7 @@ def patient_payments(
     patient = pd.Index(patient_ids).get_indexer(claims["patient_id"].to_numpy(dtype=object))
     claim_habit = habit[patient]
 
-    posted = post_patient_payments(data, as_of=pd.Timestamp(end)).lines
+    posted = post_patient_payments(data, as_of=pd.Timestamp(last_day)).lines
     per_claim = posted.groupby("claim_id", sort=False).agg(
         share=("patient_share", "sum"), billed=("billed_to_patient", "min"), service=("service_date", "min")
     )
@@ -87,7 +92,7 @@ def patient_payments(
     )
     half = slow & (rng.random(n) < SLOW_PAYS_HALF)
     mail_cents = np.where(half, left // 2, left)
-    by_mail = (left > 0) & ~np.isnat(billed) & (claim_habit != HABITS.index("never")) & (paid_on <= end)
+    by_mail = (left > 0) & ~np.isnat(billed) & (claim_habit != HABITS.index("never")) & (paid_on <= last_day)
     unapplied = rng.random(n) < UNAPPLIED_SHARE
 
     ids = claims["claim_id"].to_numpy(dtype=object)
@@ -110,7 +115,7 @@ def patient_payments(
         }
     )
     out = pd.concat([visit, mail], ignore_index=True)
-    out = out[(out["amount"] > 0) & (out["payment_date"] <= end)]
+    out = out[(out["amount"] > 0) & (out["payment_date"] <= last_day)]
     out = out.sort_values(["payment_date", "patient_id"], kind="stable", ignore_index=True)
     out.insert(0, "payment_id", pd.Series(np.arange(1, len(out) + 1)).astype(str).str.zfill(7).radd("PP"))
     out["payment_date"] = out["payment_date"].astype("datetime64[ns]")

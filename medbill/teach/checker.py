@@ -381,7 +381,7 @@ def _is_drug_code(code: str) -> bool:
 
 
 def _seventh_defs(release: icd10cm.Release, code: str) -> dict[str, str]:
-    out = {}
+    out: dict[str, str] = {}
     for n in release.notes(code, inherited=True):
         if n.kind == "seven_chr_def" and ":" in n.text:
             letter, meaning = n.text.split(":", 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from medbill.exceptions import MedbillError
 from medbill.refdata import icd10cm
 from medbill.teach.exercises import Bank, Exercise
 
@@ -11,10 +12,15 @@ PROCEDURES = "procedures"
 CHOICE = "multiple choice"
 
 
-def _chapters(ex: Exercise) -> tuple[str | None, set[str]]:
+def _chapters(ex: Exercise) -> tuple[str, set[str]]:
     """(chapter of the first-listed code, chapters of every required code) of a diagnosis exercise."""
     release = icd10cm.for_date(ex.date_of_service)
-    chapters = [release.lookup(c).chapter for c in ex.expected]
+    chapters = []
+    for code in ex.expected:
+        chapter = release.lookup(code).chapter
+        if chapter is None:
+            raise MedbillError(f"exercise {ex.id}: {code} is in no ICD-10-CM chapter; give a billable code")
+        chapters.append(chapter)
     return chapters[0], set(chapters)
 
 

@@ -57,12 +57,12 @@ class CodeSearch(widgets.VBox):
         on: date | None = None,
         limit: int = 20,
         debounce_ms: int = 150,
-        on_select: Callable[[CodeRecord], None] | None = None,
+        on_select: Callable[[CodeRecord], object] | None = None,
     ) -> None:
         self.systems = tuple(systems or registry.SEARCHABLE)
         self.limit = limit
         self.debounce_ms = debounce_ms
-        self._callbacks: list[Callable[[CodeRecord], None]] = [on_select] if on_select else []
+        self._callbacks: list[Callable[[CodeRecord], object]] = [on_select] if on_select else []
         self._pending: asyncio.TimerHandle | None = None
         self.hits: list[Hit] = []
         self.selected: CodeRecord | None = None
@@ -113,7 +113,7 @@ class CodeSearch(widgets.VBox):
         self.add_class("medbill-code-search")
 
     # --- public API -------------------------------------------------------------------------
-    def on_select(self, callback: Callable[[CodeRecord], None]) -> None:
+    def on_select(self, callback: Callable[[CodeRecord], object]) -> None:
         """Call ``callback(record)`` each time the user confirms a code with "Use code"."""
         self._callbacks.append(callback)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 import pandas as pd
 
@@ -21,6 +22,19 @@ from medbill.claims.x12.tokenizer import Separators
 from medbill.exceptions import ImportFailed, X12Error
 
 VERSION = "005010X212"
+
+
+class _ClaimRow(Protocol):
+    """The fields of a ``claims`` row (from ``itertuples``) that a 276 reads; missing values are NA."""
+
+    @property
+    def claim_id(self) -> str: ...
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def subscriber_id(self) -> object: ...
+    @property
+    def member_id(self) -> object: ...
 
 
 def _clean(value: object, sep: Separators) -> str:
@@ -174,7 +188,7 @@ def write_276(
 
 def _claim_segments(
     data: ClaimsData,
-    claim: object,
+    claim: _ClaimRow,
     hl: int,
     parent: int,
     spans: pd.DataFrame,

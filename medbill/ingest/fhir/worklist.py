@@ -70,7 +70,7 @@ def _coding(concept: Any) -> tuple[str, str, str, str]:
     codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
     codings.sort(key=lambda c: c.get("system") != ICD10CM)
     first = codings[0] if codings else {}
-    system = first.get("system", "")
+    system: str = first.get("system", "")
     return (
         SYSTEMS.get(system, system),
         first.get("code", ""),
@@ -111,14 +111,8 @@ def _finding(kind: str, r: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _encounter(r: dict[str, Any], where: str) -> dict[str, Any]:
     types = [_coding(t) for t in r.get("type") or []]
-    performer = next(
-        (
-            p.get("individual")
-            for p in r.get("participant") or []
-            if isinstance(p, dict) and p.get("individual")
-        ),
-        {},
-    )
+    individuals = (p.get("individual") for p in r.get("participant") or [] if isinstance(p, dict))
+    performer: dict[str, Any] = next((i for i in individuals if isinstance(i, dict) and i), {})
     reasons = [_coding(c) for c in r.get("reasonCode") or []]
     return {
         "encounter_id": r.get("id", ""),
