@@ -74,7 +74,7 @@ def test_wheel_runs_the_headline_jobs_from_an_empty_folder(tmp_path: Path) -> No
     assert (empty / "reports" / "billing_summary.html").stat().st_size > 100_000
 
     listed = _run(venv, ["medbill", "report", "list", "--json"], empty, home)
-    assert len(json.loads(listed.stdout)) == 7, listed.stderr
+    assert len(json.loads(listed.stdout)) == 9, listed.stderr
 
     exported = _run(venv, ["medbill", "teach", "export", "--student", "students"], empty, home)
     assert exported.returncode == 0, exported.stderr

@@ -31,7 +31,7 @@ def _own_report(folder: Path, name: str, title: str) -> Path:
 def test_shipped_templates_are_listed(monkeypatch) -> None:
     monkeypatch.delenv("MEDBILL_REPORTS_DIR", raising=False)
     assert [r.name for r in list_reports()] == SHIPPED
-    assert len(SHIPPED) == 7
+    assert len(SHIPPED) == 9  # seven management reports, the denial worklist and patient statements
 
 
 def test_user_folder_defaults_under_medbill_home(medbill_home, monkeypatch) -> None:
