@@ -119,22 +119,6 @@ NOT_SWEPT = {
 }
 
 
-# Functions that landed on main while this sweep was written (reference-data fetch, X12 code lists,
-# coverage by quarter) and still fail it; listed so a new failure anywhere else fails the test.
-# Remove a name once its function answers junk with a medbill error.
-KNOWN_FAILING = {
-    "refdata.fetch.fetch",
-    "refdata.hcpcs.covered_many",
-    "refdata.ncci.import_release",
-    "refdata.ncci.quarter_of",
-    "refdata.npi.issued_note",
-    "refdata.registry.import_all",
-    "refdata.registry.importer",
-    "refdata.x12_codes.installed_list",
-    "refdata.x12_codes.parse",
-}
-
-
 class Hang(Exception):
     """A call ran past LIMIT_SECONDS."""
 

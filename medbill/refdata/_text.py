@@ -49,7 +49,7 @@ def search_args(text: Any, limit: Any) -> tuple[str, int]:
         raise InvalidArgument(f"limit must be 0 or more, got {limit}.")
     if not isinstance(text, str):
         return "", 0  # like ICD-10-CM's search always did: no text, no hits
-    return text, int(min(limit, MAX_SEARCH_LIMIT))
+    return text, min(int(limit), MAX_SEARCH_LIMIT)
 
 
 def _shown(value: Any) -> str:

@@ -27,8 +27,8 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from medbill.exceptions import DataNotAvailable, ImportFailed
-from medbill.refdata import catalog, registry, store
+from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidArgument
+from medbill.refdata import catalog, coverage, registry, store
 from medbill.refdata._home import cache_dir
 
 CHUNK = 1 << 16
@@ -72,11 +72,14 @@ def fetch(
     progress: bool = True,
 ) -> list[store.Provenance]:
     """Download, verify and import ``system``'s ``release`` (default: in effect on ``on``, today)."""
-    name = choose_release(system, release, on or date.today())
+    day = coverage.as_date(on) if on is not None else date.today()
+    if mirror is not None and not isinstance(mirror, str | os.PathLike):
+        raise InvalidArgument(f"mirror must be a folder or an http(s) URL, not {mirror!r}.")
+    name = choose_release(system, release, day)
     files = [e for e in catalog.find(system, name) if e.install]
     if not files:
         raise DataNotAvailable(f"medbill's catalog lists no installable file for {system} {name}.")
-    mirror = mirror or os.environ.get("MEDBILL_MIRROR") or None
+    mirror = str(mirror) if mirror else os.environ.get("MEDBILL_MIRROR") or None
     paths = [download(entry, mirror=mirror, progress=progress) for entry in files]
     installed = [_import(entry, path) for entry, path in zip(files, paths, strict=True)]
     for path in paths:
@@ -180,7 +183,11 @@ def _open_source(where: str, offset: int) -> Iterator[tuple[BinaryIO, int, int |
     """(stream, start offset actually served, total size or None) for a URL or a local file."""
     if not where.startswith(("http://", "https://")):
         path = Path(where)
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError:  # a name no file system holds (too long ...)
+            found = False
+        if not found:
             raise DataNotAvailable(
                 f"{path} is not in the mirror; a mirror holds each file under its official URL "
                 "without the scheme (MIRROR/www.cms.gov/files/zip/...)."

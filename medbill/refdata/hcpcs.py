@@ -305,7 +305,7 @@ def search(text: str, limit: int = 10, on: date | str | None = None) -> list[Hit
 
 def covered_many(dates: pd.Series) -> np.ndarray:
     """Bool per date: an imported release covers it (False for NaT and when none is imported)."""
-    when = pd.to_datetime(pd.Series(dates), errors="coerce").to_numpy(dtype="datetime64[ns]")
+    when = dates_many(dates).to_numpy(dtype="datetime64[ns]")
     return coverage.in_effect_many(releases(), when) >= 0
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from medbill.exceptions import ImportFailed
+from medbill.exceptions import ImportFailed, InvalidArgument
 from medbill.refdata import _tablefiles, coverage, store
 
 SYSTEM = "ncci"
@@ -98,6 +98,8 @@ def parse(text: str, source: str = "") -> pd.DataFrame:
 
 def quarter_of(name: str) -> date | None:
     """First day of the quarter a CMS NCCI file name's version covers (``v322r0`` -> 2026-07-01)."""
+    if not isinstance(name, str):
+        raise InvalidArgument(f"A file name is text, not {name!r}.")
     m = re.search(r"v(\d\d)(\d)r\d+", Path(name).stem.lower())
     if not m or int(m.group(2)) > 3:
         return None
@@ -111,7 +113,8 @@ def import_release(path: Path, setting: str | None = None, effective: date | Non
     quarter of ``effective`` / of a date in the file name.
     """
     path = store.as_path(path)
-    start = effective or quarter_of(path.name) or _tablefiles.find_date(path.name)
+    given = coverage.as_date(effective) if effective is not None else None
+    start = given or quarter_of(path.name) or _tablefiles.find_date(path.name)
     if start is None:
         raise ImportFailed(
             f"{path.name}: the quarter this PTP file is for is neither in its name (a CMS version such "

@@ -62,6 +62,7 @@ def calc_check_digit(first9: str) -> str:
 
 def issued_note(number: str) -> str | None:
     """None when ``number`` begins with a digit CMS issues NPIs with (1 or 2), else why not."""
+    number = compact(number)
     if number[:1] and number[0] in ISSUED_FIRST_DIGITS:
         return None
     return (

@@ -88,6 +88,10 @@ def system_module(system: str) -> ModuleType:
 
 def importer(system: str) -> Callable[[Path], store.Provenance]:
     """The function that imports one official file or folder of ``system``."""
+    if not isinstance(system, str):
+        raise InvalidArgument(
+            f"The system to import is named by text ({', '.join(IMPORTABLE)}), not {system!r}."
+        )
     match system:
         case "icd10cm":
             from medbill.refdata.icd10cm import importer as icd10cm_importer
@@ -148,7 +152,7 @@ def import_file(system: str, path: str | Path, *, force: bool = False) -> store.
 
 def import_all(system: str, path: str | Path, *, force: bool = False) -> list[store.Provenance]:
     """Every release one file or folder installs (a PFS folder: one per PPRRVU file), oldest first."""
-    if system == "pfs":
+    if isinstance(system, str) and system == "pfs":
         from medbill.refdata.pfs import import_releases
 
         with store.guarded(path, force, "folder of CMS PFS files") as checked:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from medbill.exceptions import ImportFailed
+from medbill.exceptions import ImportFailed, InvalidArgument
 from medbill.refdata import _installed, store
 
 PAYLOAD = "codes.parquet"
@@ -85,6 +85,7 @@ def _from_csv(text: str, source: str) -> pd.DataFrame:
 
 def parse(path: Path) -> pd.DataFrame:
     """The list in an X12 code list page (HTML) or CSV: code, description, start, last_modified, stop."""
+    path = store.as_path(path)
     try:
         text = path.read_bytes().decode("utf-8-sig", errors="replace")
     except OSError as exc:
@@ -130,6 +131,8 @@ _lock = threading.Lock()
 
 def installed_list(system: str) -> tuple[store.Provenance, pd.DataFrame] | None:
     """The newest imported list of ``system`` (by its release name) with its table, or None."""
+    if system not in ("carc", "rarc"):
+        raise InvalidArgument(f"X12 code lists are 'carc' and 'rarc', not {system!r}.")
     found = _installed.installed(system)
     if not found:
         return None
