@@ -15,7 +15,9 @@ def test_shipped_notebooks_are_the_repository_notebooks() -> None:
     # One copy in git: the package's notebooks are notebooks/ itself (mapped, not copied).
     in_git = sorted(p.relative_to(ROOT / "notebooks") for p in (ROOT / "notebooks").rglob("*.ipynb"))
     assert bundled.shipped_notebooks() == in_git
-    assert len(list(bundled.report_templates_dir().glob("*.ipynb"))) == 7
+    assert (
+        len(list(bundled.report_templates_dir().glob("*.ipynb"))) == 9
+    )  # seven management reports, the denial worklist, patient statements
     assert len(list(bundled.walkthroughs_dir().glob("*.ipynb"))) == 8
 
 
