@@ -224,7 +224,7 @@ def uncovered_groups(
     system: str, releases: Sequence[Dated], days: np.ndarray
 ) -> list[tuple[np.ndarray, str]]:
     """(mask, reason) per fix command for the dates (datetime64) no release covers: one reason for
-    all the dates one release would cover, naming their range and the command; one for NaT."""
+    all the dates one catalog release would cover, naming its dates and the command; one for NaT."""
     import numpy as np
 
     d = np.asarray(days, dtype="datetime64[D]")
@@ -237,14 +237,19 @@ def uncovered_groups(
     todo = (which < 0) & ~undated
     if not todo.any():
         return out
+    from medbill.refdata import catalog
+
     distinct = np.unique(d[todo])
     fixes = np.array([fix_command(system, x.item()) for x in distinct], dtype=object)
     for fix in dict.fromkeys(fixes):
         these = distinct[fixes == fix]
+        # The reason names the dates the fix covers (the catalog release's), not the dates this batch
+        # holds, so scrubbing a batch in parts (per patient, on Dask) gives the same reasons.
+        entry = catalog.covering(system, these[0].item())
         span = (
             f"{these[0]}"
-            if len(these) == 1
-            else f"{len(these)} dates of service from {these[0]} to {these[-1]}"
+            if entry is None
+            else f"dates of service {entry.effective_from} to {entry.effective_to}"
         )
         reason = f"No {label} release covers {span} (available: {describe(releases)}). Run `{fix}`."
         out.append((todo & np.isin(d, these), reason))

@@ -131,7 +131,7 @@ _lock = threading.Lock()
 
 def installed_list(system: str) -> tuple[store.Provenance, pd.DataFrame] | None:
     """The newest imported list of ``system`` (by its release name) with its table, or None."""
-    if system not in ("carc", "rarc"):
+    if not isinstance(system, str) or system not in ("carc", "rarc"):
         raise InvalidArgument(f"X12 code lists are 'carc' and 'rarc', not {system!r}.")
     found = _installed.installed(system)
     if not found:

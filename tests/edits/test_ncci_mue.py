@@ -72,7 +72,11 @@ def test_ptp_lines_no_release_covers_are_skipped_not_passed(mk, reference_data, 
     if not covered:
         row = result.skipped.iloc[0]
         assert (row["rule_id"], row["lines"], row["claims"]) == ("NCCI-PTP", 2, 1)
-        assert f"No NCCI PTP release covers {day}" in row["reason"] and "Run `medbill data" in row["reason"]
+        assert (
+            "No NCCI PTP release covers" in row["reason"]
+            and day[:7] in row["reason"]
+            and "Run `medbill data" in row["reason"]
+        )
         assert result.line_status["unchecked"].tolist() == [1, 1]
 
 
@@ -238,7 +242,7 @@ def test_mue_release_is_not_applied_outside_its_quarter(mk, reference_data, day)
     result = scrub(claims, lines, rules=["MUE"], as_of=date(2027, 1, 1))
     assert result.findings.empty
     assert result.skipped[["rule_id", "lines"]].values.tolist() == [["MUE", 1]]
-    assert f"No MUE release covers {day}" in result.skipped.iloc[0]["reason"]
+    assert "No MUE release covers" in result.skipped.iloc[0]["reason"]
     inside = scrub(
         *mk.tables([mk.claim()], [mk.line(procedure_code="0001U", units=2)]), rules=["MUE"], as_of=mk.AS_OF
     )
@@ -266,7 +270,11 @@ def test_icd_rules_skip_claims_no_release_covers_in_a_mixed_batch(mk):
     assert result.findings[["claim_id", "rule_id"]].values.tolist() == [["C1", "ICD-INVALID"]]
     assert sorted(result.skipped["rule_id"]) == ["ICD-EXCLUDES1", "ICD-INVALID"]
     assert (result.skipped["lines"] == 1).all() and (result.skipped["claims"] == 1).all()
-    assert result.skipped["reason"].str.contains("No ICD-10-CM release covers 2026-12-01").all()
+    assert (
+        result.skipped["reason"]
+        .str.contains("No ICD-10-CM release covers dates of service 2026-10-01 to 2027-09-30")
+        .all()
+    )
     assert result.skipped["reason"].str.contains("medbill data fetch icd10cm FY2027", regex=False).all()
     assert result.claim_status.set_index("claim_id")["unchecked"].to_dict() == {"C1": 0, "C2": 2}
 

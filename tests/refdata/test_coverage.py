@@ -98,7 +98,7 @@ def test_uncovered_dates_are_grouped_by_the_release_that_would_cover_them() -> N
     assert reasons[undated] == [False, False, False, True, False]
     fy2027 = next(r for r in reasons if "FY2027" in r)
     assert reasons[fy2027] == [True, True, False, False, True]  # one reason for the three FY2027 dates
-    assert "3 dates of service from 2026-10-01 to 2026-12-31" in fy2027
+    assert "dates of service 2026-10-01 to 2027-09-30" in fy2027  # the dates FY2027 covers, not the batch's
 
 
 @pytest.mark.parametrize(
