@@ -15,8 +15,8 @@ Rules (shared by every view so the numbers agree):
 - A/R is split by who owes it. *Insurance A/R* (``insurance_balance``) is the open balance of claims
   billed to a payer; a self-pay claim (payer kind ``selfpay``) is never insurance A/R. *Patient A/R*
   (``patient_balance``) is the patient's share the payers assigned (PR adjustments) plus the open
-  balance of self-pay claims. Patient payments are not in the claims tables, so patient A/R is what
-  patients were asked to pay, not net of what they paid.
+  balance of self-pay claims, less the patient payments posting applied to the claim
+  (``patient_paid``, from the ``patient_payments`` table when the folder has one).
 - With ``as_of``, only claims serviced on or before it and remittances received on or before it count.
 """
 
@@ -169,12 +169,24 @@ def _claim_facts(t: Any, cutoff: pd.Timestamp | None) -> pd.DataFrame:
     ).round(2)
     facts["self_pay"] = self_pay(t, facts["payer_id"])
     facts["insurance_balance"] = facts["balance"].where(~facts["self_pay"], 0.0)
+    facts["patient_paid"] = facts["claim_id"].map(_patient_paid(t, cutoff)).fillna(0.0)
     facts["patient_balance"] = (
-        facts["patient_adjustment"] + facts["balance"].where(facts["self_pay"], 0.0)
+        facts["patient_adjustment"] + facts["balance"].where(facts["self_pay"], 0.0) - facts["patient_paid"]
     ).round(2)
     activity = facts[["service_date", "submitted_date", "last_remit_date"]]
     facts["last_activity_date"] = activity.max(axis=1)
     return facts.reset_index(drop=True)
+
+
+def _patient_paid(t: Any, cutoff: pd.Timestamp | None) -> pd.Series:
+    """Patient payments applied to each claim by ``as_of`` (claim_id -> dollars; empty without a
+    ``patient_payments`` table), as posting applies them line by line."""
+    if getattr(t, "patient_payments", None) is None or t.patient_payments.empty:
+        return pd.Series(dtype="float64")
+    from medbill.claims.posting import post_patient_payments
+
+    lines = post_patient_payments(t, as_of=cutoff).lines
+    return lines.groupby("claim_id")["patient_paid"].sum()
 
 
 def self_pay(t: Any, payer_ids: pd.Series) -> pd.Series:

@@ -269,3 +269,19 @@ def test_denial_remarks_count_the_denied_claims_carrying_each_code(tables):
         {"code": "N30", "claims": 1, "lines": 2},
         {"code": "M76", "claims": 1, "lines": 1},
     ]
+
+
+def test_patient_ar_is_net_of_patient_payments_as_posting_applies_them():
+    # The reports' patient A/R and the statements' posting agree to the cent on the sample practice.
+    import pandas as pd
+
+    from medbill.analytics import facts
+    from medbill.analytics.tables import read_dir
+    from medbill.claims.posting import post_patient_payments
+    from medbill.synth.sample import sample_dir
+
+    t = read_dir(sample_dir())
+    f = facts.claim_facts(t, as_of="2026-06-30")
+    posted = post_patient_payments(t, as_of=pd.Timestamp("2026-06-30")).lines
+    assert f["patient_paid"].sum() > 0
+    assert round(f["patient_balance"].sum(), 2) == round(posted["patient_balance"].sum(), 2)
