@@ -656,8 +656,9 @@ def skipped_table(batch: Batch) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=SKIPPED_COLUMNS)
     if frame.empty:
         return frame.astype({"lines": "int64", "claims": "int64"})
-    # A reason recorded in several passes (one per release) counts each line once per rule.
-    return frame.groupby(["rule_id", "reason"], as_index=False, sort=False)[["lines", "claims"]].sum()
+    # A reason recorded in several passes (one per release) counts each line once per rule; sorted by
+    # rule and reason, so a batch scrubbed in parts (per patient, on Dask) lists them in the same order.
+    return frame.groupby(["rule_id", "reason"], as_index=False, sort=True)[["lines", "claims"]].sum()
 
 
 def unchecked_counts(batch: Batch) -> np.ndarray:

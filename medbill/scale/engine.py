@@ -137,7 +137,7 @@ def _summed_skips(parts: list[pd.DataFrame]) -> pd.DataFrame:
     joined = pd.concat(parts, ignore_index=True)
     if joined.empty:
         return parts[0]
-    return joined.groupby(["rule_id", "reason"], as_index=False, sort=False)[["lines", "claims"]].sum()
+    return joined.groupby(["rule_id", "reason"], as_index=False, sort=True)[["lines", "claims"]].sum()
 
 
 # ---------------------------------------------------------------------------------------- price
