@@ -84,13 +84,7 @@ def stop_date(code: Any) -> date | None:
 def is_active(code: Any, on: date | str) -> bool:
     """True when the CARC may be used on ``on`` (between its start and stop dates); never raises for
     the code (False when it is not a CARC)."""
-    from medbill.refdata.coverage import as_date
-
-    day = as_date(on)
-    if not is_valid(code):
-        return False
-    row = table().loc[compact(code)]
-    return x12_codes.active_on(row["start"], row["stop"], day)
+    return x12_codes.active_in(table(), compact(code) if is_valid(code) else None, on)
 
 
 @store.lazy

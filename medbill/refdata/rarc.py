@@ -61,13 +61,7 @@ def import_release(path: str | Path) -> store.Provenance:
 
 def is_active(code: Any, on: date | str) -> bool:
     """True when the remark code may be used on ``on`` (between its start and stop dates)."""
-    from medbill.refdata.coverage import as_date
-
-    day = as_date(on)
-    if not is_valid(code):
-        return False
-    row = table().loc[compact(code)]
-    return x12_codes.active_on(row["start"], row["stop"], day)
+    return x12_codes.active_in(table(), compact(code) if is_valid(code) else None, on)
 
 
 def compact(code: Any) -> str:

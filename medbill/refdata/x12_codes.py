@@ -150,3 +150,14 @@ def installed_list(system: str) -> tuple[store.Provenance, pd.DataFrame] | None:
 def active_on(start: date | None, stop: date | None, on: date) -> bool:
     """A code may be used on ``on`` from its start date through its stop date."""
     return (start is None or start <= on) and (stop is None or on <= stop)
+
+
+def active_in(table: pd.DataFrame, code: str | None, on: date | str) -> bool:
+    """True when ``code`` (compact, None when not a code) is a row of ``table`` usable on ``on``;
+    the date is checked first, so a bad date is refused whatever the code."""
+    from medbill.refdata.coverage import as_date
+
+    day = as_date(on)
+    if code is None or code not in table.index:
+        return False
+    return active_on(table.at[code, "start"], table.at[code, "stop"], day)
