@@ -35,6 +35,17 @@ MONEY_COLUMNS = frozenset(
         "mean_paid",
         "total",
         "patient_responsibility",
+        # the follow-up worklist and patient statements
+        "amount_at_stake",
+        "charged",
+        "insurance_paid",
+        "insurance_adjusted",
+        "insurance_pending",
+        "patient_share",
+        "patient_paid",
+        "owed_now",
+        "credit",
+        "amount_due",
     }
 )
 COUNT_COLUMNS = frozenset(
@@ -56,9 +67,12 @@ COUNT_COLUMNS = frozenset(
         "rank_paid",
         "line_number",
         "skipped_lines",
+        "priority",
+        "due_within_14_days",
+        "deadline_passed",
     }
 )
-DAYS_COLUMNS = frozenset({"age_days", "days", "days_to_pay", "median_days_to_pay"})
+DAYS_COLUMNS = frozenset({"age_days", "days", "days_to_pay", "median_days_to_pay", "days_left"})
 FLAG_COLUMNS = frozenset({"in_numerator", "caught_by_error", "reversed", "in_lookback", "self_pay"})
 RATE_SUFFIXES = ("_rate", "_pct", "share")
 # Aging bucket columns ("0–30", "31–60", ">120") hold dollars.
@@ -130,6 +144,36 @@ HEADERS: dict[str, str] = {
     "label": "medbill label",
     "findings": "Findings",
     "severity": "Severity",
+    # the follow-up worklist
+    "payer_id": "Payer ID",
+    "category": "Trouble",
+    "carc": "CARC",
+    "rarc": "Remark (RARC)",
+    "reason_text": "What the codes mean",
+    "action": "Next action",
+    "why": "Why",
+    "attach": "Attach",
+    "amount_at_stake": "Amount at stake",
+    "amount_share": "Share of amount at stake",
+    "deadline_kind": "Deadline kind",
+    "deadline": "Deadline",
+    "days_left": "Days left",
+    "due_within_14_days": "Due within 14 days",
+    "deadline_passed": "Deadline passed",
+    "finding": "Scrubber finding",
+    "remit_date": "Remittance",
+    # patient statements
+    "statement_date": "Statement date",
+    "name": "Name",
+    "charged": "Charged",
+    "insurance_paid": "Insurance paid",
+    "insurance_adjusted": "Insurance adjusted",
+    "insurance_pending": "With insurance",
+    "patient_share": "Patient share",
+    "patient_paid": "Patient paid",
+    "owed_now": "Owed now",
+    "credit": "Credit",
+    "amount_due": "Amount due",
 }
 
 # d3 formats (plotly hovers and axes) per kind.
