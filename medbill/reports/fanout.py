@@ -71,7 +71,9 @@ def value_names(parameter: str, values: Sequence[str], data_dir: str | os.PathLi
         return list(values)
     tables = load_data(data_dir or "")
     series = pd.Series(list(values), dtype="string")
-    named = labels.provider_of(series, tables) if parameter == "provider_npi" else labels.payer_of(series, tables)
+    named = (
+        labels.provider_of(series, tables) if parameter == "provider_npi" else labels.payer_of(series, tables)
+    )
     return named.tolist()
 
 
@@ -150,7 +152,9 @@ def run_each(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
         futures = {
-            pool.submit(_run_one, name, {**given, parameter: value}, data, str(folder), stem, value, options): value
+            pool.submit(
+                _run_one, name, {**given, parameter: value}, data, str(folder), stem, value, options
+            ): value
             for value, stem in zip(chosen, stems, strict=True)
         }
         for future in tqdm(

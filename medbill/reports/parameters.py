@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import ast
 import io
-from datetime import date
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from medbill.exceptions import ReportError
@@ -181,7 +181,9 @@ def validate(report: str, declared: list[Parameter], given: Mapping[str, Any]) -
     return values
 
 
-def _check_dates(report: str, declared: list[Parameter], values: dict[str, Any], given: Mapping[str, Any]) -> None:
+def _check_dates(
+    report: str, declared: list[Parameter], values: dict[str, Any], given: Mapping[str, Any]
+) -> None:
     dates: dict[str, date] = {}
     for p in declared:
         text = values[p.name]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import nbformat
@@ -31,7 +32,9 @@ def test_statements_reconcile_with_the_tables(sample_dir, day: str) -> None:
     served = served[served["service_date"] <= day]
     rc = _raw(sample_dir, "remit_claims")
     rc = rc[rc["received_date"] <= day]
-    adj = _raw(sample_dir, "remit_adjustments").merge(rc[["payment_id", "claim_id"]], on=["payment_id", "claim_id"])
+    adj = _raw(sample_dir, "remit_adjustments").merge(
+        rc[["payment_id", "claim_id"]], on=["payment_id", "claim_id"]
+    )
     payers = _raw(sample_dir, "payers").set_index("payer_id")["kind"]
     claims = _raw(sample_dir, "claims").set_index("claim_id")
     selfpay = served["claim_id"].map(claims["payer_id"]).map(payers).eq("selfpay")
@@ -131,15 +134,24 @@ def test_the_report_prints_one_patients_statement(sample_dir, tmp_path) -> None:
     assert _errors(out.notebook) == []
     page = out.html.read_text(encoding="utf-8")
     assert EXTERNAL.search(page) is None
-    assert f"Amount due: {due['amount_due']:,.2f}" in page
+    assert f"Amount due: ${due['amount_due']:,.2f}" in page
     assert f"Statement for {due['name']}" in page
+    # each service names the insurance billed, never its payer id
+    tables = read_dir(sample_dir)
+    billed = statements.statement_lines(tables, statement_date="2026-06-30")
+    payer_ids = set(billed.loc[billed["patient_id"].eq(due["patient_id"]), "payer_id"])
+    names = tables.payers.set_index("payer_id")["name"]
+    assert all(html.escape(names[p]) in page for p in payer_ids)
+    assert not any(f">{p}<" in page for p in payer_ids)
     assert "medbill-provenance" in page
     assert "Patient A/R" not in page  # nothing about other patients' accounts
 
 
 @pytest.mark.slow
 def test_the_report_lists_every_statement_and_fans_out_per_patient(sample_dir, tmp_path) -> None:
-    out = run_report("patient_statements", {"statement_date": "2026-06-30"}, data_dir=sample_dir, out_dir=tmp_path)
+    out = run_report(
+        "patient_statements", {"statement_date": "2026-06-30"}, data_dir=sample_dir, out_dir=tmp_path
+    )
     assert _errors(out.notebook) == []
     assert "Open balances by age" in out.html.read_text(encoding="utf-8")
     each = statements.patient_statements(read_dir(sample_dir), statement_date="2026-06-30")
