@@ -1,4 +1,8 @@
-"""``medbill worklist CLAIMS_DIR``: the claims that need follow-up; exit 1 when there are any."""
+"""``medbill worklist CLAIMS_DIR``: the claims that need follow-up; exit 1 when there are any.
+
+The text table names each claim's payer and provider and ends with its reason: the CARC (and RARC)
+codes with their text, last so that a long text wraps without breaking the columns before it.
+``--json`` and ``--out`` carry every column, identifiers and names alike."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ if TYPE_CHECKING:
 
     from medbill.analytics.tables import Tables
 
-_SHOWN = ["priority", "claim_id", "payer_id", "category", "reason", "rarc", "action", "amount_at_stake", "deadline", "days_left"]  # fmt: skip
+_SHOWN = ["priority", "claim_id", "payer", "provider", "category", "action", "amount_at_stake", "deadline", "days_left"]  # fmt: skip
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -93,11 +97,28 @@ def _worklist(args: argparse.Namespace) -> int:
     if args.json:
         print_json(records)
     else:
-        if records:
-            print_table(records, _SHOWN)
+        if len(rows):
+            print_table(*_text_table(shown))
         total = rows["amount_at_stake"].sum()
         print(f"{len(rows):,} claims to work as of {as_of.date()}, ${total:,.2f} at stake")
     return 1 if len(rows) else 0
+
+
+def _text_table(shown: pd.DataFrame) -> tuple[list[dict[str, str]], list[str]]:
+    """The rows and headers (in words) of the text table: money as $1,234.50, the reason last."""
+    import pandas as pd
+
+    from medbill.analytics.formats import format_values, header
+
+    table = {
+        header(c): format_values(shown[c], "money" if c == "amount_at_stake" else "text") for c in _SHOWN
+    }
+    # "CO-16 M76: <CARC text>; <RARC text>"; a row no adjustment explains has only its text
+    codes = shown["reason"].astype("string") + (" " + shown["rarc"].astype("string")).fillna("")
+    text = shown["reason_text"].astype("string").fillna("")
+    table["Reason"] = (codes + ": " + text).where(shown["carc"].notna(), text)
+    frame = pd.DataFrame(table)
+    return frame.to_dict("records"), list(frame.columns)
 
 
 def _letters(tables: Tables, rows: pd.DataFrame, as_of: pd.Timestamp, folder: Path) -> None:
