@@ -104,6 +104,8 @@ HEADERS: dict[str, str] = {
     "patient_balance": "Patient A/R",
     "balance": "Balance",
     "procedure_code": "Procedure",
+    "modifier1": "Modifier",
+    "payment_id": "Payment",
     "line_number": "Line",
     "age_days": "Age (days)",
     "bucket": "Age bucket",
