@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medbill.cli._output import print_json, print_table
+from medbill.cli._output import iso_date, print_json, print_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +26,7 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("claims_dir", metavar="CLAIMS_DIR", help="folder with the claims and remittance tables")
     p.add_argument(
         "--as-of",
-        type=date.fromisoformat,
+        type=iso_date,
         help="the day deadlines are counted to (YYYY-MM-DD; default: the latest date in the data)",
     )
     p.add_argument("--json", action="store_true", help="print the worklist as JSON")
