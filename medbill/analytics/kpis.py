@@ -142,10 +142,23 @@ def _collection_rows(data: Any, start: Any, end: Any) -> pd.DataFrame:
     return facts[[*_ROW_COLUMNS, *money]].copy()
 
 
+def _with_patient_paid(t: Any, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with ``patient_paid``: the patient payments applied to each claim
+    (:func:`medbill.claims.posting.post_patient_payments`)."""
+    applied = post_patient_payments(t).lines.groupby("claim_id")["patient_paid"].sum()
+    return rows.assign(patient_paid=rows["claim_id"].map(applied).fillna(0.0))
+
+
 def gross_collection_rate(data: Any, *, start: Any = None, end: Any = None) -> KPI:
-    """Payer payments over gross charges of adjudicated claims."""
-    rows = _collection_rows(data, start, end)
-    return _kpi("gross_collection_rate", rows["paid"].sum(), rows["charge"].sum(), rows)
+    """All payments (the payers' and the patients' applied to these claims, as MGMA counts them)
+    over gross charges of adjudicated claims; tables without patient payments count the payers'."""
+    t = as_tables(data)
+    rows = _collection_rows(t, start, end)
+    if t.patient_payments.empty:
+        return _kpi("gross_collection_rate", rows["paid"].sum(), rows["charge"].sum(), rows)
+    rows = _with_patient_paid(t, rows)
+    paid = rows["paid"].sum() + rows["patient_paid"].sum()
+    return _kpi("gross_collection_rate", paid, rows["charge"].sum(), rows)
 
 
 def net_collection_rate(data: Any, *, start: Any = None, end: Any = None) -> KPI:
@@ -158,8 +171,7 @@ def net_collection_rate(data: Any, *, start: Any = None, end: Any = None) -> KPI
     if t.patient_payments.empty:
         owed = rows["charge"].sum() - rows["contractual_adjustment"].sum() - rows["patient_adjustment"].sum()
         return _kpi("net_collection_rate", rows["paid"].sum(), owed, rows)
-    applied = post_patient_payments(t).lines.groupby("claim_id")["patient_paid"].sum()
-    rows["patient_paid"] = rows["claim_id"].map(applied).fillna(0.0)
+    rows = _with_patient_paid(t, rows)
     owed = rows["charge"].sum() - rows["contractual_adjustment"].sum()
     return _kpi("net_collection_rate", rows["paid"].sum() + rows["patient_paid"].sum(), owed, rows)
 

@@ -91,7 +91,7 @@ def test_patient_ar_beside_insurance_ar(sample_dir) -> None:
     assert table.loc["total", "total"] == pytest.approx(table.loc[["insurance", "patient"], "total"].sum())
 
 
-def test_net_collection_counts_patient_payments(tables) -> None:
+def test_collection_rates_count_patient_payments(tables) -> None:
     # C1's patient paid their PR 10: the share no longer leaves the denominator, the 10 joins the payments
     tables["patient_payments"] = pd.DataFrame(
         {
@@ -106,6 +106,10 @@ def test_net_collection_counts_patient_payments(tables) -> None:
     kpi = kpis.net_collection_rate(tables)
     assert (kpi.numerator, kpi.denominator) == (pytest.approx(190), pytest.approx(390))
     assert kpi.rows.set_index("claim_id").loc["C1", "patient_paid"] == 10.0
+    # MGMA's gross collection rate counts every payment too, over gross charges (C1-C3: 470)
+    gross = kpis.gross_collection_rate(tables)
+    assert (gross.numerator, gross.denominator) == (pytest.approx(190), pytest.approx(470))
+    assert "patient payments" in gross.definition["formula"]
 
 
 def test_bad_include_is_refused(sample_dir) -> None:
