@@ -157,3 +157,8 @@ def named_index(frame: pd.DataFrame, data: Any) -> pd.DataFrame:
 def provider_name(npi: str, data: Any) -> str:
     """One provider's name ("Chloe Parker"), or the NPI itself when the providers table lacks it."""
     return str(provider_of(pd.Series([npi], dtype="string"), data).iloc[0])
+
+
+def payer_name(payer_id: str, data: Any) -> str:
+    """One payer's name, or the payer_id itself when the payers table lacks it."""
+    return str(payer_of(pd.Series([payer_id], dtype="string"), data).iloc[0])

@@ -79,4 +79,5 @@ def test_fan_out_keeps_html_only_and_can_share_plotlyjs(tables_dir, tmp_path, pr
     ]
     page = runs[0].output.html.read_text(encoding="utf-8")
     assert 'src="plotly.min.js"' in page and "plotly.js v" not in page
+    assert "<title>A/R aging: Ann Avery · medbill</title>" in page  # whose page it is
     assert "plotly.js v" in (folder / "plotly.min.js").read_text(encoding="utf-8")[:400]

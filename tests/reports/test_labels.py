@@ -20,6 +20,7 @@ def test_ids_become_names_with_the_npi_beside_the_provider(tables, practice):
     assert out["provider_npi"].tolist() == [practice.npi_a, "1999999984", ""]
     with_npi = labels.provider_of(pd.Series([practice.npi_b]), tables, with_npi=True)
     assert with_npi.tolist() == [f"Ben Brook (NPI {practice.npi_b})"]
+    assert labels.payer_name("P2", tables) == "Acme Health" and labels.payer_name("P9", tables) == "P9"
 
 
 def test_denial_reasons_carry_their_carc_text():
@@ -46,6 +47,12 @@ def test_diagnosis_axis_names_the_chapter(tables, icd_table):
         ("median_days_to_pay", [14.0, 14.5], ["14", "14.5"]),
         ("service_date", [pd.Timestamp("2025-10-01")], ["2025-10-01"]),  # a date, not a timestamp
         ("caught_by_error", [True, False], ["yes", "no"]),
+        # the follow-up worklist and patient statements
+        ("amount_at_stake", [495.0], ["$495.00"]),
+        ("patient_share", [2866.0], ["$2,866.00"]),  # money, though it ends in "share"
+        ("amount_share", [0.646], ["64.6%"]),
+        ("days_left", [-89, 13], ["-89", "13"]),
+        ("due_within_14_days", [6.0], ["6"]),
     ],
 )
 def test_each_column_kind_has_its_business_format(column, values, shown):
@@ -57,6 +64,9 @@ def test_each_column_kind_has_its_business_format(column, values, shown):
 def test_headers_are_words():
     assert formats.header("insurance_balance") == "Insurance A/R"
     assert formats.header("provider_npi") == "NPI"
+    assert (
+        formats.header("rarc") == "Remark (RARC)" and formats.header("reason_text") == "What the codes mean"
+    )
     assert formats.header("unknown_column") == "Unknown column"
     with pytest.raises(ValueError, match="column kinds must be one of"):
         formats.kinds_of(pd.DataFrame({"a": [1]}), {"a": "euros"})
