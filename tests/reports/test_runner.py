@@ -82,7 +82,7 @@ def test_unknown_parameter_stops_before_running(tmp_path):
 
 
 def test_wrong_type_stops_before_running(tmp_path):
-    with pytest.raises(ReportError, match="'top': 'many' is not a int"):
+    with pytest.raises(ReportError, match="'top': 'many' is not an int"):
         run_report("billing_summary", {"top": "many"}, out_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
