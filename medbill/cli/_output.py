@@ -33,6 +33,17 @@ def iso_date(text: str) -> date:
         ) from None
 
 
+def positive_int(text: str) -> int:
+    """An argparse ``type`` for counts such as a number of days: a whole number of 1 or more."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give 1 or more") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small; give 1 or more")
+    return value
+
+
 def print_json(obj: Any) -> None:
     """Print ``obj`` as indented JSON (dates ISO, Decimals as two-decimal strings)."""
     # one string, one write: json.dump would write every token separately

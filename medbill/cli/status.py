@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from medbill.cli._output import iso_date, print_json, print_table
+from medbill.cli._output import iso_date, positive_int, print_json, print_table
 
 _SHOWN = ["level", "claim_id", "trace", "payer_claim_control", "category", "status_code", "category_meaning", "next_action"]  # fmt: skip
 
@@ -21,7 +21,7 @@ def register(p: argparse.ArgumentParser) -> None:
     request.add_argument(
         "--as-of", type=iso_date, help="today, YYYY-MM-DD (default: the latest date in the data)"
     )
-    request.add_argument("--no-response-days", type=int, default=45, metavar="N", help="default 45")
+    request.add_argument("--no-response-days", type=positive_int, default=45, metavar="N", help="default 45")
     request.add_argument("--claims", metavar="C1,C2", help="ask about these claims instead")
     request.add_argument("--control-number", type=int, default=1, help="ISA13/GS06 of the first file")
     request.set_defaults(func=_request)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medbill.cli._output import iso_date, print_json, print_table
+from medbill.cli._output import iso_date, positive_int, print_json, print_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,7 +33,7 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="also write the worklist to FILE (.csv, or .json)")
     p.add_argument(
         "--no-response-days",
-        type=int,
+        type=positive_int,
         default=45,
         metavar="N",
         help="list a sent claim with no remittance after N days (default 45)",

@@ -345,7 +345,6 @@ def test_cli_table_names_payers_and_providers_and_explains_codes(
     [
         ["worklist", "/no/such/folder"],
         ["worklist", str(SAMPLE), "--payer-rules", "/no/such/rules.csv"],
-        ["worklist", str(SAMPLE), "--no-response-days", "0"],
     ],
 )
 def test_cli_bad_input_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
