@@ -82,6 +82,7 @@ AGING_BUCKET = re.compile(r"^(\d+[–-]\d+|>\d+)$")
 HEADERS: dict[str, str] = {
     "claim_id": "Claim",
     "patient_id": "Patient",
+    "patient_name": "Patient name",
     "payer": "Payer",
     "provider": "Provider",
     "provider_npi": "NPI",

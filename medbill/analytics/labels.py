@@ -40,6 +40,16 @@ def _mapped(values: pd.Series, names: pd.Series) -> pd.Series:
     return text.map(names).fillna(text).astype("string")
 
 
+def patient_names(data: Any) -> pd.Series:
+    """patient_id -> "First Last", from the practice's patients table."""
+    patients = as_tables(data).patients.drop_duplicates("patient_id")
+    first = patients.get("first_name", pd.Series("", index=patients.index)).astype("string").fillna("")
+    last = patients.get("last_name", pd.Series("", index=patients.index)).astype("string").fillna("")
+    full = (first.str.strip() + " " + last.str.strip()).str.strip()
+    full = full.mask(full.eq(""), patients["patient_id"].astype("string"))
+    return pd.Series(full.to_numpy(), index=patients["patient_id"].astype("string"), dtype="string")
+
+
 def payer_of(values: pd.Series, data: Any) -> pd.Series:
     """Each payer_id as its payer's name (the id itself when the payers table lacks it)."""
     return _mapped(values, payer_names(data))
@@ -115,14 +125,21 @@ def diagnosis_axis(frame: pd.DataFrame, level: str) -> pd.Series:
     )
 
 
-def named(frame: pd.DataFrame, data: Any, *, npi_column: bool = True) -> pd.DataFrame:
+def named(
+    frame: pd.DataFrame, data: Any, *, npi_column: bool = True, with_patient_names: bool = False
+) -> pd.DataFrame:
     """``frame`` with payer and provider identifiers shown as names.
 
     ``payer_id`` becomes ``payer`` (the name); ``rendering_npi`` / ``billing_npi`` become
     ``provider`` / ``billing_provider`` (the name) followed by the NPI itself when ``npi_column``.
-    Identifier columns are replaced where they stand, so the column order is kept.
+    Identifier columns are replaced where they stand, so the column order is kept. With
+    ``with_patient_names`` (tables a biller works patient balances from), ``patient_name`` follows
+    ``patient_id``; other tables keep to the account number.
     """
     out = frame.copy()
+    if with_patient_names and "patient_id" in out.columns:
+        names = _mapped(out["patient_id"], patient_names(data))
+        out.insert(out.columns.get_loc("patient_id") + 1, "patient_name", names)
     if "place_of_service" in out.columns:
         out["place_of_service"] = place_of(out["place_of_service"])
     if "payer_id" in out.columns:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from medbill.analytics import formats, labels, summary
+from medbill.analytics import aging, formats, labels, summary
 
 
 def test_ids_become_names_with_the_npi_beside_the_provider(tables, practice):
@@ -21,6 +21,17 @@ def test_ids_become_names_with_the_npi_beside_the_provider(tables, practice):
     with_npi = labels.provider_of(pd.Series([practice.npi_b]), tables, with_npi=True)
     assert with_npi.tolist() == [f"Ben Brook (NPI {practice.npi_b})"]
     assert labels.payer_name("P2", tables) == "Acme Health" and labels.payer_name("P9", tables) == "P9"
+
+
+def test_patient_balances_name_the_patient_beside_the_account_number(tables, practice):
+    tables["patients"] = pd.DataFrame({"patient_id": ["PT1"], "first_name": ["Pat"], "last_name": ["One"]})
+    owed = aging.open_items(tables, as_of=practice.as_of, owed_by="patient")
+    out = labels.named(owed, tables, with_patient_names=True)
+    assert out.columns[:3].tolist() == ["claim_id", "patient_id", "patient_name"]
+    assert out.set_index("claim_id").loc["C1", "patient_name"] == "Pat One"  # C1's PR 10
+    unknown = labels.named(pd.DataFrame({"patient_id": ["PT9"]}), tables, with_patient_names=True)
+    assert unknown["patient_name"].tolist() == ["PT9"]  # not in the patients table: the id stays
+    assert "patient_name" not in labels.named(owed, tables).columns  # only when asked
 
 
 def test_denial_reasons_carry_their_carc_text():
