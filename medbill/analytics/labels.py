@@ -112,6 +112,22 @@ def procedure_label(codes: pd.Series) -> pd.Series:
     return codes.astype("string").map(cpt.labels()["label"]).astype("string").fillna("")
 
 
+def diagnosis_code(codes: pd.Series) -> pd.Series:
+    """Each compact ICD-10-CM code in its display form ("E785" -> "E78.5"), as a coder reads it;
+    text that is no code (a placeholder, junk) is shown as it is."""
+    from medbill.exceptions import CodeError
+    from medbill.refdata import icd10cm
+
+    def shown(code: str) -> str:
+        try:
+            return icd10cm.format(code)
+        except CodeError:
+            return code
+
+    text = codes.astype("string")
+    return text.map(shown, na_action="ignore").astype("string")
+
+
 def diagnosis_axis(frame: pd.DataFrame, level: str) -> pd.Series:
     """Chart labels for :func:`medbill.analytics.summary.top_diagnoses` rows: the chapter, block or
     code with its title ("Chapter 10 Diseases of the respiratory system")."""

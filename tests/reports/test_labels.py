@@ -42,6 +42,12 @@ def test_denial_reasons_carry_their_carc_text():
     assert labels.group_text(pd.Series(["PR"])).tolist() == ["PR Patient responsibility"]
 
 
+def test_diagnosis_codes_show_their_dot():
+    # well-formed codes get their dot whether or not a release holds them; other text stays
+    shown = labels.diagnosis_code(pd.Series(["E785", "S52521A", "I10", "Z9999", "(none)", None]))
+    assert shown.tolist()[:5] == ["E78.5", "S52.521A", "I10", "Z99.99", "(none)"] and pd.isna(shown.iloc[5])
+
+
 def test_diagnosis_axis_names_the_chapter(tables, icd_table):
     chapters = summary.top_diagnoses(tables, "chapter", code_table=icd_table)
     axis = labels.diagnosis_axis(chapters, "chapter")
