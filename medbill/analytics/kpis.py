@@ -100,12 +100,14 @@ _ROW_COLUMNS = ["claim_id", "payer_id", "rendering_npi", "service_date", "submit
 
 
 def clean_claim_rate(data: Any, findings: pd.DataFrame, *, start: Any = None, end: Any = None) -> KPI:
-    """Share of original claims with no error-level scrubber finding.
+    """Share of original claims billed to a payer with no error-level scrubber finding (self-pay
+    claims are never submitted, so they are neither clean nor unclean claims).
 
     ``findings`` is ``medbill.edits.scrub(data).findings`` (columns claim_id, severity, rule_id ...).
     """
     t = as_tables(data)
     facts = _in_period(claim_facts(t), start, end)
+    facts = facts[~facts["self_pay"]]
     frequency = t.claims.set_index("claim_id")["claim_frequency"].fillna("1")
     facts = facts[facts["claim_id"].map(frequency).eq("1")]
     errors = findings[findings["severity"].astype("string").str.lower().eq("error").fillna(False)]

@@ -305,3 +305,13 @@ def test_report_findings_are_the_command_lines(sample_dir):
         .isin(read_claims_dir(sample_dir).claims.loc[lambda c: c["payer_id"].eq("SELF"), "claim_id"])
         .any()
     )
+
+
+def test_self_pay_claims_are_not_in_the_clean_claim_rate(tables, findings):
+    # C5 becomes self-pay: never submitted to a payer, so neither clean nor unclean
+    tables["payers"] = pd.concat(
+        [tables["payers"], pd.DataFrame({"payer_id": ["SP"], "name": ["Self-pay"], "kind": ["selfpay"]})]
+    )
+    tables["claims"].loc[tables["claims"]["claim_id"].eq("C5"), "payer_id"] = "SP"
+    kpi = kpis.clean_claim_rate(tables, findings)
+    assert (kpi.numerator, kpi.denominator) == (3, 4) and "C5" not in set(kpi.rows["claim_id"])

@@ -43,7 +43,7 @@ def test_kpi_cards_show_definition_formatted_parts_and_every_row(practice, table
         assert all(re.search(r"\d [a-z]", part) for part in figures.kpi_parts(k).split(" / ")), k.key
     assert "HFMA MAP Keys" in html and "<details><summary>Drill down: 5 rows</summary>" in html
     assert "Ann Avery" in html and "Medicare Part B" in html  # names, not NPIs and payer ids
-    assert html.count("<dt>Notes</dt>") == 4  # where medbill departs from the standard
+    assert html.count("<dt>Notes</dt>") == 5  # where medbill departs from the standard
 
 
 def test_table_html_keeps_every_row_with_headers_in_words(tables):
