@@ -37,7 +37,8 @@ def provider_names(data: Any) -> pd.Series:
 
 def _mapped(values: pd.Series, names: pd.Series) -> pd.Series:
     text = values.astype("string")
-    return text.map(names).fillna(text).astype("string")
+    # an empty names table maps to float NaN: make it text before filling in the identifiers
+    return text.map(names).astype("string").fillna(text)
 
 
 def patient_names(data: Any) -> pd.Series:

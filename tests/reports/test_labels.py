@@ -24,6 +24,12 @@ def test_ids_become_names_with_the_npi_beside_the_provider(tables, practice):
 
 
 def test_patient_balances_name_the_patient_beside_the_account_number(tables, practice):
+    # no patients table (the fixture has none): the account number stands in for the name
+    owed = aging.open_items(tables, as_of=practice.as_of, owed_by="patient")
+    assert (
+        labels.named(owed, tables, with_patient_names=True)["patient_name"].tolist()
+        == owed["patient_id"].tolist()
+    )
     tables["patients"] = pd.DataFrame({"patient_id": ["PT1"], "first_name": ["Pat"], "last_name": ["One"]})
     owed = aging.open_items(tables, as_of=practice.as_of, owed_by="patient")
     out = labels.named(owed, tables, with_patient_names=True)
