@@ -82,7 +82,6 @@ AGING_BUCKET = re.compile(r"^(\d+[–-]\d+|>\d+)$")
 HEADERS: dict[str, str] = {
     "claim_id": "Claim",
     "patient_id": "Patient",
-    "patient_name": "Patient name",
     "payer": "Payer",
     "provider": "Provider",
     "provider_npi": "NPI",
@@ -147,36 +146,16 @@ HEADERS: dict[str, str] = {
     "label": "medbill label",
     "findings": "Findings",
     "severity": "Severity",
-    # the follow-up worklist
+    # the follow-up worklist and patient statements (other columns read well as they are named)
     "payer_id": "Payer ID",
-    "category": "Trouble",
     "carc": "CARC",
     "rarc": "Remark (RARC)",
     "reason_text": "What the codes mean",
     "action": "Next action",
-    "why": "Why",
-    "attach": "Attach",
-    "amount_at_stake": "Amount at stake",
     "amount_share": "Share of amount at stake",
-    "deadline_kind": "Deadline kind",
-    "deadline": "Deadline",
-    "days_left": "Days left",
-    "due_within_14_days": "Due within 14 days",
-    "deadline_passed": "Deadline passed",
     "finding": "Scrubber finding",
     "remit_date": "Remittance",
-    # patient statements
-    "statement_date": "Statement date",
-    "name": "Name",
-    "charged": "Charged",
-    "insurance_paid": "Insurance paid",
-    "insurance_adjusted": "Insurance adjusted",
     "insurance_pending": "With insurance",
-    "patient_share": "Patient share",
-    "patient_paid": "Patient paid",
-    "owed_now": "Owed now",
-    "credit": "Credit",
-    "amount_due": "Amount due",
 }
 
 # d3 formats (plotly hovers and axes) per kind.
