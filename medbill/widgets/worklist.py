@@ -3,8 +3,9 @@
 Filter the list (kind of trouble, next action, payer by name, claim id), open a claim (its payer
 and provider by name, its lines, the payer's adjustments explained, the scrubber's findings: the
 one that predicted the denial first), and mark its action done with a note. Tables show money as
-$1,234.50, dates as dates, headers in words and each reason's CARC/RARC text beside its codes. The list comes from :func:`medbill.followup.worklist`; done
-actions are kept in :attr:`done` and, with ``done_path``, in a CSV file that the next session reads.
+$1,234.50, dates as dates, headers in words and each reason's CARC/RARC text beside its codes.
+The list comes from :func:`medbill.followup.worklist`; done actions are kept in :attr:`done` and,
+with ``done_path``, in a CSV file that the next session reads.
 """
 
 from __future__ import annotations
