@@ -7,6 +7,8 @@ are kept as skipped rows with their reason; a file that is not FHIR at all is an
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,23 @@ from typing import Any
 from medbill.exceptions import ImportFailed
 
 FHIR_SUFFIXES = (".json", ".ndjson")
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block, restoring it after (even on error).
+
+    Parsing allocates millions of dicts and lists, and each allocation burst makes the collector walk
+    every row collected so far again: about a quarter of the load's CPU time. Parsed JSON holds no
+    reference cycles, so reference counting frees it without the collector.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def fhir_files(path: str | Path) -> tuple[list[Path], list[Path]]:
