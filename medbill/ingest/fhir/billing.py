@@ -391,54 +391,27 @@ def _remittances(
             continue
         payment_id = str((r.get("payment") or {}).get("identifier", {}).get("value") or r.get("id", ""))
         paid_date = _day((r.get("payment") or {}).get("date")) or _day(r.get("created"))
-        payment = _money((r.get("payment") or {}).get("amount")) or 0.0
         lines, adjustments = [], []
         for item in sorted(
             (i for i in r.get("item") or [] if isinstance(i, dict)), key=lambda i: i.get("sequence", 0)
         ):
             line_number = line_of_item.get((claim_id, item.get("sequence", 0)))
-            code, source, _ = procedure_code(item.get("productOrService"), cvx)
             if line_number is None:
-                _skip(
-                    skipped,
-                    where,
-                    r,
-                    f"item {item.get('sequence', '')}",
-                    source,
-                    "its Claim item was not carried",
-                )
+                _, source, _ = procedure_code(item.get("productOrService"), cvx)
+                element = f"item {item.get('sequence', '')}"
+                _skip(skipped, where, r, element, source, "its Claim item was not carried")
                 continue
-            amounts = _adjudication(where, r, item, skipped)
-            charge = amounts.get("charge", _money(item.get("net")) or 0.0)
-            allowed = amounts.get("allowed")
-            served = item.get("servicedPeriod") or {}
-            lines.append(
-                {
-                    "payment_id": payment_id,
-                    "claim_id": claim_id,
-                    "line_number": line_number,
-                    "procedure_code": code,
-                    "charge": charge,
-                    "paid": amounts.get("paid", 0.0),
-                    "allowed": allowed,
-                    "units": _money(item.get("quantity")) or 1.0,
-                    "service_date": _day(item.get("servicedDate")) or _day(served.get("start")),
-                }
-            )
-            cas = {"CO-45": round(charge - allowed, 2) if allowed is not None else 0.0}
-            cas.update({k: v for k, v in amounts.items() if k.startswith("PR-")})
+            keys = {"payment_id": payment_id, "claim_id": claim_id, "line_number": line_number}
+            line, cas = _remit_line(where, r, item, cvx, skipped)
+            lines.append({**keys, **line})
             adjustments += [
-                {
-                    "payment_id": payment_id,
-                    "claim_id": claim_id,
-                    "line_number": line_number,
-                    "group": key[:2],
-                    "reason": key[3:],
-                    "amount": amount,
-                }
-                for key, amount in cas.items()
-                if amount
+                {**keys, "group": k[:2], "reason": k[3:], "amount": v} for k, v in cas.items() if v
             ]
+        paid = round(sum(ln["paid"] for ln in lines), 2)
+        payment = _money((r.get("payment") or {}).get("amount"))
+        if payment is not None and abs(payment - paid) >= 0.005:
+            why = f"payment {payment:.2f} includes {payment - paid:.2f} for items not carried"
+            _skip(skipped, where, r, "payment", "", why)
         out["remit_payments"].append(
             {
                 "payment_id": payment_id,
@@ -446,7 +419,7 @@ def _remittances(
                 "payer_name": payer_name,
                 "payee_npi": npi_of(r.get("provider"), npis) or None,
                 "payment_date": paid_date,
-                "amount": payment,
+                "amount": paid,
                 "plb_amount": 0.0,
                 "source_file": where,
             }
@@ -457,7 +430,7 @@ def _remittances(
                 "claim_id": claim_id,
                 "status_code": "1",
                 "charge": round(sum(ln["charge"] for ln in lines), 2),
-                "paid": payment,
+                "paid": paid,
                 "patient_responsibility": round(
                     sum(a["amount"] for a in adjustments if a["group"] == "PR"), 2
                 ),
@@ -467,6 +440,40 @@ def _remittances(
         out["remit_lines"] += lines
         out["remit_adjustments"] += adjustments
     return out
+
+
+def _remit_line(
+    where: str, r: dict[str, Any], item: dict[str, Any], cvx: pd.Series, skipped: list[dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """One EOB item's remit line and its adjustments ("CO-45" -> amount ...), balanced to the cent.
+
+    Synthea's amounts have sub-cent digits: each is rounded to the cent and the rounding remainder (a
+    cent or two) goes to the largest adjustment so that charge - paid - adjustments is zero. A larger
+    remainder is left as it is and listed as a skipped row.
+    """
+    amounts = _adjudication(where, r, item, skipped)
+    charge = amounts.get("charge", _money(item.get("net")) or 0.0)
+    paid = amounts.get("paid", 0.0)
+    allowed = amounts.get("allowed")
+    cas = {"CO-45": round(charge - allowed, 2) if allowed is not None else 0.0}
+    cas.update({k: v for k, v in amounts.items() if k.startswith("PR-")})
+    rest = round(charge - paid - sum(cas.values()), 2)
+    if rest and abs(rest) <= 0.02 and any(cas.values()):
+        largest = max(cas, key=lambda k: abs(cas[k]))
+        cas[largest] = round(cas[largest] + rest, 2)
+    elif rest:
+        element = f"item {item.get('sequence', '')}"
+        _skip(skipped, where, r, element, "", f"charge - paid - adjustments leaves {rest:.2f} unexplained")
+    served = item.get("servicedPeriod") or {}
+    line = {
+        "procedure_code": procedure_code(item.get("productOrService"), cvx)[0],
+        "charge": charge,
+        "paid": paid,
+        "allowed": allowed,
+        "units": _money(item.get("quantity")) or 1.0,
+        "service_date": _day(item.get("servicedDate")) or _day(served.get("start")),
+    }
+    return line, cas
 
 
 def _adjudication(
