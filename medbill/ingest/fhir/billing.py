@@ -175,13 +175,18 @@ def procedure_code(concept: Any, cvx: pd.Series) -> tuple[str, str, str]:
     for c in codings:
         if c.get("system") == CVX and str(c.get("code", "")).lstrip("0") in cvx.index:
             return cvx[str(c["code"]).lstrip("0")], f"cvx|{c['code']}", ""
-    source = "; ".join(
-        f"{SHORT.get(c.get('system', ''), c.get('system', ''))}|{c.get('code', '')}" for c in codings
-    )
+    source = _shown(codings)
     if any(c.get("system") == CVX for c in codings):
         return "", source, "CVX code not in medbill's CVX table: no vaccine product code to carry"
-    systems = ", ".join(dict.fromkeys(NAMES.get(c.get("system", ""), c.get("system", "?")) for c in codings))
+    systems = ", ".join(dict.fromkeys(NAMES.get(str(c.get("system")), str(c.get("system"))) for c in codings))
     return "", source, f"coded in {systems or 'nothing'} only: no CPT/HCPCS code (the worklist suggests one)"
+
+
+def _shown(codings: list[dict[str, Any]]) -> str:
+    """Codings as ``system|code`` (short system names), ``; ``-joined."""
+    return "; ".join(
+        f"{SHORT.get(c.get('system', ''), c.get('system', ''))}|{c.get('code', '')}" for c in codings
+    )
 
 
 def _claim(
@@ -304,9 +309,7 @@ def _diagnoses(
         concept = d.get("diagnosisCodeableConcept") or {}
         codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
         code = next((str(c.get("code", "")) for c in codings if c.get("system") == ICD10CM), "")
-        shown = "; ".join(
-            f"{SHORT.get(c.get('system', ''), c.get('system', ''))}|{c.get('code', '')}" for c in codings
-        )
+        shown = _shown(codings)
         reason = "coded without ICD-10-CM: code it from the worklist"
         ref = d.get("diagnosisReference")
         if ref:
@@ -331,7 +334,7 @@ def _diagnoses(
 def _patient(r: dict[str, Any]) -> dict[str, Any]:
     names = [n for n in r.get("name") or [] if isinstance(n, dict)]
     name = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
-    address = next(iter(r.get("address") or []), {})
+    address: dict[str, Any] = next(iter(r.get("address") or []), {})
     lines = address.get("line") or []
     return {
         "patient_id": r.get("id", ""),
@@ -391,7 +394,8 @@ def _remittances(
             continue
         payment_id = str((r.get("payment") or {}).get("identifier", {}).get("value") or r.get("id", ""))
         paid_date = _day((r.get("payment") or {}).get("date")) or _day(r.get("created"))
-        lines, adjustments = [], []
+        lines: list[dict[str, Any]] = []
+        adjustments: list[dict[str, Any]] = []
         for item in sorted(
             (i for i in r.get("item") or [] if isinstance(i, dict)), key=lambda i: i.get("sequence", 0)
         ):

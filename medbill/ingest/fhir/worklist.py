@@ -175,21 +175,25 @@ def build(path: str | Path) -> dict[str, Any]:
     """Read ``path`` and return the ``encounters``, ``findings`` and ``skipped`` frames, the claims and
     remittance tables (``billing``, a ClaimsData) with ``claims_skipped``, and counts."""
     files, ignored = fhir_files(path)
+    # The parsed resources are freed when _read returns, before the collector runs again: otherwise
+    # its first pass walks them all.
     with gc_paused():
-        seen = _Collected()
-        for where, r, problem in _all(files):
-            seen.add(where, r, problem)
-        built = _frames(seen)
-        billing, claims_skipped = carry(
-            seen.claims, seen.eobs, seen.patients, seen.conditions, seen.npis, seen.performers()
-        )
+        built = _read(files)
+    return {**built, "files": len(files), "ignored_files": [p.name for p in ignored]}
+
+
+def _read(files: Iterable[Path]) -> dict[str, Any]:
+    seen = _Collected()
+    for where, r, problem in _all(files):
+        seen.add(where, r, problem)
+    billing, claims_skipped = carry(
+        seen.claims, seen.eobs, seen.patients, seen.conditions, seen.npis, seen.performers()
+    )
     return {
-        **built,
+        **_frames(seen),
         "billing": billing,
         "claims_skipped": claims_skipped,
         "resources_read": seen.read,
-        "files": len(files),
-        "ignored_files": [p.name for p in ignored],
     }
 
 
