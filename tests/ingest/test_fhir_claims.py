@@ -180,13 +180,14 @@ def test_cvx_items_carry_the_vaccine_product_code_and_snomed_items_are_listed(tm
             "pharmacy claim: the claims tables hold professional claims",
         ),
         (
-            _claim(items=[_item(1, SNOMED, "410620009", 100.0)]),
-            "no item carries a CPT/HCPCS code or a mapped CVX code",
+            _claim(items=[_item(1, SNOMED, "410620009", 100.0)]),  # SNOMED CT only
+            "no item could be carried: coded in SNOMED CT only: no CPT/HCPCS code (the worklist suggests one)",
         ),
         (
-            _claim(items=[_item(1, CPT, "99213")]),
-            "no item carries a CPT/HCPCS code or a mapped CVX code",
-        ),  # no charge
+            _claim(items=[_item(1, CPT, "99213")]),  # a CPT item without a charge
+            "no item could be carried: no charge (net or unitPrice)",
+        ),
+        (_claim(items=[]), "no item could be carried: the claim has no item"),  # no items at all
     ],
 )
 def test_a_claim_that_cannot_be_carried_is_one_skipped_row_and_so_is_its_eob(

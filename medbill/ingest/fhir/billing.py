@@ -255,7 +255,8 @@ def _claim(
         lines.append(line)
     if not lines:
         codes = "; ".join(dict.fromkeys(s for _, s, _ in not_carried))
-        _skip(skipped, where, r, "", codes, "no item carries a CPT/HCPCS code or a mapped CVX code")
+        why = "; ".join(dict.fromkeys(why for _, _, why in not_carried)) or "the claim has no item"
+        _skip(skipped, where, r, "", codes, f"no item could be carried: {why}")
         return None
     for item, source, why in not_carried:
         _skip(skipped, where, r, f"item {item.get('sequence', '')}", source, why)
