@@ -217,6 +217,26 @@ def test_an_eob_that_cannot_be_carried_is_listed(tmp_path: Path, eob: dict[str, 
     assert _skipped(wl) == {("eob-cl1", ""): reason}
 
 
+def test_modifiers_are_carried_and_a_bad_one_is_listed(tmp_path: Path) -> None:
+    modifiers = [{"coding": [{"code": code}]} for code in ("25", "lt", "XYZ")]
+    wl = _load(tmp_path, _claim(items=[_item(1, CPT, "99213", 120.0, modifier=modifiers)]))
+    line = wl.billing.lines.iloc[0]
+    assert (line["modifier1"], line["modifier2"]) == ("25", "LT") and pd.isna(line["modifier3"])
+    assert _skipped(wl) == {("cl1", "item 1 modifier"): "not a two-character modifier"}
+
+
+def test_a_claim_not_carried_lists_only_itself(tmp_path: Path) -> None:
+    # Its SNOMED-only diagnosis and items are not listed apart: the claim's row covers them.
+    diagnosis = [{"sequence": 1, "diagnosisCodeableConcept": {"coding": [{"system": SNOMED, "code": "1"}]}}]
+    wl = _load(tmp_path, _claim(items=[_item(1, SNOMED, "410620009", 10.0)], diagnosis=diagnosis))
+    assert list(_skipped(wl)) == [("cl1", "")]
+
+
+def test_a_claim_for_a_patient_not_in_the_export_is_listed(tmp_path: Path) -> None:
+    wl = _load(tmp_path, _claim(patient={"reference": "Patient/nobody"}))
+    assert _skipped(wl) == {("cl1", ""): "missing reference Patient/nobody"}
+
+
 def test_an_unknown_adjudication_amount_is_listed_not_dropped(tmp_path: Path) -> None:
     eob = _eob()
     eob["item"][0]["adjudication"] += _adjudication(line_other_amt=5.0)

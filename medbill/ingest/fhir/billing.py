@@ -5,8 +5,8 @@ element, with the reason:
 
 - a Claim becomes a ``claims`` row when it has a payer (a Coverage other than Synthea's
   ``NO_INSURANCE``), is not a pharmacy claim, and at least one item carries a CPT or HCPCS code, or a
-  CVX code medbill's CVX table maps to a vaccine product code (the CDC crosswalk; no administration
-  line is invented). Each item becomes a ``lines`` row or a skipped row (SNOMED CT only, no charge).
+  CVX code medbill's CVX table (``medbill/_data/cvx_to_cpt.csv``) maps to a vaccine product code (no
+  administration line is invented). Each item becomes a ``lines`` row or a skipped row (SNOMED CT only, no charge).
   Diagnoses are carried when coded in ICD-10-CM, directly or on the Condition they reference.
 - an ExplanationOfBenefit of a carried Claim becomes a payment (``remit_payments``, its id standing
   in for the trace number FHIR does not have), a ``remit_claims`` row and one ``remit_lines`` row per
@@ -207,8 +207,13 @@ def _claim(
     if payer_name.lower() in NO_PAYER:
         _skip(skipped, where, r, "", "", f"no payer (coverage {payer_name or 'absent'}): nothing to bill")
         return None
+    patient_id = reference_id(r.get("patient"))
+    if patients and patient_id not in patients:  # with Patient resources in the export, it must resolve
+        _skip(skipped, where, r, "", "", f"missing reference Patient/{patient_id}")
+        return None
     claim_id = r.get("id", "")
-    dx, pointer = _diagnoses(where, r, conditions, skipped)
+    pending: list[dict[str, Any]] = []  # the element rows, listed only when the claim is carried
+    dx, pointer = _diagnoses(where, r, conditions, pending)
     start = _day((r.get("billablePeriod") or {}).get("start")) or _day(r.get("created"))
     items = sorted(
         (i for i in r.get("item") or [] if isinstance(i, dict)), key=lambda i: i.get("sequence", 0)
@@ -229,12 +234,7 @@ def _claim(
         if why:
             not_carried.append((item, source, why))
             continue
-        modifiers = [
-            str(c.get("code", "")).upper()
-            for m in item.get("modifier") or []
-            for c in (m.get("coding") or [])[:1]
-            if _MODIFIER.match(str(c.get("code", "")).upper())
-        ][: len(MODIFIER_COLUMNS)]
+        modifiers = _modifiers(where, r, item, pending)
         served = item.get("servicedPeriod") or {}
         line = {
             "claim_id": claim_id,
@@ -260,7 +260,7 @@ def _claim(
         return None
     for item, source, why in not_carried:
         _skip(skipped, where, r, f"item {item.get('sequence', '')}", source, why)
-    patient_id = reference_id(r.get("patient"))
+    skipped += pending
     patient = patients.get(patient_id, {})
     rendering, _ = performers.get(encounter_id, ("", ""))
     team = [t for t in r.get("careTeam") or [] if isinstance(t, dict)]
@@ -281,6 +281,26 @@ def _claim(
         "source": where,
     }
     return claim, lines, payer_name
+
+
+def _modifiers(
+    where: str, r: dict[str, Any], item: dict[str, Any], skipped: list[dict[str, Any]]
+) -> list[str]:
+    """An item's modifier codes (two characters each, at most four); any other is a skipped row."""
+    out: list[str] = []
+    for m in item.get("modifier") or []:
+        codings = (m.get("coding") if isinstance(m, dict) else None) or [{}]
+        code = str(codings[0].get("code", "")).strip().upper()
+        element = f"item {item.get('sequence', '')} modifier"
+        if not _MODIFIER.match(code):
+            _skip(skipped, where, r, element, code, "not a two-character modifier")
+        elif len(out) == len(MODIFIER_COLUMNS):
+            _skip(
+                skipped, where, r, element, code, f"beyond the {len(MODIFIER_COLUMNS)} modifiers a line holds"
+            )
+        else:
+            out.append(code)
+    return out
 
 
 def _place_of(r: dict[str, Any]) -> str | None:
