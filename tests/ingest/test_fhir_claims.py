@@ -237,6 +237,32 @@ def test_a_claim_for_a_patient_not_in_the_export_is_listed(tmp_path: Path) -> No
     assert _skipped(wl) == {("cl1", ""): "missing reference Patient/nobody"}
 
 
+def test_malformed_elements_read_as_absent_never_crash(tmp_path: Path) -> None:
+    # Strings, numbers and lists where FHIR has objects: the claim is judged on what is well formed.
+    junk_item = {
+        "sequence": [1],
+        "productOrService": "99213",
+        "servicedPeriod": 3,
+        "modifier": "25",
+        "diagnosisSequence": [[1]],
+        "net": {"value": "12"},
+    }
+    claim = _claim(
+        type="professional", billablePeriod="2025", diagnosis=[{"sequence": "x"}], items=[junk_item]
+    )
+    eob = _eob(payment=[], item=[{"sequence": {}, "adjudication": "paid"}])
+    wl = _load(tmp_path, claim, eob, {**_claim("cl2", insurance=["Acme"]), "patient": 7})
+    assert wl.billing.claims.empty
+    assert _skipped(wl) == {
+        (
+            "cl1",
+            "",
+        ): "no item could be carried: coded in nothing only: no CPT/HCPCS code (the worklist suggests one)",
+        ("eob-cl1", ""): "its Claim was not carried (see the Claim's row)",
+        ("cl2", ""): "no payer (coverage absent): nothing to bill",
+    }
+
+
 def test_an_unknown_adjudication_amount_is_listed_not_dropped(tmp_path: Path) -> None:
     eob = _eob()
     eob["item"][0]["adjudication"] += _adjudication(line_other_amt=5.0)

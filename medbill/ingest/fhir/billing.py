@@ -103,6 +103,25 @@ def carry(
     return data, pd.DataFrame(skipped, columns=CLAIMS_SKIPPED_COLUMNS)
 
 
+def as_object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: a malformed element reads as absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def objects(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects of ``value`` when it is an array, else none."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _plain_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _sequence(element: dict[str, Any]) -> int:
+    number = element.get("sequence")
+    return number if isinstance(number, int) else 0
+
+
 def _frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     columns = list(SCHEMAS[name])
     extra = [c for c in (rows[0] if rows else {}) if c not in SCHEMAS[name]]
@@ -136,7 +155,7 @@ def _money(value: Any) -> float | None:
 def npi_of(ref: Any, npis: dict[str, str]) -> str:
     """The NPI a reference names: a conditional ``...?identifier=http://hl7.org/fhir/sid/us-npi|N``, or
     the NPI identifier of the Practitioner/Organization it points to; '' otherwise."""
-    text = ref.get("reference", "") if isinstance(ref, dict) else ""
+    text = str(ref.get("reference") or "") if isinstance(ref, dict) else ""
     if US_NPI in text:
         return text.rsplit("|", 1)[-1]
     return npis.get(reference_id(ref), "")
@@ -145,17 +164,17 @@ def npi_of(ref: Any, npis: dict[str, str]) -> str:
 def payer_of(r: dict[str, Any]) -> tuple[str, str]:
     """(payer_id, name) of a Claim or ExplanationOfBenefit: its insurer, else its focal Coverage's
     payor (contained or by display); the payer's identifier when given, else its name."""
-    contained = {c.get("id"): c for c in r.get("contained") or [] if isinstance(c, dict)}
+    contained = {c.get("id"): c for c in objects(r.get("contained"))}
     candidates = [r.get("insurer")]
-    for ins in sorted(r.get("insurance") or [], key=lambda i: not i.get("focal")):
-        cov = ins.get("coverage") or {}
+    for ins in sorted(objects(r.get("insurance")), key=lambda i: not i.get("focal")):
+        cov = as_object(ins.get("coverage"))
         local = contained.get(str(cov.get("reference", "")).lstrip("#"), {})
-        candidates += [*(local.get("payor") or []), cov]
+        candidates += [*objects(local.get("payor")), cov]
     for ref in candidates:
         if not isinstance(ref, dict):
             continue
         name = str(ref.get("display") or "").strip()
-        ident = str((ref.get("identifier") or {}).get("value") or "").strip()
+        ident = str(as_object(ref.get("identifier")).get("value") or "").strip()
         if name or ident:
             return ident or name, name or ident
     return "", ""
@@ -164,7 +183,7 @@ def payer_of(r: dict[str, Any]) -> tuple[str, str]:
 def procedure_code(concept: Any, cvx: pd.Series) -> tuple[str, str, str]:
     """(procedure code, source 'system|code', why not) of a productOrService: a CPT or HCPCS coding as
     is, a CVX code through medbill's CVX table; otherwise no code and the reason."""
-    codings = [c for c in (concept or {}).get("coding") or [] if isinstance(c, dict)]
+    codings = objects(as_object(concept).get("coding"))
     for c in codings:
         if c.get("system") == CPT or c.get("system") in HCPCS:
             return (
@@ -199,7 +218,7 @@ def _claim(
     cvx: pd.Series,
     skipped: list[dict[str, Any]],
 ) -> tuple[dict[str, Any], list[dict[str, Any]], str] | None:
-    claim_type = ((r.get("type") or {}).get("coding") or [{}])[0].get("code", "")
+    claim_type = next(iter(objects(as_object(r.get("type")).get("coding"))), {}).get("code", "")
     payer_id, payer_name = payer_of(r)
     if claim_type == "pharmacy":
         _skip(skipped, where, r, "", "", "pharmacy claim: the claims tables hold professional claims")
@@ -214,11 +233,9 @@ def _claim(
     claim_id = r.get("id", "")
     pending: list[dict[str, Any]] = []  # the element rows, listed only when the claim is carried
     dx, pointer = _diagnoses(where, r, conditions, pending)
-    start = _day((r.get("billablePeriod") or {}).get("start")) or _day(r.get("created"))
-    items = sorted(
-        (i for i in r.get("item") or [] if isinstance(i, dict)), key=lambda i: i.get("sequence", 0)
-    )
-    encounters = [reference_id(e) for i in items for e in i.get("encounter") or []]
+    start = _day(as_object(r.get("billablePeriod")).get("start")) or _day(r.get("created"))
+    items = sorted(objects(r.get("item")), key=_sequence)
+    encounters = [reference_id(e) for i in items for e in objects(i.get("encounter"))]
     encounter_id = next(filter(None, encounters), "")
     lines: list[dict[str, Any]] = []
     not_carried: list[tuple[dict[str, Any], str, str]] = []
@@ -235,7 +252,7 @@ def _claim(
             not_carried.append((item, source, why))
             continue
         modifiers = _modifiers(where, r, item, pending)
-        served = item.get("servicedPeriod") or {}
+        served = as_object(item.get("servicedPeriod"))
         line = {
             "claim_id": claim_id,
             "line_number": len(lines) + 1,
@@ -245,12 +262,14 @@ def _claim(
             **dict(zip(MODIFIER_COLUMNS, modifiers, strict=False)),
             "units": units,
             "charge": charge,
-            "dx_pointers": "".join(pointer[s] for s in item.get("diagnosisSequence") or [] if s in pointer)[
-                :4
-            ],
+            "dx_pointers": "".join(
+                pointer[s]
+                for s in _plain_list(item.get("diagnosisSequence"))
+                if isinstance(s, int) and s in pointer
+            )[:4],
             "place_of_service": _place(item),
             "source_code": source,
-            "_sequence": item.get("sequence", 0),
+            "_sequence": _sequence(item),
         }
         lines.append(line)
     if not lines:
@@ -263,13 +282,13 @@ def _claim(
     skipped += pending
     patient = patients.get(patient_id, {})
     rendering, _ = performers.get(encounter_id, ("", ""))
-    team = [t for t in r.get("careTeam") or [] if isinstance(t, dict)]
+    team = objects(r.get("careTeam"))
     rendering = next((n for n in (npi_of(t.get("provider"), npis) for t in team) if n), rendering)
     claim = {
         "claim_id": claim_id,
         "patient_id": patient_id,
         "patient_birth_date": _day(patient.get("birthDate")),
-        "patient_sex": {"female": "F", "male": "M"}.get(patient.get("gender", ""), "U"),
+        "patient_sex": {"female": "F", "male": "M"}.get(str(patient.get("gender")), "U"),
         "payer_id": payer_id,
         "billing_npi": npi_of(r.get("provider"), npis),
         "rendering_npi": rendering,
@@ -288,9 +307,8 @@ def _modifiers(
 ) -> list[str]:
     """An item's modifier codes (two characters each, at most four); any other is a skipped row."""
     out: list[str] = []
-    for m in item.get("modifier") or []:
-        codings = (m.get("coding") if isinstance(m, dict) else None) or [{}]
-        code = str(codings[0].get("code", "")).strip().upper()
+    for m in objects(item.get("modifier")):
+        code = str(next(iter(objects(m.get("coding"))), {}).get("code", "")).strip().upper()
         element = f"item {item.get('sequence', '')} modifier"
         if not _MODIFIER.match(code):
             _skip(skipped, where, r, element, code, "not a two-character modifier")
@@ -305,13 +323,14 @@ def _modifiers(
 
 def _place_of(r: dict[str, Any]) -> str | None:
     """The first place of service an ExplanationOfBenefit's items give."""
-    return next(filter(None, (_place(i) for i in r.get("item") or [] if isinstance(i, dict))), None)
+    return next(filter(None, (_place(i) for i in objects(r.get("item")))), None)
 
 
 def _place(item: dict[str, Any]) -> str | None:
     """The CMS place of service code of an item's location (FHIR's ex-serviceplace codes are CMS's)."""
-    codings = (item.get("locationCodeableConcept") or {}).get("coding") or [{}]
-    code = str(codings[0].get("code", ""))
+    code = str(
+        next(iter(objects(as_object(item.get("locationCodeableConcept")).get("coding"))), {}).get("code", "")
+    )
     return code.zfill(2) if code.isdigit() and len(code) <= 2 else None
 
 
@@ -322,13 +341,10 @@ def _diagnoses(
     letter; each diagnosis not coded in ICD-10-CM is a skipped row."""
     dx: list[str] = []
     pointer: dict[int, str] = {}
-    entries = sorted(
-        (d for d in r.get("diagnosis") or [] if isinstance(d, dict)), key=lambda d: d.get("sequence", 0)
-    )
+    entries = sorted(objects(r.get("diagnosis")), key=_sequence)
     for d in entries:
         element = f"diagnosis {d.get('sequence', '')}"
-        concept = d.get("diagnosisCodeableConcept") or {}
-        codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+        codings = objects(as_object(d.get("diagnosisCodeableConcept")).get("coding"))
         code = next((str(c.get("code", "")) for c in codings if c.get("system") == ICD10CM), "")
         shown = _shown(codings)
         reason = "coded without ICD-10-CM: code it from the worklist"
@@ -346,23 +362,23 @@ def _diagnoses(
         elif code:
             if code not in dx:
                 dx.append(code)
-            pointer[d.get("sequence", 0)] = "ABCDEFGHIJKL"[dx.index(code)]
+            pointer[_sequence(d)] = "ABCDEFGHIJKL"[dx.index(code)]
         else:
             _skip(skipped, where, r, element, shown, reason)
     return dx, pointer
 
 
 def _patient(r: dict[str, Any]) -> dict[str, Any]:
-    names = [n for n in r.get("name") or [] if isinstance(n, dict)]
+    names = objects(r.get("name"))
     name = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
-    address: dict[str, Any] = next(iter(r.get("address") or []), {})
-    lines = address.get("line") or []
+    address: dict[str, Any] = next(iter(objects(r.get("address"))), {})
+    lines = [str(x) for x in _plain_list(address.get("line"))]
     return {
         "patient_id": r.get("id", ""),
         "last_name": name.get("family"),
-        "first_name": next(iter(name.get("given") or []), None),
+        "first_name": next(iter(_plain_list(name.get("given"))), None),
         "birth_date": _day(r.get("birthDate")),
-        "sex": {"female": "F", "male": "M"}.get(r.get("gender", ""), "U"),
+        "sex": {"female": "F", "male": "M"}.get(str(r.get("gender")), "U"),
         "address1": lines[0] if lines else None,
         "address2": lines[1] if len(lines) > 1 else None,
         "city": address.get("city"),
@@ -413,14 +429,13 @@ def _remittances(
         if outcome not in ("complete", "partial"):
             _skip(skipped, where, r, "", "", f"outcome {outcome or 'absent'}: not adjudicated")
             continue
-        payment_id = str((r.get("payment") or {}).get("identifier", {}).get("value") or r.get("id", ""))
-        paid_date = _day((r.get("payment") or {}).get("date")) or _day(r.get("created"))
+        pay = as_object(r.get("payment"))
+        payment_id = str(as_object(pay.get("identifier")).get("value") or r.get("id", ""))
+        paid_date = _day(pay.get("date")) or _day(r.get("created"))
         lines: list[dict[str, Any]] = []
         adjustments: list[dict[str, Any]] = []
-        for item in sorted(
-            (i for i in r.get("item") or [] if isinstance(i, dict)), key=lambda i: i.get("sequence", 0)
-        ):
-            line_number = line_of_item.get((claim_id, item.get("sequence", 0)))
+        for item in sorted(objects(r.get("item")), key=_sequence):
+            line_number = line_of_item.get((claim_id, _sequence(item)))
             if line_number is None:
                 _, source, _ = procedure_code(item.get("productOrService"), cvx)
                 element = f"item {item.get('sequence', '')}"
@@ -433,7 +448,7 @@ def _remittances(
                 {**keys, "group": k[:2], "reason": k[3:], "amount": v} for k, v in cas.items() if v
             ]
         paid = round(sum(ln["paid"] for ln in lines), 2)
-        payment = _money((r.get("payment") or {}).get("amount"))
+        payment = _money(pay.get("amount"))
         if payment is not None and abs(payment - paid) >= 0.005:
             why = f"payment {payment:.2f} includes {payment - paid:.2f} for items not carried"
             _skip(skipped, where, r, "payment", "", why)
@@ -489,7 +504,7 @@ def _remit_line(
     elif rest:
         element = f"item {item.get('sequence', '')}"
         _skip(skipped, where, r, element, "", f"charge - paid - adjustments leaves {rest:.2f} unexplained")
-    served = item.get("servicedPeriod") or {}
+    served = as_object(item.get("servicedPeriod"))
     line = {
         "procedure_code": procedure_code(item.get("productOrService"), cvx)[0],
         "charge": charge,
@@ -507,11 +522,11 @@ def _adjudication(
     """An EOB item's amounts by role (charge, allowed, paid, PR-1/2/3); a category with an amount
     medbill does not know is a skipped row (categories without an amount carry no money)."""
     amounts: dict[str, float] = {}
-    for adj in item.get("adjudication") or []:
-        amount = _money(adj.get("amount")) if isinstance(adj, dict) else None
+    for adj in objects(item.get("adjudication")):
+        amount = _money(adj.get("amount"))
         if amount is None:
             continue
-        codes = [str(c.get("code", "")) for c in (adj.get("category") or {}).get("coding") or []]
+        codes = [str(c.get("code", "")) for c in objects(as_object(adj.get("category")).get("coding"))]
         role = next(
             (ADJUDICATION[k] for k in (c.rsplit("/", 1)[-1] for c in codes) if k in ADJUDICATION), None
         )

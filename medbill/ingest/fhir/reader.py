@@ -92,7 +92,7 @@ def read_resources(path: Path) -> Iterator[tuple[str, dict[str, Any] | None, str
 def reference_id(ref: Any) -> str:
     """The id a reference points to: ``urn:uuid:X``, ``Patient/X`` -> ``X``; a conditional reference
     (``Practitioner?identifier=SYSTEM|VALUE``) -> ``VALUE``; '' when absent."""
-    text = ref.get("reference", "") if isinstance(ref, dict) else ""
+    text = str(ref.get("reference") or "") if isinstance(ref, dict) else ""
     if not text:
         return ""
     if text.startswith("urn:uuid:"):

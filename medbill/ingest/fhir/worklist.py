@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from medbill.ingest.fhir.billing import US_NPI, carry, npi_of
+from medbill.ingest.fhir.billing import US_NPI, carry, npi_of, objects, payer_of
 from medbill.ingest.fhir.reader import fhir_files, gc_paused, read_resources, reference_id
 
 SYSTEMS = {
@@ -136,17 +136,9 @@ def _encounter(r: dict[str, Any], where: str) -> tuple[dict[str, Any], dict[str,
 
 
 def _payers(r: dict[str, Any]) -> tuple[list[str], str]:
-    """(encounter ids, payer name) of a Claim or ExplanationOfBenefit; the payer from its Coverage."""
-    contained = {c.get("id"): c for c in r.get("contained") or [] if isinstance(c, dict)}
-    payer = ""
-    for ins in r.get("insurance") or []:
-        cov = ins.get("coverage") or {}
-        local = contained.get(cov.get("reference", "").lstrip("#"), {})
-        payer = next((p.get("display", "") for p in local.get("payor") or []), "") or cov.get("display", "")
-        if payer:
-            break
-    encounters = [reference_id(e) for item in r.get("item") or [] for e in item.get("encounter") or []]
-    return sorted(set(filter(None, encounters))), payer
+    """(encounter ids, payer name) of a Claim or ExplanationOfBenefit."""
+    encounters = [reference_id(e) for item in objects(r.get("item")) for e in objects(item.get("encounter"))]
+    return sorted(set(filter(None, encounters))), payer_of(r)[1]
 
 
 def em_family(cls: pd.Series, type_text: pd.Series, established: pd.Series) -> pd.Series:
