@@ -163,7 +163,7 @@ def test_cvx_items_carry_the_vaccine_product_code_and_snomed_items_are_listed(tm
         [1, product, "cvx|140"]
     ]
     assert _skipped(wl) == {
-        ("cl1", "item 1"): "coded in SNOMED CT only: no CPT/HCPCS code (the worklist suggests one)"
+        ("cl1", "item 1"): "coded in SNOMED CT only: no CPT/HCPCS code (code it from the worklist)"
     }
 
 
@@ -181,7 +181,7 @@ def test_cvx_items_carry_the_vaccine_product_code_and_snomed_items_are_listed(tm
         ),
         (
             _claim(items=[_item(1, SNOMED, "410620009", 100.0)]),  # SNOMED CT only
-            "no item could be carried: coded in SNOMED CT only: no CPT/HCPCS code (the worklist suggests one)",
+            "no item could be carried: coded in SNOMED CT only: no CPT/HCPCS code (code it from the worklist)",
         ),
         (
             _claim(items=[_item(1, CPT, "99213")]),  # a CPT item without a charge
@@ -257,10 +257,15 @@ def test_malformed_elements_read_as_absent_never_crash(tmp_path: Path) -> None:
         (
             "cl1",
             "",
-        ): "no item could be carried: coded in nothing only: no CPT/HCPCS code (the worklist suggests one)",
+        ): "no item could be carried: no productOrService coding",
         ("eob-cl1", ""): "its Claim was not carried (see the Claim's row)",
         ("cl2", ""): "no payer (coverage absent): nothing to bill",
     }
+
+
+def test_a_claim_without_an_id_is_listed(tmp_path: Path) -> None:
+    wl = _load(tmp_path, _claim(cid=""))
+    assert _skipped(wl) == {("", ""): "no id: a claim needs one"}
 
 
 def test_an_unknown_adjudication_amount_is_listed_not_dropped(tmp_path: Path) -> None:

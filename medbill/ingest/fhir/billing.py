@@ -197,8 +197,10 @@ def procedure_code(concept: Any, cvx: pd.Series) -> tuple[str, str, str]:
     source = _shown(codings)
     if any(c.get("system") == CVX for c in codings):
         return "", source, "CVX code not in medbill's CVX table: no vaccine product code to carry"
+    if not codings:
+        return "", "", "no productOrService coding"
     systems = ", ".join(dict.fromkeys(NAMES.get(str(c.get("system")), str(c.get("system"))) for c in codings))
-    return "", source, f"coded in {systems or 'nothing'} only: no CPT/HCPCS code (the worklist suggests one)"
+    return "", source, f"coded in {systems} only: no CPT/HCPCS code (code it from the worklist)"
 
 
 def _shown(codings: list[dict[str, Any]]) -> str:
@@ -231,6 +233,9 @@ def _claim(
         _skip(skipped, where, r, "", "", f"missing reference Patient/{patient_id}")
         return None
     claim_id = r.get("id", "")
+    if not claim_id:
+        _skip(skipped, where, r, "", "", "no id: a claim needs one")
+        return None
     pending: list[dict[str, Any]] = []  # the element rows, listed only when the claim is carried
     dx, pointer = _diagnoses(where, r, conditions, pending)
     start = _day(as_object(r.get("billablePeriod")).get("start")) or _day(r.get("created"))
@@ -241,7 +246,8 @@ def _claim(
     not_carried: list[tuple[dict[str, Any], str, str]] = []
     for item in items:
         code, source, why = procedure_code(item.get("productOrService"), cvx)
-        units = _money(item.get("quantity")) or 1.0
+        quantity = _money(item.get("quantity"))
+        units = 1.0 if quantity is None else quantity
         charge = _money(item.get("net"))
         unit_price = _money(item.get("unitPrice"))
         if charge is None and unit_price is not None:
@@ -252,6 +258,20 @@ def _claim(
             not_carried.append((item, source, why))
             continue
         modifiers = _modifiers(where, r, item, pending)
+        pointers = "".join(
+            pointer[s]
+            for s in _plain_list(item.get("diagnosisSequence"))
+            if isinstance(s, int) and s in pointer
+        )
+        if len(pointers) > 4:
+            _skip(
+                pending,
+                where,
+                r,
+                f"item {item.get('sequence', '')}",
+                pointers[4:],
+                "beyond the 4 pointers a line holds",
+            )
         served = as_object(item.get("servicedPeriod"))
         line = {
             "claim_id": claim_id,
@@ -262,11 +282,7 @@ def _claim(
             **dict(zip(MODIFIER_COLUMNS, modifiers, strict=False)),
             "units": units,
             "charge": charge,
-            "dx_pointers": "".join(
-                pointer[s]
-                for s in _plain_list(item.get("diagnosisSequence"))
-                if isinstance(s, int) and s in pointer
-            )[:4],
+            "dx_pointers": pointers[:4],
             "place_of_service": _place(item),
             "source_code": source,
             "_sequence": _sequence(item),
