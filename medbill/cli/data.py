@@ -35,7 +35,9 @@ def register(p: argparse.ArgumentParser) -> None:
         help="tuva folder, folder of 835 files, a CSV, or FHIR R4 Bundles/NDJSON (file or folder)",
     )
     load.add_argument("path")
-    load.add_argument("--out", required=True, help="CLAIMS_DIR (or, for fhir, the worklist folder) to write")
+    load.add_argument(
+        "--out", required=True, help="CLAIMS_DIR to write (for fhir: the worklist and claims folder)"
+    )
     load.add_argument("--format", choices=("csv", "parquet"), default="csv")
     load.add_argument("--mapping", help="column mapping YAML (csv only)")
     load.add_argument("--json", action="store_true")
