@@ -1,8 +1,14 @@
 """Billing-code suggestions for the findings of a FHIR worklist. Nothing here is accepted for the coder.
 
 - a Condition coded in ICD-10-CM keeps its code, flagged when not valid on the finding's date;
-- other Conditions (SNOMED CT or text): medbill's ICD-10-CM search on the display text, billable
-  codes first (no SNOMED CT map is shipped: it is licensed);
+- other Conditions (SNOMED CT or text): medbill's ICD-10-CM search on the display text without its
+  SNOMED CT semantic tag (no SNOMED CT map is shipped: it is licensed). The text is also searched in
+  ICD-10-CM's own wording where it uses a lay or adjectival word ICD-10-CM words otherwise
+  (``medbill/_data/icd10cm_wording.csv``: "muscle pain" -> "myalgia", "renal" -> "kidney"), and
+  when the best code leaves words of the text unmatched ("Escherichia coli urinary tract
+  infection"), those words are searched alone and their best code is suggested second, as a coder
+  codes a second condition. Billable codes first, then codes that add no context the text does not
+  name (history, newborn, subsequent encounter ...), then score, then code;
 - Immunizations: CVX -> vaccine product and administration codes from ``medbill/_data/cvx_to_cpt.csv``;
   an unknown CVX code falls back to the search;
 - Procedures: medbill's CPT/HCPCS search on the display text.
@@ -12,6 +18,7 @@ The search runs once per distinct (kind, code, text, release in effect), not onc
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from datetime import date
@@ -21,6 +28,7 @@ import pandas as pd
 
 from medbill.refdata import icd10cm, registry
 from medbill.refdata._packaged import read_csv
+from medbill.refdata._types import Hit
 from medbill.refdata.coverage import CoverageWarning
 
 TOP = 5
@@ -38,7 +46,7 @@ _STOP = frozenset(
 # do not: a coder does not code "family history of stroke" or "congenital tuberculosis" from "Stroke"
 # or "Tuberculosis".
 _CONTEXTS = ("family history", "history", "newborn", "congenital", "perinatal", "pregnancy", "puerperium",
-             "sequela", "postprocedural", "screening", "complicating")  # fmt: skip
+             "sequela", "subsequent encounter", "postprocedural", "screening", "complicating")  # fmt: skip
 
 
 def clean_text(text: str) -> str:
@@ -68,30 +76,85 @@ def cvx_table() -> pd.DataFrame:
     return read_csv("cvx_to_cpt.csv")
 
 
-def _ranked(text: str, systems: tuple[str, ...], on: date) -> tuple[list[dict[str, Any]], str]:
-    query = clean_text(text)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CoverageWarning)
-        if systems == ("icd10cm",):
-            hits = icd10cm.search(query, TOP * 5, on=on)
-        else:
-            hits = registry.search(query, systems, TOP * 5, on=on)
-    note = next((str(w.message) for w in caught if issubclass(w.category, CoverageWarning)), "")
-    # Billable first (None: CPT/HCPCS carry no such flag), then no added context, then score, then code.
-    hits.sort(key=lambda h: (h.billable is False, _adds_context(query, h.title), -h.score, h.code))
-    rows = [
+@functools.cache
+def wording_table() -> tuple[tuple[re.Pattern[str], str, str], ...]:
+    """medbill's lay and adjectival words with ICD-10-CM's wording for them, as (pattern, term, wording)."""
+    table = read_csv("icd10cm_wording.csv")
+    return tuple(
+        (re.compile(rf"\b{re.escape(term)}\b", re.I), term, wording)
+        for term, wording in zip(table["term"], table["icd_wording"], strict=True)
+    )
+
+
+def reworded(query: str) -> tuple[str, str]:
+    """``query`` in ICD-10-CM's wording and a note of what was read how; ``("", "")`` when nothing applies."""
+    text, read = query, []
+    for pattern, term, wording in wording_table():
+        if pattern.search(text):
+            text = pattern.sub(wording, text)
+            read.append(f"{term} read as {wording}")
+    return (text, "; ".join(read)) if read else ("", "")
+
+
+def _search(query: str, systems: tuple[str, ...], on: date) -> list[Hit]:
+    if systems == ("icd10cm",):
+        return icd10cm.search(query, TOP * 5, on=on)
+    return registry.search(query, systems, TOP * 5, on=on)
+
+
+def _rows(hits: list[Hit], query: str, source: str) -> list[dict[str, Any]]:
+    return [
         {
             "code": h.code,
             "system": h.system,
             "title": h.title,
             "billable": h.billable,
             "score": round(h.score, 3),
-            "matched_words": matched_words(query, h.title),
-            "source": "medbill search",
+            # the words of the title or of the term that matched (an inclusion term, an includes note)
+            "matched_words": matched_words(query, f"{h.title} {h.matched.partition(': ')[2]}"),
+            "source": source,
         }
-        for h in hits[:TOP]
+        for h in hits
     ]
-    return rows, note
+
+
+def _order(rows: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
+    """Billable first (None: CPT/HCPCS carry no such flag), then no added context, then score, then
+    code; one row per code (its best)."""
+    rows = sorted(
+        rows, key=lambda r: (r["billable"] is False, _adds_context(query, r["title"]), -r["score"], r["code"])
+    )
+    seen: set[str] = set()
+    return [r for r in rows if not (r["code"] in seen or seen.add(r["code"]))]
+
+
+def _unmatched(query: str, matched: str) -> str:
+    """The words of ``query`` that ``matched`` does not hold (connecting words left out)."""
+    have = set(matched.split())
+    return " ".join(
+        w for w in dict.fromkeys(_WORD.findall(query.lower())) if w not in _STOP and w not in have
+    )
+
+
+def _ranked(text: str, systems: tuple[str, ...], on: date) -> tuple[list[dict[str, Any]], str]:
+    query = clean_text(text)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CoverageWarning)
+        rows = _rows(_search(query, systems, on), query, "medbill search")
+        if systems == ("icd10cm",):
+            variant, read = reworded(query)
+            if variant:
+                rows += _rows(_search(variant, systems, on), variant, f"medbill search ({read})")
+        rows = _order(rows, query)
+        rest = _unmatched(query, rows[0]["matched_words"]) if systems == ("icd10cm",) and rows else ""
+        if rest and rows[0]["matched_words"]:
+            second = _order(
+                _rows(_search(rest, systems, on), rest, f"medbill search (words left: {rest})"), rest
+            )
+            if second and second[0]["code"] not in {r["code"] for r in rows[:TOP]}:
+                rows.insert(1, second[0])
+    note = next((str(w.message) for w in caught if issubclass(w.category, CoverageWarning)), "")
+    return rows[:TOP], note
 
 
 def _given_icd(code: str, on: date) -> tuple[list[dict[str, Any]], str]:
