@@ -39,6 +39,7 @@ _SEMANTIC_TAG = re.compile(
     r"\s*\((disorder|finding|procedure|situation|morphologic abnormality|event|regime/therapy)\)\s*$", re.I
 )
 _WORD = re.compile(r"[a-z0-9]+")
+_DEFAULT_WORDS = re.compile(r"\b(unspecified|nos|not elsewhere classified|not specified|without)\b", re.I)
 _STOP = frozenset(
     {"and", "the", "of", "with", "without", "for", "by", "to", "in", "on", "or", "due", "using"}
 )
@@ -47,6 +48,9 @@ _STOP = frozenset(
 # or "Tuberculosis".
 _CONTEXTS = ("family history", "history", "newborn", "congenital", "perinatal", "pregnancy", "puerperium",
              "sequela", "subsequent encounter", "postprocedural", "screening", "complicating")  # fmt: skip
+
+
+_CONTEXT_WORDS = frozenset(w for c in _CONTEXTS for w in c.split())
 
 
 def clean_text(text: str) -> str:
@@ -118,6 +122,32 @@ def _rows(hits: list[Hit], query: str, source: str) -> list[dict[str, Any]]:
     ]
 
 
+def default_code(rel: icd10cm.Release, code: str) -> icd10cm.Code | None:
+    """The billable code a coder takes under header ``code`` when nothing more is documented: at each
+    level the first child whose title adds a default qualifier ("unspecified", "without ...") the
+    header's lacks, else the first child (for a 7th-character code: the initial encounter)."""
+    found = rel.get(code)
+    while found is not None and not found.billable:
+        children = rel.children(found.code)
+        if not children:
+            return None
+        have = len(_DEFAULT_WORDS.findall(found.title))
+        found = next((c for c in children if len(_DEFAULT_WORDS.findall(c.title)) > have), children[0])
+    return found
+
+
+def _billable(rows: list[dict[str, Any]], rel: icd10cm.Release) -> list[dict[str, Any]]:
+    """``rows`` with each ICD-10-CM header replaced by its default billable code."""
+    out = []
+    for row in rows:
+        found = default_code(rel, row["code"]) if row["billable"] is False else None
+        if found is not None:
+            source = f"{row['source']}, default code under {row['code']}"
+            row = {**row, "code": found.display, "title": found.title, "billable": True, "source": source}
+        out.append(row)
+    return out
+
+
 def _order(rows: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
     """Billable first (None: CPT/HCPCS carry no such flag), then no added context, then score, then
     code; one row per code (its best)."""
@@ -129,11 +159,11 @@ def _order(rows: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
 
 
 def _unmatched(query: str, matched: str) -> str:
-    """The words of ``query`` that ``matched`` does not hold (connecting words left out)."""
+    """The words of ``query`` that ``matched`` does not hold (connecting and context words left out:
+    "history" alone names no condition)."""
     have = set(matched.split())
-    return " ".join(
-        w for w in dict.fromkeys(_WORD.findall(query.lower())) if w not in _STOP and w not in have
-    )
+    words = dict.fromkeys(_WORD.findall(query.lower()))
+    return " ".join(w for w in words if w not in _STOP and w not in have and w not in _CONTEXT_WORDS)
 
 
 def _ranked(text: str, systems: tuple[str, ...], on: date) -> tuple[list[dict[str, Any]], str]:
@@ -145,6 +175,8 @@ def _ranked(text: str, systems: tuple[str, ...], on: date) -> tuple[list[dict[st
             variant, read = reworded(query)
             if variant:
                 rows += _rows(_search(variant, systems, on), variant, f"medbill search ({read})")
+        if systems == ("icd10cm",):
+            rows = _billable(rows, icd10cm.release(icd10cm.coverage_on(on).release.release))
         rows = _order(rows, query)
         rest = _unmatched(query, rows[0]["matched_words"]) if systems == ("icd10cm",) and rows else ""
         if rest and rows[0]["matched_words"]:

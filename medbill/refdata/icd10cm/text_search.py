@@ -14,11 +14,12 @@ Score, in [0, 1], for the best-matching text of a code, with ``w`` the inverse d
 of a word (rare words weigh more)::
 
     recall    = w(query words found in the text) / w(all query words)
-    precision = min(1, w(query words found in the text) / w(the text's essential words))
+    precision = w(query words found among the text's essential words) / w(the text's essential words)
     score     = 0.8 * recall + 0.2 * precision
 
 The essential words of a text leave out what ICD-10-CM writes as nonessential: words in
-parentheses or brackets ("Essential (primary) hypertension") and the default qualifiers "NOS",
+parentheses or brackets ("Essential (primary) hypertension"), a "without ..." phrase (what is
+absent is the default: "Laceration without foreign body") and the default qualifiers "NOS",
 "NEC", "not elsewhere classified", "(site) not specified" and "unspecified" (with the dimension it
 names: "unspecified organism", "unspecified site"). So 1.0 means the text says the query's words
 and nothing more that matters ("Stroke" finds I63.9 "Stroke NOS" at 1.0), and among texts holding
@@ -49,7 +50,7 @@ from medbill.refdata.icd10cm._model import CATEGORY, PACK_FORMAT, unpack_notes
 if TYPE_CHECKING:
     from medbill.refdata.icd10cm._release import Release
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 5
 RECALL_WEIGHT = 0.8
 STOPWORDS = frozenset(
     ["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"]
@@ -58,10 +59,12 @@ _WORD = re.compile(r"[a-z0-9]+")
 # What ICD-10-CM writes as nonessential to a term: parenthesised or bracketed words, and the
 # qualifiers of the default code (with the dimension "unspecified" names).
 _NONESSENTIAL = re.compile(
-    r"\([^)]*\)|\[[^\]]*\]|\b(?:nos|nec|not elsewhere classified|not otherwise specified|(?:site )?not specified"
+    r"\([^)]*\)|\[[^\]]*\]|\bwithout [^,]*|\b(?:nos|nec|not elsewhere classified|not otherwise specified|(?:site )?not specified"
     r"|unspecified(?: (?:site|organism|type|part|side|ear|eye|laterality|cause|severity|stage|trimester|region|level))?)\b"
 )
-_DEFAULT = re.compile(r"\b(?:nos|nec|not elsewhere classified|not otherwise specified|not specified|unspecified)\b")
+_DEFAULT = re.compile(
+    r"\b(?:nos|nec|not elsewhere classified|not otherwise specified|not specified|unspecified)\b"
+)
 NOTE_KINDS = {"inclusion": "inclusion term", "includes": "includes"}
 FUZZY_CUTOFF = 0.85  # difflib ratio for a query word that neither is nor starts a vocabulary word
 
@@ -116,6 +119,7 @@ class SearchIndex:
         texts_row: list[int] = []
         texts_label: list[str] = []  # how a hit on the text is described; "title" for a title
         postings: dict[str, list[int]] = {}
+        essential_of: dict[str, list[bool]] = {}  # per posting: the word is essential in that text
         essentials: list[list[str]] = []
         defaults: list[bool] = []
 
@@ -123,10 +127,12 @@ class SearchIndex:
             tid = len(texts_row)
             texts_row.append(row)
             texts_label.append(label)
-            essentials.append(essential_tokens(text))
+            essential = essential_tokens(text)
+            essentials.append(essential)
             defaults.append(bool(_DEFAULT.search(_fold(text))))
             for w in tokens(text):
                 postings.setdefault(w, []).append(tid)
+                essential_of.setdefault(w, []).append(w in essential)
 
         kinds = rel._kinds
         for row in range(len(rel.codes)):
@@ -146,6 +152,9 @@ class SearchIndex:
         self.postings = np.fromiter(
             (t for x in lists for t in x), dtype=np.int32, count=int(self.offsets[-1])
         )
+        self.essential = np.fromiter(
+            (e for w in self.vocab for e in essential_of[w]), dtype=bool, count=int(self.offsets[-1])
+        )
         df = np.diff(self.offsets).astype(np.float64)
         self.idf = np.log1p(n / df)
         self.max_idf = float(np.log1p(n))
@@ -159,31 +168,42 @@ class SearchIndex:
         rank[np.argsort(np.array(keys, dtype=object), kind="stable")] = np.arange(len(rel.codes))
         self.code_rank = rank
 
-    def _ids_of(self, start: int, end: int) -> np.ndarray:
-        """Text ids holding any of the vocabulary words ``start`` to ``end`` (sorted positions)."""
+    def _ids_of(self, words: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(text ids holding any of the vocabulary words ``words``, those holding one as an essential word)."""
+        if len(words) == 1:
+            span = slice(self.offsets[words[0]], self.offsets[words[0] + 1])
+            return self.postings[span], self.postings[span][self.essential[span]]
         seen = np.zeros(len(self.text_row), dtype=bool)
-        for i in range(start, end):
-            seen[self.postings[self.offsets[i] : self.offsets[i + 1]]] = True
-        return np.flatnonzero(seen)
+        essential = np.zeros(len(self.text_row), dtype=bool)
+        for i in words:
+            span = slice(self.offsets[i], self.offsets[i + 1])
+            seen[self.postings[span]] = True
+            essential[self.postings[span][self.essential[span]]] = True
+        return np.flatnonzero(seen), np.flatnonzero(essential)
 
-    def _postings(self, word: str) -> tuple[np.ndarray, float]:
-        """Text ids containing ``word`` (or, for an unknown word, any word starting with it, else
-        any word spelled nearly alike) and its idf."""
+    def _postings(self, word: str) -> tuple[np.ndarray, np.ndarray, float]:
+        """(text ids containing ``word``, those where it is essential, its idf); for an unknown word
+        the words starting with it count, else the words spelled nearly alike."""
         i = self.word_id.get(word)
         if i is not None:
-            return self.postings[self.offsets[i] : self.offsets[i + 1]], float(self.idf[i])
+            return *self._ids_of([i]), float(self.idf[i])
+        none = self.postings[:0]
         if len(word) < 3:
-            return self.postings[:0], self.max_idf
+            return none, none, self.max_idf
         start = bisect_left(self.vocab, word)
         end = bisect_left(self.vocab, word + "\x7f")
         if start < end:
-            ids = self._ids_of(start, end)
+            ids, essential = self._ids_of(list(range(start, end)))
         else:
-            alike = difflib.get_close_matches(word, self.vocab, n=3, cutoff=FUZZY_CUTOFF) if len(word) >= 6 else []
+            alike = (
+                difflib.get_close_matches(word, self.vocab, n=3, cutoff=FUZZY_CUTOFF)
+                if len(word) >= 6
+                else []
+            )
             if not alike:
-                return self.postings[:0], self.max_idf
-            ids = np.unique(np.concatenate([self._ids_of(self.word_id[w], self.word_id[w] + 1) for w in alike]))
-        return ids, float(np.log1p(len(self.text_row) / len(ids)))
+                return none, none, self.max_idf
+            ids, essential = self._ids_of([self.word_id[w] for w in alike])
+        return ids, essential, float(np.log1p(len(self.text_row) / len(ids)))
 
     def query(self, text: str, keep: int = 2000) -> tuple[np.ndarray, np.ndarray]:
         """(text ids, scores) of the best texts sharing a word with the query, best first, ties by code.
@@ -193,16 +213,18 @@ class SearchIndex:
         """
         words = tokens(text)
         acc = np.zeros(len(self.text_row), dtype=np.float64)
+        acc_essential = np.zeros(len(self.text_row), dtype=np.float64)
         total = 0.0
         for word in words:
-            ids, weight = self._postings(word)
+            ids, essential, weight = self._postings(word)
             acc[ids] += weight
+            acc_essential[essential] += weight
             total += weight
         cand = np.flatnonzero(acc)
         if not len(cand) or total == 0:
             return cand, acc[:0]
         found = acc[cand]
-        precision = np.minimum(1.0, found / self.text_weight[cand])
+        precision = np.minimum(1.0, acc_essential[cand] / self.text_weight[cand])
         scores = RECALL_WEIGHT * found / total + (1 - RECALL_WEIGHT) * precision
         scores = np.round(scores, 6)
         if len(scores) > keep:
