@@ -117,6 +117,7 @@ def _rows(hits: list[Hit], query: str, source: str) -> list[dict[str, Any]]:
             # the words of the title or of the term that matched (an inclusion term, an includes note)
             "matched_words": matched_words(query, f"{h.title} {h.matched.partition(': ')[2]}"),
             "source": source,
+            "searched": query,  # the text searched (a reworded query), for the words left; not a column
         }
         for h in hits
     ]
@@ -124,15 +125,17 @@ def _rows(hits: list[Hit], query: str, source: str) -> list[dict[str, Any]]:
 
 def default_code(rel: icd10cm.Release, code: str) -> icd10cm.Code | None:
     """The billable code a coder takes under header ``code`` when nothing more is documented: at each
-    level the first child whose title adds a default qualifier ("unspecified", "without ...") the
-    header's lacks, else the first child (for a 7th-character code: the initial encounter)."""
+    level the last child whose title adds a default qualifier ("unspecified", "without ...") the
+    header's lacks (the tabular lists the unspecified code last: E11.9 after E11.8 "with unspecified
+    complications"), else the first child (for a 7th-character code: the initial encounter)."""
     found = rel.get(code)
     while found is not None and not found.billable:
         children = rel.children(found.code)
         if not children:
             return None
         have = len(_DEFAULT_WORDS.findall(found.title))
-        found = next((c for c in children if len(_DEFAULT_WORDS.findall(c.title)) > have), children[0])
+        qualified = [c for c in children if len(_DEFAULT_WORDS.findall(c.title)) > have]
+        found = qualified[-1] if qualified else children[0]
     return found
 
 
@@ -178,7 +181,11 @@ def _ranked(text: str, systems: tuple[str, ...], on: date) -> tuple[list[dict[st
         if systems == ("icd10cm",):
             rows = _billable(rows, icd10cm.release(icd10cm.coverage_on(on).release.release))
         rows = _order(rows, query)
-        rest = _unmatched(query, rows[0]["matched_words"]) if systems == ("icd10cm",) and rows else ""
+        rest = (
+            _unmatched(rows[0]["searched"], rows[0]["matched_words"])
+            if systems == ("icd10cm",) and rows
+            else ""
+        )
         if rest and rows[0]["matched_words"]:
             second = _order(
                 _rows(_search(rest, systems, on), rest, f"medbill search (words left: {rest})"), rest
