@@ -55,8 +55,9 @@ def _parse_baseline(bundles: list[Path]) -> tuple[float, float]:
     return models, time.perf_counter() - t
 
 
-def _quality(worklist, expected) -> tuple[int, int]:
-    """Print the share of Conditions with an accepted code in their top 5 and the cases; returns (hits, n)."""
+def _quality(worklist, expected) -> tuple[int, int, int]:
+    """Print the share of Conditions with an accepted code in their top 5 and the cases; returns
+    (in the top 5, first, Conditions)."""
     conditions = worklist.findings[worklist.findings["kind"] == "condition"]
     top = worklist.suggestions.groupby("finding_id")["code"].agg(list)
     cases = conditions.assign(top5=conditions["finding_id"].map(top)).merge(
@@ -91,7 +92,7 @@ def _quality(worklist, expected) -> tuple[int, int]:
         if len(rows):
             names = rows["display_x"].value_counts()
             print(f"  {label}: {len(rows)} Conditions, {len(names)} distinct: {', '.join(names.index[:6])}")
-    return hits, n
+    return hits, int((known["first"] == 1).sum()), n
 
 
 def main(shared: Path) -> None:
@@ -137,8 +138,11 @@ def main(shared: Path) -> None:
     a = _quality(first, expected)
     print("\nSuggestion quality, bulk NDJSON sample (10 patients):")
     b = _quality(load_fhir(shared / "fhir/synthea-bulk-10"), expected)
-    hits, n = a[0] + b[0], a[1] + b[1]
-    print(f"\nBoth samples: {hits} / {n} = {hits / n:.0%} of Conditions with an accepted code in the top 5")
+    hits, firsts, n = (x + y for x, y in zip(a, b, strict=True))
+    print(
+        f"\nBoth samples: {hits} / {n} = {hits / n:.0%} of Conditions with an accepted code in the top 5, "
+        f"{firsts} / {n} = {firsts / n:.0%} in first place"
+    )
 
 
 if __name__ == "__main__":
