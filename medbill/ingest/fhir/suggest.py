@@ -48,8 +48,6 @@ _STOP = frozenset(
 # or "Tuberculosis".
 _CONTEXTS = ("family history", "history", "newborn", "congenital", "perinatal", "pregnancy", "puerperium",
              "sequela", "subsequent encounter", "postprocedural", "screening", "complicating")  # fmt: skip
-
-
 _CONTEXT_WORDS = frozenset(w for c in _CONTEXTS for w in c.split())
 
 
@@ -59,7 +57,7 @@ def clean_text(text: str) -> str:
 
 
 def matched_words(query: str, title: str) -> str:
-    """Query words found in the title (whole words, or sharing their first five letters)."""
+    """Query words found in ``title`` (whole words, or sharing their first five letters)."""
     have = set(_WORD.findall(title.lower()))
     found = []
     for word in dict.fromkeys(_WORD.findall(query.lower())):
@@ -169,29 +167,36 @@ def _unmatched(query: str, matched: str) -> str:
     return " ".join(w for w in words if w not in _STOP and w not in have and w not in _CONTEXT_WORDS)
 
 
+def _condition_rows(query: str, on: date) -> list[dict[str, Any]]:
+    """ICD-10-CM rows for a Condition's text, best first: the text and its ICD-10-CM wording searched,
+    headers replaced by their default billable code, and the best code for the words the first one
+    leaves unmatched put second."""
+    icd = ("icd10cm",)
+    rel = icd10cm.release(icd10cm.coverage_on(on).release.release)
+    rows = _rows(_search(query, icd, on), query, "medbill search")
+    variant, read = reworded(query)
+    if variant:
+        rows += _rows(_search(variant, icd, on), variant, f"medbill search ({read})")
+    rows = _order(_billable(rows, rel), query)
+    rest = (
+        _unmatched(rows[0]["searched"], rows[0]["matched_words"]) if rows and rows[0]["matched_words"] else ""
+    )
+    if rest:
+        source = f"medbill search (words left: {rest})"
+        second = _order(_billable(_rows(_search(rest, icd, on), rest, source), rel), rest)
+        if second and second[0]["code"] not in {r["code"] for r in rows[:TOP]}:
+            rows.insert(1, second[0])
+    return rows
+
+
 def _ranked(text: str, systems: tuple[str, ...], on: date) -> tuple[list[dict[str, Any]], str]:
     query = clean_text(text)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CoverageWarning)
-        rows = _rows(_search(query, systems, on), query, "medbill search")
         if systems == ("icd10cm",):
-            variant, read = reworded(query)
-            if variant:
-                rows += _rows(_search(variant, systems, on), variant, f"medbill search ({read})")
-        if systems == ("icd10cm",):
-            rows = _billable(rows, icd10cm.release(icd10cm.coverage_on(on).release.release))
-        rows = _order(rows, query)
-        rest = (
-            _unmatched(rows[0]["searched"], rows[0]["matched_words"])
-            if systems == ("icd10cm",) and rows
-            else ""
-        )
-        if rest and rows[0]["matched_words"]:
-            second = _order(
-                _rows(_search(rest, systems, on), rest, f"medbill search (words left: {rest})"), rest
-            )
-            if second and second[0]["code"] not in {r["code"] for r in rows[:TOP]}:
-                rows.insert(1, second[0])
+            rows = _condition_rows(query, on)
+        else:
+            rows = _order(_rows(_search(query, systems, on), query, "medbill search"), query)
     note = next((str(w.message) for w in caught if issubclass(w.category, CoverageWarning)), "")
     return rows[:TOP], note
 
