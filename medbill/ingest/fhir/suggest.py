@@ -155,8 +155,10 @@ def _order(rows: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
     rows = sorted(
         rows, key=lambda r: (r["billable"] is False, _adds_context(query, r["title"]), -r["score"], r["code"])
     )
-    seen: set[str] = set()
-    return [r for r in rows if not (r["code"] in seen or seen.add(r["code"]))]
+    best: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        best.setdefault(row["code"], row)
+    return list(best.values())
 
 
 def _unmatched(query: str, matched: str) -> str:
@@ -172,8 +174,10 @@ def _condition_rows(query: str, on: date) -> list[dict[str, Any]]:
     headers replaced by their default billable code, and the best code for the words the first one
     leaves unmatched put second."""
     icd = ("icd10cm",)
-    rel = icd10cm.release(icd10cm.coverage_on(on).release.release)
     rows = _rows(_search(query, icd, on), query, "medbill search")
+    answering = icd10cm.coverage_on(on).release
+    assert answering is not None  # the search above raised DataNotAvailable otherwise
+    rel = icd10cm.release(answering.release)
     variant, read = reworded(query)
     if variant:
         rows += _rows(_search(variant, icd, on), variant, f"medbill search ({read})")
