@@ -13,7 +13,9 @@ parsing the five sample Bundles with ``fhir.resources`` (R4B pydantic models) ag
 
 Quality: for every Condition in the sample Bundles and the bulk NDJSON sample, whether its top-5
 suggestions hold a code a coder would accept (``tests/ingest/fhir_expected.csv``, written by hand
-with a note per condition). Conditions with no expectation written are counted and listed apart.
+with a note per condition; a condition a coder would not code, such as "Full-time employment", has
+no accepted code). Conditions with no code expected or no expectation written are counted and listed
+apart. The suggestions come from the release nearest each date: FY2025 for Synthea's past dates.
 """
 
 from __future__ import annotations
@@ -115,21 +117,26 @@ def _pressure() -> str:
     )
 
 
-def _quality(worklist, expected) -> None:
+def _quality(worklist, expected) -> tuple[int, int, int]:
+    """Print the share of Conditions with an accepted code in their top 5 and the cases; returns
+    (in the top 5, first, Conditions)."""
     conditions = worklist.findings[worklist.findings["kind"] == "condition"]
     top = worklist.suggestions.groupby("finding_id")["code"].agg(list)
     cases = conditions.assign(top5=conditions["finding_id"].map(top)).merge(
         expected, left_on="code", right_on="snomed_code", how="left"
     )
-    known = cases[cases["accepted_icd10cm"].notna()].copy()
-    known["hit"] = [
-        bool(set(a.split()) & set(t if isinstance(t, list) else []))
+    cases["top5"] = [t if isinstance(t, list) else [] for t in cases["top5"]]
+    # "" = a coder assigns no code (employment, schooling): counted apart, like findings with no expectation
+    known = cases[cases["accepted_icd10cm"].fillna("") != ""].copy()
+    known["first"] = [
+        next((i for i, code in enumerate(t, 1) if code in set(a.split())), 0)
         for a, t in zip(known["accepted_icd10cm"], known["top5"], strict=True)
     ]
-    share = known["hit"].mean() if len(known) else float("nan")
-    print(
-        f"  Conditions with an accepted code in the top 5: {known['hit'].sum()} / {len(known)} = {share:.0%}"
-    )
+    known["hit"] = known["first"] > 0
+    hits, n = int(known["hit"].sum()), len(known)
+    share = hits / n if n else float("nan")
+    print(f"  Conditions with an accepted code in the top 5: {hits} / {n} = {share:.0%}")
+    print(f"  ... in first place: {(known['first'] == 1).sum()} / {n} = {(known['first'] == 1).mean():.0%}")
     distinct = known.groupby(["code", "display_x"], sort=False).agg(
         n=("hit", "size"), hits=("hit", "sum"), accepted=("accepted_icd10cm", "first"), top5=("top5", "first")
     )
@@ -138,14 +145,16 @@ def _quality(worklist, expected) -> None:
     for (_code, display), row in distinct.iterrows():
         mark = "ok  " if row["hits"] == row["n"] else ("part" if row["hits"] else "MISS")
         print(
-            f"    {mark} {display[:45]:45} x{row['n']:<4} accepted {row['accepted']:<22} top5 {' '.join(row['top5'] if isinstance(row['top5'], list) else [])}"
+            f"    {mark} {display[:45]:45} x{row['n']:<4} accepted {row['accepted']:<22} top5 {' '.join(row['top5'])}"
         )
-    unknown = cases[cases["accepted_icd10cm"].isna()]
-    if len(unknown):
-        names = unknown["display_x"].value_counts()
-        print(
-            f"  not counted (no expectation written, mostly social findings): {len(unknown)} Conditions, {len(names)} distinct"
-        )
+    for label, rows in (
+        ("no code expected (a coder codes nothing for them)", cases[cases["accepted_icd10cm"] == ""]),
+        ("not counted (no expectation written)", cases[cases["accepted_icd10cm"].isna()]),
+    ):
+        if len(rows):
+            names = rows["display_x"].value_counts()
+            print(f"  {label}: {len(rows)} Conditions, {len(names)} distinct: {', '.join(names.index[:6])}")
+    return hits, int((known["first"] == 1).sum()), n
 
 
 def main(shared: Path) -> None:
@@ -202,9 +211,14 @@ def main(shared: Path) -> None:
 
     expected = pd.read_csv(ROOT / "tests/ingest/fhir_expected.csv", dtype=str, keep_default_na=False)
     print("\nSuggestion quality, sample Bundles:")
-    _quality(first, expected)
+    a = _quality(first, expected)
     print("\nSuggestion quality, bulk NDJSON sample (10 patients):")
-    _quality(load_fhir(shared / "fhir/synthea-bulk-10"), expected)
+    b = _quality(load_fhir(shared / "fhir/synthea-bulk-10"), expected)
+    hits, firsts, n = (x + y for x, y in zip(a, b, strict=True))
+    print(
+        f"\nBoth samples: {hits} / {n} = {hits / n:.0%} of Conditions with an accepted code in the top 5, "
+        f"{firsts} / {n} = {firsts / n:.0%} in first place"
+    )
 
 
 if __name__ == "__main__":
