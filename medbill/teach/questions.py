@@ -64,10 +64,15 @@ class Question:
     mistakes: Mapping[str, str] = dataclasses.field(default_factory=dict)  # likely wrong value -> message
     key: str = ""  # hash of the answer (student copies keep only this)
 
+    def shown_options(self) -> dict[str, str]:
+        """The options as a student sees them: a RARC by its meaning, a rule of the follow-up table
+        by its reason (their codes would match the ones on the remittance and give the answer)."""
+        return {letter: option_text(self.type, value) for letter, value in self.options.items()}
+
     def to_dict(self, solutions: bool) -> dict[str, object]:
         d: dict[str, object] = {"name": self.name, "ask": self.ask, "type": self.type}
         if self.options:
-            d["options"] = dict(self.options)
+            d["options"] = dict(self.options) if solutions else self.shown_options()
         if self.field:
             d["field"] = self.field
         if self.explain:
@@ -79,6 +84,21 @@ class Question:
             if self.mistakes:
                 d["mistakes"] = dict(self.mistakes)
         return d
+
+
+def option_text(qtype: str, value: str) -> str:
+    """What an option of a choice question says; a student copy's options are this text already."""
+    if qtype == "rarc":
+        from medbill.refdata import rarc
+
+        return rarc.get(value) or value
+    if qtype == "why":
+        from medbill.followup.actions import action_table
+
+        table = action_table()
+        found = table.loc[table["rule"] == value, "why"]
+        return str(found.iloc[0]) if len(found) else value
+    return value
 
 
 def read_question(raw: object) -> Question:
@@ -180,7 +200,8 @@ def split_named(
     if isinstance(answer, Mapping):
         pieces = [(str(k), str(v)) for k, v in answer.items()]
     else:
-        parts = re.split(r"[;\n]+", answer) if isinstance(answer, str) else [str(a) for a in answer]
+        items = [answer] if isinstance(answer, str) else [str(a) for a in answer]
+        parts = [p for item in items for p in re.split(r"[;\n]+", item)]
         pieces = []
         for part in (p.strip() for p in parts):
             m = re.fullmatch(r"(\w+)\s*[=:]\s*(.*)", part)

@@ -30,7 +30,7 @@ def error_kind(ex: Exercise, q: Question) -> str:
 
 
 def _say(kind: str, label: str, text: str) -> Finding:
-    return Finding(kind, label, f"{text} ({KINDS[kind][1]}).")
+    return Finding(kind, label, f"{text.rstrip('. ')} ({KINDS[kind][1]}).")
 
 
 def question_key(ex: Exercise, q: Question, value: str) -> str:
