@@ -204,8 +204,8 @@ def split_named(
         parts = [p for item in items for p in re.split(r"[;\n]+", item)]
         pieces = []
         for part in (p.strip() for p in parts):
-            m = re.fullmatch(r"(\w+)\s*[=:]\s*(.*)", part)
-            if m and m[1] in names:
+            m = re.fullmatch(r"([A-Za-z_]\w*)\s*=\s*(.*)", part)
+            if m:
                 pieces.append((m[1], m[2].strip()))
             elif part:
                 pieces.append(("", part))
