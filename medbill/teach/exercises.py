@@ -133,7 +133,7 @@ class Exercise:
     def accepted(self) -> tuple[Answer, ...]:
         """The expected answer followed by every accepted alternative."""
         if self.is_worked:
-            return (Answer(any_order=self.expected),)
+            return (Answer(ordered=(), any_order=self.expected),)
         return (self._need_answer(), *self.alternatives)
 
     def _require_answers(self) -> None:
