@@ -26,7 +26,10 @@ def register(p: argparse.ArgumentParser) -> None:
     lst.add_argument("--stats", action="store_true", help="coverage table: ICD-10-CM chapter x exercises")
     lst.set_defaults(func=_list)
 
-    chk = tsub.add_parser("check", help="check an answer: codes in order, first-listed first")
+    chk = tsub.add_parser(
+        "check",
+        help="check an answer: codes in order, first-listed first (a worked problem: NAME=VALUE per question)",
+    )
     chk.add_argument("id")
     chk.add_argument("codes", nargs="+", metavar="CODE")
     bank_arg(chk)

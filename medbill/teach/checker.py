@@ -163,9 +163,9 @@ def check(ex: Exercise | str, answer: str | Sequence[str] | Mapping[str, Any]) -
     pieces or a mapping of question name to value) against an exercise."""
     ex = exercise(ex) if isinstance(ex, str) else ex
     if ex.is_worked:
-        from medbill.teach.worked import grade  # worked.py builds on this module's Finding
+        from medbill.teach.worked import grade_worked  # worked.py builds on this module's Finding
 
-        return grade(ex, answer)
+        return grade_worked(ex, answer)
     given = split_answer(answer)
     if not given:
         return CheckResult(ex.id, 0.0, (Finding("missing", "", "No codes were given."),), False)

@@ -3,7 +3,7 @@ the kind of error, the question's teaching note and the rule's citation, never t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from medbill.exceptions import CodeError
@@ -20,7 +20,7 @@ _KIND_BY_EXERCISE = {
     "kpi": "kpi_value",
 }
 
-Answer = str | Mapping[str, Any] | list[str] | tuple[str, ...]
+Given = str | Sequence[str] | Mapping[str, Any]
 
 
 def error_kind(ex: Exercise, q: Question) -> str:
@@ -38,7 +38,7 @@ def question_key(ex: Exercise, q: Question, value: str) -> str:
     return answer_key(f"{ex.id}/{q.name}", [value])
 
 
-def grade(ex: Exercise, answer: Answer) -> CheckResult:
+def grade_worked(ex: Exercise, answer: Given) -> CheckResult:
     """Score every question of a worked problem (an instructor's bank, or a student copy's hashes)."""
     given, problems = split_named(ex.questions, answer)
     main_kind = _KIND_BY_EXERCISE[ex.kind]

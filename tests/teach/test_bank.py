@@ -40,6 +40,16 @@ def test_every_shipped_exercise_is_valid_on_its_date(ex) -> None:
     assert not errors
 
 
+@pytest.mark.parametrize(
+    "ex", [e for e in exercises() if e.kind in ("diagnosis", "procedure")], ids=lambda e: e.id
+)
+def test_every_rationale_explains_an_accepted_code(ex) -> None:
+    # a rationale written with commas once broke into extra keys with no text ("right upper lobe": None)
+    codes = {c for a in ex.accepted for c in (*a.required, *a.optional)}
+    assert set(ex.rationale) <= codes, set(ex.rationale) - codes
+    assert all(text and text != "None" for text in ex.rationale.values())
+
+
 def test_every_chapter_has_three_exercises() -> None:
     table = coverage_table(load_bank())
     chapters = table.loc[[str(n) for n in range(1, 22)]]
