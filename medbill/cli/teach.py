@@ -134,7 +134,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"score {result.score:.2f}")
         for line in result.feedback:
             print(f"- {line}")
-    return 0
+    return 0 if result.correct else 1  # a wrong answer is a finding
 
 
 def _validate(args: argparse.Namespace) -> int:

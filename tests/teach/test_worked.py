@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from medbill.cli import main
 from medbill.refdata import registry
 from medbill.teach import Bank, BankError, Progress, check, exercise, exercises, load_bank
 from medbill.teach.export import STUDENT_BANK, export_student
@@ -122,9 +123,16 @@ def test_widget_shows_the_data_and_checks_each_question(tmp_path) -> None:
     assert w.result.correct and "best here 1.00" in w.status.value
 
 
-def test_stats_and_list_show_the_worked_problems(capsys) -> None:
-    from medbill.cli import main
+def test_check_on_the_command_line_exits_by_the_answer(capsys) -> None:
+    # 0 right, 1 wrong (the feedback says why), 2 no such exercise
+    assert main(["teach", "check", "price-01", "line1=81.86", "patient=16.37", "payer=65.49"]) == 0
+    assert main(["teach", "check", "price-01", "81.86", "20", "61.86"]) == 1
+    assert "patient: 20 is not right" in capsys.readouterr().out
+    assert main(["teach", "check", "price-99", "1"]) == 2
+    assert "No exercise 'price-99'" in capsys.readouterr().err
 
+
+def test_stats_and_list_show_the_worked_problems(capsys) -> None:
     assert main(["teach", "list", "--stats"]) == 0
     out = capsys.readouterr().out
     assert "04 reading an 835" in out and "07 computing a KPI" in out
