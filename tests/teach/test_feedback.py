@@ -51,8 +51,8 @@ exercises:
     topic: modifiers
     kind: procedure
     date_of_service: 2026-02-03
-    scenario: Impacted cerumen removed with instruments from both ears.
-    answer: [69210-50]
+    scenario: Both knees injected with corticosteroid in one session.
+    answer: [20610-50]
   - id: t-units
     topic: units
     kind: procedure
@@ -94,7 +94,7 @@ service_not_supported | proc-04  | 69210-LT 99213 | 99213 .*documentation does n
 modifier              | proc-01  | 99214 20610-RT | 99214 lacks a modifier.*Appendix A | 0.75
 modifier              | proc-01  | 99214-25 20610-LT | 20610 carries modifier LT .*does not support | 0.75
 modifier_on_em        | proc-01  | 99214-59 20610-RT | never appended to an E/M.*NCCI | 0.75
-bilateral             | t-bil    | 69210-RT 69210-LT | bilateral indicator is 1 .*Claims Processing Manual | 0.5
+bilateral             | t-bil    | 20610-RT 20610-LT | bilateral indicator is 1 .*Claims Processing Manual | 0.5
 em_level              | t-em     | 99203 | 99203 .*wrong level.*medical decision making.*time | 0.25
 units                 | t-units  | 96372 | 96372 is reported with 1 unit.*MUE | 0.75
 wrong_choice          | cpc-01   | A | A is not right; rationale: .*IV\.H | 0.0
@@ -107,7 +107,7 @@ remark_meaning        | rem-01   | 4.59; 115.32; CO-45; D | remark: D is not rig
 denial_action         | den-03   | action=A; why=B | action: A is not right.*who bears the amount.*followup_actions\.csv | 0.5
 denial_action         | den-04   | action=D; why=B | why: B is not right.*most specific row of the action table | 0.5
 correction            | den-01   | A; A; S52.521D | corrected: D is for encounters after active treatment.*`medbill scrub` | 0.67
-correction            | den-02   | B; B; 69210-50-RT | corrected: 69210-50-RT does not fix what the payer denied | 0.67
+correction            | den-02   | B; B; 20610-50-RT | corrected: 20610-50-RT does not fix what the payer denied | 0.67
 price                 | price-02 | line1=149.48; line2=172.95; total=322.43 | line1: 149\.48 is not right.*ranked by fee schedule amount.*ch\. 12 §20 | 0.34
 price                 | price-01 | 81.86; 40; 41.86 | patient: 40 is not right.*percent of the allowed amount.*42 CFR 410\.152 | 0.34
 kpi_value             | kpi-01   | clean_claim_rate=75; initial_denial_rate=25 | initial_denial_rate: .*denominator is the claims the payers answered.*HFMA MAP Keys | 0.5

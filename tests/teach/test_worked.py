@@ -64,7 +64,7 @@ def test_a_wrong_stored_answer_or_option_fails_on_load(tmp_path) -> None:
         ("rem-01", "4.59; 115.32; co 45; b)", 1.0),
         # a diagnosis without its dot; a procedure line with its modifier
         ("den-01", "a; a; s52521a", 1.0),
-        ("den-02", "B; B; 69210-50", 1.0),
+        ("den-02", "B; B; 20610-50", 1.0),
         # one question unanswered
         ("den-02", "B; B", 0.67),
     ],
@@ -81,7 +81,7 @@ def test_answers_are_read_as_written(ex_id: str, answer, score: float) -> None:
         ("rem-01", "4.59; 115.32; CO-45; B; 12", r"'12' is one answer more than there are questions"),
         ("rem-01", "4.59; 115.32; XX-45; B", r"'XX-45' is not a group code and CARC"),
         ("den-01", "E; A; S52.521A", r"action: 'E' is not one of the options A, B, C, D"),
-        ("den-02", "B; B; 69210-ZZ", r"ZZ on 69210 is not a modifier"),
+        ("den-02", "B; B; 20610-ZZ", r"ZZ on 20610 is not a modifier"),
     ],
 )
 def test_unreadable_answers_say_how_to_write_them(ex_id: str, answer: str, message: str) -> None:
@@ -121,6 +121,7 @@ def test_widget_shows_the_data_and_checks_each_question(tmp_path) -> None:
         box.value = value
     w.check_button.click()
     assert w.result.correct and "best here 1.00" in w.status.value
+    assert "AMT*B6 is the allowed amount" in w.feedback.value, "each answer's rationale, once it is earned"
 
 
 def test_check_on_the_command_line_exits_by_the_answer(capsys) -> None:
