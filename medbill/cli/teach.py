@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from medbill.cli._output import print_json, print_table
 
@@ -108,11 +108,10 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    for r in rows:
+    for ex, r in zip(bank, rows, strict=True):
         r["scenario"] = " ".join(str(r["scenario"]).split())[:60]
-        if args.solutions:
-            answer = cast("dict[str, list[str]]", r["answer"])  # Answer.to_dict(): codes by ordering
-            r["answer"] = " ".join(c for part in answer.values() for c in part)
+        if args.solutions:  # codes in order, or a worked problem's name=value per question
+            r["answer"] = " ".join(ex.expected)
     print_table(
         rows,
         ["id", "topic", "difficulty", "date_of_service", "scenario"] + (["answer"] if args.solutions else []),

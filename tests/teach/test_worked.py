@@ -9,7 +9,7 @@ import pytest
 
 from medbill.cli import main
 from medbill.refdata import registry
-from medbill.teach import Bank, BankError, Progress, check, exercise, exercises, load_bank
+from medbill.teach import Bank, BankError, Progress, check, collect_grades, exercise, exercises, load_bank
 from medbill.teach.export import STUDENT_BANK, export_student
 from medbill.teach.solve import worked_problems
 from medbill.teach.stats import WORKED_ROWS, coverage_table
@@ -122,6 +122,8 @@ def test_widget_shows_the_data_and_checks_each_question(tmp_path) -> None:
     w.check_button.click()
     assert w.result.correct and "best here 1.00" in w.status.value
     assert "AMT*B6 is the allowed amount" in w.feedback.value, "each answer's rationale, once it is earned"
+    grades = collect_grades([tmp_path / "dana.json"])  # the recorded name=value answers are checked again
+    assert grades.loc["dana", "rem-03"] == 1.0 and grades.loc["dana", "attempted"] == 1
 
 
 def test_check_on_the_command_line_exits_by_the_answer(capsys) -> None:
@@ -133,10 +135,14 @@ def test_check_on_the_command_line_exits_by_the_answer(capsys) -> None:
     assert "No exercise 'price-99'" in capsys.readouterr().err
 
 
-def test_stats_and_list_show_the_worked_problems(capsys) -> None:
+def test_stats_and_list_show_the_worked_problems(tmp_path, capsys) -> None:
     assert main(["teach", "list", "--stats"]) == 0
     out = capsys.readouterr().out
     assert "04 reading an 835" in out and "07 computing a KPI" in out
+    own = tmp_path / "mine.yaml"
+    assert main(["teach", "init-bank", str(own)]) == 0
+    assert main(["teach", "list", "--bank", str(own), "--solutions"]) == 0
+    assert re.search(r"^price-02 .* line1=74\.74 line2=172\.95 total=247\.69$", capsys.readouterr().out, re.M)
 
 
 def test_a_bank_of_only_worked_problems_needs_data_and_questions() -> None:
