@@ -124,7 +124,10 @@ def read_question(raw: object) -> Question:
     )
     answer = raw.get("answer")
     mistakes = {canonical(q, k): str(v) for k, v in (raw.get("mistakes") or {}).items()}
-    return dataclasses.replace(q, answer=None if answer is None else canonical(q, answer), mistakes=mistakes)
+    q = dataclasses.replace(q, answer=None if answer is None else canonical(q, answer), mistakes=mistakes)
+    if q.answer in mistakes:
+        raise ValueError(f"question {q.name}: the answer {q.answer} is also listed under mistakes")
+    return q
 
 
 # --- reading one value -------------------------------------------------------------------------
@@ -154,14 +157,14 @@ def canonical(q: Question, value: object) -> str:
 
 def _number(q: Question, text: str) -> str:
     cleaned = re.sub(r"[\s$,]", "", text).removesuffix("%").removesuffix("days").removesuffix("day")
-    try:
+    example = {"money": "84.12", "percent": "12.5%", "days": "41.3"}[q.type]
+    try:  # a huge number fails to quantize; infinity and NaN are not amounts
         number = Decimal(cleaned)
+        if not number.is_finite():
+            raise InvalidOperation
+        return str(number.quantize(PLACES[q.type]))
     except InvalidOperation:
-        example = {"money": "84.12", "percent": "12.5%", "days": "41.3"}[q.type]
-        raise CodeError(f"{text!r} is not a number: write it like {example}") from None
-    if not number.is_finite():
-        raise CodeError(f"{text!r} is not a number")
-    return str(number.quantize(PLACES[q.type]))
+        raise CodeError(f"{text[:40]!r} is not a number: write it like {example}") from None
 
 
 def _adjustment(text: str) -> str:

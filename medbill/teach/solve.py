@@ -51,9 +51,9 @@ def worked_problems(ex: Exercise) -> list[str]:
     """Every way the stored answers differ from medbill's, empty when they agree."""
     try:
         computed = solve(ex)
+    except DataNotAvailable:
+        raise  # a release to import, not a fault of the bank: the caller says so
     except (MedbillError, KeyError, ValueError, TypeError) as exc:
-        if isinstance(exc, DataNotAvailable):
-            raise
         return [f"cannot compute the answers from data: {exc}"]
     out = []
     for q in ex.questions:
@@ -80,6 +80,13 @@ def _line_number(q: Question) -> int:
     return int(m[1])
 
 
+def _one(rows: pd.DataFrame, what: str) -> pd.Series:
+    """The first row, or ``ValueError`` naming what the data lacks."""
+    if rows.empty:
+        raise ValueError(f"the data has no {what}")
+    return rows.iloc[0]
+
+
 def _choice(q: Question, value: str) -> str:
     letters = [k for k, v in q.options.items() if v == value]
     if len(letters) != 1:
@@ -96,7 +103,7 @@ def _remittance(ex: Exercise) -> dict[str, str | None]:
     remit = read_835(str(ex.data["x12"]))
     claims = remit.claims
     claim_id = str(ex.data.get("claim", claims["claim_id"].iloc[0]))
-    claim = claims[claims["claim_id"] == claim_id].iloc[0]
+    claim = _one(claims[claims["claim_id"] == claim_id], f"claim {claim_id} in the 835")
     adj = remit.adjustments[remit.adjustments["claim_id"] == claim_id]
     out: dict[str, str | None] = {}
     for q in ex.questions:
@@ -107,21 +114,21 @@ def _remittance(ex: Exercise) -> dict[str, str | None]:
             continue
         line = _line_number(q)
         on_line = adj[adj["line_number"] == line]
-        svc = remit.lines[(remit.lines["claim_id"] == claim_id) & (remit.lines["line_number"] == line)].iloc[
-            0
-        ]
+        lines = remit.lines
+        svc = _one(lines[(lines["claim_id"] == claim_id) & (lines["line_number"] == line)], f"line {line}")
         if name in ("line_paid", "allowed"):
             out[q.name] = canonical(q, svc["paid" if name == "line_paid" else "allowed"])
         elif name in ("adjustment", "patient_reason"):
             picked = on_line[on_line["group"].eq("PR") == (name == "patient_reason")]
-            top = picked.sort_values("amount", ascending=False, kind="stable").iloc[0]
+            top = _one(
+                picked.sort_values("amount", ascending=False, kind="stable"),
+                f"such adjustment on line {line}",
+            )
             out[q.name] = canonical(q, f"{top['group']}-{top['reason']}")
         elif name == "remark":
             remarks = remit.remarks
-            code = remarks[(remarks["claim_id"] == claim_id) & (remarks["line_number"] == line)]["code"].iloc[
-                0
-            ]
-            out[q.name] = _choice(q, str(code))
+            on = remarks[(remarks["claim_id"] == claim_id) & (remarks["line_number"] == line)]
+            out[q.name] = _choice(q, str(_one(on, f"remark on line {line}")["code"]))
         else:
             raise _unknown(ex, q)
     return out

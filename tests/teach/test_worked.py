@@ -33,18 +33,39 @@ def test_stored_answers_are_what_medbill_computes(ex, shared_data) -> None:
     assert check(ex, list(ex.expected)).correct
 
 
-def test_a_wrong_stored_answer_or_option_fails_on_load(tmp_path) -> None:
-    own = tmp_path / "mine.yaml"
+def _rem_01_edited(tmp_path, *edits: tuple[str, str]):
     text = load_bank().to_yaml(solutions=True)
-    start = text.index("- id: rem-01")
-    body = text[start : text.index("- id: rem-02")]
-    wrong = body.replace("answer: '4.59'", "answer: '5.59'").replace("C: N30", "C: X999")
-    own.write_text(f"bank: mine\nexercises:\n{wrong}")
-    with pytest.raises(BankError) as raised:
-        load_bank(own)
-    message = str(raised.value)
-    assert "question paid: the bank says 5.59, medbill computes 4.59" in message
-    assert "option C (X999) is not a known rarc" in message
+    body = text[text.index("- id: rem-01") : text.index("- id: rem-02")]
+    for old, new in edits:
+        assert old in body
+        body = body.replace(old, new)
+    own = tmp_path / "mine.yaml"
+    own.write_text(f"bank: mine\nexercises:\n{body}")
+    return own
+
+
+@pytest.mark.parametrize(
+    ("edits", "message"),
+    [
+        # a stored answer medbill does not compute
+        (
+            [("answer: '4.59'", "answer: '5.59'")],
+            r"question paid: the bank says 5\.59, medbill computes 4\.59",
+        ),
+        # an option that is no RARC
+        ([("C: N30", "C: X999")], r"question remark: option C \(X999\) is not a known rarc"),
+        # a question about a line the 835 does not have
+        ([("field: line2", "field: line7")], r"cannot compute the answers from data: the data has no line 7"),
+        # a likely mistake that is the answer itself
+        (
+            [("answer: '4.59'", "answer: '4.59'\n    mistakes: {'4.59': no}")],
+            r"4\.59 is also listed under mistakes",
+        ),
+    ],
+)
+def test_a_bank_whose_answers_medbill_does_not_compute_fails_on_load(tmp_path, edits, message: str) -> None:
+    with pytest.raises(BankError, match=message):
+        load_bank(_rem_01_edited(tmp_path, *edits))
 
 
 @pytest.mark.parametrize(
@@ -77,6 +98,8 @@ def test_answers_are_read_as_written(ex_id: str, answer, score: float) -> None:
     ("ex_id", "answer", "message"),
     [
         ("rem-01", "paid=lots", r"paid: 'lots' is not a number: write it like 84\.12"),
+        ("rem-01", "paid=" + "9" * 500, r"paid: '9999.*' is not a number"),
+        ("kpi-01", "clean_claim_rate=nan%", r"'nan%' is not a number"),
         ("rem-01", "refund=3", r"there is no question 'refund'; the questions are paid, patient"),
         ("rem-01", "4.59; 115.32; CO-45; B; 12", r"'12' is one answer more than there are questions"),
         ("rem-01", "4.59; 115.32; XX-45; B", r"'XX-45' is not a group code and CARC"),
