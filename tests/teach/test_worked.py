@@ -33,6 +33,16 @@ def test_stored_answers_are_what_medbill_computes(ex, shared_data) -> None:
     assert check(ex, list(ex.expected)).correct
 
 
+@pytest.mark.parametrize("ex", [e for e in WORKED if e.kind == "remittance"], ids=lambda e: e.id)
+def test_the_835_of_each_remittance_problem_passes_pyx12(ex, pyx12_verdict) -> None:
+    # the external oracle: what students read is a valid 005010X221A1 remittance, and it balances
+    from medbill.claims.x12 import read_835
+
+    ok, report = pyx12_verdict(ex.data["x12"])
+    assert ok, report
+    assert read_835(ex.data["x12"]).is_balanced
+
+
 def _rem_01_edited(tmp_path, *edits: tuple[str, str]):
     text = load_bank().to_yaml(solutions=True)
     body = text[text.index("- id: rem-01") : text.index("- id: rem-02")]
