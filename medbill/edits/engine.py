@@ -9,8 +9,8 @@ severity and reference, and maps positions back to ``claim_id`` / ``line_number`
 
 A check that needs reference data nobody imported raises ``DataNotAvailable``; the engine records the
 rule as skipped, with the reason, instead of pretending the claims passed it. A check that can run
-for some lines only (no release covers the others' dates of service) calls ``batch.skip_lines`` or
-``batch.skip_claims`` for the rest: those lines are listed as not checked by the rule, never as passed.
+for some lines only (no release covers the others' dates of service) calls ``batch.skip_lines`` (or
+``skip_labelled`` / ``skip_claims_labelled``, one reason per label) for the rest: those lines are listed as not checked by the rule, never as passed.
 """
 
 from __future__ import annotations
@@ -589,10 +589,35 @@ class Batch:
         if len(lines):
             self.skips.append((self.running, reason, np.asarray(lines, dtype="int64")))
 
-    def skip_claims(self, claims: np.ndarray, reason: str) -> None:
-        """Record that the running rule could not check the claims at ``claims`` (positions): their lines."""
-        if len(claims):
-            self.skip_lines(np.flatnonzero(np.isin(self.line_values["claim"], claims)), reason)
+    def skip_labelled(self, lines: np.ndarray, labels: np.ndarray, reasons: list[str]) -> None:
+        """:meth:`skip_lines` for several reasons at once: the line at ``lines[i]`` was not checked for
+        ``reasons[labels[i]]`` (label -1: it was checked). One sort, however many reasons."""
+        keep = labels >= 0
+        lines, labels = np.asarray(lines)[keep], labels[keep]
+        if not len(lines):
+            return
+        order = np.argsort(labels, kind="stable")  # positions stay ascending within each reason
+        ends = np.cumsum(np.bincount(labels, minlength=len(reasons)))
+        for reason, part in zip(reasons, np.split(lines[order], ends[:-1]), strict=True):
+            self.skip_lines(part, reason)
+
+    def shared_skips(self, key: str, record: Callable[[], None]) -> None:
+        """Skips that several rules share (one coverage question, one answer): ``record`` calls the
+        skip methods for the first rule that asks; later rules get the same lines and reasons."""
+        if key not in self.memo:
+            start = len(self.skips)
+            record()
+            self.memo[key] = [(reason, lines) for _, reason, lines in self.skips[start:]]
+            return
+        for reason, lines in self.memo[key]:
+            self.skip_lines(lines, reason)
+
+    def skip_claims_labelled(self, claims: np.ndarray, labels: np.ndarray, reasons: list[str]) -> None:
+        """:meth:`skip_labelled` for claims (positions, each with its label): their lines."""
+        claim_of = self.line_values["claim"]
+        of_claim = np.full(len(self.claim_values["claim_id"]) + 1, -1, dtype="int64")  # last: orphan lines
+        of_claim[claims] = labels
+        self.skip_labelled(np.arange(len(claim_of)), of_claim[claim_of], reasons)
 
     def key(self, columns: list[str]) -> np.ndarray:
         """One int64 group id per line for the combination of ``columns`` (NA is a value of its own)."""

@@ -54,8 +54,7 @@ def mue(b: Batch) -> pd.DataFrame:
     # The release in effect on each line's date; lines no release covers are skipped, not edited.
     day = lv["service_date"][line]
     release = coverage.in_effect_many(provs, day)
-    for mask, reason in coverage.uncovered_groups("mue", provs, day):
-        b.skip_lines(line[mask], reason)
+    b.skip_labelled(line, *coverage.uncovered_labels("mue", provs, day))
     keep = release >= 0
     line, code_id, release = line[keep], code_id[keep], release[keep]
     if not len(line):

@@ -153,8 +153,7 @@ def ncci_ptp(b: Batch) -> pd.DataFrame:
     # Each line is edited by the release in effect on its date (one per encounter: it has one date).
     which = np.full(len(lv["procedure_code"]), -1, dtype="int64")
     which[coded] = coverage.in_effect_many(provs, lv["service_date"][coded])
-    for mask, reason in coverage.uncovered_groups("ncci", provs, lv["service_date"][coded]):
-        b.skip_lines(coded[mask], reason)
+    b.skip_labelled(coded, *coverage.uncovered_labels("ncci", provs, lv["service_date"][coded]))
     parts = [no_findings()]
     for i in np.unique(which[which >= 0]):
         ok = which == i
