@@ -379,22 +379,26 @@ def _pair_ids(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 def dup_claim(b: Batch) -> pd.DataFrame:
     if len(b.claim_values["claim_id"]) < 2:  # one claim (an encounter being coded): nothing to duplicate
         return no_findings()
-    ln = b.lines
-    freq = b.claims["claim_frequency"].fillna("1").to_numpy()
-    claim = ln["claim"].to_numpy()
-    original = (claim >= 0) & ln["procedure_code"].notna().to_numpy()
-    original[original] = freq[claim[original]] == "1"
+    lv, cv = b.line_values, b.claim_values
+    freq = cv["claim_frequency"]
+    is_original = pd.isna(freq) | (freq == "1")  # per claim; no frequency means an original
+    claim, code = lv["claim"], lv["procedure_code"]
+    original = (claim >= 0) & ~pd.isna(code)
+    original[original] = is_original[claim[original]]
     rows = np.flatnonzero(original)
-    service = pd.Series(_service_key(b)[rows])
-    first_claim = pd.Series(claim[rows]).groupby(service.to_numpy()).transform("first").to_numpy()
-    later = service.duplicated(keep="first").to_numpy() & (first_claim != claim[rows])
+    # Each service (same patient, provider, date, code, modifiers) with the claim it was first billed on.
+    service = pd.factorize(_service_key(b)[rows])[0]
+    first_claim = claim[rows][np.unique(service, return_index=True)[1][service]]
+    later = _repeated(service) & (first_claim != claim[rows])
+    if not later.any():
+        return no_findings()
     pos = rows[later]
     return findings(
         claim[pos],
         pos,
         "procedure_code",
-        ln["procedure_code"].iloc[pos],
-        "also billed on claim " + b.claims["claim_id"].to_numpy()[first_claim[later]].astype(str),
+        code[pos],
+        "also billed on claim " + cv["claim_id"][first_claim[later]].astype(str),
     )
 
 
