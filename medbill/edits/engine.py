@@ -30,6 +30,7 @@ from medbill.refdata.coverage import as_date
 
 SEVERITIES = ("error", "warning", "info")
 DX_COLUMNS = [f"dx{i}" for i in range(1, 13)]
+_DX_FIELDS = np.array(DX_COLUMNS, dtype=object)  # dx_fields' lookup table
 MODIFIER_COLUMNS = [f"modifier{i}" for i in range(1, 5)]
 # Medicare's one calendar year from the date of service (42 CFR 424.44) when nothing else is configured.
 DEFAULT_TIMELY_FILING_DAYS = 365
@@ -167,7 +168,7 @@ def no_findings() -> pd.DataFrame:
 
 def dx_fields(pos: np.ndarray) -> np.ndarray:
     """The claims-table column of diagnosis slots 1-12: ``dx1`` ... ``dx12``, as text for findings."""
-    return "dx" + np.asarray(pos).astype(str).astype(object)
+    return _DX_FIELDS[np.asarray(pos, dtype="int64") - 1]
 
 
 def findings(
