@@ -28,8 +28,8 @@ _CAT2_MODIFIERS = ["1P", "2P", "3P", "8P"]
 def _em(b: Batch) -> np.ndarray:
     """Bool per line: an E/M service for modifier purposes, eye exams 92002-92014 included (memoised)."""
     if "em_for_modifiers" not in b.memo:
-        code = b.line_values["procedure_code"]
-        eye = pd.Series(code, dtype=object).isin(EYE_EXAMS).to_numpy(dtype=bool)
+        ids, codes = b.factorized("procedure_code")
+        eye = np.array([*(c in EYE_EXAMS for c in codes), False], dtype=bool)[ids]
         b.memo["em_for_modifiers"] = b.is_em.to_numpy() | eye
     return b.memo["em_for_modifiers"]
 
@@ -101,7 +101,7 @@ def mod_25_em(b: Batch) -> pd.DataFrame:
     has_25 = b.line_has_modifier(["25"])
     if not has_25.any():
         return no_findings()
-    pos = positions(has_25 & ~pd.isna(b.line_values["procedure_code"]) & ~_em(b))
+    pos = positions(has_25 & ~b.missing("procedure_code") & ~_em(b))
     if not len(pos):
         return no_findings()
     ln = b.lines
@@ -128,7 +128,7 @@ def mod_25_noproc(b: Batch) -> pd.DataFrame:
     em_25 = b.line_has_modifier(["25"]) & em
     if not em_25.any():
         return no_findings()
-    proc = ~pd.isna(b.line_values["procedure_code"]) & ~em
+    proc = ~b.missing("procedure_code") & ~em
     day = b.key(["claim", "service_date"])
     has_proc = np.bincount(day, weights=proc)[day] > 0
     pos = positions(em_25 & ~has_proc)
@@ -158,7 +158,7 @@ def mod_25_noproc(b: Batch) -> pd.DataFrame:
 )
 def mod_code_type(b: Batch) -> pd.DataFrame:
     # What can fire, per (line, slot), without the Category II pattern (its modifiers are rare).
-    present = ~pd.isna(b.line_values["procedure_code"])[:, None]
+    present = ~b.missing("procedure_code")[:, None]
     em = _em(b)[:, None]
     possible = (
         (b.modifier_slots(_EM_ONLY) & ~em & present)

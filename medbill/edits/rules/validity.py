@@ -311,7 +311,7 @@ def _skip_hcpcs(b: Batch, lines: np.ndarray, days: np.ndarray) -> None:
 )
 def proc_invalid(b: Batch) -> pd.DataFrame:
     code, day = b.line_values["procedure_code"], b.line_values["service_date"]
-    rows = np.flatnonzero(~pd.isna(code))
+    rows = np.flatnonzero(~b.missing("procedure_code"))
     # Few distinct (code, date) pairs: check each once.
     _, first, pair = np.unique(
         b.key(["procedure_code", "service_date"])[rows], return_index=True, return_inverse=True
