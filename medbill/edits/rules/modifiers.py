@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from medbill.edits.engine import Batch, findings, no_findings, rule
+from medbill.edits.engine import MODIFIER_COLUMNS, Batch, findings, no_findings, rule
 from medbill.edits.rules._util import modifier_text, positions
 from medbill.refdata import modifiers as modifier_codes
 
@@ -38,7 +38,7 @@ def _pair_on_line(b: Batch, first: list[str], second: list[str], message: str) -
     pos = positions(b.line_has_modifier(first) & b.line_has_modifier(second))
     if not len(pos):  # the usual case: skip the message text
         return no_findings()
-    mods = modifier_text(b.lines.iloc[pos])
+    mods = modifier_text(pd.DataFrame({c: b.line_values[c][pos] for c in MODIFIER_COLUMNS}, dtype=object))
     return findings(b.line_values["claim"][pos], pos, "modifiers", mods, message)
 
 
@@ -104,13 +104,13 @@ def mod_25_em(b: Batch) -> pd.DataFrame:
     pos = positions(has_25 & ~b.missing("procedure_code") & ~_em(b))
     if not len(pos):
         return no_findings()
-    ln = b.lines
+    code = b.line_values["procedure_code"][pos]
     return findings(
-        ln["claim"].to_numpy()[pos],
+        b.line_values["claim"][pos],
         pos,
         "modifiers",
-        ln["procedure_code"].iloc[pos] + " 25",
-        "25 on " + ln["procedure_code"].iloc[pos] + f", which is not one of the {_EM_CODES}",
+        code + " 25",
+        "25 on " + code + f", which is not one of the {_EM_CODES}",
     )
 
 
@@ -134,12 +134,11 @@ def mod_25_noproc(b: Batch) -> pd.DataFrame:
     pos = positions(em_25 & ~has_proc)
     if not len(pos):
         return no_findings()
-    ln = b.lines
     return findings(
-        ln["claim"].to_numpy()[pos],
+        b.line_values["claim"][pos],
         pos,
         "modifiers",
-        ln["procedure_code"].iloc[pos] + " 25",
+        b.line_values["procedure_code"][pos] + " 25",
         "25 on an E/M with no other procedure on the same claim and date",
     )
 
@@ -168,7 +167,8 @@ def mod_code_type(b: Batch) -> pd.DataFrame:
     if not possible.any():
         return no_findings()
     m = b.modifiers_long
-    code = b.lines["procedure_code"].to_numpy()[m["line"].to_numpy()]
+    m = m[possible[m["line"].to_numpy(), m["slot"].to_numpy() - 1]]  # the slots that can fire, in order
+    code = b.line_values["procedure_code"][m["line"].to_numpy()]
     code = pd.Series(code, index=m.index, dtype="string")
     em = pd.Series(_em(b)[m["line"].to_numpy()], index=m.index)
     cat2 = code.str.fullmatch(r"[0-9]{4}F").fillna(False).astype(bool)
@@ -183,7 +183,7 @@ def mod_code_type(b: Batch) -> pd.DataFrame:
     hit = reason != ""
     d = m[hit]
     return findings(
-        b.lines["claim"].to_numpy()[d["line"].to_numpy()],
+        b.line_values["claim"][d["line"].to_numpy()],
         d["line"],
         "modifier" + d["slot"].astype(str),
         d["modifier"],
@@ -209,7 +209,7 @@ def mod_dup(b: Batch) -> pd.DataFrame:
     m = b.modifiers_long
     d = m[m.duplicated(["line", "modifier"], keep="first")]
     return findings(
-        b.lines["claim"].to_numpy()[d["line"].to_numpy()],
+        b.line_values["claim"][d["line"].to_numpy()],
         d["line"],
         "modifier" + d["slot"].astype(str),
         d["modifier"],
@@ -233,7 +233,7 @@ def mod_unknown(b: Batch) -> pd.DataFrame:
     m = b.modifiers_long
     d = m[~m["modifier"].isin(known)]
     return findings(
-        b.lines["claim"].to_numpy()[d["line"].to_numpy()],
+        b.line_values["claim"][d["line"].to_numpy()],
         d["line"],
         "modifier" + d["slot"].astype(str),
         d["modifier"],
