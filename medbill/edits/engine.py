@@ -687,13 +687,19 @@ class Batch:
     def key(self, columns: list[str]) -> np.ndarray:
         """One int64 group id per line for the combination of ``columns`` (NA is a value of its own)."""
         # Same ids as groupby(sort=False, dropna=False).ngroup(): numbered by first appearance,
-        # built by factorising column by column (a groupby costs a millisecond even on ten rows).
+        # built from the columns' codes as digits of one mixed-radix number (a groupby costs a
+        # millisecond even on ten rows), renumbered only when the next digit could overflow.
         ids = np.zeros(len(self.raw_lines), dtype="int64")
+        size = 1  # ids are below this
         for col in columns:
             codes, distinct = self.factorized(col)
-            codes = np.where(codes >= 0, codes, len(distinct))  # NA: a value of its own
-            ids = pd.factorize(ids * (len(distinct) + 1) + codes)[0]
-        return ids
+            radix = len(distinct) + 1
+            if size * radix >= 2**62:
+                ids, distinct_ids = pd.factorize(ids)
+                size = len(distinct_ids)
+            ids = ids * radix + np.where(codes >= 0, codes, radix - 1)  # NA: a value of its own
+            size *= radix
+        return pd.factorize(ids)[0]
 
     def payer_rules(self, name: str) -> pd.Series:
         """A per-claim Series of one payer setting (the payer's, else the ``"*"`` default, else NA)."""
@@ -741,9 +747,11 @@ def skipped_table(batch: Batch) -> pd.DataFrame:
     """One row per rule and reason that left lines unchecked: how many lines and claims."""
     rows = []
     claim_of = batch.line_values["claim"]
+    claims_in: dict[int, int] = {}  # by array: rules that share skips (Batch.shared_skips) share the arrays
     for rule_id, reason, lines in batch.skips:
-        claims = np.unique(claim_of[lines])
-        rows.append((rule_id, reason, len(lines), int((claims >= 0).sum())))
+        if id(lines) not in claims_in:
+            claims_in[id(lines)] = int((np.unique(claim_of[lines]) >= 0).sum())
+        rows.append((rule_id, reason, len(lines), claims_in[id(lines)]))
     frame = pd.DataFrame(rows, columns=SKIPPED_COLUMNS)
     if frame.empty:
         return frame.astype({"lines": "int64", "claims": "int64"})

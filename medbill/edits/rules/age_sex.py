@@ -94,7 +94,9 @@ def _claim_release(b: Batch, provs: list) -> np.ndarray:
     dos = b.claim_dos.to_numpy()
 
     def record() -> None:
-        with_dx = np.unique(b.dx_long["claim"].to_numpy())
+        has_dx = np.zeros(len(dos), dtype=bool)
+        has_dx[b.dx_long["claim"].to_numpy()] = True
+        with_dx = np.flatnonzero(has_dx)
         b.skip_claims_labelled(with_dx, *coverage.uncovered_labels("mce", provs, dos[with_dx]))
 
     b.shared_skips("mce_uncovered", record)
