@@ -618,11 +618,14 @@ class Batch:
         return pd.DataFrame({"line": line, "slot": slot + 1, "modifier": pd.Series(wide[used], dtype=object)})
 
     @cached_property
-    def pointers(self) -> pd.DataFrame:
-        """Per line: ``text`` (pointers without separators), ``count``, ``repeated`` and ``slot1``-``slot4``
-        (diagnosis slot 1-12 of each pointer letter A-L, 0 when absent, -1 when not a letter A-L).
+    def pointers(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """(table, row of the table per line): per distinct pointer string ``text`` (pointers without
+        separators), ``count``, ``repeated`` and ``slot1``-``slot4`` (diagnosis slot 1-12 of each
+        pointer letter A-L, 0 when absent, -1 when not a letter A-L); the last row is a line without
+        pointers.
 
-        Pointer strings take few distinct values, so each distinct one is decoded once.
+        Pointer strings take few distinct values, so each distinct one is decoded once, and the table
+        is not spread over the lines.
         """
         ids, uniques = self.factorized("dx_pointers")
         rows = [[0, 0, 0, 0, 0, False, None]]  # index -1 (no pointers) maps to the last row below
@@ -635,7 +638,7 @@ class Batch:
         table = pd.DataFrame(
             decoded + rows, columns=["slot1", "slot2", "slot3", "slot4", "count", "repeated", "text"]
         )
-        return table.iloc[np.where(ids >= 0, ids, len(table) - 1)].reset_index(drop=True)
+        return table, np.where(ids >= 0, ids, len(table) - 1)
 
     def modifier_slots(self, modifiers: Iterable[str]) -> np.ndarray:
         """Bool per (line, modifier slot 1-4): the slot holds one of ``modifiers``."""
