@@ -646,7 +646,11 @@ class Batch:
         wanted = [vocab[m] for m in modifiers if m in vocab]
         if not wanted:  # the usual case: none of them in the batch
             return np.zeros(matrix.shape, dtype=bool)
-        return np.isin(matrix, wanted)
+        # One comparison per wanted id: several times faster than np.isin for the few ids asked for.
+        found = matrix == wanted[0]
+        for w in wanted[1:]:
+            found |= matrix == w
+        return found
 
     def line_has_modifier(self, modifiers: Iterable[str]) -> np.ndarray:
         """Bool per line: any of ``modifiers`` in modifier1-4."""
