@@ -10,7 +10,8 @@ severity and reference, and maps positions back to ``claim_id`` / ``line_number`
 A check that needs reference data nobody imported raises ``DataNotAvailable``; the engine records the
 rule as skipped, with the reason, instead of pretending the claims passed it. A check that can run
 for some lines only (no release covers the others' dates of service) calls ``batch.skip_lines`` (or
-``skip_labelled`` / ``skip_claims_labelled``, one reason per label) for the rest: those lines are listed as not checked by the rule, never as passed.
+``skip_labelled`` / ``skip_claims_labelled``, one reason per label) for the rest: those lines are
+listed as not checked by the rule, never as passed.
 """
 
 from __future__ import annotations
@@ -300,10 +301,11 @@ def _cleaned(
     raw: pd.DataFrame,
     names: Iterable[str],
     clean: Callable[[list[pd.Series]], list[tuple[np.ndarray, Factorised]]],
-    factors: dict[str, Factorised],
+    factors: dict[str, Factorised] | None = None,
 ) -> dict[str, np.ndarray]:
     """``clean`` over the named columns of ``raw`` in one call; an absent column is all NA. The
-    columns' factorisations go to ``factors``."""
+    columns' factorisations go to ``factors`` when given."""
+    factors = {} if factors is None else factors
     present = [c for c in names if c in raw]
     done = dict(zip(present, clean([raw[c] for c in present]), strict=True)) if present else {}
     out = {}
@@ -439,7 +441,7 @@ class Batch:
         # DataFrames are built on first use.
         self._factors: dict[str, Factorised] = {}  # line columns' factorisations, see factorized()
         self._missing: dict[str, np.ndarray] = {}
-        self._claim_columns = self._normalise_claims(self.raw_claims, {})
+        self._claim_columns = self._normalise_claims(self.raw_claims)
         self._line_columns = self._normalise_lines(self.raw_lines, self._claim_columns, self._factors)
         self.claim_values: Mapping[str, np.ndarray] = _read_only(self._claim_columns)
         self.line_values: Mapping[str, np.ndarray] = _read_only(self._line_columns)
@@ -458,7 +460,7 @@ class Batch:
 
     # -- normalisation -------------------------------------------------------------------------
     @staticmethod
-    def _normalise_claims(raw: pd.DataFrame, factors: dict[str, Factorised]) -> dict[str, Any]:
+    def _normalise_claims(raw: pd.DataFrame) -> dict[str, Any]:
         cols = _cleaned(
             raw,
             [
@@ -472,13 +474,12 @@ class Batch:
                 "claim_frequency",
             ],
             _text,
-            factors,
         )
-        cols.update(_cleaned(raw, ["place_of_service"], _pos, factors))
-        cols.update(_cleaned(raw, ["patient_sex"], _upper, factors))
+        cols.update(_cleaned(raw, ["place_of_service"], _pos))
+        cols.update(_cleaned(raw, ["patient_sex"], _upper))
         for col in ("patient_birth_date", "submitted_date"):
             cols[col] = _dates(raw, col)
-        cols.update(_cleaned(raw, DX_COLUMNS, _code, factors))
+        cols.update(_cleaned(raw, DX_COLUMNS, _code))
         return cols
 
     @staticmethod
