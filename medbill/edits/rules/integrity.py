@@ -78,7 +78,7 @@ def required(b: Batch) -> pd.DataFrame:
         if len(pos):
             parts.append(findings(pos, -1, col, "", f"{col} ({meaning}) is missing"))
     for col, meaning in _REQUIRED_LINE.items():
-        pos = positions(pd.isna(lv[col]))
+        pos = positions(b.missing(col))
         if len(pos):
             parts.append(findings(lv["claim"][pos], pos, col, "", f"{col} ({meaning}) is missing"))
     # The subscriber's member id is required unless the claim goes to a self-pay "payer".
@@ -125,7 +125,7 @@ def claim_id_dup(b: Batch) -> pd.DataFrame:
 )
 def line_orphan(b: Batch) -> pd.DataFrame:
     ids = b.line_values["claim_id"]
-    pos = positions((b.line_values["claim"] < 0) & ~pd.isna(ids))
+    pos = positions((b.line_values["claim"] < 0) & ~b.missing("claim_id"))
     return findings(-1, pos, "claim_id", ids[pos], "claim_id not found in the claims table")
 
 
@@ -164,7 +164,8 @@ def line_number_dup(b: Batch) -> pd.DataFrame:
     if np.abs(number[present]).max() >= 2**53:  # float64 merges such integers: compare them exactly
         number = b.lines["line_number"].to_numpy(dtype="int64", na_value=0)
     line_id = np.where(present, pd.factorize(number)[0], -1)
-    claim_id = pd.factorize(b.line_values["claim_id"], use_na_sentinel=False)[0]  # NA a value of its own
+    claim_id, distinct = b.factorized("claim_id")
+    claim_id = np.where(claim_id >= 0, claim_id, len(distinct))  # NA a value of its own
     pair = pd.factorize(claim_id * (line_id.max() + 2) + line_id + 1)[0]
     pos = positions(present & _repeated(pair))
     if not len(pos):
@@ -188,7 +189,7 @@ def line_number_dup(b: Batch) -> pd.DataFrame:
     fix="Point the line at the diagnosis slots that support it (A = dx1 ... L = dx12).",
 )
 def dx_pointer(b: Batch) -> pd.DataFrame:
-    ptr = b.pointers
+    table, at = b.pointers
     claim = b.line_values["claim"]
     dx = b.dx_long
     has_dx = np.zeros((len(b.claim_values["claim_id"]) + 1, 12), dtype=bool)  # row -1: orphan lines
@@ -198,15 +199,19 @@ def dx_pointer(b: Batch) -> pd.DataFrame:
     exists = np.zeros(slots.shape, dtype=bool)
     exists[in_range] = has_dx[np.broadcast_to(claim[:, None], slots.shape)[in_range], slots[in_range] - 1]
     wrong = (slots != 0) & ~exists
-    too_many = positions(ptr["count"].to_numpy() > 4)
-    repeated = positions(ptr["repeated"].to_numpy())
+    too_many = positions((table["count"].to_numpy() > 4)[at])
+    repeated = positions(table["repeated"].to_numpy(dtype=bool)[at])
     if not (len(too_many) or len(repeated) or wrong.any()):
         return no_findings()
-    text = ptr["text"]
+    text = table["text"]
     parts = [
-        findings(claim[too_many], too_many, "dx_pointers", text.iloc[too_many], "more than 4 pointers"),
+        findings(claim[too_many], too_many, "dx_pointers", text.iloc[at[too_many]], "more than 4 pointers"),
         findings(
-            claim[repeated], repeated, "dx_pointers", text.iloc[repeated], "a diagnosis is pointed at twice"
+            claim[repeated],
+            repeated,
+            "dx_pointers",
+            text.iloc[at[repeated]],
+            "a diagnosis is pointed at twice",
         ),
     ]
     for k in range(1, 5):
@@ -214,21 +219,21 @@ def dx_pointer(b: Batch) -> pd.DataFrame:
         bad = positions(wrong[:, k - 1])
         if not len(bad):
             continue
-        letter = text.iloc[bad].str[k - 1]
+        letter = text.iloc[at[bad]].str[k - 1]
         msg = np.where(
             in_range[bad, k - 1],
             "pointer " + letter + " names dx" + slot[bad].astype(str) + ", which is empty",
             "pointer " + letter + " is not a letter A-L",
         )
-        parts.append(findings(claim[bad], bad, "dx_pointers", text.iloc[bad], msg))
+        parts.append(findings(claim[bad], bad, "dx_pointers", text.iloc[at[bad]], msg))
     return pd.concat(parts, ignore_index=True)
 
 
 def _pointer_slots(b: Batch) -> np.ndarray:
     """Lines x 4 matrix of the pointers' diagnosis slots (``Batch.pointers`` slot1-4), memoised."""
     if "pointer_slots" not in b.memo:
-        ptr = b.pointers
-        b.memo["pointer_slots"] = np.column_stack([ptr[f"slot{k}"].to_numpy() for k in range(1, 5)])
+        table, at = b.pointers
+        b.memo["pointer_slots"] = table[[f"slot{k}" for k in range(1, 5)]].to_numpy(dtype="int64")[at]
     return b.memo["pointer_slots"]
 
 
@@ -348,9 +353,9 @@ def _service_key(b: Batch) -> np.ndarray:
 def dup_line(b: Batch) -> pd.DataFrame:
     lv = b.line_values
     claim, code = lv["claim"], lv["procedure_code"]
-    candidate = ~pd.isna(code) & (claim >= 0)
+    candidate = ~b.missing("procedure_code") & (claim >= 0)
     # A duplicate line repeats at least its claim's procedure code: skip the full key when none does.
-    if not (candidate & _repeated(_pair_ids(claim + 1, pd.factorize(code)[0] + 1))).any():
+    if not (candidate & _repeated(_pair_ids(claim + 1, b.factorized("procedure_code")[0] + 1))).any():
         return no_findings()
     pos = positions(candidate & _repeated(_pair_ids(_service_key(b), claim + 1)))
     return findings(
@@ -379,22 +384,26 @@ def _pair_ids(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 def dup_claim(b: Batch) -> pd.DataFrame:
     if len(b.claim_values["claim_id"]) < 2:  # one claim (an encounter being coded): nothing to duplicate
         return no_findings()
-    ln = b.lines
-    freq = b.claims["claim_frequency"].fillna("1").to_numpy()
-    claim = ln["claim"].to_numpy()
-    original = (claim >= 0) & ln["procedure_code"].notna().to_numpy()
-    original[original] = freq[claim[original]] == "1"
+    lv, cv = b.line_values, b.claim_values
+    freq = cv["claim_frequency"]
+    is_original = pd.isna(freq) | (freq == "1")  # per claim; no frequency means an original
+    claim, code = lv["claim"], lv["procedure_code"]
+    original = (claim >= 0) & ~b.missing("procedure_code")
+    original[original] = is_original[claim[original]]
     rows = np.flatnonzero(original)
-    service = pd.Series(_service_key(b)[rows])
-    first_claim = pd.Series(claim[rows]).groupby(service.to_numpy()).transform("first").to_numpy()
-    later = service.duplicated(keep="first").to_numpy() & (first_claim != claim[rows])
+    # Each service (same patient, provider, date, code, modifiers) with the claim it was first billed on.
+    service = pd.factorize(_service_key(b)[rows])[0]
+    first_claim = claim[rows][np.unique(service, return_index=True)[1][service]]
+    later = _repeated(service) & (first_claim != claim[rows])
+    if not later.any():
+        return no_findings()
     pos = rows[later]
     return findings(
         claim[pos],
         pos,
         "procedure_code",
-        ln["procedure_code"].iloc[pos],
-        "also billed on claim " + b.claims["claim_id"].to_numpy()[first_claim[later]].astype(str),
+        code[pos],
+        "also billed on claim " + cv["claim_id"][first_claim[later]].astype(str),
     )
 
 
