@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from medbill.bundled import notebooks_dir
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,7 +119,7 @@ def browser_home(tmp_path_factory: pytest.TempPathFactory, shared_data) -> Path:
 def workspace(tmp_path: Path) -> Path:
     """A temporary copy of the notebooks, with ``../data`` pointing at the repository's sample data."""
     shutil.copytree(
-        ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("reports", "teaching")
+        notebooks_dir(), tmp_path / "notebooks", ignore=shutil.ignore_patterns("reports", "teaching")
     )
     (tmp_path / "data").symlink_to(ROOT / "data")
     return tmp_path / "notebooks"
