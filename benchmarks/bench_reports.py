@@ -20,8 +20,6 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def _empty_template(folder: Path) -> None:
     cell = new_code_cell('data_dir: str = ""  # unused\n_run: dict = {}  # filled in by the runner')
@@ -51,6 +49,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     args = parser.parse_args()
 
+    from medbill.bundled import report_templates_dir
     from medbill.claims.tables import write_claims_dir
     from medbill.synth import generate
 
@@ -59,7 +58,7 @@ def main() -> None:
         templates = work / "templates"
         templates.mkdir()
         _empty_template(templates)
-        shutil.copy(ROOT / "notebooks" / "reports" / "billing_summary.ipynb", templates)
+        shutil.copy(report_templates_dir() / "billing_summary.ipynb", templates)
         os.environ["MEDBILL_REPORTS_DIR"] = str(templates)
         from medbill.reports import run_report
 

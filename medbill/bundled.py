@@ -1,9 +1,8 @@
 """The notebooks that ship inside medbill: report templates, teaching walkthroughs, examples.
 
-Their one editable copy is the repository's ``notebooks/`` folder; pyproject's ``package-dir``
-maps it onto the package ``medbill._notebooks``, so a wheel carries them and an editable install
-reads them in place. They are found through :mod:`importlib.resources`, never by a path relative
-to this file. :func:`copy_workspace` gives a user their own copy to open and change.
+They live in the package, under ``medbill/_notebooks/`` (their one editable copy), and are found
+through :mod:`importlib.resources` on the package, the same way in a checkout and in a wheel.
+:func:`copy_workspace` gives a user their own copy to open and change.
 """
 
 from __future__ import annotations
@@ -23,14 +22,9 @@ WORKSPACE_SAMPLE = Path("data") / "sample"
 
 def notebooks_dir() -> Path:
     """The folder of shipped notebooks (``reports/`` and ``teaching/`` below it)."""
-    try:
-        root = importlib.resources.files("medbill._notebooks")
-    except ModuleNotFoundError:  # a source tree on PYTHONPATH that pip never installed
-        root = Path(__file__).resolve().parents[1] / "notebooks"
+    root = importlib.resources.files("medbill") / "_notebooks"
     if not isinstance(root, Path) or not root.is_dir():
-        raise DataNotAvailable(
-            f"medbill's notebooks are missing from {root}; reinstall medbill from a wheel or a checkout"
-        )
+        raise DataNotAvailable(f"medbill's notebooks are missing from {root}; reinstall medbill")
     return root
 
 

@@ -8,7 +8,6 @@ pyx12's verdict on an X12 text (the external oracle).
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -71,18 +70,6 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def pyx12_verdict() -> Callable[[str], tuple[bool, str]]:
     """``pyx12_verdict(text)`` -> (pyx12's OK, its JSON error report) for an 837P, 837I or 835."""
-    import pyx12.params
-    import pyx12.x12n_document
+    from pyx12_oracle import pyx12_check
 
-    def verdict(text: str) -> tuple[bool, str]:
-        report = io.StringIO()
-        ok = pyx12.x12n_document.x12n_document(
-            param=pyx12.params.params(),
-            src_file=io.StringIO(text),
-            fd_997=io.StringIO(),
-            fd_html=None,
-            fd_json=report,
-        )
-        return bool(ok), report.getvalue()
-
-    return verdict
+    return pyx12_check

@@ -11,10 +11,11 @@ from medbill.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_shipped_notebooks_are_the_repository_notebooks() -> None:
-    # One copy in git: the package's notebooks are notebooks/ itself (mapped, not copied).
-    in_git = sorted(p.relative_to(ROOT / "notebooks") for p in (ROOT / "notebooks").rglob("*.ipynb"))
-    assert bundled.shipped_notebooks() == in_git
+def test_shipped_notebooks_are_the_packages_own_files() -> None:
+    # Found through importlib.resources on the package: here, the checkout's medbill/_notebooks.
+    in_git = ROOT / "medbill" / "_notebooks"
+    assert bundled.notebooks_dir() == in_git
+    assert bundled.shipped_notebooks() == sorted(p.relative_to(in_git) for p in in_git.rglob("*.ipynb"))
     assert (
         len(list(bundled.report_templates_dir().glob("*.ipynb"))) == 9
     )  # seven management reports, the denial worklist, patient statements

@@ -58,7 +58,7 @@ def test_sdist_carries_the_notebooks_and_the_licence() -> None:
     with tarfile.open(sdist) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
     assert {"LICENSE", "medbill/py.typed"} <= names
-    assert {f"notebooks/{p}" for p in shipped_notebooks()} <= names
+    assert {f"medbill/_notebooks/{p}" for p in shipped_notebooks()} <= names
 
 
 def test_wheel_runs_the_headline_jobs_from_an_empty_folder(tmp_path: Path) -> None:

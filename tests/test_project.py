@@ -74,20 +74,15 @@ def test_python_version_matches() -> None:
     assert pinned == [f"python{PROJECT['requires-python']}"]
 
 
-def test_package_list_is_every_package_under_medbill_plus_the_notebooks() -> None:
+def test_package_list_is_every_folder_under_medbill() -> None:
     setuptools = PYPROJECT["tool"]["setuptools"]
     on_disk = {
         ".".join(p.relative_to(ROOT).parts)
         for p in (ROOT / "medbill").rglob("*")
-        if p.is_dir() and "__pycache__" not in p.parts
+        if p.is_dir() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
     } | {"medbill"}
-    notebooks = {"medbill._notebooks"} | {
-        f"medbill._notebooks.{p.name}"
-        for p in (ROOT / "notebooks").iterdir()
-        if p.is_dir() and not p.name.startswith(".")
-    }
-    assert set(setuptools["packages"]) == on_disk | notebooks
-    assert setuptools["package-dir"] == {"medbill._notebooks": "notebooks"}
+    assert set(setuptools["packages"]) == on_disk
+    assert "package-dir" not in setuptools  # the package's files are all under medbill/
 
 
 def test_one_version_string() -> None:

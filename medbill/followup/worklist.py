@@ -241,17 +241,7 @@ def _no_response(claims: pd.DataFrame, latest: pd.DataFrame, cutoff: pd.Timestam
         & ~_isin(claims["claim_id"], set(latest["claim_id"]))
         & (cutoff - claims["submitted_date"]).dt.days.gt(days)
     ]
-    action, deadline_kind, why = NON_REMIT_ACTIONS["no response"]
-    return pd.DataFrame(
-        {
-            "claim_id": waiting["claim_id"].to_numpy(),
-            "category": "no response",
-            "action": action,
-            "why": why,
-            "deadline_kind": deadline_kind,
-            "amount_at_stake": waiting["charge"].to_numpy(),
-        }
-    )
+    return _rows_for(waiting, "no response")
 
 
 def _not_sent(claims: pd.DataFrame, findings: pd.DataFrame | None) -> pd.DataFrame:
@@ -261,15 +251,21 @@ def _not_sent(claims: pd.DataFrame, findings: pd.DataFrame | None) -> pd.DataFra
         findings["severity"].astype("string").str.lower().eq("error").fillna(False), "claim_id"
     ]
     unsent = claims[claims["submitted_date"].isna() & _isin(claims["claim_id"], set(errors))]
-    action, deadline_kind, why = NON_REMIT_ACTIONS["not sent"]
+    return _rows_for(unsent, "not sent")
+
+
+def _rows_for(claims: pd.DataFrame, category: str) -> pd.DataFrame:
+    """A worklist row per claim of ``claims``, with the action ``NON_REMIT_ACTIONS`` gives ``category``
+    and the whole charge at stake."""
+    action, deadline_kind, why = NON_REMIT_ACTIONS[category]
     return pd.DataFrame(
         {
-            "claim_id": unsent["claim_id"].to_numpy(),
-            "category": "not sent",
+            "claim_id": claims["claim_id"].to_numpy(),
+            "category": category,
             "action": action,
             "why": why,
             "deadline_kind": deadline_kind,
-            "amount_at_stake": unsent["charge"].to_numpy(),
+            "amount_at_stake": claims["charge"].to_numpy(),
         }
     )
 

@@ -179,18 +179,7 @@ def lookup_record(code: str, on: date | None = None) -> CodeRecord:
     description = lookup(code)
     found = x12_codes.installed_list(SYSTEM)
     prov = found[0] if found else embedded_releases()[0]
-    row = table().loc[validate(code)]
-    extra = {k: row[k].isoformat() for k in ("start", "stop") if isinstance(row[k], date)}
-    return CodeRecord(
-        SYSTEM,
-        validate(code),
-        description,
-        None,
-        prov.release,
-        prov.source,
-        valid_on_date=is_active(code, on) if on is not None else None,
-        extra=extra,
-    )
+    return x12_codes.code_record(SYSTEM, validate(code), description, table(), prov.release, prov.source, on)
 
 
 def embedded_releases() -> list[store.Provenance]:

@@ -118,18 +118,9 @@ def lookup_record(code: str, on: date | None = None) -> CodeRecord:
     """The CLI's record; with ``on``, ``valid_on_date`` says whether the code may be used that day."""
     summary = lookup(code)
     found = x12_codes.installed_list(SYSTEM)
-    row = table().loc[validate(code)]
-    extra = {k: row[k].isoformat() for k in ("start", "stop") if isinstance(row[k], date)}
-    return CodeRecord(
-        SYSTEM,
-        validate(code),
-        summary,
-        None,
-        found[0].release if found else embedded_releases()[0].release,
-        row["label_source"],
-        valid_on_date=is_active(code, on) if on is not None else None,
-        extra=extra,
-    )
+    release = found[0].release if found else embedded_releases()[0].release
+    value, codes = validate(code), table()
+    return x12_codes.code_record(SYSTEM, value, summary, codes, release, codes.at[value, "label_source"], on)
 
 
 def embedded_releases() -> list[store.Provenance]:

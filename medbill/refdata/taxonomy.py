@@ -28,6 +28,7 @@ __all__ = [
     "import_release",
     "is_valid",
     "lookup",
+    "release_dates",
     "table",
     "validate",
 ]
@@ -38,7 +39,7 @@ LICENCE = "NUCC Health Care Provider Taxonomy (free to use under NUCC terms)"
 REQUIRED = ("Code", "Grouping", "Classification", "Specialization", "Display Name")
 EXPECTED = f"the NUCC taxonomy CSV (nucc_taxonomy_NNN.csv) with columns {', '.join(REQUIRED)}"
 _FORMAT = re.compile(r"[0-9]{3}[A-Z0-9]{6}X")
-_VERSION = re.compile(r"taxonomy_(\d+)(\d)\b", re.IGNORECASE)
+_VERSION = re.compile(r"taxonomy_(\d{2})([01])\b", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +71,22 @@ def is_valid(code: Any) -> bool:
     return passes(validate, code)
 
 
+def release_dates(release: str) -> tuple[date, date]:
+    """The dates NUCC states for taxonomy version ``YY.0`` or ``YY.1``.
+
+    NUCC publishes on January 1 (YY.0) and July 1 (YY.1); after a three-month implementation period
+    the January version is effective April 1 and the July version October 1, each until the next
+    takes over (YY.0: April 1 to September 30; YY.1: October 1 to March 31 of the next year).
+    """
+    m = re.fullmatch(r"(\d{2})\.([01])", clean(release, "NUCC taxonomy version"))
+    if m is None:
+        raise InvalidFormat(f"NUCC taxonomy version {release!r} must be YY.0 or YY.1 (e.g. 25.1).")
+    year = 2000 + int(m[1])
+    if m[2] == "0":
+        return date(year, 4, 1), date(year, 9, 30)
+    return date(year, 10, 1), date(year + 1, 3, 31)
+
+
 def import_release(path: str | Path) -> store.Provenance:
     """Import the NUCC CSV; the same file again is a no-op; a wrong file raises ``ImportFailed``."""
     path = store.as_path(path)
@@ -98,13 +115,12 @@ def import_release(path: str | Path) -> store.Provenance:
         raise ImportFailed(f"{path} row {bad.index[0] + 2}: {bad['Code'].iloc[0]!r} is not a taxonomy code.")
     m = _VERSION.search(path.name)
     release = f"{m[1]}.{m[2]}" if m else sha[:12]
-    # NUCC publishes twice a year: version YY.0 is effective January 1, YY.1 July 1 (for six months).
-    half = (date(2000 + int(m[1]), 1 + 6 * min(int(m[2]), 1), 1)) if m else None
+    effective_from, effective_to = release_dates(release) if m else (None, None)
     provenance = store.Provenance(
         system=SYSTEM,
         release=release,
-        effective_from=half,
-        effective_to=date(half.year, half.month + 5, 30 if half.month == 1 else 31) if half else None,
+        effective_from=effective_from,
+        effective_to=effective_to,
         source=path.name,
         sha256=sha,
         rows=len(df),

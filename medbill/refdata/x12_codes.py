@@ -21,6 +21,7 @@ import pandas as pd
 
 from medbill.exceptions import ImportFailed, InvalidArgument
 from medbill.refdata import _installed, store
+from medbill.refdata._types import CodeRecord
 
 PAYLOAD = "codes.parquet"
 COLUMNS = ["code", "description", "start", "last_modified", "stop"]
@@ -161,3 +162,14 @@ def active_in(table: pd.DataFrame, code: str | None, on: date | str) -> bool:
     if code is None or code not in table.index:
         return False
     return active_on(table.at[code, "start"], table.at[code, "stop"], day)
+
+
+def code_record(
+    system: str, code: str, text: str, table: pd.DataFrame, release: str, source: str, on: date | str | None
+) -> CodeRecord:
+    """The CLI's record of a CARC or RARC ``code`` (compact, a row of ``table``): its start and stop
+    dates as extras and, with ``on``, whether it may be used that day."""
+    row = table.loc[code]
+    extra = {k: row[k].isoformat() for k in ("start", "stop") if isinstance(row[k], date)}
+    valid = active_in(table, code, on) if on is not None else None
+    return CodeRecord(system, code, text, None, release, source, valid_on_date=valid, extra=extra)

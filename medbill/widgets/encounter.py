@@ -222,7 +222,8 @@ class EncounterCoder(widgets.VBox):
         self.save_button = widgets.Button(description="Save", icon="save")
         self.load_button = widgets.Button(description="Load", icon="folder-open")
         self.state_message = widgets.HTML()
-        for w in (
+        # the encounter's own fields: a change to any of them scrubs and prices the claim again
+        fields = (
             self.age,
             self.sex,
             self.service_date,
@@ -233,23 +234,11 @@ class EncounterCoder(widgets.VBox):
             self.deductible_left,
             self.coinsurance,
             self.copay,
-            self.state_path,
-            self.diagnoses,
-        ):
+        )
+        for w in (*fields, self.state_path, self.diagnoses):
             w.style.description_width = "initial"  # "Date of service", not "Date of se..."
 
-        for w in (
-            self.age,
-            self.sex,
-            self.service_date,
-            self.place_of_service,
-            self.payer,
-            self.rendering,
-            self.locality,
-            self.deductible_left,
-            self.coinsurance,
-            self.copay,
-        ):
+        for w in fields:
             w.observe(lambda _c: self.refresh(), "value")
         self.service_date.observe(self._on_date, "value")
         self.payer.observe(lambda _c: self._fill_benefit(), "value")

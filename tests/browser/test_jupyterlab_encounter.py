@@ -8,6 +8,7 @@ when /usr/bin/chromium is absent. Screenshots go to ``test-artifacts/`` (gitigno
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from medbill.bundled import notebooks_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -117,14 +120,15 @@ def browser_home(tmp_path_factory: pytest.TempPathFactory, shared_data) -> Path:
 def workspace(tmp_path: Path) -> Path:
     """A temporary copy of the notebooks, with ``../data`` pointing at the repository's sample data."""
     shutil.copytree(
-        ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("reports", "teaching")
+        notebooks_dir(), tmp_path / "notebooks", ignore=shutil.ignore_patterns("reports", "teaching")
     )
     (tmp_path / "data").symlink_to(ROOT / "data")
     return tmp_path / "notebooks"
 
 
-@pytest.fixture
-def jupyterlab(workspace: Path, tmp_path: Path, browser_home: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def _jupyterlab(workspace: Path, tmp_path: Path, home: Path, notebook: str) -> Iterator[str]:
+    """JupyterLab serving ``workspace`` as ``../shared/STACK.md`` says; yields the URL opening ``notebook``."""
     _require_chromium()
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
@@ -148,14 +152,46 @@ def jupyterlab(workspace: Path, tmp_path: Path, browser_home: Path) -> Iterator[
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=_server_env(browser_home),
+            env=_server_env(home),
         )
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_http(f"{base}/api/status?token={token}", process, log)
-        yield f"{base}/lab/tree/code_an_encounter.ipynb?token={token}"
+        yield f"{base}/lab/tree/{notebook}?token={token}"
     finally:
         _stop(process)
+
+
+def _run_all_cells(page, url: str) -> None:
+    """Open ``url`` in JupyterLab and Run All Cells once the kernel websocket is connected (a
+    Shift+Enter sent before it is dropped)."""
+    kernel_ready: list[bool] = []
+
+    def watch(ws) -> None:
+        if "/api/kernels/" in ws.url and "/channels" in ws.url:
+
+            def frame(payload) -> None:
+                data = payload if isinstance(payload, bytes) else str(payload).encode()
+                if b"kernel_info_reply" in data:
+                    kernel_ready.append(True)
+
+            ws.on("framereceived", frame)
+
+    page.on("websocket", watch)
+    page.goto(url)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not kernel_ready and time.monotonic() < deadline:
+        page.wait_for_timeout(200)  # lets Playwright deliver websocket events
+    assert kernel_ready, "the kernel websocket never sent kernel_info_reply"
+    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+    run_all = page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
+    page.locator(".lm-Menu-item", has=run_all).click()
+
+
+@pytest.fixture
+def jupyterlab(workspace: Path, tmp_path: Path, browser_home: Path) -> Iterator[str]:
+    with _jupyterlab(workspace, tmp_path, browser_home, "code_an_encounter.ipynb") as url:
+        yield url
 
 
 @pytest.fixture
@@ -274,28 +310,7 @@ def _drive(page, shot: str) -> None:
 def test_encounter_in_jupyterlab(browser, jupyterlab: str) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(TIMEOUT_MS)
-    kernel_ready: list[bool] = []
-
-    def watch(ws) -> None:
-        if "/api/kernels/" in ws.url and "/channels" in ws.url:
-
-            def frame(payload) -> None:
-                data = payload if isinstance(payload, bytes) else str(payload).encode()
-                if b"kernel_info_reply" in data:
-                    kernel_ready.append(True)
-
-            ws.on("framereceived", frame)
-
-    page.on("websocket", watch)
-    page.goto(jupyterlab)
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while not kernel_ready and time.monotonic() < deadline:
-        page.wait_for_timeout(200)  # lets Playwright deliver websocket events
-    assert kernel_ready, "the kernel websocket never sent kernel_info_reply"
-
-    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-    run_all = page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
-    page.locator(".lm-Menu-item", has=run_all).click()
+    _run_all_cells(page, jupyterlab)
     # Every code cell has run once its prompt reads [n] and none reads [*].
     page.wait_for_function(
         """() => {

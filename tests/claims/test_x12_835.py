@@ -8,7 +8,7 @@ import json
 import tracemalloc
 
 import pytest
-from claim_strategies import pyx12_check
+from pyx12_oracle import pyx12_check
 
 from medbill.claims.x12 import iter_segments, read_835
 from medbill.claims.x12.reader_835 import iter_835

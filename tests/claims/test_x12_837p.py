@@ -10,8 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from claim_strategies import BILLING, PATIENT, PAYER, claim_batches, make_claim, pyx12_check
+from claim_strategies import BILLING, PATIENT, PAYER, claim_batches, make_claim
 from hypothesis import HealthCheck, given, settings
+from pyx12_oracle import pyx12_check
 
 from medbill.claims.models import Address, Patient, Subscriber
 from medbill.claims.x12 import Receiver, Separators, Submitter, read_837p, write_837p

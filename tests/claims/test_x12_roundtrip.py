@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from claim_strategies import pyx12_check
+from pyx12_oracle import pyx12_check
 
 from medbill.claims.models import Claim, claims_from_tables, claims_to_tables, lenient_check_digits
 from medbill.claims.x12 import Receiver, Submitter, read_837p, write_837p

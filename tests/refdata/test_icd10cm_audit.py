@@ -112,3 +112,41 @@ def test_teaching_checker_reads_qa0_as_a_code() -> None:
     feedback = " ".join(check("end-01", ["E11.42", "QA0.0142"]).feedback)
     assert "not in ICD-10-CM format" not in feedback
     assert "QA0.0142" in feedback  # explained as a code that is not expected here
+
+
+def test_a_new_category_goes_to_the_block_the_cdc_tabular_gives_it(shared_data) -> None:
+    # Every other FY2025 category, and the four that sort outside their block (C4A, D3A, M1A, Z3A)
+    # with their neighbours known, placed as if the borrowed FY2026 tabular lacked them; the CDC
+    # FY2025 tabular is the answer key.
+    from medbill.refdata.icd10cm._model import CATEGORY
+    from medbill.refdata.icd10cm.order_file import _blocks_from, blocks_of_new_categories
+
+    data, row_of = _fy2025_tabular(shared_data)
+    truth = {c: data.codes[data.parents[r]] for c, r in row_of.items() if data.kinds[r] == 2}
+    categories = list(truth)  # tabular order
+    odd_ones = [categories.index(c) for c in ("C4A", "D3A", "M1A", "Z3A")]
+    neighbours = {categories[i + step] for i in odd_ones for step in (-1, 1)}
+    new = (set(categories[1::2]) - neighbours) | {categories[i] for i in odd_ones}
+    fy2026 = icd10cm.release("FY2026")
+    known = {
+        code: fy2026._parents[row]
+        for row, code in enumerate(fy2026.codes)
+        if fy2026._kinds[row] == CATEGORY and code not in new
+    }
+    placed = blocks_of_new_categories(categories, known, _blocks_from(fy2026))
+    assert set(placed) == new & set(fy2026.codes)
+    assert {c: fy2026.codes[row] for c, row in placed.items()} == {c: truth[c] for c in placed}
+
+
+def test_a_new_category_outside_every_block_is_named() -> None:
+    from medbill.exceptions import ImportFailed
+    from medbill.refdata.icd10cm._model import CATEGORY
+    from medbill.refdata.icd10cm.order_file import _blocks_from, blocks_of_new_categories
+
+    fy2026 = icd10cm.release("FY2026")
+    rows = {c: row for row, c in enumerate(fy2026.codes) if fy2026._kinds[row] == CATEGORY}
+    categories = list(rows)
+    known = {c: fy2026._parents[row] for c, row in rows.items() if c != "QA0"}
+    blocks = [b for b in _blocks_from(fy2026) if b[0] != "QA0"]  # as if QA0's block were unknown
+    with pytest.raises(ImportFailed, match=r"categories QA0 are outside every block"):
+        blocks_of_new_categories(categories, known, blocks)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
 from medbill.exceptions import DataNotAvailable, ImportFailed, InvalidFormat, InvalidLength, UnknownCode
-from medbill.refdata import store, taxonomy, tin
+from medbill.refdata import catalog, store, taxonomy, tin
 
 NUCC = "nucc/nucc_taxonomy_251.csv"
 
@@ -50,6 +52,33 @@ def test_wrong_file_fails_and_keeps_installed(
         taxonomy.import_release(bad)
     assert "bad_taxonomy.csv" in str(err.value)
     assert store.installed("taxonomy") == [prov]
+
+
+# What NUCC states: the January publication (YY.0) is effective April 1, the July one (YY.1) October 1.
+NUCC_EFFECTIVE = {
+    "25.0": (date(2025, 4, 1), date(2025, 9, 30)),
+    "25.1": (date(2025, 10, 1), date(2026, 3, 31)),
+    "26.0": (date(2026, 4, 1), date(2026, 9, 30)),
+    "26.1": (date(2026, 10, 1), date(2027, 3, 31)),
+}
+
+
+@pytest.mark.parametrize("release", sorted(NUCC_EFFECTIVE))
+def test_catalog_and_import_use_the_dates_nucc_states(release: str) -> None:
+    assert taxonomy.release_dates(release) == NUCC_EFFECTIVE[release]
+    [entry] = catalog.find("taxonomy", release)
+    assert (entry.effective_from, entry.effective_to) == NUCC_EFFECTIVE[release]
+
+
+def test_imported_release_carries_nucc_dates(fresh_home, shared_data) -> None:
+    prov = taxonomy.import_release(shared_data(NUCC))
+    assert (prov.effective_from, prov.effective_to) == NUCC_EFFECTIVE["25.1"]
+
+
+@pytest.mark.parametrize("release", ["25.2", "2025", "", "v25.1"])  # no third version; not a version
+def test_release_dates_refuses_other_versions(release: str) -> None:
+    with pytest.raises(InvalidFormat, match=r"YY\.0 or YY\.1"):
+        taxonomy.release_dates(release)
 
 
 def test_nothing_imported(fresh_home) -> None:

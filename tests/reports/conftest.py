@@ -12,6 +12,7 @@ As of 2025-04-30:
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
@@ -181,18 +182,9 @@ def icd_table() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def sample_dir(tmp_path_factory):
-    """The sample practice: the committed data/sample, or the same generator's output when absent."""
-    from medbill.synth.sample import CHECKOUT_SAMPLE
-
-    if (CHECKOUT_SAMPLE / "claims.csv").is_file():
-        return CHECKOUT_SAMPLE
-    from medbill.claims.tables import write_claims_dir
-    from medbill.synth import generate
-
-    folder = tmp_path_factory.mktemp("sample")
-    write_claims_dir(generate(), folder)
-    return folder
+def sample_dir():
+    """The committed sample practice (the generator's output: tests/synth/test_generate.py checks it)."""
+    return Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 @pytest.fixture(scope="session")

@@ -173,6 +173,16 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
     pd.DataFrame(rows).to_csv(path, index=False)
 
 
+# One source row the mapping below maps in full.
+ONE_LINE = {
+    "Claim No": "A1",
+    "MRN": "M1",
+    "Dx": "I10",
+    "DOS": "01/02/2026",
+    "CPT": "99213",
+    "Qty": "1",
+    "Billed": "150",
+}
 MAPPING = {
     "claims": {"claim_id": "Claim No", "patient_id": "MRN", "dx1": "Dx"},
     "lines": {"service_date": "DOS", "procedure_code": "CPT", "units": "Qty", "charge": "Billed"},
@@ -242,20 +252,7 @@ def test_generic_csv_with_mapping(tmp_path: Path) -> None:
 def test_generic_csv_mapping_from_yaml(tmp_path: Path) -> None:
     import yaml
 
-    _write_csv(
-        tmp_path / "in.csv",
-        [
-            {
-                "Claim No": "A1",
-                "MRN": "M1",
-                "Dx": "I10",
-                "DOS": "01/02/2026",
-                "CPT": "99213",
-                "Qty": "1",
-                "Billed": "150",
-            }
-        ],
-    )
+    _write_csv(tmp_path / "in.csv", [ONE_LINE])
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(MAPPING))
     summary = load("csv", tmp_path / "in.csv", tmp_path / "out", mapping=str(tmp_path / "map.yaml"))
     assert summary["mapped_lines"] == 1 and summary["unmapped_rows"] == 0
@@ -278,20 +275,7 @@ def test_generic_csv_mapping_from_yaml(tmp_path: Path) -> None:
     ],
 )
 def test_bad_mappings_raise_import_failed(tmp_path: Path, mapping) -> None:
-    _write_csv(
-        tmp_path / "in.csv",
-        [
-            {
-                "Claim No": "A1",
-                "MRN": "M1",
-                "Dx": "I10",
-                "DOS": "01/02/2026",
-                "CPT": "99213",
-                "Qty": "1",
-                "Billed": "1",
-            }
-        ],
-    )
+    _write_csv(tmp_path / "in.csv", [ONE_LINE])
     with pytest.raises(ImportFailed):
         load_csv(tmp_path / "in.csv", mapping)
 

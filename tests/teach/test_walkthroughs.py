@@ -8,9 +8,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from medbill.bundled import walkthroughs_dir
 from medbill.refdata import registry
 
-TEACHING = Path(__file__).resolve().parents[2] / "notebooks" / "teaching"
+TEACHING = walkthroughs_dir()
 WALKTHROUGHS = sorted(TEACHING.glob("*.ipynb"))
 
 

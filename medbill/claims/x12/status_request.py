@@ -18,6 +18,7 @@ import pandas as pd
 
 from medbill.claims.control_numbers import payer_control_numbers
 from medbill.claims.tables import ClaimsData
+from medbill.claims.x12.interchange import check_options, isa_segment
 from medbill.claims.x12.tokenizer import Separators
 from medbill.exceptions import ImportFailed, X12Error
 
@@ -67,11 +68,8 @@ def write_276(
     not in ``data`` or of different payers, X12Error for a control number or usage out of range.
     """
     sep = separators or Separators()
-    e, c, t = sep.element, sep.component, sep.segment
-    if not 1 <= control_number <= 999_999_999:
-        raise X12Error(f"control number {control_number} must be between 1 and 999999999")
-    if usage not in ("P", "T"):
-        raise X12Error(f"usage {usage!r} must be 'P' (production) or 'T' (test)")
+    e, t = sep.element, sep.segment
+    check_options(control_number, usage)
     wanted = list(dict.fromkeys(claim_ids))
     claims = data.claims.set_index("claim_id", drop=False)
     missing = [i for i in wanted if i not in claims.index]
@@ -97,27 +95,7 @@ def write_276(
     receiver_id = _clean(first_billing.get("tax_id") or first_billing["npi"], sep)
     stamp_date, stamp_time = created.strftime("%Y%m%d"), created.strftime("%H%M")
     segments = [
-        e.join(
-            [
-                "ISA",
-                "00",
-                " " * 10,
-                "00",
-                " " * 10,
-                "ZZ",
-                f"{receiver_id[:15]:<15}",
-                "ZZ",
-                f"{_clean(payer['payer_id'], sep)[:15]:<15}",
-                stamp_date[2:],
-                stamp_time,
-                sep.repetition,
-                "00501",
-                f"{control_number:09d}",
-                "0",
-                usage,
-                c,
-            ]
-        ),
+        isa_segment(sep, receiver_id, _clean(payer["payer_id"], sep), created, control_number, usage),
         e.join(
             [
                 "GS",

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from medbill.claims.models import DX_LETTERS, Address, Claim, KeptSegment, Patient, Provider, ServiceLine
+from medbill.claims.x12.interchange import check_options, isa_segment
 from medbill.claims.x12.tokenizer import Separators
 from medbill.exceptions import X12Error
 from medbill.refdata import npi
@@ -267,37 +268,14 @@ def _parts(
         raise X12Error(
             f"separators {sep} collide with characters allowed in names and addresses ({''.join(sorted(_TEXT_PUNCTUATION))})"
         )
-    if not 1 <= control_number <= 999_999_999:
-        raise X12Error(f"control number {control_number} must be between 1 and 999999999")
-    if usage not in ("P", "T"):
-        raise X12Error(f"usage {usage!r} must be 'P' (production) or 'T' (test)")
+    check_options(control_number, usage)
     submitter = submitter or Submitter.from_provider(claims[0].billing_provider)
     receiver = receiver or Receiver(claims[0].subscriber.payer.name, claims[0].subscriber.payer.payer_id)
     now = created or datetime.now()
-    e, c = sep.element, sep.component
+    e = sep.element
     ccyymmdd, hhmm = now.strftime("%Y%m%d"), now.strftime("%H%M")
     out: list[str] = [
-        e.join(
-            [
-                "ISA",
-                "00",
-                " " * 10,
-                "00",
-                " " * 10,
-                "ZZ",
-                f"{submitter.id[:15]:<15}",
-                "ZZ",
-                f"{receiver.id[:15]:<15}",
-                ccyymmdd[2:],
-                hhmm,
-                sep.repetition,
-                "00501",
-                f"{control_number:09d}",
-                "0",
-                usage,
-                c,
-            ]
-        ),
+        isa_segment(sep, submitter.id, receiver.id, now, control_number, usage),
         e.join(["GS", "HC", submitter.id, receiver.id, ccyymmdd, hhmm, str(control_number), "X", VERSION]),
     ]
     t = sep.segment

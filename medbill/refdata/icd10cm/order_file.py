@@ -41,7 +41,7 @@ from medbill.refdata.icd10cm._model import (
 )
 
 PAYLOAD = "order.txt"  # the order file inside an installed release folder
-BUILD = 3  # bump when ``build`` changes what it makes (part of the compiled caches' keys)
+BUILD = 4  # bump when ``build`` changes what it makes (part of the compiled caches' keys)
 _NAME = re.compile(r"order[-_ ](?:[a-z]+[-_ ])?(\d{4})", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z][0-9A-Z]{2,6}")  # FY2026 added QA0: the 2nd character may be a letter
 
@@ -93,11 +93,42 @@ def _blocks_from(release: Any) -> list[tuple[str, str, int]]:
     return sorted(out)
 
 
-def _block_of(category: str, blocks: list[tuple[str, str, int]], firsts: list[str]) -> int:
-    """Row of the narrowest block whose range holds a new ``category`` (FY2026 nests "T07-T07" in "T07-T88")."""
-    end = bisect.bisect_right(firsts, category)
-    holding = [b for b in blocks[:end] if b[1] >= category] or [blocks[max(end - 1, 0)]]
-    return min(holding, key=lambda b: (b[0] != max(h[0] for h in holding), b[1]))[2]
+def blocks_of_new_categories(
+    categories: list[str], known: dict[str, int], blocks: list[tuple[str, str, int]]
+) -> dict[str, int]:
+    """Block row for each of ``categories`` (in tabular order) that ``known`` (category -> its block
+    row) lacks; ``blocks`` as :func:`_blocks_from` gives them.
+
+    Between two known categories of one block, a new one is in that block too (C4A sits between C43
+    and C44 although it sorts after C49). At a block boundary it goes to the narrowest block whose
+    range holds it (FY2026 nests "T07-T07" in "T07-T88"). A category no block holds is not guessed:
+    ``ImportFailed`` names every such category.
+    """
+    next_known = [-1] * len(categories)
+    following = -1
+    for i in range(len(categories) - 1, -1, -1):
+        next_known[i] = following
+        following = known.get(categories[i], following)
+    placed: dict[str, int] = {}
+    outside: list[str] = []
+    previous = -1
+    for category, after in zip(categories, next_known, strict=True):
+        if category in known:
+            previous = known[category]
+        elif previous >= 0 and previous == after:
+            placed[category] = previous
+        elif holding := [b for b in blocks if b[0] <= category <= b[1]]:
+            latest = max(b[0] for b in holding)
+            placed[category] = min((b for b in holding if b[0] == latest), key=lambda b: b[1])[2]
+        else:
+            outside.append(category)
+    if outside:
+        raise ImportFailed(
+            f"ICD-10-CM categories {', '.join(outside)} are outside every block of the tabular list "
+            "their chapters and blocks are borrowed from; import this release's tabular XML "
+            "(`medbill data import icd10cm icd10cm-tabular-....xml`) so their blocks are known."
+        )
+    return placed
 
 
 def in_tabular_order(rows: list[tuple[str, bool, str]], borrowed_from: Any) -> list[tuple[str, bool, str]]:
@@ -154,17 +185,21 @@ def build(
     """A release from order-file rows (parents before children), chapters and blocks of ``borrowed_from``.
 
     A category ``borrowed_from`` also has keeps its block and chapter there; a new category goes
-    to the narrowest block whose range holds it (blocks that hold no category are left out). The parent of a
+    where :func:`blocks_of_new_categories` places it (blocks that hold no category are left out). The parent of a
     code is its longest proper prefix that is itself a code (S52.521A -> S52.521, T07.XXXD -> T07).
     With ``with_notes``, the notes ``borrowed_from`` writes on rows this release also has are copied.
     """
     theirs = borrowed_from
     their_row = {code: row for row, code in enumerate(theirs.codes)}
-    blocks = _blocks_from(theirs)
+    rows = list(rows)
+    new_block = blocks_of_new_categories(
+        [code for code, _, _ in rows if len(code) == 3],
+        {code: theirs._parents[row] for code, row in their_row.items() if theirs._kinds[row] == CATEGORY},
+        _blocks_from(theirs),
+    )
     # for new headers: categories with 7th-character extensions (elsewhere a 7-character code may
     # be a 6th-level code, E08.3211)
     uses_7th = {theirs.codes[r][:3] for r, flag in enumerate(theirs._requires_7th) if flag}
-    firsts = [b[0] for b in blocks]
     accents = accent_map(theirs)
     data = ReleaseData(
         version=str(version),
@@ -202,9 +237,7 @@ def build(
         same = their_row.get(code, -1)
         title = restore_accents(title, theirs._title(same) if same >= 0 else None, accents)
         if len(code) == 3:
-            row = their_row.get(code, -1)
-            known = row >= 0 and theirs._kinds[row] == CATEGORY
-            block = theirs._parents[row] if known else _block_of(code, blocks, firsts)
+            block = new_block[code] if code in new_block else theirs._parents[their_row[code]]
             add(code, title, CATEGORY, borrowed(block), bool(is_billable))
             continue
         parent = next((index[code[:n]] for n in range(len(code) - 1, 2, -1) if code[:n] in index), -1)
