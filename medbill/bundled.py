@@ -1,7 +1,8 @@
 """The notebooks that ship inside medbill: report templates, teaching walkthroughs, examples.
 
-They live in the package, under ``medbill/_notebooks/`` (their one editable copy), and are found
-through :mod:`importlib.resources` on the package, the same way in a checkout and in a wheel.
+They are package data under ``medbill/_notebooks/``: in the repository a link to the top-level
+``notebooks/`` folder (their one editable copy), in an sdist and a wheel the files themselves. They
+are found through :mod:`importlib.resources` on the package, the same way in a checkout and in a wheel.
 :func:`copy_workspace` gives a user their own copy to open and change.
 """
 

@@ -12,8 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_notebooks_are_the_packages_own_files() -> None:
-    # Found through importlib.resources on the package: here, the checkout's medbill/_notebooks.
+    # Found through importlib.resources on the package: here, the checkout's medbill/_notebooks, a
+    # link to the top-level notebooks/ folder (git holds one copy; an sdist and a wheel hold the files).
     in_git = ROOT / "medbill" / "_notebooks"
+    assert in_git.is_symlink() and in_git.resolve() == (ROOT / "notebooks").resolve()
     assert bundled.notebooks_dir() == in_git
     assert bundled.shipped_notebooks() == sorted(p.relative_to(in_git) for p in in_git.rglob("*.ipynb"))
     assert (

@@ -1,6 +1,6 @@
 """Billing analytics over the claims and remittance tables (docs/tables.md): pure pandas.
 
-The report notebooks in ``medbill/_notebooks/reports/`` call these functions; every figure they show is
+The report notebooks in ``notebooks/reports/`` call these functions; every figure they show is
 computed here and tested against hand-computed tables.
 
 - :mod:`~medbill.analytics.tables` — typed tables, reading a claims folder, filtering by provider/payer/period

@@ -1,4 +1,4 @@
-"""Billing reports: parameterised notebooks (``medbill/_notebooks/reports/``) run by papermill and exported
+"""Billing reports: parameterised notebooks (``notebooks/reports/``) run by papermill and exported
 to one offline HTML page each.
 
 - :func:`~medbill.reports.registry.list_reports` / :func:`~medbill.reports.registry.get_report` — the templates
