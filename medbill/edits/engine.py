@@ -332,13 +332,27 @@ def _filled(values: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     return np.where(pd.isna(values), fallback, values)
 
 
+# Rows from which the normalised frames wrap the column arrays instead of stacking them into one
+# block: stacking is the quicker build for a claim being edited, but would copy a big batch whole.
+_WRAP_FROM = 50_000
+
+
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:
     """A DataFrame of normalised columns; text stays object (pandas would convert it to Arrow)."""
+    index = pd.RangeIndex(len(next(iter(columns.values()))))
+    if len(index) >= _WRAP_FROM:
+        return pd.DataFrame(
+            {
+                c: pd.Series(v, index=index, dtype=getattr(v, "dtype", None), copy=False)
+                for c, v in columns.items()
+            },
+            copy=False,
+        )
     text = [c for c, v in columns.items() if isinstance(v, np.ndarray) and v.dtype == object]
     frame = pd.DataFrame(
         np.column_stack([columns[c] for c in text]) if text else None,
         columns=text,
-        index=pd.RangeIndex(len(next(iter(columns.values())))),
+        index=index,
         dtype=object,
     )
     rest = pd.DataFrame({c: v for c, v in columns.items() if c not in text}, index=frame.index)
