@@ -9,8 +9,8 @@ severity and reference, and maps positions back to ``claim_id`` / ``line_number`
 
 A check that needs reference data nobody imported raises ``DataNotAvailable``; the engine records the
 rule as skipped, with the reason, instead of pretending the claims passed it. A check that can run
-for some lines only (no release covers the others' dates of service) calls ``batch.skip_lines`` or
-``batch.skip_claims`` for the rest: those lines are listed as not checked by the rule, never as passed.
+for some lines only (no release covers the others' dates of service) calls ``batch.skip_lines`` (or
+``skip_labelled`` / ``skip_claims_labelled``, one reason per label) for the rest: those lines are listed as not checked by the rule, never as passed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from medbill.refdata.coverage import as_date
 
 SEVERITIES = ("error", "warning", "info")
 DX_COLUMNS = [f"dx{i}" for i in range(1, 13)]
+_DX_FIELDS = np.array(DX_COLUMNS, dtype=object)  # dx_fields' lookup table
 MODIFIER_COLUMNS = [f"modifier{i}" for i in range(1, 5)]
 # Medicare's one calendar year from the date of service (42 CFR 424.44) when nothing else is configured.
 DEFAULT_TIMELY_FILING_DAYS = 365
@@ -167,7 +168,7 @@ def no_findings() -> pd.DataFrame:
 
 def dx_fields(pos: np.ndarray) -> np.ndarray:
     """The claims-table column of diagnosis slots 1-12: ``dx1`` ... ``dx12``, as text for findings."""
-    return "dx" + np.asarray(pos).astype(str).astype(object)
+    return _DX_FIELDS[np.asarray(pos, dtype="int64") - 1]
 
 
 def findings(
@@ -197,8 +198,17 @@ def findings(
     return pd.DataFrame(out)
 
 
+# Arrow-backed text columns longer than this are factorised by pyarrow's dictionary encoding
+# (several times faster than hashing Python strings); shorter ones skip its per-call overhead.
+_ARROW_FACTORIZE = 10_000
+
+
 def _factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, distinct values as an object array) of one column, NA coded -1."""
+    """(codes, distinct values as an object array) of one column, NA coded -1, numbered by first
+    appearance."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow" and len(s) > _ARROW_FACTORIZE:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        return codes, uniques.to_numpy(dtype=object)
     if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
         # Text columns as object arrays: skips pandas' per-Series dispatch, the main cost on tiny columns.
         return pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
@@ -213,10 +223,14 @@ _MEMO_UNIQUES = 256
 _MEMO_LIMIT = 100_000
 
 
+Factorised = tuple[np.ndarray, np.ndarray]  # (codes, distinct values) as pd.factorize gives them
+
+
 def _by_uniques(
     columns: list[pd.Series], clean: Callable[[pd.Series], pd.Series], memo: dict[tuple[type, Any], Any]
-) -> list[np.ndarray]:
-    """Apply a string clean-up to the distinct values of each column only, then spread back.
+) -> list[tuple[np.ndarray, Factorised]]:
+    """Apply a string clean-up to the distinct values of each column only, then spread back; with
+    each cleaned column its factorisation (NA -1), which the rules reuse instead of hashing again.
 
     Columns are factorised one by one (a value means the same thing only within its column), but
     their distinct values are cleaned in one call: fast on big columns and on a claim of ten lines.
@@ -228,8 +242,12 @@ def _by_uniques(
     out = []
     starts = np.cumsum([0, *sizes])[:-1]
     for (codes, _), start, size in zip(factorised, starts, sizes, strict=True):
-        table = np.append(flat[start : start + size], np.array([None], dtype=object))
-        out.append(table[codes])
+        cleaned = flat[start : start + size]
+        # Distinct raw values are numbered by first appearance, so numbering their cleaned forms in
+        # that order numbers the cleaned column by first appearance too, as pd.factorize would.
+        ids, distinct = pd.factorize(cleaned, use_na_sentinel=True)
+        table = np.append(cleaned, np.array([None], dtype=object))
+        out.append((table[codes], (np.append(ids, -1)[codes], np.asarray(distinct, dtype=object))))
     return out
 
 
@@ -262,7 +280,9 @@ def _memoised(
     return flat
 
 
-def _cleaner(clean: Callable[[pd.Series], pd.Series]) -> Callable[[list[pd.Series]], list[np.ndarray]]:
+def _cleaner(
+    clean: Callable[[pd.Series], pd.Series],
+) -> Callable[[list[pd.Series]], list[tuple[np.ndarray, Factorised]]]:
     memo: dict[tuple[type, Any], Any] = {}
     return lambda columns: _by_uniques(columns, clean, memo)
 
@@ -277,12 +297,23 @@ _code = _cleaner(lambda u: u.str.upper().str.replace(r"[\s.]", "", regex=True))
 
 
 def _cleaned(
-    raw: pd.DataFrame, names: Iterable[str], clean: Callable[[list[pd.Series]], list[np.ndarray]]
+    raw: pd.DataFrame,
+    names: Iterable[str],
+    clean: Callable[[list[pd.Series]], list[tuple[np.ndarray, Factorised]]],
+    factors: dict[str, Factorised],
 ) -> dict[str, np.ndarray]:
-    """``clean`` over the named columns of ``raw`` in one call; an absent column is all NA."""
+    """``clean`` over the named columns of ``raw`` in one call; an absent column is all NA. The
+    columns' factorisations go to ``factors``."""
     present = [c for c in names if c in raw]
     done = dict(zip(present, clean([raw[c] for c in present]), strict=True)) if present else {}
-    return {c: done[c] if c in done else np.full(len(raw), None, dtype=object) for c in names}
+    out = {}
+    for c in names:
+        if c in done:
+            out[c], factors[c] = done[c]
+        else:
+            out[c] = np.full(len(raw), None, dtype=object)
+            factors[c] = (np.full(len(raw), -1, dtype="int64"), np.zeros(0, dtype=object))
+    return out
 
 
 _NS_PER = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
@@ -420,8 +451,10 @@ class Batch:
         # Normalised as numpy arrays: a rule that finds nothing (the usual case) should cost
         # microseconds, and every pandas call on a ten-line claim costs tens of them. The
         # DataFrames are built on first use.
-        self._claim_columns = self._normalise_claims(self.raw_claims)
-        self._line_columns = self._normalise_lines(self.raw_lines, self._claim_columns)
+        self._factors: dict[str, Factorised] = {}  # line columns' factorisations, see factorized()
+        self._missing: dict[str, np.ndarray] = {}
+        self._claim_columns = self._normalise_claims(self.raw_claims, {})
+        self._line_columns = self._normalise_lines(self.raw_lines, self._claim_columns, self._factors)
         self.claim_values: Mapping[str, np.ndarray] = _read_only(self._claim_columns)
         self.line_values: Mapping[str, np.ndarray] = _read_only(self._line_columns)
         self.line_numbers: pd.arrays.IntegerArray = self._line_columns["line_number"]  # as in ``lines``
@@ -439,7 +472,7 @@ class Batch:
 
     # -- normalisation -------------------------------------------------------------------------
     @staticmethod
-    def _normalise_claims(raw: pd.DataFrame) -> dict[str, Any]:
+    def _normalise_claims(raw: pd.DataFrame, factors: dict[str, Factorised]) -> dict[str, Any]:
         cols = _cleaned(
             raw,
             [
@@ -453,32 +486,36 @@ class Batch:
                 "claim_frequency",
             ],
             _text,
+            factors,
         )
-        cols.update(_cleaned(raw, ["place_of_service"], _pos))
-        cols.update(_cleaned(raw, ["patient_sex"], _upper))
+        cols.update(_cleaned(raw, ["place_of_service"], _pos, factors))
+        cols.update(_cleaned(raw, ["patient_sex"], _upper, factors))
         for col in ("patient_birth_date", "submitted_date"):
             cols[col] = _dates(raw, col)
-        cols.update(_cleaned(raw, DX_COLUMNS, _code))
+        cols.update(_cleaned(raw, DX_COLUMNS, _code, factors))
         return cols
 
     @staticmethod
-    def _normalise_lines(raw: pd.DataFrame, claims: dict[str, Any]) -> dict[str, Any]:
-        text = _cleaned(raw, ["claim_id", "rendering_npi"], _text)
+    def _normalise_lines(
+        raw: pd.DataFrame, claims: dict[str, Any], factors: dict[str, Factorised]
+    ) -> dict[str, Any]:
+        own: dict[str, Factorised] = {}  # the lines' own columns, before claim values fill them in
+        text = _cleaned(raw, ["claim_id", "rendering_npi"], _text, own)
         cols: dict[str, Any] = {"claim_id": text["claim_id"], "line_number": _line_numbers(raw)}
         cols["service_date"] = _dates(raw, "service_date")
-        cols.update(_cleaned(raw, ["procedure_code", *MODIFIER_COLUMNS], _code))
+        cols.update(_cleaned(raw, ["procedure_code", *MODIFIER_COLUMNS], _code, factors))
         for col in ("units", "charge"):
             cols[col] = _numbers(raw, col)
-        cols.update(_cleaned(raw, ["dx_pointers"], _upper))
-        line_pos = _cleaned(raw, ["place_of_service"], _pos)["place_of_service"]
+        cols.update(_cleaned(raw, ["dx_pointers"], _upper, factors))
+        line_pos = _cleaned(raw, ["place_of_service"], _pos, own)["place_of_service"]
+        factors["claim_id"] = own["claim_id"]
+        factors["line_place_of_service"] = own["place_of_service"]
         # First claim row wins when a claim_id is duplicated (the duplicate itself is an integrity finding).
+        # Each distinct claim_id of the lines is looked up once.
         index = pd.Index(claims["claim_id"], dtype=object)
-        claim = (
-            index.get_indexer_for(cols["claim_id"])
-            if index.is_unique
-            else _first_position(index, cols["claim_id"])
-        )
-        claim = np.where(pd.isna(cols["claim_id"]), -1, claim).astype("int64")
+        ids, distinct = factors["claim_id"]
+        at = index.get_indexer_for(distinct) if index.is_unique else _first_position(index, distinct)
+        claim = np.append(at, -1).astype("int64")[ids]  # NA claim_id (-1) takes the -1 at the end
         cols["claim"] = claim
         n_claims = len(claims["claim_id"])
         take = np.where(claim >= 0, claim, n_claims)  # one past the end: an all-NA row for orphan lines
@@ -498,6 +535,31 @@ class Batch:
         # NCCI and MUE group by patient; with no patient id the claim is the best stand-in.
         cols["patient_key"] = _filled(cols["patient_id"], cols["claim_id"])
         return cols
+
+    def factorized(self, col: str) -> Factorised:
+        """(codes, distinct values) of a ``line_values`` column, as ``pd.factorize`` gives them (NA -1,
+        numbered by first appearance): the text columns' come from normalisation, others are worked
+        out once. Read-only: rules share them."""
+        if col not in self._factors:
+            codes, distinct = pd.factorize(self.line_values[col], use_na_sentinel=True)
+            self._factors[col] = (codes, np.asarray(distinct))
+        codes, distinct = self._factors[col]
+        codes.flags.writeable = distinct.flags.writeable = False
+        return codes, distinct
+
+    def missing(self, col: str) -> np.ndarray:
+        """Bool per line: ``line_values[col]`` is NA (memoised; read-only)."""
+        if col not in self._missing:
+            values = self.line_values[col]
+            if values.dtype.kind == "f":
+                found = np.isnan(values)
+            elif values.dtype.kind == "M":
+                found = np.isnat(values)
+            else:
+                found = self.factorized(col)[0] < 0
+            found.flags.writeable = False
+            self._missing[col] = found
+        return self._missing[col]
 
     # -- derived tables ------------------------------------------------------------------------
     @cached_property
@@ -541,7 +603,7 @@ class Batch:
     @cached_property
     def is_em(self) -> pd.Series:
         """Bool per line: the procedure is an E/M service (CPT 99202-99499), decided per distinct code."""
-        ids, uniques = pd.factorize(self.line_values["procedure_code"], use_na_sentinel=True)
+        ids, uniques = self.factorized("procedure_code")
         em = (
             pd.Series(uniques, dtype=object)
             .astype(str)
@@ -553,16 +615,19 @@ class Batch:
     @cached_property
     def modifier_ids(self) -> tuple[np.ndarray, dict[str, int]]:
         """(lines x 4 matrix of modifier ids, -1 when empty; vocabulary modifier -> id)."""
-        wide = np.column_stack([self.line_values[c] for c in MODIFIER_COLUMNS])
-        flat = pd.Series(wide.ravel(), dtype=object)
-        ids, vocab = pd.factorize(flat, use_na_sentinel=True)
-        return ids.reshape(wide.shape), {m: i for i, m in enumerate(vocab)}
+        vocab: dict[str, int] = {}
+        matrix = np.empty((len(self.line_values["claim"]), len(MODIFIER_COLUMNS)), dtype="int64")
+        for j, col in enumerate(MODIFIER_COLUMNS):
+            codes, distinct = self.factorized(col)
+            ids = [vocab.setdefault(m, len(vocab)) for m in distinct]
+            matrix[:, j] = np.array([*ids, -1], dtype="int64")[codes]  # NA (-1) takes the -1 at the end
+        return matrix, vocab
 
     @cached_property
     def modifiers_long(self) -> pd.DataFrame:
         """One row per (line, modifier slot) in use: line, slot (1-4), modifier."""
         wide = np.column_stack([self.line_values[c] for c in MODIFIER_COLUMNS])
-        used = ~pd.isna(wide)
+        used = ~np.column_stack([self.missing(c) for c in MODIFIER_COLUMNS])
         line, slot = np.nonzero(used)
         return pd.DataFrame({"line": line, "slot": slot + 1, "modifier": pd.Series(wide[used], dtype=object)})
 
@@ -573,7 +638,7 @@ class Batch:
 
         Pointer strings take few distinct values, so each distinct one is decoded once.
         """
-        ids, uniques = pd.factorize(self.line_values["dx_pointers"], use_na_sentinel=True)
+        ids, uniques = self.factorized("dx_pointers")
         rows = [[0, 0, 0, 0, 0, False, None]]  # index -1 (no pointers) maps to the last row below
         decoded = []
         for raw in uniques:
@@ -603,20 +668,52 @@ class Batch:
         if len(lines):
             self.skips.append((self.running, reason, np.asarray(lines, dtype="int64")))
 
-    def skip_claims(self, claims: np.ndarray, reason: str) -> None:
-        """Record that the running rule could not check the claims at ``claims`` (positions): their lines."""
-        if len(claims):
-            self.skip_lines(np.flatnonzero(np.isin(self.line_values["claim"], claims)), reason)
+    def skip_labelled(self, lines: np.ndarray, labels: np.ndarray, reasons: list[str]) -> None:
+        """:meth:`skip_lines` for several reasons at once: the line at ``lines[i]`` was not checked for
+        ``reasons[labels[i]]`` (label -1: it was checked). One sort, however many reasons."""
+        keep = labels >= 0
+        lines, labels = np.asarray(lines)[keep], labels[keep]
+        if not len(lines):
+            return
+        order = np.argsort(labels, kind="stable")  # positions stay ascending within each reason
+        ends = np.cumsum(np.bincount(labels, minlength=len(reasons)))
+        for reason, part in zip(reasons, np.split(lines[order], ends[:-1]), strict=True):
+            self.skip_lines(part, reason)
+
+    def shared_skips(self, key: str, record: Callable[[], None]) -> None:
+        """Skips that several rules share (one coverage question, one answer): ``record`` calls the
+        skip methods for the first rule that asks; later rules get the same lines and reasons."""
+        if key not in self.memo:
+            start = len(self.skips)
+            record()
+            self.memo[key] = [(reason, lines) for _, reason, lines in self.skips[start:]]
+            return
+        for reason, lines in self.memo[key]:
+            self.skip_lines(lines, reason)
+
+    def skip_claims_labelled(self, claims: np.ndarray, labels: np.ndarray, reasons: list[str]) -> None:
+        """:meth:`skip_labelled` for claims (positions, each with its label): their lines."""
+        claim_of = self.line_values["claim"]
+        of_claim = np.full(len(self.claim_values["claim_id"]) + 1, -1, dtype="int64")  # last: orphan lines
+        of_claim[claims] = labels
+        self.skip_labelled(np.arange(len(claim_of)), of_claim[claim_of], reasons)
 
     def key(self, columns: list[str]) -> np.ndarray:
         """One int64 group id per line for the combination of ``columns`` (NA is a value of its own)."""
         # Same ids as groupby(sort=False, dropna=False).ngroup(): numbered by first appearance,
-        # built by factorising column by column (a groupby costs a millisecond even on ten rows).
+        # built from the columns' codes as digits of one mixed-radix number (a groupby costs a
+        # millisecond even on ten rows), renumbered only when the next digit could overflow.
         ids = np.zeros(len(self.raw_lines), dtype="int64")
+        size = 1  # ids are below this
         for col in columns:
-            codes, uniques = pd.factorize(self.line_values[col], use_na_sentinel=False)
-            ids = pd.factorize(ids * (len(uniques) + 1) + codes)[0]
-        return ids
+            codes, distinct = self.factorized(col)
+            radix = len(distinct) + 1
+            if size * radix >= 2**62:
+                ids, distinct_ids = pd.factorize(ids)
+                size = len(distinct_ids)
+            ids = ids * radix + np.where(codes >= 0, codes, radix - 1)  # NA: a value of its own
+            size *= radix
+        return pd.factorize(ids)[0]
 
     def payer_rules(self, name: str) -> pd.Series:
         """A per-claim Series of one payer setting (the payer's, else the ``"*"`` default, else NA)."""
@@ -678,9 +775,11 @@ def skipped_table(batch: Batch) -> pd.DataFrame:
     """One row per rule and reason that left lines unchecked: how many lines and claims."""
     rows = []
     claim_of = batch.line_values["claim"]
+    claims_in: dict[int, int] = {}  # by array: rules that share skips (Batch.shared_skips) share the arrays
     for rule_id, reason, lines in batch.skips:
-        claims = np.unique(claim_of[lines])
-        rows.append((rule_id, reason, len(lines), int((claims >= 0).sum())))
+        if id(lines) not in claims_in:
+            claims_in[id(lines)] = int((np.unique(claim_of[lines]) >= 0).sum())
+        rows.append((rule_id, reason, len(lines), claims_in[id(lines)]))
     frame = pd.DataFrame(rows, columns=SKIPPED_COLUMNS)
     if frame.empty:
         return frame.astype({"lines": "int64", "claims": "int64"})

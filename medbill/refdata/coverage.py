@@ -225,35 +225,44 @@ def uncovered_groups(
 ) -> list[tuple[np.ndarray, str]]:
     """(mask, reason) per fix command for the dates (datetime64) no release covers: one reason for
     all the dates one catalog release would cover, naming its dates and the command; one for NaT."""
+    labels, reasons = uncovered_labels(system, releases, days)
+    return [(labels == k, reason) for k, reason in enumerate(reasons)]
+
+
+def uncovered_labels(system: str, releases: Sequence[Dated], days: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """:func:`uncovered_groups` as one label per date (index into the reasons, -1 where a release
+    covers it) and the reasons: one pass over the dates however many reasons there are."""
     import numpy as np
 
     d = np.asarray(days, dtype="datetime64[D]")
     which = in_effect_many(releases, d.astype("datetime64[ns]"))
     label = LABELS.get(system, system)
+    labels = np.full(len(d), -1, dtype=np.int64)
+    reasons: list[str] = []
     undated = np.isnat(d)
-    out = []
     if undated.any():
-        out.append((undated, f"No date of service: the {label} release in effect is unknown."))
+        labels[undated] = 0
+        reasons.append(f"No date of service: the {label} release in effect is unknown.")
     todo = (which < 0) & ~undated
     if not todo.any():
-        return out
+        return labels, reasons
     from medbill.refdata import catalog
 
-    distinct = np.unique(d[todo])
-    fixes = np.array([fix_command(system, x.item()) for x in distinct], dtype=object)
-    for fix in dict.fromkeys(fixes):
-        these = distinct[fixes == fix]
+    distinct, inverse = np.unique(d[todo], return_inverse=True)
+    fixes = [fix_command(system, x.item()) for x in distinct]
+    earliest: dict[str, int] = {}  # one reason per fix, in order of the earliest date it fixes
+    for k, fix in enumerate(fixes):
+        earliest.setdefault(fix, k)
+    number = {fix: len(reasons) + k for k, fix in enumerate(earliest)}
+    labels[todo] = np.array([number[f] for f in fixes], dtype=np.int64)[inverse.reshape(-1)]
+    for fix, k in earliest.items():
+        first = distinct[k]
         # The reason names the dates the fix covers (the catalog release's), not the dates this batch
         # holds, so scrubbing a batch in parts (per patient, on Dask) gives the same reasons.
-        entry = catalog.covering(system, these[0].item())
-        span = (
-            f"{these[0]}"
-            if entry is None
-            else f"dates of service {entry.effective_from} to {entry.effective_to}"
-        )
-        reason = f"No {label} release covers {span} (available: {describe(releases)}). Run `{fix}`."
-        out.append((todo & np.isin(d, these), reason))
-    return out
+        entry = catalog.covering(system, first.item())
+        span = f"{first}" if entry is None else f"dates of service {entry.effective_from} to {entry.effective_to}"
+        reasons.append(f"No {label} release covers {span} (available: {describe(releases)}). Run `{fix}`.")
+    return labels, reasons
 
 
 def warn_not_covered(cov: Coverage, stacklevel: int = 3) -> None:

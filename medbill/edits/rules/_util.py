@@ -61,7 +61,9 @@ class Groups:
 
 def display_codes(codes: np.ndarray) -> np.ndarray:
     """ICD-10-CM codes as coders write them, with the dot after the third character ("J45909" ->
-    "J45.909"); for messages and finding values, vectorised."""
-    text = pd.Series(np.asarray(codes, dtype=object), dtype=object).astype(str)
+    "J45.909"); for messages and finding values, worked out once per distinct code."""
+    ids, distinct = pd.factorize(np.asarray(codes, dtype=object), use_na_sentinel=False)
+    text = pd.Series(np.asarray(distinct, dtype=object), dtype=object).astype(str)
     dotted = text.str[:3] + "." + text.str[3:]
-    return np.where(text.str.len().to_numpy() > 3, dotted.to_numpy(dtype=object), text.to_numpy(dtype=object))
+    shown = np.where(text.str.len().to_numpy() > 3, dotted.to_numpy(dtype=object), text.to_numpy(dtype=object))
+    return shown[ids]

@@ -88,19 +88,32 @@ def _releases(b: Batch) -> list:
     return b.memo["mce_releases"]
 
 
+def _claim_release(b: Batch, provs: list) -> np.ndarray:
+    """The MCE release in effect on each claim's date (-1 for none: the claims with diagnoses no
+    release covers are listed as skipped by the running rule), worked out once per batch."""
+    dos = b.claim_dos.to_numpy()
+
+    def record() -> None:
+        has_dx = np.zeros(len(dos), dtype=bool)
+        has_dx[b.dx_long["claim"].to_numpy()] = True
+        with_dx = np.flatnonzero(has_dx)
+        b.skip_claims_labelled(with_dx, *coverage.uncovered_labels("mce", provs, dos[with_dx]))
+
+    b.shared_skips("mce_uncovered", record)
+    if "mce_claim_release" not in b.memo:
+        b.memo["mce_claim_release"] = coverage.in_effect_many(provs, dos)
+    return b.memo["mce_claim_release"]
+
+
 def _mce_pairs(b: Batch, edits: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(diagnosis row of ``dx_long``, its list row, that row's edit) for the claim diagnoses on the
     given MCE lists, matched against the MCE release in effect on the date."""
     releases = _releases(b)
     _, by_code, release, edit, listed = _mce_list(releases, edits)
     dx = b.dx_long
-    # The MCE release in effect on each claim's date; claims no release covers are not edited.
     provs = [p for p, _ in releases]
-    claim_release = coverage.in_effect_many(provs, b.claim_dos.to_numpy())
-    with_dx = np.unique(dx["claim"].to_numpy())
-    for mask, reason in coverage.uncovered_groups("mce", provs, b.claim_dos.to_numpy()[with_dx]):
-        b.skip_claims(with_dx[mask], reason)
-    if not any(code in listed for code in b.dx_vocab):  # the usual case; a set beats Groups' index here
+    claim_release = _claim_release(b, provs)
+    if not any(code in listed for code in b.dx_vocab) or (claim_release < 0).all():  # the usual case
         return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64"), edit[:0]
     # Each diagnosis with the list rows of its code (in list order), kept where the release matches.
     row, entry = by_code.expand(dx["code"].to_numpy(dtype=object))

@@ -78,7 +78,7 @@ def required(b: Batch) -> pd.DataFrame:
         if len(pos):
             parts.append(findings(pos, -1, col, "", f"{col} ({meaning}) is missing"))
     for col, meaning in _REQUIRED_LINE.items():
-        pos = positions(pd.isna(lv[col]))
+        pos = positions(b.missing(col))
         if len(pos):
             parts.append(findings(lv["claim"][pos], pos, col, "", f"{col} ({meaning}) is missing"))
     # The subscriber's member id is required unless the claim goes to a self-pay "payer".
@@ -125,7 +125,7 @@ def claim_id_dup(b: Batch) -> pd.DataFrame:
 )
 def line_orphan(b: Batch) -> pd.DataFrame:
     ids = b.line_values["claim_id"]
-    pos = positions((b.line_values["claim"] < 0) & ~pd.isna(ids))
+    pos = positions((b.line_values["claim"] < 0) & ~b.missing("claim_id"))
     return findings(-1, pos, "claim_id", ids[pos], "claim_id not found in the claims table")
 
 
@@ -164,7 +164,8 @@ def line_number_dup(b: Batch) -> pd.DataFrame:
     if np.abs(number[present]).max() >= 2**53:  # float64 merges such integers: compare them exactly
         number = b.lines["line_number"].to_numpy(dtype="int64", na_value=0)
     line_id = np.where(present, pd.factorize(number)[0], -1)
-    claim_id = pd.factorize(b.line_values["claim_id"], use_na_sentinel=False)[0]  # NA a value of its own
+    claim_id, distinct = b.factorized("claim_id")
+    claim_id = np.where(claim_id >= 0, claim_id, len(distinct))  # NA a value of its own
     pair = pd.factorize(claim_id * (line_id.max() + 2) + line_id + 1)[0]
     pos = positions(present & _repeated(pair))
     if not len(pos):
@@ -348,9 +349,9 @@ def _service_key(b: Batch) -> np.ndarray:
 def dup_line(b: Batch) -> pd.DataFrame:
     lv = b.line_values
     claim, code = lv["claim"], lv["procedure_code"]
-    candidate = ~pd.isna(code) & (claim >= 0)
+    candidate = ~b.missing("procedure_code") & (claim >= 0)
     # A duplicate line repeats at least its claim's procedure code: skip the full key when none does.
-    if not (candidate & _repeated(_pair_ids(claim + 1, pd.factorize(code)[0] + 1))).any():
+    if not (candidate & _repeated(_pair_ids(claim + 1, b.factorized("procedure_code")[0] + 1))).any():
         return no_findings()
     pos = positions(candidate & _repeated(_pair_ids(_service_key(b), claim + 1)))
     return findings(
@@ -379,22 +380,26 @@ def _pair_ids(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 def dup_claim(b: Batch) -> pd.DataFrame:
     if len(b.claim_values["claim_id"]) < 2:  # one claim (an encounter being coded): nothing to duplicate
         return no_findings()
-    ln = b.lines
-    freq = b.claims["claim_frequency"].fillna("1").to_numpy()
-    claim = ln["claim"].to_numpy()
-    original = (claim >= 0) & ln["procedure_code"].notna().to_numpy()
-    original[original] = freq[claim[original]] == "1"
+    lv, cv = b.line_values, b.claim_values
+    freq = cv["claim_frequency"]
+    is_original = pd.isna(freq) | (freq == "1")  # per claim; no frequency means an original
+    claim, code = lv["claim"], lv["procedure_code"]
+    original = (claim >= 0) & ~b.missing("procedure_code")
+    original[original] = is_original[claim[original]]
     rows = np.flatnonzero(original)
-    service = pd.Series(_service_key(b)[rows])
-    first_claim = pd.Series(claim[rows]).groupby(service.to_numpy()).transform("first").to_numpy()
-    later = service.duplicated(keep="first").to_numpy() & (first_claim != claim[rows])
+    # Each service (same patient, provider, date, code, modifiers) with the claim it was first billed on.
+    service = pd.factorize(_service_key(b)[rows])[0]
+    first_claim = claim[rows][np.unique(service, return_index=True)[1][service]]
+    later = _repeated(service) & (first_claim != claim[rows])
+    if not later.any():
+        return no_findings()
     pos = rows[later]
     return findings(
         claim[pos],
         pos,
         "procedure_code",
-        ln["procedure_code"].iloc[pos],
-        "also billed on claim " + b.claims["claim_id"].to_numpy()[first_claim[later]].astype(str),
+        code[pos],
+        "also billed on claim " + cv["claim_id"][first_claim[later]].astype(str),
     )
 
 

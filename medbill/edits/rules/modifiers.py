@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from medbill.edits.engine import Batch, findings, no_findings, rule
+from medbill.edits.engine import MODIFIER_COLUMNS, Batch, findings, no_findings, rule
 from medbill.edits.rules._util import modifier_text, positions
 from medbill.refdata import modifiers as modifier_codes
 
@@ -28,8 +28,8 @@ _CAT2_MODIFIERS = ["1P", "2P", "3P", "8P"]
 def _em(b: Batch) -> np.ndarray:
     """Bool per line: an E/M service for modifier purposes, eye exams 92002-92014 included (memoised)."""
     if "em_for_modifiers" not in b.memo:
-        code = b.line_values["procedure_code"]
-        eye = pd.Series(code, dtype=object).isin(EYE_EXAMS).to_numpy(dtype=bool)
+        ids, codes = b.factorized("procedure_code")
+        eye = np.array([*(c in EYE_EXAMS for c in codes), False], dtype=bool)[ids]
         b.memo["em_for_modifiers"] = b.is_em.to_numpy() | eye
     return b.memo["em_for_modifiers"]
 
@@ -38,7 +38,7 @@ def _pair_on_line(b: Batch, first: list[str], second: list[str], message: str) -
     pos = positions(b.line_has_modifier(first) & b.line_has_modifier(second))
     if not len(pos):  # the usual case: skip the message text
         return no_findings()
-    mods = modifier_text(b.lines.iloc[pos])
+    mods = modifier_text(pd.DataFrame({c: b.line_values[c][pos] for c in MODIFIER_COLUMNS}, dtype=object))
     return findings(b.line_values["claim"][pos], pos, "modifiers", mods, message)
 
 
@@ -101,16 +101,16 @@ def mod_25_em(b: Batch) -> pd.DataFrame:
     has_25 = b.line_has_modifier(["25"])
     if not has_25.any():
         return no_findings()
-    pos = positions(has_25 & ~pd.isna(b.line_values["procedure_code"]) & ~_em(b))
+    pos = positions(has_25 & ~b.missing("procedure_code") & ~_em(b))
     if not len(pos):
         return no_findings()
-    ln = b.lines
+    code = b.line_values["procedure_code"][pos]
     return findings(
-        ln["claim"].to_numpy()[pos],
+        b.line_values["claim"][pos],
         pos,
         "modifiers",
-        ln["procedure_code"].iloc[pos] + " 25",
-        "25 on " + ln["procedure_code"].iloc[pos] + f", which is not one of the {_EM_CODES}",
+        code + " 25",
+        "25 on " + code + f", which is not one of the {_EM_CODES}",
     )
 
 
@@ -128,18 +128,17 @@ def mod_25_noproc(b: Batch) -> pd.DataFrame:
     em_25 = b.line_has_modifier(["25"]) & em
     if not em_25.any():
         return no_findings()
-    proc = ~pd.isna(b.line_values["procedure_code"]) & ~em
+    proc = ~b.missing("procedure_code") & ~em
     day = b.key(["claim", "service_date"])
     has_proc = np.bincount(day, weights=proc)[day] > 0
     pos = positions(em_25 & ~has_proc)
     if not len(pos):
         return no_findings()
-    ln = b.lines
     return findings(
-        ln["claim"].to_numpy()[pos],
+        b.line_values["claim"][pos],
         pos,
         "modifiers",
-        ln["procedure_code"].iloc[pos] + " 25",
+        b.line_values["procedure_code"][pos] + " 25",
         "25 on an E/M with no other procedure on the same claim and date",
     )
 
@@ -158,7 +157,7 @@ def mod_25_noproc(b: Batch) -> pd.DataFrame:
 )
 def mod_code_type(b: Batch) -> pd.DataFrame:
     # What can fire, per (line, slot), without the Category II pattern (its modifiers are rare).
-    present = ~pd.isna(b.line_values["procedure_code"])[:, None]
+    present = ~b.missing("procedure_code")[:, None]
     em = _em(b)[:, None]
     possible = (
         (b.modifier_slots(_EM_ONLY) & ~em & present)
@@ -168,7 +167,8 @@ def mod_code_type(b: Batch) -> pd.DataFrame:
     if not possible.any():
         return no_findings()
     m = b.modifiers_long
-    code = b.lines["procedure_code"].to_numpy()[m["line"].to_numpy()]
+    m = m[possible[m["line"].to_numpy(), m["slot"].to_numpy() - 1]]  # the slots that can fire, in order
+    code = b.line_values["procedure_code"][m["line"].to_numpy()]
     code = pd.Series(code, index=m.index, dtype="string")
     em = pd.Series(_em(b)[m["line"].to_numpy()], index=m.index)
     cat2 = code.str.fullmatch(r"[0-9]{4}F").fillna(False).astype(bool)
@@ -183,7 +183,7 @@ def mod_code_type(b: Batch) -> pd.DataFrame:
     hit = reason != ""
     d = m[hit]
     return findings(
-        b.lines["claim"].to_numpy()[d["line"].to_numpy()],
+        b.line_values["claim"][d["line"].to_numpy()],
         d["line"],
         "modifier" + d["slot"].astype(str),
         d["modifier"],
@@ -209,7 +209,7 @@ def mod_dup(b: Batch) -> pd.DataFrame:
     m = b.modifiers_long
     d = m[m.duplicated(["line", "modifier"], keep="first")]
     return findings(
-        b.lines["claim"].to_numpy()[d["line"].to_numpy()],
+        b.line_values["claim"][d["line"].to_numpy()],
         d["line"],
         "modifier" + d["slot"].astype(str),
         d["modifier"],
@@ -233,7 +233,7 @@ def mod_unknown(b: Batch) -> pd.DataFrame:
     m = b.modifiers_long
     d = m[~m["modifier"].isin(known)]
     return findings(
-        b.lines["claim"].to_numpy()[d["line"].to_numpy()],
+        b.line_values["claim"][d["line"].to_numpy()],
         d["line"],
         "modifier" + d["slot"].astype(str),
         d["modifier"],

@@ -47,15 +47,17 @@ def mue(b: Batch) -> pd.DataFrame:
     provs = [p for p, _ in releases]
     tables, row_of, limit, mai = _combined(releases)
     lv = b.line_values
-    line = np.flatnonzero(~pd.isna(lv["procedure_code"]) & ~pd.isna(lv["units"]))
-    code_id, codes = pd.factorize(lv["procedure_code"][line])
+    line = np.flatnonzero(~b.missing("procedure_code") & ~b.missing("units"))
+    # the codes of these lines, numbered by first appearance among them
+    all_ids, all_codes = b.factorized("procedure_code")
+    code_id, at = pd.factorize(all_ids[line])
+    codes = all_codes[at]
     if not len(codes):
         return no_findings()
     # The release in effect on each line's date; lines no release covers are skipped, not edited.
     day = lv["service_date"][line]
     release = coverage.in_effect_many(provs, day)
-    for mask, reason in coverage.uncovered_groups("mue", provs, day):
-        b.skip_lines(line[mask], reason)
+    b.skip_labelled(line, *coverage.uncovered_labels("mue", provs, day))
     keep = release >= 0
     line, code_id, release = line[keep], code_id[keep], release[keep]
     if not len(line):

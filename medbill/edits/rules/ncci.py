@@ -111,8 +111,8 @@ def _hits(
     the edits would give: by line 1, line 2, edit."""
     lv = b.line_values
     line = np.flatnonzero(ok)
-    code_id, codes = pd.factorize(lv["procedure_code"][line])
-    code = np.array([active.ids.get(c, -1) for c in codes], dtype="int64")[code_id]
+    code_id, codes = b.factorized("procedure_code")  # every line is coded (NA would be -1: none)
+    code = np.array([*(active.ids.get(c, -1) for c in codes), -1], dtype="int64")[code_id[line]]
     encounter = b.encounter[line]
     # (edit, line 1) pairs by column 1 code, then line 2 by encounter and column 2 code.
     edit, first = _matches(code, active.column1[rows])
@@ -149,18 +149,18 @@ def ncci_ptp(b: Batch) -> pd.DataFrame:
     releases = ncci_tables.load("practitioner")
     provs = [p for p, _ in releases]
     lv = b.line_values
-    coded = np.flatnonzero(~pd.isna(lv["procedure_code"]))
+    coded = np.flatnonzero(~b.missing("procedure_code"))
     # Each line is edited by the release in effect on its date (one per encounter: it has one date).
     which = np.full(len(lv["procedure_code"]), -1, dtype="int64")
     which[coded] = coverage.in_effect_many(provs, lv["service_date"][coded])
-    for mask, reason in coverage.uncovered_groups("ncci", provs, lv["service_date"][coded]):
-        b.skip_lines(coded[mask], reason)
+    b.skip_labelled(coded, *coverage.uncovered_labels("ncci", provs, lv["service_date"][coded]))
     parts = [no_findings()]
     for i in np.unique(which[which >= 0]):
         ok = which == i
         # Only edits between codes that occur in the batch, and not the inactive indicator-9 ones.
         active = _active(releases[i][1], provs[i])
-        rows = active.rows(pd.unique(lv["procedure_code"][ok]))
+        code_id, codes = b.factorized("procedure_code")
+        rows = active.rows(codes[np.unique(code_id[ok])])
         if len(rows):
             parts.append(_findings(b, active, *_hits(b, active, rows, ok)))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -175,7 +175,7 @@ def _findings(
         return no_findings()
     hits = active.table.iloc[edit].reset_index(drop=True)
     hits["service_date"] = lv["service_date"][line2]
-    line1_number = b.lines["line_number"].astype("string").fillna("?").to_numpy()[line1]
+    line1_number = pd.Series(b.line_numbers[line1]).astype("string").fillna("?").to_numpy()
     deleted = dates(hits["deletion"]).replace("", "none")
     message = (
         hits["column2"]

@@ -28,13 +28,16 @@ def _release_per_claim(b: Batch) -> np.ndarray:
 def skip_uncovered(b: Batch) -> None:
     """List the running ICD-10-CM rule as skipped for the claims whose date of service no release
     covers (with the command that installs one), instead of judging their codes by another release."""
-    dx = icd_status(b)
-    uncovered = dx.status == "norelease"
-    if not uncovered.any():
-        return
-    claims, days = dx.claim[uncovered], dx.dos[uncovered]
-    for mask, reason in coverage.uncovered_groups("icd10cm", icd10cm.releases_available(), days):
-        b.skip_claims(np.unique(claims[mask]), reason)
+
+    def record() -> None:
+        dx = icd_status(b)
+        uncovered = dx.status == "norelease"
+        if uncovered.any():
+            claims, days = dx.claim[uncovered], dx.dos[uncovered]
+            labels, reasons = coverage.uncovered_labels("icd10cm", icd10cm.releases_available(), days)
+            b.skip_claims_labelled(claims, labels, reasons)
+
+    b.shared_skips("icd10cm_uncovered", record)  # the same for every ICD-10-CM rule
 
 
 _prepared: dict[int, tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -290,8 +293,8 @@ def _skip_hcpcs(b: Batch, lines: np.ndarray, days: np.ndarray) -> None:
             "Run `medbill data fetch hcpcs` (or `medbill data import hcpcs PATH`).",
         )
         return
-    for mask, reason in coverage.uncovered_groups("hcpcs", found, days):
-        b.skip_lines(lines[mask], reason + " These HCPCS codes were checked for format only.")
+    labels, reasons = coverage.uncovered_labels("hcpcs", found, days)
+    b.skip_labelled(lines, labels, [r + " These HCPCS codes were checked for format only." for r in reasons])
 
 
 @rule(
@@ -308,7 +311,7 @@ def _skip_hcpcs(b: Batch, lines: np.ndarray, days: np.ndarray) -> None:
 )
 def proc_invalid(b: Batch) -> pd.DataFrame:
     code, day = b.line_values["procedure_code"], b.line_values["service_date"]
-    rows = np.flatnonzero(~pd.isna(code))
+    rows = np.flatnonzero(~b.missing("procedure_code"))
     # Few distinct (code, date) pairs: check each once.
     _, first, pair = np.unique(
         b.key(["procedure_code", "service_date"])[rows], return_index=True, return_inverse=True
