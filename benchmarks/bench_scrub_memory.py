@@ -76,6 +76,7 @@ def _import_reference(home: str) -> None:
 def _scrub(folder: str) -> None:
     """Child: read the folder and scrub it; print peak RSS, time and a digest of the findings."""
     import hashlib
+    import inspect
     import time
     from datetime import date
 
@@ -84,8 +85,10 @@ def _scrub(folder: str) -> None:
     from medbill.claims.tables import read_claims_dir
     from medbill.edits import scrub
 
+    # as `medbill scrub DIR` reads it (code columns as categoricals, where the tree can)
+    compact = {"compact": True} if "compact" in inspect.signature(read_claims_dir).parameters else {}
     start = time.perf_counter()
-    data = read_claims_dir(folder)
+    data = read_claims_dir(folder, **compact)
     read_peak = _peak_mb()
     result = scrub(data, as_of=date.fromisoformat(AS_OF))
     seconds = time.perf_counter() - start

@@ -194,8 +194,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
     },
 }
 
-# Text columns holding codes with few distinct values: read from files as categoricals (a byte or two
-# a row instead of a string each), so a million claim lines fit in memory several times over.
+# Text columns holding codes with few distinct values: ``read_claims_dir(compact=True)`` reads them as
+# categoricals, a byte or two a row instead of a string each.
 CODE_COLUMNS: dict[str, frozenset[str]] = {
     "claims": frozenset(
         {
@@ -388,11 +388,14 @@ def _refuse(bad: pd.Series, shown: pd.Series, label: str, problem: str) -> None:
         )
 
 
-def read_claims_dir(path: str | Path) -> ClaimsData:
+def read_claims_dir(path: str | Path, *, compact: bool = False) -> ClaimsData:
     """Read the tables of a ``CLAIMS_DIR`` (``<table>.parquet`` wins over ``<table>.csv``).
 
     ``claims`` and ``lines`` are required; the other tables are None when absent. Anything
-    unreadable raises ``ImportFailed`` naming the file, the row and the column.
+    unreadable raises ``ImportFailed`` naming the file, the row and the column. ``compact`` reads
+    the code columns of :data:`CODE_COLUMNS` as categoricals, a fraction of the memory, for tables
+    that are only read (scrubbing or pricing a large folder): a categorical refuses a value outside
+    its categories, so leave it off to edit the tables.
     """
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ImportFailed(f"{path!r:.60} is not the path of a claims folder (docs/tables.md)")
@@ -412,7 +415,7 @@ def read_claims_dir(path: str | Path) -> ClaimsData:
         parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
         chosen = parquet if parquet.exists() else csv if csv.exists() else None
         if chosen is not None:
-            raw = read_table_file(chosen, CODE_COLUMNS.get(name, ()))
+            raw = read_table_file(chosen, CODE_COLUMNS.get(name, ()) if compact else ())
             found[name] = coerce_table(name, raw, str(chosen))
             del raw  # the typed table replaces it before the next one is read
     # Arrow keeps freed parse buffers for reuse; a large folder would keep them for good.
