@@ -399,6 +399,8 @@ def read_claims_dir(path: str | Path, *, compact: bool = False) -> ClaimsData:
     """
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ImportFailed(f"{path!r:.60} is not the path of a claims folder (docs/tables.md)")
+    if not isinstance(compact, bool):
+        raise InvalidArgument(f"compact is True or False, got {compact!r:.60}")
     folder = Path(path)
     try:
         is_folder = folder.is_dir()
