@@ -6,8 +6,10 @@ on this checkout and on the code before the layer (default: commit 72c02ed), sid
 The baseline is checked out into a temporary git worktree; every measurement runs in a fresh
 process with that tree first on ``PYTHONPATH``, alternating new and old so that machine noise hits
 both alike. Scrub: ``bench_scrub.py --baseline-claims 0`` of this checkout (same claims, same
-reference files, one release per quarter) and its printed batch time. Lookup: the wall time of
-``medbill codes lookup E11.9 --json`` in a new process after a first run has warmed the caches.
+reference files, one release per quarter) and its printed batch time, wall and CPU (on a shared,
+loaded machine the CPU time of the scrub is the steadier figure: the wall time also counts the waits
+for a core). Lookup: the wall time of ``medbill codes lookup E11.9 --json`` in a new process after a
+first run has warmed the caches.
 """
 
 from __future__ import annotations
@@ -33,14 +35,16 @@ def run(tree: Path, args: list[str], home: str) -> subprocess.CompletedProcess[s
     )
 
 
-def scrub_seconds(tree: Path, lines: int) -> float:
+def scrub_seconds(tree: Path, lines: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of the scrub call."""
     with tempfile.TemporaryDirectory(prefix="medbill_bench_home_") as home:
         out = run(
             tree,
             [str(ROOT / "benchmarks" / "bench_scrub.py"), "--lines", str(lines), "--baseline-claims", "0"],
             home,
         ).stdout
-    return float(re.search(r"^batch: ([0-9.]+) s", out, re.MULTILINE).group(1))
+    found = re.search(r"^batch: ([0-9.]+) s .*; CPU ([0-9.]+) s", out, re.MULTILINE)
+    return float(found.group(1)), float(found.group(2))
 
 
 def lookup_seconds(tree: Path, home: str, repeats: int) -> float:
@@ -70,14 +74,18 @@ def main() -> int:
         try:
             trees = {"new": ROOT, "old": old}
             scrub: dict[str, list[float]] = {"new": [], "old": []}
+            scrub_cpu: dict[str, list[float]] = {"new": [], "old": []}
             lookup: dict[str, list[float]] = {"new": [], "old": []}
             homes = {k: tempfile.mkdtemp(prefix=f"medbill_bench_{k}_") for k in trees}
             for r in range(args.rounds):
                 for name in ("new", "old") if r % 2 == 0 else ("old", "new"):
                     lookup[name].append(lookup_seconds(trees[name], homes[name], args.lookups))
-                    scrub[name].append(scrub_seconds(trees[name], args.lines))
+                    wall, cpu = scrub_seconds(trees[name], args.lines)
+                    scrub[name].append(wall)
+                    scrub_cpu[name].append(cpu)
                     print(
-                        f"round {r + 1} {name}: scrub {scrub[name][-1]:.1f} s, warm lookup {lookup[name][-1] * 1000:.0f} ms",
+                        f"round {r + 1} {name}: scrub {wall:.1f} s (CPU {cpu:.1f} s), "
+                        f"warm lookup {lookup[name][-1] * 1000:.0f} ms",
                         flush=True,
                     )
         finally:
@@ -87,6 +95,7 @@ def main() -> int:
     )
     for label, figures, unit, scale in (
         ("scrub", scrub, "s", 1),
+        ("scrub CPU", scrub_cpu, "s", 1),
         ("warm `codes lookup E11.9 --json`", lookup, "ms", 1000),
     ):
         new, old = statistics.median(figures["new"]), statistics.median(figures["old"])

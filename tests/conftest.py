@@ -2,12 +2,15 @@
 
 ``shared_data``: the public reference files beside the checkout (``../shared/data``) or at
 ``$MEDBILL_SHARED_DATA``. In CI (``CI=true``) a missing file fails the test; elsewhere it skips
-with the reason. Every test runs with ``MEDBILL_HOME`` in a temporary folder.
+with the reason. Every test runs with ``MEDBILL_HOME`` in a temporary folder. ``pyx12_verdict``:
+pyx12's verdict on an X12 text (the external oracle).
 """
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,23 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("MEDBILL_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def pyx12_verdict() -> Callable[[str], tuple[bool, str]]:
+    """``pyx12_verdict(text)`` -> (pyx12's OK, its JSON error report) for an 837P, 837I or 835."""
+    import pyx12.params
+    import pyx12.x12n_document
+
+    def verdict(text: str) -> tuple[bool, str]:
+        report = io.StringIO()
+        ok = pyx12.x12n_document.x12n_document(
+            param=pyx12.params.params(),
+            src_file=io.StringIO(text),
+            fd_997=io.StringIO(),
+            fd_html=None,
+            fd_json=report,
+        )
+        return bool(ok), report.getvalue()
+
+    return verdict

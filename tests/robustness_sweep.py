@@ -116,6 +116,7 @@ NOT_SWEPT = {
     "coverage.require",
     "coverage.warn_not_covered",
     "coverage.uncovered_groups",
+    "coverage.uncovered_labels",
 }
 
 

@@ -62,3 +62,53 @@ def test_a_missing_extra_is_named_with_exit_2_and_no_traceback(blocked, argv, ex
     out = _run(code)
     assert out.returncode == 2, out.stderr
     assert f"pip install 'medbill[{extra}]'" in out.stderr and "Traceback" not in out.stderr
+
+
+# Every date flag of the command line: (argv before the flag, the flag).
+DATE_FLAGS = [
+    (["price", "99213"], "--on"),
+    (["worklist", "data/sample"], "--as-of"),
+    (["scrub", "data/sample"], "--as-of"),
+    (["status", "request", "data/sample", "--out", "unused"], "--as-of"),
+    (["synth", "--out", "unused"], "--start"),
+    (["codes", "lookup", "E11.9"], "--on"),
+    (["data", "status"], "--on"),
+    (["app", "encounter"], "--service-date"),
+]
+
+
+@pytest.mark.parametrize(("argv", "flag"), DATE_FLAGS, ids=[f"{a[0]} {f}" for a, f in DATE_FLAGS])
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("2026-13-01", " (month must be in 1..12)"),  # a real reason is kept
+        ("tomorrow", ""),  # Python's "Invalid isoformat string" is jargon: left out
+    ],
+)
+def test_a_bad_date_names_the_flag_and_the_format_not_a_function(argv, flag, text, why, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args([*argv, flag, text])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: argument {flag}: {text!r} is not a date{why}; write it as YYYY-MM-DD" in err
+    assert "isoformat" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["worklist", "data/sample"],
+        ["status", "request", "data/sample", "--out", "unused"],  # was an internal error (exit 3)
+    ],
+)
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("0", "0 is too small; give 1 or more"), ("x", "'x' is not a whole number; give 1 or more")],
+)
+def test_a_bad_number_of_days_names_the_flag_not_the_python_parameter(argv, text, message, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args([*argv, "--no-response-days", text])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: argument --no-response-days: {message}" in err
+    assert "no_response_days" not in err and "invalid int" not in err

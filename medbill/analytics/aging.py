@@ -67,6 +67,7 @@ def open_items(
     rows = facts[
         [
             "claim_id",
+            "patient_id",
             "payer_id",
             "rendering_npi",
             "service_date",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from medbill.analytics.facts import default_as_of
 from medbill.analytics.summary import diagnosis_codes, icd10cm_table, lookup
 from medbill.analytics.tables import as_tables
 
@@ -54,10 +55,16 @@ def specificity_opportunities(data: Any, code_table: pd.DataFrame | None = None,
     return out.sort_values("claims", ascending=False).head(n).reset_index()
 
 
-def scrub_findings(data: Any) -> pd.DataFrame:
+def scrub_findings(data: Any, *, as_of: Any = None) -> pd.DataFrame:
     """The scrubber's findings on the claims of ``data`` (``medbill.edits.scrub``), for the clean
-    claim rate, the denials a scrubber would have caught, and the coding audit."""
+    claim rate, the denials a scrubber would have caught, and the coding audit.
+
+    The scrubber sees the payers table (what ``medbill scrub`` sees: a self-pay claim needs no
+    member id) and counts dates to ``as_of`` (default: the latest date in the data, never the
+    real today), so the reports and the command line agree."""
+    from medbill.claims.tables import ClaimsData
     from medbill.edits import scrub
 
     t = as_tables(data)
-    return scrub(t.claims, t.lines).findings
+    day = pd.Timestamp(as_of) if as_of is not None else default_as_of(t)
+    return scrub(ClaimsData(claims=t.claims, lines=t.lines, payers=t.payers), as_of=day.date()).findings

@@ -210,12 +210,24 @@ KPI_PART_KINDS: dict[str, tuple[str, str]] = {
     "charge_lag": ("days", "count"),
     "payment_lag": ("days", "count"),
 }
-_PART_LABELS = {"days_in_ar": ("insurance A/R", "average daily charges")}
+# What the card says each part is ("215 claims denied at first pass / 2,609 claims adjudicated").
+_PART_LABELS = {
+    "clean_claim_rate": ("clean claims", "claims submitted"),
+    "initial_denial_rate": ("claims denied at first pass", "claims adjudicated"),
+    "gross_collection_rate": ("payments", "gross charges"),
+    "net_collection_rate": ("payments", "charges less contractual adjustments"),
+    "days_in_ar": ("insurance A/R", "average daily charges"),
+    "ar_over_90_pct": ("over 90 days", "insurance A/R"),
+    "charge_lag": ("days from service to submission", "claims"),
+    "payment_lag": ("days from submission to first payment", "claims paid"),
+    "first_pass_resolution_rate": ("claims resolved at first pass", "claims adjudicated"),
+    "denial_write_off_pct": ("denial write-offs", "charges less contractual adjustments"),
+}
 
 
 def kpi_parts(k: Any) -> str:
-    """ "$1,234.00 / $5,678.00" or "215 / 2,417": a KPI's numerator and denominator as the card
-    shows them."""
+    """A KPI's numerator and denominator as the card shows them, each in its format and words:
+    "$293,974.94 payments / $435,612.26 charges less contractual adjustments"."""
     kinds = KPI_PART_KINDS.get(k.key, ("count", "count"))
     parts = [
         format_values(pd.Series([v]), kind).iloc[0]

@@ -35,6 +35,17 @@ MONEY_COLUMNS = frozenset(
         "mean_paid",
         "total",
         "patient_responsibility",
+        # the follow-up worklist and patient statements
+        "amount_at_stake",
+        "charged",
+        "insurance_paid",
+        "insurance_adjusted",
+        "insurance_pending",
+        "patient_share",
+        "patient_paid",
+        "owed_now",
+        "credit",
+        "amount_due",
     }
 )
 COUNT_COLUMNS = frozenset(
@@ -56,9 +67,12 @@ COUNT_COLUMNS = frozenset(
         "rank_paid",
         "line_number",
         "skipped_lines",
+        "priority",
+        "due_within_14_days",
+        "deadline_passed",
     }
 )
-DAYS_COLUMNS = frozenset({"age_days", "days", "days_to_pay", "median_days_to_pay"})
+DAYS_COLUMNS = frozenset({"age_days", "days", "days_to_pay", "median_days_to_pay", "days_left"})
 FLAG_COLUMNS = frozenset({"in_numerator", "caught_by_error", "reversed", "in_lookback", "self_pay"})
 RATE_SUFFIXES = ("_rate", "_pct", "share")
 # Aging bucket columns ("0–30", "31–60", ">120") hold dollars.
@@ -90,6 +104,8 @@ HEADERS: dict[str, str] = {
     "patient_balance": "Patient A/R",
     "balance": "Balance",
     "procedure_code": "Procedure",
+    "modifier1": "Modifier",
+    "payment_id": "Payment",
     "line_number": "Line",
     "age_days": "Age (days)",
     "bucket": "Age bucket",
@@ -130,6 +146,16 @@ HEADERS: dict[str, str] = {
     "label": "medbill label",
     "findings": "Findings",
     "severity": "Severity",
+    # the follow-up worklist and patient statements (other columns read well as they are named)
+    "payer_id": "Payer ID",
+    "carc": "CARC",
+    "rarc": "Remark (RARC)",
+    "reason_text": "What the codes mean",
+    "action": "Next action",
+    "amount_share": "Share of amount at stake",
+    "finding": "Scrubber finding",
+    "remit_date": "Remittance",
+    "insurance_pending": "With insurance",
 }
 
 # d3 formats (plotly hovers and axes) per kind.

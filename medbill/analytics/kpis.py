@@ -100,12 +100,14 @@ _ROW_COLUMNS = ["claim_id", "payer_id", "rendering_npi", "service_date", "submit
 
 
 def clean_claim_rate(data: Any, findings: pd.DataFrame, *, start: Any = None, end: Any = None) -> KPI:
-    """Share of original claims with no error-level scrubber finding.
+    """Share of original claims billed to a payer with no error-level scrubber finding (self-pay
+    claims are never submitted, so they are neither clean nor unclean claims).
 
     ``findings`` is ``medbill.edits.scrub(data).findings`` (columns claim_id, severity, rule_id ...).
     """
     t = as_tables(data)
     facts = _in_period(claim_facts(t), start, end)
+    facts = facts[~facts["self_pay"]]
     frequency = t.claims.set_index("claim_id")["claim_frequency"].fillna("1")
     facts = facts[facts["claim_id"].map(frequency).eq("1")]
     errors = findings[findings["severity"].astype("string").str.lower().eq("error").fillna(False)]
@@ -142,10 +144,23 @@ def _collection_rows(data: Any, start: Any, end: Any) -> pd.DataFrame:
     return facts[[*_ROW_COLUMNS, *money]].copy()
 
 
+def _with_patient_paid(t: Any, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with ``patient_paid``: the patient payments applied to each claim
+    (:func:`medbill.claims.posting.post_patient_payments`)."""
+    applied = post_patient_payments(t).lines.groupby("claim_id")["patient_paid"].sum()
+    return rows.assign(patient_paid=rows["claim_id"].map(applied).fillna(0.0))
+
+
 def gross_collection_rate(data: Any, *, start: Any = None, end: Any = None) -> KPI:
-    """Payer payments over gross charges of adjudicated claims."""
-    rows = _collection_rows(data, start, end)
-    return _kpi("gross_collection_rate", rows["paid"].sum(), rows["charge"].sum(), rows)
+    """All payments (the payers' and the patients' applied to these claims, as MGMA counts them)
+    over gross charges of adjudicated claims; tables without patient payments count the payers'."""
+    t = as_tables(data)
+    rows = _collection_rows(t, start, end)
+    if t.patient_payments.empty:
+        return _kpi("gross_collection_rate", rows["paid"].sum(), rows["charge"].sum(), rows)
+    rows = _with_patient_paid(t, rows)
+    paid = rows["paid"].sum() + rows["patient_paid"].sum()
+    return _kpi("gross_collection_rate", paid, rows["charge"].sum(), rows)
 
 
 def net_collection_rate(data: Any, *, start: Any = None, end: Any = None) -> KPI:
@@ -158,8 +173,7 @@ def net_collection_rate(data: Any, *, start: Any = None, end: Any = None) -> KPI
     if t.patient_payments.empty:
         owed = rows["charge"].sum() - rows["contractual_adjustment"].sum() - rows["patient_adjustment"].sum()
         return _kpi("net_collection_rate", rows["paid"].sum(), owed, rows)
-    applied = post_patient_payments(t).lines.groupby("claim_id")["patient_paid"].sum()
-    rows["patient_paid"] = rows["claim_id"].map(applied).fillna(0.0)
+    rows = _with_patient_paid(t, rows)
     owed = rows["charge"].sum() - rows["contractual_adjustment"].sum()
     return _kpi("net_collection_rate", rows["paid"].sum() + rows["patient_paid"].sum(), owed, rows)
 

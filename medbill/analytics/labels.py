@@ -37,7 +37,18 @@ def provider_names(data: Any) -> pd.Series:
 
 def _mapped(values: pd.Series, names: pd.Series) -> pd.Series:
     text = values.astype("string")
-    return text.map(names).fillna(text).astype("string")
+    # an empty names table maps to float NaN: make it text before filling in the identifiers
+    return text.map(names).astype("string").fillna(text)
+
+
+def patient_names(data: Any) -> pd.Series:
+    """patient_id -> "First Last", from the practice's patients table."""
+    patients = as_tables(data).patients.drop_duplicates("patient_id")
+    first = patients.get("first_name", pd.Series("", index=patients.index)).astype("string").fillna("")
+    last = patients.get("last_name", pd.Series("", index=patients.index)).astype("string").fillna("")
+    full = (first.str.strip() + " " + last.str.strip()).str.strip()
+    full = full.mask(full.eq(""), patients["patient_id"].astype("string"))
+    return pd.Series(full.to_numpy(), index=patients["patient_id"].astype("string"), dtype="string")
 
 
 def payer_of(values: pd.Series, data: Any) -> pd.Series:
@@ -102,6 +113,22 @@ def procedure_label(codes: pd.Series) -> pd.Series:
     return codes.astype("string").map(cpt.labels()["label"]).astype("string").fillna("")
 
 
+def diagnosis_code(codes: pd.Series) -> pd.Series:
+    """Each compact ICD-10-CM code in its display form ("E785" -> "E78.5"), as a coder reads it;
+    text that is no code (a placeholder, junk) is shown as it is."""
+    from medbill.exceptions import CodeError
+    from medbill.refdata import icd10cm
+
+    def shown(code: str) -> str:
+        try:
+            return icd10cm.format(code)
+        except CodeError:
+            return code
+
+    text = codes.astype("string")
+    return text.map(shown, na_action="ignore").astype("string")
+
+
 def diagnosis_axis(frame: pd.DataFrame, level: str) -> pd.Series:
     """Chart labels for :func:`medbill.analytics.summary.top_diagnoses` rows: the chapter, block or
     code with its title ("Chapter 10 Diseases of the respiratory system")."""
@@ -115,14 +142,21 @@ def diagnosis_axis(frame: pd.DataFrame, level: str) -> pd.Series:
     )
 
 
-def named(frame: pd.DataFrame, data: Any, *, npi_column: bool = True) -> pd.DataFrame:
+def named(
+    frame: pd.DataFrame, data: Any, *, npi_column: bool = True, with_patient_names: bool = False
+) -> pd.DataFrame:
     """``frame`` with payer and provider identifiers shown as names.
 
     ``payer_id`` becomes ``payer`` (the name); ``rendering_npi`` / ``billing_npi`` become
     ``provider`` / ``billing_provider`` (the name) followed by the NPI itself when ``npi_column``.
-    Identifier columns are replaced where they stand, so the column order is kept.
+    Identifier columns are replaced where they stand, so the column order is kept. With
+    ``with_patient_names`` (tables a biller works patient balances from), ``patient_name`` follows
+    ``patient_id``; other tables keep to the account number.
     """
     out = frame.copy()
+    if with_patient_names and "patient_id" in out.columns:
+        names = _mapped(out["patient_id"], patient_names(data))
+        out.insert(out.columns.get_loc("patient_id") + 1, "patient_name", names)
     if "place_of_service" in out.columns:
         out["place_of_service"] = place_of(out["place_of_service"])
     if "payer_id" in out.columns:
@@ -157,3 +191,8 @@ def named_index(frame: pd.DataFrame, data: Any) -> pd.DataFrame:
 def provider_name(npi: str, data: Any) -> str:
     """One provider's name ("Chloe Parker"), or the NPI itself when the providers table lacks it."""
     return str(provider_of(pd.Series([npi], dtype="string"), data).iloc[0])
+
+
+def payer_name(payer_id: str, data: Any) -> str:
+    """One payer's name, or the payer_id itself when the payers table lacks it."""
+    return str(payer_of(pd.Series([payer_id], dtype="string"), data).iloc[0])

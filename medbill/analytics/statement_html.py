@@ -1,8 +1,8 @@
 """One patient's statement as plain, printable HTML (the ``patient_statements`` report shows it).
 
 The page: the practice (billing provider) and the patient's name and address, the statement date
-and the amount due, what the patient owes by age, each service with what was charged, what
-insurance paid and adjusted, what the patient paid and what they owe now, then the payments
+and the amount due, what the patient owes by age, each service with the insurance billed (the
+payer's name), what was charged, what insurance paid and adjusted, what the patient paid and what they owe now, then the payments
 received. Service labels are medbill's plain-language labels (or the user's imported descriptors),
 never AMA text shipped by medbill. No script, no external resource: it prints as it shows.
 """
@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from medbill.analytics.aging import DEFAULT_EDGES, bucket_labels
+from medbill.analytics.labels import payer_of
 from medbill.analytics.statements import patient_payments, patient_statements, statement_lines
 from medbill.analytics.tables import as_tables
 from medbill.refdata.procedures import labels_many
@@ -35,6 +36,7 @@ STYLE = """<style>
 _SERVICE_COLUMNS = [
     ("service_date", "Date", False),
     ("service", "Service", False),
+    ("insurance", "Insurance", False),
     ("charged", "Charged", True),
     ("insurance_paid", "Insurance paid", True),
     ("insurance_adjusted", "Insurance adjusted", True),
@@ -46,6 +48,12 @@ _SERVICE_COLUMNS = [
 
 def _money(value: float) -> str:
     return f"{value:,.2f}".replace("-", "&minus;") if abs(value) >= 0.005 else "0.00"
+
+
+def _dollars(value: float) -> str:
+    """``value`` as "$1,234.50" (a negative one as "&minus;$80.00"), for the amounts standing alone."""
+    text = _money(value)
+    return "&minus;$" + text.removeprefix("&minus;") if text.startswith("&minus;") else "$" + text
 
 
 def _table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, bool]], total: bool = False) -> str:
@@ -107,11 +115,12 @@ def statement_html(
     lines = lines[lines["patient_id"].eq(patient_id)].copy()
     label = labels_many(lines["procedure_code"]).fillna("")
     lines["service"] = (lines["procedure_code"].astype(str) + " " + label.astype(str)).str.strip()
+    lines["insurance"] = payer_of(lines["payer_id"], t)
     payments = patient_payments(t, patient_id=patient_id, statement_date=day)
     practice, practice_address = _practice(t)
     buckets = [(b, b + " days", True) for b in bucket_labels(edges)]
     aging = _table(summary, buckets)
-    credit = f"<p>Credit on your account: {_money(float(s['credit']))}</p>" if s["credit"] else ""
+    credit = f"<p>Credit on your account: {_dollars(float(s['credit']))}</p>" if s["credit"] else ""
     paid_rows = (
         _table(
             payments,
@@ -133,7 +142,7 @@ def statement_html(
 <div><strong>Statement for {html.escape(str(s["name"]))}</strong><br>{html.escape(str(s["address"]))}<br>
 Account {html.escape(patient_id)} · Statement date {day:%m/%d/%Y}</div>
 </div>
-<p class="due">Amount due: {_money(float(s["amount_due"]))}</p>
+<p class="due">Amount due: {_dollars(float(s["amount_due"]))}</p>
 {credit}
 <h3>What you owe, by age</h3>
 {aging}

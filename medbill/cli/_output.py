@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from datetime import date, datetime
@@ -17,6 +18,30 @@ def _default(obj: Any) -> Any:
     if hasattr(obj, "to_dict"):
         return obj.to_dict()
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def iso_date(text: str) -> date:
+    """An argparse ``type`` for dates: YYYY-MM-DD, or an error that names the value and the format
+    (argparse puts the flag in front; never the name of a Python function)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        # keep Python's reason when it tells something ("month must be in 1..12"), not its jargon
+        why = "" if "isoformat" in str(exc) else f" ({exc})"
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date{why}; write it as YYYY-MM-DD, e.g. 2025-10-01"
+        ) from None
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type`` for counts such as a number of days: a whole number of 1 or more."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give 1 or more") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small; give 1 or more")
+    return value
 
 
 def print_json(obj: Any) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from medbill._extras import require
+from medbill.cli._output import iso_date
 from medbill.exceptions import DataNotAvailable
 
 TITLE = "medbill encounter coder"
@@ -183,7 +184,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     encounter.add_argument(
         "--service-date",
-        type=date.fromisoformat,
+        type=iso_date,
         default=None,
         help="date of service at start, YYYY-MM-DD (default: today if the imported fee schedule covers it)",
     )

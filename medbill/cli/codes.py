@@ -12,19 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from typing import Any
 
-from medbill.cli._output import print_json, print_table
+from medbill.cli._output import iso_date, print_json, print_table
 from medbill.exceptions import UnknownCode
 from medbill.refdata import registry
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2025-10-01") from None
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -40,7 +32,7 @@ def register(p: argparse.ArgumentParser) -> None:
         "lookup", help="one code: title, billable, release (for a date of service with --on)"
     )
     look.add_argument("code", help="e.g. E11.9, s52521a, ' S52.521A '")
-    look.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="date of service")
+    look.add_argument("--on", type=iso_date, metavar="YYYY-MM-DD", help="date of service")
     look.add_argument("--notes", action="store_true", help="also print the code's notes (ICD-10-CM)")
     common(look, default=None)
     look.set_defaults(func=_lookup)
@@ -48,7 +40,7 @@ def register(p: argparse.ArgumentParser) -> None:
     find = csub.add_parser("search", help="ranked text search over titles (and inclusion terms)")
     find.add_argument("text")
     find.add_argument("--limit", type=int, default=10)
-    find.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="search the release for this date")
+    find.add_argument("--on", type=iso_date, metavar="YYYY-MM-DD", help="search the release for this date")
     common(find)
     find.set_defaults(func=_search)
 

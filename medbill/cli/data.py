@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from medbill.cli._output import print_json, print_table
+from medbill.cli._output import iso_date, print_json, print_table
 from medbill.refdata import registry, store
 
 
@@ -35,7 +35,9 @@ def register(p: argparse.ArgumentParser) -> None:
         help="tuva folder, folder of 835 files, a CSV, or FHIR R4 Bundles/NDJSON (file or folder)",
     )
     load.add_argument("path")
-    load.add_argument("--out", required=True, help="CLAIMS_DIR (or, for fhir, the worklist folder) to write")
+    load.add_argument(
+        "--out", required=True, help="CLAIMS_DIR to write (for fhir: the worklist and claims folder)"
+    )
     load.add_argument("--format", choices=("csv", "parquet"), default="csv")
     load.add_argument("--mapping", help="column mapping YAML (csv only)")
     load.add_argument("--json", action="store_true")
@@ -43,7 +45,7 @@ def register(p: argparse.ArgumentParser) -> None:
 
     lst = dsub.add_parser("list", help="list installed and embedded releases with their dates and coverage")
     lst.add_argument(
-        "--on", type=_date, default=None, help="date checked for coverage, YYYY-MM-DD (default: today)"
+        "--on", type=iso_date, default=None, help="date checked for coverage, YYYY-MM-DD (default: today)"
     )
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=_list)
@@ -59,7 +61,7 @@ def register(p: argparse.ArgumentParser) -> None:
         "release", nargs="?", help="release name from `medbill data sources` (default: in effect --on)"
     )
     fet.add_argument(
-        "--on", type=_date, default=None, help="with no RELEASE, the date to cover (default: today)"
+        "--on", type=iso_date, default=None, help="with no RELEASE, the date to cover (default: today)"
     )
     fet.add_argument(
         "--mirror",
@@ -73,16 +75,9 @@ def register(p: argparse.ArgumentParser) -> None:
     st = dsub.add_parser(
         "status", help="per system: releases, the dates they cover, and whether DATE is covered"
     )
-    st.add_argument("--on", type=_date, default=None, help="date to check, YYYY-MM-DD (default: today)")
+    st.add_argument("--on", type=iso_date, default=None, help="date to check, YYYY-MM-DD (default: today)")
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=_status)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; give YYYY-MM-DD") from None
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from medbill.cli._engine import add_engine_options, on_dask
-from medbill.cli._output import print_json
+from medbill.cli._output import iso_date, print_json
 from medbill.exceptions import InvalidFormat
 
 
@@ -18,7 +18,10 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("code", nargs="?", help="CPT or HCPCS code, e.g. 99213")
     when = p.add_mutually_exclusive_group()
     when.add_argument(
-        "--on", metavar="DATE", help="date of service (YYYY-MM-DD): picks the release in effect"
+        "--on",
+        type=iso_date,
+        metavar="DATE",
+        help="date of service (YYYY-MM-DD): picks the release in effect",
     )
     when.add_argument("--release", help="a named quarterly release, e.g. RVU25D")
     when.add_argument("--year", type=int, help="fee schedule year, when one release of it is installed")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from medbill.cli._engine import add_engine_options, on_dask
-from medbill.cli._output import print_json, print_table
+from medbill.cli._output import iso_date, print_json, print_table
 from medbill.exceptions import MedbillError
 
 DEFAULT_LIMIT = 20
@@ -36,9 +35,7 @@ def register(p: argparse.ArgumentParser) -> None:
         help="only these rule ids, categories or patterns (e.g. NCCI-PTP modifiers 'ICD-*')",
     )
     p.add_argument("--disable", nargs="+", default=[], metavar="RULE", help="rules to leave out")
-    p.add_argument(
-        "--as-of", type=date.fromisoformat, help="today's date for date and filing rules (YYYY-MM-DD)"
-    )
+    p.add_argument("--as-of", type=iso_date, help="today's date for date and filing rules (YYYY-MM-DD)")
     p.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     p.add_argument(
         "--out",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-from medbill.cli._output import print_json, print_table
+from medbill.cli._output import iso_date, positive_int, print_json, print_table
 
 _SHOWN = ["level", "claim_id", "trace", "payer_claim_control", "category", "status_code", "category_meaning", "next_action"]  # fmt: skip
 
@@ -19,9 +19,9 @@ def register(p: argparse.ArgumentParser) -> None:
     request.add_argument("claims_dir", metavar="CLAIMS_DIR")
     request.add_argument("--out", type=Path, required=True, help="folder for the 276 files (276_<payer>.x12)")
     request.add_argument(
-        "--as-of", type=date.fromisoformat, help="today, YYYY-MM-DD (default: the latest date in the data)"
+        "--as-of", type=iso_date, help="today, YYYY-MM-DD (default: the latest date in the data)"
     )
-    request.add_argument("--no-response-days", type=int, default=45, metavar="N", help="default 45")
+    request.add_argument("--no-response-days", type=positive_int, default=45, metavar="N", help="default 45")
     request.add_argument("--claims", metavar="C1,C2", help="ask about these claims instead")
     request.add_argument("--control-number", type=int, default=1, help="ISA13/GS06 of the first file")
     request.set_defaults(func=_request)

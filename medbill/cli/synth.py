@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 
+from medbill.cli._output import iso_date
 from medbill.exceptions import MedbillError
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -21,11 +14,14 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lines", type=int, default=5000, help="service lines to generate (default 5000)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument(
-        "--start", type=_date, default=DEFAULT_START, help=f"first date of service (default {DEFAULT_START})"
+        "--start",
+        type=iso_date,
+        default=DEFAULT_START,
+        help=f"first date of service (default {DEFAULT_START})",
     )
     p.add_argument(
         "--end",
-        type=_date,
+        type=iso_date,
         default=DEFAULT_END,
         help=f"last date of service and A/R as-of date (default {DEFAULT_END})",
     )

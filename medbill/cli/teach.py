@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from medbill.cli._output import print_json, print_table
 
@@ -26,7 +26,10 @@ def register(p: argparse.ArgumentParser) -> None:
     lst.add_argument("--stats", action="store_true", help="coverage table: ICD-10-CM chapter x exercises")
     lst.set_defaults(func=_list)
 
-    chk = tsub.add_parser("check", help="check an answer: codes in order, first-listed first")
+    chk = tsub.add_parser(
+        "check",
+        help="check an answer: codes in order, first-listed first (a worked problem: NAME=VALUE per question)",
+    )
     chk.add_argument("id")
     chk.add_argument("codes", nargs="+", metavar="CODE")
     bank_arg(chk)
@@ -105,11 +108,10 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    for r in rows:
+    for ex, r in zip(bank, rows, strict=True):
         r["scenario"] = " ".join(str(r["scenario"]).split())[:60]
-        if args.solutions:
-            answer = cast("dict[str, list[str]]", r["answer"])  # Answer.to_dict(): codes by ordering
-            r["answer"] = " ".join(c for part in answer.values() for c in part)
+        if args.solutions:  # codes in order, or a worked problem's name=value per question
+            r["answer"] = " ".join(ex.expected)
     print_table(
         rows,
         ["id", "topic", "difficulty", "date_of_service", "scenario"] + (["answer"] if args.solutions else []),
@@ -131,7 +133,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"score {result.score:.2f}")
         for line in result.feedback:
             print(f"- {line}")
-    return 0
+    return 0 if result.correct else 1  # a wrong answer is a finding
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -1,36 +1,39 @@
-"""``medbill worklist CLAIMS_DIR``: the claims that need follow-up; exit 1 when there are any."""
+"""``medbill worklist CLAIMS_DIR``: the claims that need follow-up; exit 1 when there are any.
+
+The text table names each claim's payer and provider and ends with its reason: the CARC (and RARC)
+codes with their text, last so that a long text wraps without breaking the columns before it.
+``--json`` and ``--out`` carry every column, identifiers and names alike."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medbill.cli._output import print_json, print_table
+from medbill.cli._output import iso_date, positive_int, print_json, print_table
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from medbill.analytics.tables import Tables
 
-_SHOWN = ["priority", "claim_id", "payer_id", "category", "reason", "rarc", "action", "amount_at_stake", "deadline", "days_left"]  # fmt: skip
+_SHOWN = ["priority", "claim_id", "payer", "provider", "category", "action", "amount_at_stake", "deadline", "days_left"]  # fmt: skip
 
 
 def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("claims_dir", metavar="CLAIMS_DIR", help="folder with the claims and remittance tables")
     p.add_argument(
         "--as-of",
-        type=date.fromisoformat,
+        type=iso_date,
         help="the day deadlines are counted to (YYYY-MM-DD; default: the latest date in the data)",
     )
     p.add_argument("--json", action="store_true", help="print the worklist as JSON")
     p.add_argument("--out", type=Path, help="also write the worklist to FILE (.csv, or .json)")
     p.add_argument(
         "--no-response-days",
-        type=int,
+        type=positive_int,
         default=45,
         metavar="N",
         help="list a sent claim with no remittance after N days (default 45)",
@@ -93,11 +96,28 @@ def _worklist(args: argparse.Namespace) -> int:
     if args.json:
         print_json(records)
     else:
-        if records:
-            print_table(records, _SHOWN)
+        if len(rows):
+            print_table(*_text_table(shown))
         total = rows["amount_at_stake"].sum()
         print(f"{len(rows):,} claims to work as of {as_of.date()}, ${total:,.2f} at stake")
     return 1 if len(rows) else 0
+
+
+def _text_table(shown: pd.DataFrame) -> tuple[list[dict[str, str]], list[str]]:
+    """The rows and headers (in words) of the text table: money as $1,234.50, the reason last."""
+    import pandas as pd
+
+    from medbill.analytics.formats import format_values, header
+
+    table = {
+        header(c): format_values(shown[c], "money" if c == "amount_at_stake" else "text") for c in _SHOWN
+    }
+    # "CO-16 M76: <CARC text>; <RARC text>"; a row no adjustment explains has only its text
+    codes = shown["reason"].astype("string") + (" " + shown["rarc"].astype("string")).fillna("")
+    text = shown["reason_text"].astype("string").fillna("")
+    table["Reason"] = (codes + ": " + text).where(shown["carc"].notna(), text)
+    frame = pd.DataFrame(table)
+    return frame.to_dict("records"), list(frame.columns)
 
 
 def _letters(tables: Tables, rows: pd.DataFrame, as_of: pd.Timestamp, folder: Path) -> None:

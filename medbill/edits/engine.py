@@ -10,7 +10,8 @@ severity and reference, and maps positions back to ``claim_id`` / ``line_number`
 A check that needs reference data nobody imported raises ``DataNotAvailable``; the engine records the
 rule as skipped, with the reason, instead of pretending the claims passed it. A check that can run
 for some lines only (no release covers the others' dates of service) calls ``batch.skip_lines`` (or
-``skip_labelled`` / ``skip_claims_labelled``, one reason per label) for the rest: those lines are listed as not checked by the rule, never as passed.
+``skip_labelled`` / ``skip_claims_labelled``, one reason per label) for the rest: those lines are
+listed as not checked by the rule, never as passed.
 """
 
 from __future__ import annotations
@@ -300,10 +301,11 @@ def _cleaned(
     raw: pd.DataFrame,
     names: Iterable[str],
     clean: Callable[[list[pd.Series]], list[tuple[np.ndarray, Factorised]]],
-    factors: dict[str, Factorised],
+    factors: dict[str, Factorised] | None = None,
 ) -> dict[str, np.ndarray]:
     """``clean`` over the named columns of ``raw`` in one call; an absent column is all NA. The
-    columns' factorisations go to ``factors``."""
+    columns' factorisations go to ``factors`` when given."""
+    factors = {} if factors is None else factors
     present = [c for c in names if c in raw]
     done = dict(zip(present, clean([raw[c] for c in present]), strict=True)) if present else {}
     out = {}
@@ -453,7 +455,7 @@ class Batch:
         # DataFrames are built on first use.
         self._factors: dict[str, Factorised] = {}  # line columns' factorisations, see factorized()
         self._missing: dict[str, np.ndarray] = {}
-        self._claim_columns = self._normalise_claims(self.raw_claims, {})
+        self._claim_columns = self._normalise_claims(self.raw_claims)
         self._line_columns = self._normalise_lines(self.raw_lines, self._claim_columns, self._factors)
         self.claim_values: Mapping[str, np.ndarray] = _read_only(self._claim_columns)
         self.line_values: Mapping[str, np.ndarray] = _read_only(self._line_columns)
@@ -472,7 +474,7 @@ class Batch:
 
     # -- normalisation -------------------------------------------------------------------------
     @staticmethod
-    def _normalise_claims(raw: pd.DataFrame, factors: dict[str, Factorised]) -> dict[str, Any]:
+    def _normalise_claims(raw: pd.DataFrame) -> dict[str, Any]:
         cols = _cleaned(
             raw,
             [
@@ -486,13 +488,12 @@ class Batch:
                 "claim_frequency",
             ],
             _text,
-            factors,
         )
-        cols.update(_cleaned(raw, ["place_of_service"], _pos, factors))
-        cols.update(_cleaned(raw, ["patient_sex"], _upper, factors))
+        cols.update(_cleaned(raw, ["place_of_service"], _pos))
+        cols.update(_cleaned(raw, ["patient_sex"], _upper))
         for col in ("patient_birth_date", "submitted_date"):
             cols[col] = _dates(raw, col)
-        cols.update(_cleaned(raw, DX_COLUMNS, _code, factors))
+        cols.update(_cleaned(raw, DX_COLUMNS, _code))
         return cols
 
     @staticmethod
@@ -632,11 +633,14 @@ class Batch:
         return pd.DataFrame({"line": line, "slot": slot + 1, "modifier": pd.Series(wide[used], dtype=object)})
 
     @cached_property
-    def pointers(self) -> pd.DataFrame:
-        """Per line: ``text`` (pointers without separators), ``count``, ``repeated`` and ``slot1``-``slot4``
-        (diagnosis slot 1-12 of each pointer letter A-L, 0 when absent, -1 when not a letter A-L).
+    def pointers(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """(table, row of the table per line): per distinct pointer string ``text`` (pointers without
+        separators), ``count``, ``repeated`` and ``slot1``-``slot4`` (diagnosis slot 1-12 of each
+        pointer letter A-L, 0 when absent, -1 when not a letter A-L); the last row is a line without
+        pointers.
 
-        Pointer strings take few distinct values, so each distinct one is decoded once.
+        Pointer strings take few distinct values, so each distinct one is decoded once, and the table
+        is not spread over the lines.
         """
         ids, uniques = self.factorized("dx_pointers")
         rows = [[0, 0, 0, 0, 0, False, None]]  # index -1 (no pointers) maps to the last row below
@@ -649,7 +653,7 @@ class Batch:
         table = pd.DataFrame(
             decoded + rows, columns=["slot1", "slot2", "slot3", "slot4", "count", "repeated", "text"]
         )
-        return table.iloc[np.where(ids >= 0, ids, len(table) - 1)].reset_index(drop=True)
+        return table, np.where(ids >= 0, ids, len(table) - 1)
 
     def modifier_slots(self, modifiers: Iterable[str]) -> np.ndarray:
         """Bool per (line, modifier slot 1-4): the slot holds one of ``modifiers``."""
@@ -657,7 +661,11 @@ class Batch:
         wanted = [vocab[m] for m in modifiers if m in vocab]
         if not wanted:  # the usual case: none of them in the batch
             return np.zeros(matrix.shape, dtype=bool)
-        return np.isin(matrix, wanted)
+        # One comparison per wanted id: several times faster than np.isin for the few ids asked for.
+        found = matrix == wanted[0]
+        for w in wanted[1:]:
+            found |= matrix == w
+        return found
 
     def line_has_modifier(self, modifiers: Iterable[str]) -> np.ndarray:
         """Bool per line: any of ``modifiers`` in modifier1-4."""

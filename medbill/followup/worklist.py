@@ -20,6 +20,10 @@ action table (:mod:`medbill.followup.actions`), and its deadline from the payer:
 the timely filing limit (``payers.timely_filing_days`` from the date of service). ``payer_rules``
 overrides either per payer.
 
+Each row names its payer (``payer``, from the practice's payers table) and its provider
+(``provider`` and ``provider_npi``: the rendering provider, else the billing provider, named from the
+providers table); an identifier those tables lack is shown as it is.
+
 Priority: 1 when the deadline is 14 days away or less, 2 within 30 days, 3 later, 4 no deadline,
 5 deadline passed; inside a priority the largest amount at stake first, then the fewest days left.
 """
@@ -31,12 +35,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from medbill.analytics.labels import payer_of, provider_of
 from medbill.analytics.tables import as_tables
 from medbill.followup.actions import resolve, routine_keys
 from medbill.refdata import carc, rarc
 
 WORKLIST_COLUMNS = [
-    "priority", "claim_id", "patient_id", "payer_id", "category", "service_date", "submitted_date",
+    "priority", "claim_id", "patient_id", "payer_id", "payer", "provider", "provider_npi", "category",
+    "service_date", "submitted_date",
     "remit_date", "reason", "group", "carc", "rarc", "reason_text", "action", "why", "attach", "amount_at_stake",
     "deadline_kind", "deadline", "days_left", "finding",
 ]  # fmt: skip
@@ -107,7 +113,7 @@ def worklist(
     # one row per claim: a denial outranks an underpayment on the same claim
     rows = rows.drop_duplicates("claim_id", keep="first")
     rows = rows.merge(claims, on="claim_id", how="left")
-    return _finish(rows, _payer_limits(t, payer_rules), findings, cutoff)
+    return _finish(rows, t, _payer_limits(t, payer_rules), findings, cutoff)
 
 
 def _isin(values: pd.Series, allowed: set) -> pd.Series:
@@ -119,9 +125,10 @@ def _isin(values: pd.Series, allowed: set) -> pd.Series:
 def _claims(t: Any, cutoff: pd.Timestamp) -> pd.DataFrame:
     first_line = t.lines.groupby("claim_id")["service_date"].min().rename("service_date")
     charge = t.lines.groupby("claim_id")["charge"].sum().rename("charge")
-    claims = t.claims[["claim_id", "patient_id", "payer_id", "submitted_date"]].join(
-        first_line, on="claim_id"
+    claims = t.claims[["claim_id", "patient_id", "payer_id", "submitted_date"]].assign(
+        provider_npi=t.claims["rendering_npi"].fillna(t.claims["billing_npi"]).astype("string")
     )
+    claims = claims.join(first_line, on="claim_id")
     claims = claims.join(charge, on="claim_id")
     claims = claims[claims["service_date"].le(cutoff).fillna(False)]
     kinds = t.payers.drop_duplicates("payer_id").set_index("payer_id")["kind"]
@@ -292,13 +299,15 @@ def _payer_limits(t: Any, payer_rules: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _finish(
-    rows: pd.DataFrame, limits: pd.DataFrame, findings: pd.DataFrame | None, cutoff: pd.Timestamp
+    rows: pd.DataFrame, t: Any, limits: pd.DataFrame, findings: pd.DataFrame | None, cutoff: pd.Timestamp
 ) -> pd.DataFrame:
     for column in WORKLIST_COLUMNS:
         if column not in rows.columns:
             rows[column] = pd.NA
     group = rows["group"].astype("string")
     code = rows["carc"].astype("string")
+    rows["payer"] = payer_of(rows["payer_id"], t)
+    rows["provider"] = provider_of(rows["provider_npi"], t)
     rows["reason"] = (group + "-" + code).fillna(rows["category"])
     carc_text = code.map(carc.table()["description"]).astype("string")
     rarc_text = rows["rarc"].astype("string").map(rarc.table().set_index("code")["summary"]).astype("string")
@@ -365,8 +374,9 @@ def worklist_findings(
 
 
 def worklist_summary(rows: pd.DataFrame, by: str = "action") -> pd.DataFrame:
-    """Per ``by`` value (``action``, ``category``, ``reason``, ``payer_id`` ...): claims, amount at
-    stake, claims due within 14 days and claims past their deadline; largest amount first."""
+    """Per ``by`` value (``action``, ``category``, ``reason``, ``payer``, ``provider`` ...): claims,
+    amount at stake and its share of the list's, claims due within 14 days and claims past their
+    deadline; largest amount first."""
     if by not in rows.columns:
         raise ValueError(
             f"cannot summarise the worklist by {by!r}; use one of its columns: {', '.join(rows.columns)}"
@@ -383,4 +393,7 @@ def worklist_summary(rows: pd.DataFrame, by: str = "action") -> pd.DataFrame:
         deadline_passed=("passed", "sum"),
     )
     out.index.name = by
-    return out.sort_values("amount_at_stake", ascending=False).round(2).reset_index()
+    total = out["amount_at_stake"].sum()
+    out.insert(2, "amount_share", out["amount_at_stake"] / total if total else 0.0)
+    out = out.round({"amount_at_stake": 2, "amount_share": 4})
+    return out.sort_values("amount_at_stake", ascending=False).reset_index()

@@ -3,7 +3,8 @@
 - :mod:`~medbill.ingest.tuva`: the Tuva Project input layout (medical_claim + eligibility CSVs);
 - :mod:`~medbill.ingest.remits`: a folder of 835 files -> remittance tables;
 - :mod:`~medbill.ingest.csvmap`: any CSV of claim lines with a column mapping (dict or YAML);
-- :mod:`~medbill.ingest.fhir`: FHIR R4 Bundles / bulk NDJSON -> a coding worklist (not claims).
+- :mod:`~medbill.ingest.fhir`: FHIR R4 Bundles / bulk NDJSON -> a coding worklist, and the claims and
+  remittance tables its Claim and ExplanationOfBenefit resources allow.
 
 Each accounts for every input row: mapped, or listed with the reason it could not map.
 :func:`load` runs one of them and writes a ``CLAIMS_DIR`` (``medbill data load``).
@@ -74,7 +75,11 @@ def load(
 
         worklist = load_fhir(path)
         write_worklist(worklist, out, fmt)
-        return {**worklist.summary(), "skipped_file": str(out / f"skipped.{fmt}")}
+        return {
+            **worklist.summary(),
+            "skipped_file": str(out / f"skipped.{fmt}"),
+            "claims_skipped_file": str(out / f"claims_skipped.{fmt}"),
+        }
     raise ImportFailed(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
 
 

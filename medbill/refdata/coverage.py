@@ -229,7 +229,9 @@ def uncovered_groups(
     return [(labels == k, reason) for k, reason in enumerate(reasons)]
 
 
-def uncovered_labels(system: str, releases: Sequence[Dated], days: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def uncovered_labels(
+    system: str, releases: Sequence[Dated], days: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
     """:func:`uncovered_groups` as one label per date (index into the reasons, -1 where a release
     covers it) and the reasons: one pass over the dates however many reasons there are."""
     import numpy as np
@@ -260,7 +262,11 @@ def uncovered_labels(system: str, releases: Sequence[Dated], days: np.ndarray) -
         # The reason names the dates the fix covers (the catalog release's), not the dates this batch
         # holds, so scrubbing a batch in parts (per patient, on Dask) gives the same reasons.
         entry = catalog.covering(system, first.item())
-        span = f"{first}" if entry is None else f"dates of service {entry.effective_from} to {entry.effective_to}"
+        span = (
+            f"{first}"
+            if entry is None
+            else f"dates of service {entry.effective_from} to {entry.effective_to}"
+        )
         reasons.append(f"No {label} release covers {span} (available: {describe(releases)}). Run `{fix}`.")
     return labels, reasons
 

@@ -4,9 +4,10 @@ Values come from the data (every rendering provider for ``provider_npi``, every 
 ``payer_id``, any other claims column by name) unless given. Parameters are validated once before
 any process starts. Each run writes ``<out_dir>/<report>-each-<parameter>/<report>-<parameter>=<value>``
 files whose names carry the provider's or payer's name and differ for every value, so outputs never
-overwrite each other. Only the HTML pages are kept unless ``keep_notebooks``; ``shared_plotlyjs``
-writes plotly.js once as ``plotly.min.js`` in the folder instead of inside every page. A failing run
-is reported with its failing cell and does not stop the others.
+overwrite each other; each page's title names the value too ("Provider scorecard: Chloe Parker").
+Only the HTML pages are kept unless ``keep_notebooks``; ``shared_plotlyjs`` writes plotly.js once
+as ``plotly.min.js`` in the folder instead of inside every page. A failing run is reported with its
+failing cell and does not stop the others.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ def value_names(parameter: str, values: Sequence[str], data_dir: str | os.PathLi
         return list(values)
     tables = load_data(data_dir or "")
     series = pd.Series(list(values), dtype="string")
-    named = labels.provider_of(series, tables) if parameter == "provider_npi" else labels.payer_of(series, tables)
+    named = (
+        labels.provider_of(series, tables) if parameter == "provider_npi" else labels.payer_of(series, tables)
+    )
     return named.tolist()
 
 
@@ -93,12 +96,16 @@ def _run_one(
     data_dir: str | None,
     out_dir: str,
     stem: str,
+    title: str,
     value: str,
     options: dict[str, Any],
 ) -> FanoutRun:
     try:
         return FanoutRun(
-            value, run_report(name, parameters, data_dir=data_dir, out_dir=out_dir, stem=stem, **options)
+            value,
+            run_report(
+                name, parameters, data_dir=data_dir, out_dir=out_dir, stem=stem, title=title, **options
+            ),
         )
     except ReportError as exc:
         return FanoutRun(value, None, str(exc), exc.cell or "")
@@ -143,15 +150,20 @@ def run_each(
         "plotlyjs": "directory" if shared_plotlyjs else "inline",
         "templates": [str(Path(d).resolve()) for d in templates],
     }
-    stems = _stems(name, chosen, value_names(parameter, chosen, data_dir))
+    names = value_names(parameter, chosen, data_dir)
+    stems = _stems(name, chosen, names)
+    # each page's <title> says whose it is: a browser with 18 scorecards open tells them apart
+    titles = [f"{template.description}: {shown} · medbill" for shown in names]
     data = str(Path(data_dir).resolve()) if data_dir is not None else None
     results: dict[str, FanoutRun] = {}
     # spawn: each worker starts clean (no inherited threads or kernel sockets from this process).
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
         futures = {
-            pool.submit(_run_one, name, {**given, parameter: value}, data, str(folder), stem, value, options): value
-            for value, stem in zip(chosen, stems, strict=True)
+            pool.submit(
+                _run_one, name, {**given, parameter: value}, data, str(folder), stem, title, value, options
+            ): value
+            for value, stem, title in zip(chosen, stems, titles, strict=True)
         }
         for future in tqdm(
             as_completed(futures), total=len(futures), desc=name, unit="report", disable=not progress

@@ -9,17 +9,18 @@ from Python must already have it (an int is accepted for a float). Anything else
 :class:`~medbill.exceptions.ReportError` naming the parameter, the value and the expected type.
 
 A ``str`` parameter whose help says ``YYYY-MM-DD`` is a date: it must be empty or a real calendar
-date, and ``start`` may not fall after ``end``. All of this is checked before any kernel starts.
+date, and ``start`` may not fall after ``end``; aging bucket ``edges`` must increase. All of this
+is checked before any kernel starts.
 """
 
 from __future__ import annotations
 
 import ast
 import io
-from datetime import date
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from medbill.exceptions import ReportError
@@ -153,7 +154,8 @@ def coerce(param: Parameter, value: Any, *, where: str = "parameter") -> Any:
             float(value) if param.base == "float" else list(value) if param.base.startswith("list") else value
         )
     shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
-    raise ReportError(f"{where} {param.name!r}: {shown} is not a {param.type}")
+    article = "an" if param.type[0] in "aeiou" else "a"
+    raise ReportError(f"{where} {param.name!r}: {shown} is not {article} {param.type}")
 
 
 def validate(report: str, declared: list[Parameter], given: Mapping[str, Any]) -> dict[str, Any]:
@@ -178,10 +180,30 @@ def validate(report: str, declared: list[Parameter], given: Mapping[str, Any]) -
         else:
             values[p.name] = p.default
     _check_dates(report, declared, values, given)
+    _check_edges(report, values, given)
     return values
 
 
-def _check_dates(report: str, declared: list[Parameter], values: dict[str, Any], given: Mapping[str, Any]) -> None:
+def _check_edges(report: str, values: dict[str, Any], given: Mapping[str, Any]) -> None:
+    """Aging bucket edges (a report's ``edges`` parameter) must increase: checked here, before a
+    kernel starts, rather than seconds later in a cell."""
+    if "edges" not in given or not isinstance(values.get("edges"), list):
+        return
+    from medbill.analytics.aging import bucket_labels
+
+    try:
+        bucket_labels(values["edges"])
+    except ValueError as exc:
+        raise ReportError(
+            f"report {report!r}: parameter 'edges': {exc}; e.g. -p edges=30,60,90",
+            report=report,
+            parameters=dict(given),
+        ) from None
+
+
+def _check_dates(
+    report: str, declared: list[Parameter], values: dict[str, Any], given: Mapping[str, Any]
+) -> None:
     dates: dict[str, date] = {}
     for p in declared:
         text = values[p.name]

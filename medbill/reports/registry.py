@@ -44,7 +44,9 @@ def template_dirs(extra: TemplateDirs = ()) -> list[Path]:
     given = [Path(d) for d in extra]
     for folder in given:
         if not folder.is_dir():
-            raise ReportError(f"report templates folder {folder} does not exist; pass a folder of .ipynb reports")
+            raise ReportError(
+                f"report templates folder {folder} does not exist; pass a folder of .ipynb reports"
+            )
     user = user_templates_dir()
     return [*given, *([user] if user.is_dir() else []), report_templates_dir()]
 
@@ -77,7 +79,9 @@ def load_template(path: Path) -> ReportTemplate:
     try:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ReportError(f"report notebook {path} is not a readable .ipynb file: {exc}", report=path.stem) from None
+        raise ReportError(
+            f"report notebook {path} is not a readable .ipynb file: {exc}", report=path.stem
+        ) from None
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(tagged) != 1:
         raise ReportError(
@@ -115,5 +119,7 @@ def get_report(name: str, templates: TemplateDirs = ()) -> ReportTemplate:
     """
     found = _paths(template_dirs(templates))
     if not isinstance(name, str) or not _NAME.fullmatch(name) or name not in found:
-        raise ReportError(f"no report named {name!r}; available: {', '.join(sorted(found)) or 'none'}", report=name)
+        raise ReportError(
+            f"no report named {name!r}; available: {', '.join(sorted(found)) or 'none'}", report=name
+        )
     return load_template(found[name])

@@ -134,7 +134,9 @@ def run_report(
     ``plotly.min.js`` from its own folder (written by :func:`write_plotlyjs`) instead of embedding it.
     """
     if plotlyjs not in PLOTLYJS_MODES:
-        raise ReportError(f"plotlyjs must be one of {', '.join(PLOTLYJS_MODES)}, got {plotlyjs!r}", report=name)
+        raise ReportError(
+            f"plotlyjs must be one of {', '.join(PLOTLYJS_MODES)}, got {plotlyjs!r}", report=name
+        )
     template = get_report(name, templates)
     given = dict(parameters or {})
     if data_dir is not None:

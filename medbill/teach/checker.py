@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from medbill.exceptions import CodeError
 from medbill.refdata import cpt, hcpcs, icd10cm, modifiers
@@ -73,6 +74,34 @@ KINDS: dict[str, tuple[str, str]] = {
     "units": ("wrong units of service", "NCCI MUE (units per line and day)"),
     "em_level": ("E/M level not supported by MDM or time", "CPT E/M guidelines (2021+): MDM or total time"),
     "wrong_choice": ("a wrong option", "rationale"),
+    # worked problems (walkthroughs 04-07), see medbill.teach.questions
+    "remit_amount": (
+        "an amount read from the wrong place of the 835",
+        "X12 835 005010X221A1: CLP04 paid, CLP05 patient responsibility, SVC and CAS per line",
+    ),
+    "adjustment_reason": (
+        "the wrong group code or claim adjustment reason code",
+        "X12 835 CAS segment: group code (CAS01) and CARC (CAS02)",
+    ),
+    "remark_meaning": ("a remark code misread", "X12 RARC list: line remarks in LQ*HE, claim remarks in MOA"),
+    "denial_action": (
+        "the wrong next step on a denial",
+        "medbill follow-up table (followup_actions.csv); Medicare Claims Processing Manual ch. 29 (appeals) "
+        "and ch. 34 (reopenings)",
+    ),
+    "correction": (
+        "a correction that does not fix what the payer denied",
+        "the edit the denial matches: `medbill scrub` names it with its reference",
+    ),
+    "price": (
+        "a wrong allowed amount or patient share",
+        "Medicare Claims Processing Manual ch. 12 §20 (fee schedule payment) and §40.6 (multiple "
+        "surgery); 42 CFR 410.152 (coinsurance)",
+    ),
+    "kpi_value": (
+        "a KPI computed another way than its definition",
+        "HFMA MAP Keys and MGMA, as medbill words them in kpi_definitions.yaml",
+    ),
     "late": ("answered after the time limit", "timed practice: an answer after the limit scores 0"),
 }
 DEFAULT_GUIDELINE = {k: v[1] for k, v in KINDS.items()}
@@ -129,9 +158,14 @@ def split_answer(answer: str | Iterable[str]) -> list[str]:
     return [str(a).strip() for a in answer if str(a).strip()]
 
 
-def check(ex: Exercise | str, answer: str | Sequence[str]) -> CheckResult:
-    """Score ``answer`` (codes in order, first-listed first) against an exercise."""
+def check(ex: Exercise | str, answer: str | Sequence[str] | Mapping[str, Any]) -> CheckResult:
+    """Score ``answer`` (codes in order, first-listed first; for a worked problem ``name=value``
+    pieces or a mapping of question name to value) against an exercise."""
     ex = exercise(ex) if isinstance(ex, str) else ex
+    if ex.is_worked:
+        from medbill.teach.worked import grade_worked  # worked.py builds on this module's Finding
+
+        return grade_worked(ex, answer)
     given = split_answer(answer)
     if not given:
         return CheckResult(ex.id, 0.0, (Finding("missing", "", "No codes were given."),), False)

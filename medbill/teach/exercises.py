@@ -27,7 +27,9 @@ The bank medbill ships (``medbill/_data/exercises.yaml``) is one such file. Layo
 
 A plain list under ``answer`` means every code is ordered. A ``kind: choice`` exercise is a
 CPC-style multiple-choice question: ``options`` maps letters to ``{text, rationale}`` and
-``answer`` lists the right letters. Procedure codes are written
+``answer`` lists the right letters. The worked problems of walkthroughs 04-07 (kinds
+``remittance``, ``denial``, ``pricing``, ``kpi``) have ``data`` (their inputs) and ``questions``
+instead of ``answer``, each with its own answer (:mod:`medbill.teach.questions`). Procedure codes are written
 ``CODE[-MOD...][xUNITS]``; their order never matters. :func:`load_bank` checks the file against
 the code data (every code valid on the exercise's date of service) and raises :class:`BankError`
 listing every problem; :func:`student_copy` writes the bank without answers.
@@ -48,8 +50,9 @@ import yaml
 
 from medbill.exceptions import MedbillError
 from medbill.refdata.store import lazy
+from medbill.teach.questions import WORKED_KINDS, Question, read_question
 
-KINDS = ("diagnosis", "procedure", "choice")
+KINDS = ("diagnosis", "procedure", "choice", *WORKED_KINDS)
 DIFFICULTIES = ("easy", "medium", "hard")
 
 
@@ -91,7 +94,7 @@ class Option:
 class Exercise:
     id: str
     topic: str
-    kind: str  # "diagnosis" or "procedure"
+    kind: str  # one of KINDS
     date_of_service: date
     scenario: str
     answer: Answer | None  # None in a student copy
@@ -104,33 +107,54 @@ class Exercise:
     tags: tuple[str, ...] = ()
     answer_keys: tuple[str, ...] = ()  # hashes of the accepted answers (student copies keep only these)
     options: Mapping[str, Option] = dataclasses.field(default_factory=dict)  # kind "choice" only
+    data: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # worked problems: their inputs
+    questions: tuple[Question, ...] = ()  # worked problems only
+
+    @property
+    def is_worked(self) -> bool:
+        return self.kind in WORKED_KINDS
 
     @property
     def has_answer(self) -> bool:
+        if self.is_worked:
+            return all(q.answer is not None for q in self.questions)
         return self.answer is not None
 
     @property
     def expected(self) -> tuple[str, ...]:
-        """The required codes of the expected answer (ordered ones first)."""
+        """The required codes of the expected answer (ordered ones first); for a worked problem,
+        ``name=value`` per question (an answer :func:`medbill.teach.check` takes as it is)."""
+        if self.is_worked:
+            self._require_answers()
+            return tuple(f"{q.name}={q.answer}" for q in self.questions)
         return self._need_answer().required
 
     @property
     def accepted(self) -> tuple[Answer, ...]:
         """The expected answer followed by every accepted alternative."""
+        if self.is_worked:
+            return (Answer(ordered=(), any_order=self.expected),)
         return (self._need_answer(), *self.alternatives)
 
-    def _need_answer(self) -> Answer:
-        if self.answer is None:
+    def _require_answers(self) -> None:
+        if not self.has_answer:
             raise BankError(
                 f"Exercise {self.id} is a student copy without its answer; check it with the "
                 "instructor's bank (`medbill teach check --bank FILE`)."
             )
+
+    def _need_answer(self) -> Answer:
+        self._require_answers()
+        assert self.answer is not None, "a worked problem keeps its answers in its questions"
         return self.answer
 
     def _hints_without_answers(self) -> list[str]:
-        """Hints that name no accepted code (a student copy drops the others)."""
-        if self.answer is None:
+        """Hints that name no accepted code or value (a student copy drops the others)."""
+        if not self.has_answer:
             return list(self.hints)
+        if self.is_worked:
+            values = {str(q.answer).upper() for q in self.questions}
+            return [h for h in self.hints if not values & set(re.findall(r"[\w.-]+", h.upper()))]
         codes = {c.upper() for a in self.accepted for c in (*a.required, *a.optional)}
         codes |= {c.replace(".", "") for c in codes}
         return [h for h in self.hints if not codes & {t.strip(".") for t in re.findall(r"[\w.]+", h.upper())}]
@@ -152,6 +176,10 @@ class Exercise:
                 k: {"text": o.text, "rationale": o.rationale} if solutions else o.text
                 for k, o in self.options.items()
             }
+        if self.is_worked:
+            d["data"] = dict(self.data)
+            d["questions"] = [self._question_dict(q, solutions) for q in self.questions]
+            return d
         if solutions:
             d["answer"] = self._need_answer().to_dict()
             d["alternatives"] = [a.to_dict() for a in self.alternatives]
@@ -159,6 +187,14 @@ class Exercise:
             d["distractors"] = dict(self.distractors)
         else:
             d["answer_keys"] = list(self.answer_keys or _keys(self))
+        return d
+
+    def _question_dict(self, q: Question, solutions: bool) -> dict[str, object]:
+        d = q.to_dict(solutions)
+        if not solutions:
+            from medbill.teach.worked import question_key
+
+            d["key"] = q.key if q.answer is None else question_key(self, q, q.answer)
         return d
 
 
@@ -297,12 +333,24 @@ def _exercise(raw: object) -> Exercise:
     options = _options(raw.get("options"))
     if (kind == "choice") != bool(options):
         raise ValueError("a choice exercise needs options, and only a choice exercise has them")
+    questions = tuple(read_question(q) for q in raw.get("questions") or [])
+    if (kind in WORKED_KINDS) != bool(questions):
+        raise ValueError(
+            f"a {', '.join(WORKED_KINDS)} exercise has questions, and only those kinds have them"
+        )
+    if len({q.name for q in questions}) != len(questions):
+        raise ValueError("two questions have the same name")
+    if questions:
+        if "answer" in raw:
+            raise ValueError("a worked problem's answers are under each question, not under 'answer'")
+        if not isinstance(raw.get("data"), dict):
+            raise ValueError("a worked problem needs 'data': the inputs its questions are computed from")
     answer = _answer(raw["answer"]) if "answer" in raw else None
     if options and answer is not None:
         unknown_letters = sorted(set(answer.required) - set(options))
         if unknown_letters:
             raise ValueError(f"answer {unknown_letters} is not among the options {sorted(options)}")
-    if answer is None and not raw.get("answer_keys"):
+    if answer is None and not raw.get("answer_keys") and not questions:
         raise KeyError("'answer'")
     return Exercise(
         id=str(raw["id"]),
@@ -320,6 +368,8 @@ def _exercise(raw: object) -> Exercise:
         tags=tuple(str(t) for t in raw.get("tags") or []),
         answer_keys=tuple(str(k) for k in raw.get("answer_keys") or []),
         options=options,
+        data=dict(raw.get("data") or {}),
+        questions=questions,
     )
 
 

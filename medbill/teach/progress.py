@@ -136,17 +136,14 @@ def gradebook_csv(grades: pd.DataFrame, bank: Bank | None = None, section: str =
     """The grade table as a CSV an LMS imports (Canvas/Moodle style): Student, ID, SIS User ID,
     Section, one points column per exercise named ``<id> (<points> pts)``, then the total."""
     bank = bank or default_bank()
-    out = pd.DataFrame(
-        {
-            "Student": grades.index,
-            "ID": grades.index,
-            "SIS User ID": grades.index,
-            "Section": section,
-        }
-    )
-    for e in bank:
-        out[f"{e.id} ({e.points:g} pts)"] = (grades[e.id] * e.points).round(2).to_numpy()
-    out[f"medbill total ({grades['possible'].iloc[0]:g} pts)" if len(grades) else "medbill total"] = grades[
-        "points"
-    ].to_numpy()
-    return out.to_csv(index=False)
+    columns: dict[str, object] = {
+        "Student": grades.index,
+        "ID": grades.index,
+        "SIS User ID": grades.index,
+        "Section": section,
+    }
+    for e in bank:  # built as one frame: a column at a time fragments it (pandas warns)
+        columns[f"{e.id} ({e.points:g} pts)"] = (grades[e.id] * e.points).round(2).to_numpy()
+    total = f"medbill total ({grades['possible'].iloc[0]:g} pts)" if len(grades) else "medbill total"
+    columns[total] = grades["points"].to_numpy()
+    return pd.DataFrame(columns).to_csv(index=False)

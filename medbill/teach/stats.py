@@ -1,4 +1,5 @@
-"""Coverage of a bank: how many exercises touch each ICD-10-CM chapter, and the procedure side."""
+"""Coverage of a bank: how many exercises touch each ICD-10-CM chapter, the procedure side, and
+the worked problems of walkthroughs 04-07."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from medbill.teach.exercises import Bank, Exercise
 
 PROCEDURES = "procedures"
 CHOICE = "multiple choice"
+# worked problems: one row per kind, titled by what its walkthrough teaches
+WORKED_ROWS = {
+    "remittance": "04 reading an 835 and its CARC/RARC",
+    "denial": "05 working a denial",
+    "pricing": "06 pricing a claim (PFS, MPPR, coinsurance)",
+    "kpi": "07 computing a KPI",
+}
 
 
 def _chapters(ex: Exercise) -> tuple[str, set[str]]:
@@ -25,15 +33,19 @@ def _chapters(ex: Exercise) -> tuple[str, set[str]]:
 
 
 def coverage_table(bank: Bank) -> pd.DataFrame:
-    """One row per ICD-10-CM chapter, one for procedures and one for multiple choice: exercises whose first-listed
-    code is in the chapter, exercises with any code in it, and counts by difficulty."""
+    """One row per ICD-10-CM chapter, one for procedures, one for multiple choice and one per kind of
+    worked problem (walkthroughs 04-07): exercises whose first-listed code is in the chapter (or of
+    the kind), exercises with any code in it, and counts by difficulty."""
     titles = icd10cm.latest().table.drop_duplicates("chapter").set_index("chapter")["chapter_title"]
     empty = {"first_listed": 0, "any_code": 0, "easy": 0, "medium": 0, "hard": 0}
     rows = {ch: {"title": titles.get(ch, ""), **empty} for ch in sorted(titles.index, key=int)}
     rows[PROCEDURES] = {"title": "CPT/HCPCS procedure coding", **empty}
     rows[CHOICE] = {"title": "CPC-style multiple-choice questions", **empty}
+    rows |= {kind: {"title": title, **empty} for kind, title in WORKED_ROWS.items()}
     for ex in bank:
-        if ex.kind != "diagnosis":
+        if ex.is_worked:
+            first, touched = ex.kind, {ex.kind}
+        elif ex.kind != "diagnosis":
             first = PROCEDURES if ex.kind == "procedure" else CHOICE
             touched = {first}
         else:

@@ -4,7 +4,9 @@ ICD-10-CM codes are looked up in the release in effect on the date (a date no in
 covers is an error, never answered from another release). HCPCS Level II codes are checked
 against an imported CMS release covering the date; with none, a code medbill labels is accepted
 with a warning saying the check was skipped and the command that enables it. CPT has no dated
-release here: codes are checked against medbill's labels and any imported descriptors.
+release here: codes are checked against medbill's labels and any imported descriptors. A worked
+problem's answers are computed again from its data (:mod:`medbill.teach.solve`); pricing needs
+the PFS release it names imported, and says so as a warning when it is not.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from medbill.exceptions import CodeError, DataNotAvailable
-from medbill.refdata import cpt, hcpcs, icd10cm
+from medbill.refdata import cpt, hcpcs, icd10cm, rarc
 from medbill.teach.checker import parse_procedure
 from medbill.teach.exercises import Bank, Exercise
 
@@ -42,6 +44,8 @@ def _codes(ex: Exercise) -> list[str]:
 def validate_exercise(ex: Exercise) -> list[Problem]:
     if not ex.has_answer:
         return []  # a student copy: nothing to check against
+    if ex.is_worked:
+        return [Problem(ex.id, sev, msg) for sev, msg in _worked_problems(ex)]
     check = {"diagnosis": _diagnosis_problems, "procedure": _procedure_problems}.get(
         ex.kind, _choice_problems
     )
@@ -118,3 +122,31 @@ def _hcpcs_problems(ex: Exercise, code: str) -> list[tuple[str, str]]:
     if known:
         return [("warning", skipped)]
     return [("error", f"{skipped}, and medbill does not label {code}")]
+
+
+def _option_problems(ex: Exercise) -> list[tuple[str, str]]:
+    """Options of the choice questions name real RARCs, follow-up actions and action-table rules."""
+    from medbill.followup.actions import ACTIONS, action_table
+
+    known = {
+        "rarc": lambda v: rarc.get(v) is not None,
+        "action": lambda v: v in ACTIONS,
+        "why": lambda v: v in set(action_table()["rule"]),
+    }
+    return [
+        ("error", f"question {q.name}: option {letter} ({value}) is not a known {q.type}")
+        for q in ex.questions
+        for letter, value in q.options.items()
+        if q.type in known and not known[q.type](value)
+    ]
+
+
+def _worked_problems(ex: Exercise) -> list[tuple[str, str]]:
+    from medbill.teach.solve import worked_problems
+
+    out = _option_problems(ex)
+    try:
+        out += [("error", p) for p in worked_problems(ex)]
+    except DataNotAvailable as exc:
+        out.append(("warning", f"answers not recomputed: {exc}"))
+    return out

@@ -1,9 +1,11 @@
 """``WorklistWidget``: a biller works the follow-up worklist in JupyterLab.
 
-Filter the list (kind of trouble, next action, payer, claim id), open a claim (its lines, the
-payer's adjustments explained, the scrubber's findings: the one that predicted the denial first),
-and mark its action done with a note. The list comes from :func:`medbill.followup.worklist`; done
-actions are kept in :attr:`done` and, with ``done_path``, in a CSV file that the next session reads.
+Filter the list (kind of trouble, next action, payer by name, claim id), open a claim (its payer
+and provider by name, its lines, the payer's adjustments explained, the scrubber's findings: the
+one that predicted the denial first), and mark its action done with a note. Tables show money as
+$1,234.50, dates as dates, headers in words and each reason's CARC/RARC text beside its codes.
+The list comes from :func:`medbill.followup.worklist`; done actions are kept in :attr:`done` and,
+with ``done_path``, in a CSV file that the next session reads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from medbill.analytics.formats import format_values, header, kinds_of
 from medbill.analytics.tables import as_tables
 from medbill.followup import worklist
 from medbill.widgets.remittance_viewer import explain_adjustments
@@ -22,19 +25,24 @@ from medbill.widgets.remittance_viewer import explain_adjustments
 ALL = "(all)"
 DONE_COLUMNS = ["claim_id", "action", "done_on", "note"]
 _LIST_COLUMNS = [
-    "priority", "claim_id", "payer_id", "category", "reason", "rarc", "action", "amount_at_stake", "deadline",
-    "days_left",
+    "priority", "claim_id", "payer", "provider", "category", "reason", "rarc", "reason_text", "action",
+    "amount_at_stake", "deadline", "days_left",
 ]  # fmt: skip
 
 
 def _html(frame: pd.DataFrame, empty: str = "No rows.") -> str:
+    """``frame`` as an HTML table in the reports' formats (:mod:`medbill.analytics.formats`)."""
     if frame.empty:
         return f"<p style='color:#777'>{html.escape(empty)}</p>"
-    shown = frame.copy()
-    for column in shown.columns:  # pandas writes a missing text value as <NA>, whatever na_rep says
-        if not pd.api.types.is_float_dtype(shown[column]):
-            shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
-    return shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.2f}", border=0)
+    kinds = kinds_of(frame)
+    shown = pd.DataFrame({header(c): format_values(frame[c], kinds[c]).to_numpy() for c in frame.columns})
+    return shown.to_html(index=False, border=0)
+
+
+def _npi(row: pd.Series) -> str:
+    """The NPI in brackets after the provider's name; nothing when the provider shown is the NPI."""
+    npi = row["provider_npi"]
+    return "" if pd.isna(npi) or str(npi) == str(row["provider"]) else f" (NPI {npi})"
 
 
 def _options(values: pd.Series) -> list[str]:
@@ -65,7 +73,7 @@ class WorklistWidget(widgets.VBox):
             options=_options(self.rows["category"]), description="Trouble"
         ).add_class("medbill-worklist-category")
         self.action = widgets.Dropdown(options=_options(self.rows["action"]), description="Action")
-        self.payer = widgets.Dropdown(options=_options(self.rows["payer_id"]), description="Payer")
+        self.payer = widgets.Dropdown(options=_options(self.rows["payer"]), description="Payer")
         self.search = widgets.Text(placeholder="claim id contains", description="Claim")
         self.show_done = widgets.Checkbox(value=False, description="show done")
         self.table = widgets.HTML().add_class("medbill-worklist-table")
@@ -110,7 +118,7 @@ class WorklistWidget(widgets.VBox):
         for control, column in (
             (self.category, "category"),
             (self.action, "action"),
-            (self.payer, "payer_id"),
+            (self.payer, "payer"),
         ):
             if control.value != ALL:
                 rows = rows[rows[column].astype("string").eq(control.value).fillna(False)]
@@ -128,8 +136,7 @@ class WorklistWidget(widgets.VBox):
         self.count.value = (
             f"<b>{len(rows):,}</b> claims, <b>${total:,.2f}</b> at stake on {self.as_of.date()}"
         )
-        table = rows[_LIST_COLUMNS].head(self.max_rows).copy()
-        table["deadline"] = table["deadline"].dt.strftime("%Y-%m-%d")
+        table = rows[_LIST_COLUMNS].head(self.max_rows)
         self.table.value = _html(table, "Nothing to work with these filters.")
         ids = rows["claim_id"].astype(str).tolist()
         keep = self.claim.value if self.claim.value in ids else (ids[0] if ids else None)
@@ -154,6 +161,8 @@ class WorklistWidget(widgets.VBox):
             f"<h4>{html.escape(claim_id)}: {html.escape(str(row['category']))}, "
             f"{html.escape(str(row['reason']))} {html.escape('' if pd.isna(row['rarc']) else str(row['rarc']))}</h4>"
             f"<p>{html.escape(str(row['reason_text']))}</p>"
+            f"<p>Payer: {html.escape(str(row['payer']))} · Provider: {html.escape(str(row['provider']))}"
+            f"{html.escape(_npi(row))} · Patient: {html.escape(str(row['patient_id']))}</p>"
             f"<p><b>Next: {html.escape(str(row['action']))}</b>{html.escape(deadline)}. {html.escape(str(row['why']))}</p>"
         )
         finding = "" if pd.isna(row["finding"]) else str(row["finding"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -14,22 +13,6 @@ from medbill.exceptions import ImportFailed
 from medbill.followup.corrections import mark_claims
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
-
-
-def _pyx12_ok(text: str) -> tuple[bool, str]:
-    """pyx12's verdict (the external oracle for 005010X222A1) and its JSON error report."""
-    import pyx12.params
-    import pyx12.x12n_document
-
-    report = io.StringIO()
-    ok = pyx12.x12n_document.x12n_document(
-        param=pyx12.params.params(),
-        src_file=io.StringIO(text),
-        fd_997=io.StringIO(),
-        fd_html=None,
-        fd_json=report,
-    )
-    return bool(ok), report.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +38,7 @@ def test_control_number_is_the_latest_remittances(sample) -> None:
 
 @pytest.mark.parametrize(("flag", "frequency"), [("--corrected", "7"), ("--void", "8")])
 def test_cli_writes_replacements_and_voids_that_pyx12_accepts(
-    sample, tmp_path: Path, flag: str, frequency: str
+    sample, tmp_path: Path, flag: str, frequency: str, pyx12_verdict
 ) -> None:
     ids = _denied_by(sample, "97")  # bundled lines: a replacement with the right modifier
     assert len(ids) == 3
@@ -69,7 +52,7 @@ def test_cli_writes_replacements_and_voids_that_pyx12_accepts(
     control = payer_control_numbers(sample)
     refs = [s for s in segments if s.startswith("REF*F8*")]
     assert sorted(r.split("*")[2] for r in refs) == sorted(control[ids])
-    ok, report = _pyx12_ok(text)
+    ok, report = pyx12_verdict(text)
     assert ok, report
 
 

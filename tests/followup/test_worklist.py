@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -297,12 +298,53 @@ def test_cli_lists_writes_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixt
     assert rows[0]["deadline"] == written["deadline"].iloc[0]  # ISO dates both ways
 
 
+def test_rows_name_their_payer_and_provider(sample: ClaimsData, sample_list: pd.DataFrame) -> None:
+    payers = sample.payers.set_index("payer_id")["name"]
+    assert sample_list["payer"].tolist() == sample_list["payer_id"].map(payers).tolist()
+    claims = sample.claims.set_index("claim_id")
+    npi = sample_list["claim_id"].map(claims["rendering_npi"].fillna(claims["billing_npi"]))
+    assert sample_list["provider_npi"].tolist() == npi.tolist()
+    people = sample.providers.set_index("npi")
+    full = npi.map(people["first_name"] + " " + people["last_name"])
+    assert sample_list["provider"].tolist() == full.tolist()
+
+
+def test_a_payer_without_a_name_and_an_unknown_npi_are_shown_as_they_are(sample: ClaimsData) -> None:
+    medicare = sample.claims["payer_id"].eq("MCR01")
+    claims = sample.claims.assign(
+        payer_id=sample.claims["payer_id"].mask(medicare, "MCR99"),
+        rendering_npi=sample.claims["rendering_npi"].mask(medicare, "1999999984"),
+    )
+    nameless = sample.payers[sample.payers["payer_id"].eq("MCR01")].assign(payer_id="MCR99", name=None)
+    payers = pd.concat([sample.payers, nameless])
+    rows = worklist(dataclasses.replace(sample, claims=claims, payers=payers), as_of=AS_OF)
+    unknown = rows[rows["payer_id"].eq("MCR99")]
+    assert len(unknown) and unknown["payer"].eq("MCR99").all() and unknown["provider"].eq("1999999984").all()
+
+
+def test_cli_table_names_payers_and_providers_and_explains_codes(
+    sample: ClaimsData, sample_list: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["worklist", str(SAMPLE), "--as-of", AS_OF, "--no-scrub"]) == 1
+    header, *lines, total = capsys.readouterr().out.splitlines()
+    assert header.split()[:4] == ["Priority", "Claim", "Payer", "Provider"]
+    assert header.rstrip().endswith("Reason")  # the long text last
+    rows = sample_list
+    assert len(lines) == len(rows) and total.startswith(f"{len(rows):,} claims to work")
+    payers = sample.payers.set_index("payer_id")["name"]
+    first = rows.iloc[0]
+    assert lines[0].startswith(f"{first['priority']}  ") and payers[first["payer_id"]] in lines[0]
+    assert f"${first['amount_at_stake']:,.2f}" in lines[0]
+    assert not any(f" {payer_id} " in line for line in lines for payer_id in payers.index)
+    co16 = carc.table().loc["16", "description"]
+    assert any(f"CO-16 M76: {co16}; {rarc.get('M76')}" in line for line in lines)
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["worklist", "/no/such/folder"],
         ["worklist", str(SAMPLE), "--payer-rules", "/no/such/rules.csv"],
-        ["worklist", str(SAMPLE), "--no-response-days", "0"],
     ],
 )
 def test_cli_bad_input_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -315,6 +357,9 @@ def test_summary_adds_up(sample_list: pd.DataFrame) -> None:
     assert by_action["claims"].sum() == len(sample_list)
     assert by_action["amount_at_stake"].sum() == pytest.approx(sample_list["amount_at_stake"].sum())
     assert by_action["amount_at_stake"].is_monotonic_decreasing
+    assert by_action["amount_share"].sum() == pytest.approx(1.0, abs=1e-3)
+    by_payer = worklist_summary(sample_list, by="payer")
+    assert set(by_payer["payer"]) == set(sample_list["payer"])
     with pytest.raises(ValueError, match="nonsense"):
         worklist_summary(sample_list, by="nonsense")
 

@@ -13,11 +13,13 @@ from medbill.exceptions import MedbillError
 def run(argv: list[str]) -> int:
     """What ``medbill.cli.main`` does, with only the two groups under test (fast to build)."""
     parser = build_parser(["data", "price"])
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return int(args.func(args) or 0)
     except MedbillError:
         return 2
+    except SystemExit as exc:  # argparse refused a flag's value
+        return int(exc.code or 0)
 
 
 def test_price_json_matches_cms(fs, capsys):

@@ -101,6 +101,20 @@ def test_uncovered_dates_are_grouped_by_the_release_that_would_cover_them() -> N
     assert "dates of service 2026-10-01 to 2027-09-30" in fy2027  # the dates FY2027 covers, not the batch's
 
 
+def test_uncovered_labels_number_the_groups_reasons() -> None:
+    days = np.array(
+        ["2026-10-01", "2031-01-01", "2026-05-01", "NaT", "2026-11-15", "2031-02-01"], dtype="datetime64[ns]"
+    )
+    labels, reasons = coverage.uncovered_labels("icd10cm", [FY], days)
+    # undated first, then one per fix in date order: FY2027's, then each 2031 date (no catalog release)
+    assert labels.tolist() == [1, 2, -1, 0, 1, 3]
+    groups = coverage.uncovered_groups("icd10cm", [FY], days)
+    assert [(mask.tolist(), reason) for mask, reason in groups] == [
+        ((labels == k).tolist(), reason) for k, reason in enumerate(reasons)
+    ]
+    assert "FY2027" in reasons[1] and "2031-01-01" in reasons[2] and "2031-02-01" in reasons[3]
+
+
 @pytest.mark.parametrize(
     ("start", "end"),
     [

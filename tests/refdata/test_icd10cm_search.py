@@ -79,3 +79,36 @@ def test_queries_without_matches(query: str) -> None:
 def test_search_by_date_uses_that_release() -> None:
     assert icd10cm.search("E11.A", on="2025-10-01")[0].code == "E11.A"
     assert all(h.code != "E11.A" for h in icd10cm.search("diabetes in remission", limit=20, on="2025-09-30"))
+
+
+@pytest.mark.parametrize(
+    ("query", "on", "first", "score", "matched"),
+    [
+        # FY2025 (order file, no notes) is searched with the FY2026 tabular's terms of unchanged codes
+        ("Stroke", "2025-03-01", "I63.9", 1.0, "inclusion term (FY2026 tabular): Stroke NOS"),
+        # a category's "includes" note is searched too
+        ("high blood pressure", "2026-03-01", "I10", 1.0, "includes: high blood pressure"),
+        # parenthesised words are nonessential: "Essential (primary) hypertension" says the query exactly
+        ("essential hypertension", "2026-03-01", "I10", 1.0, "title"),
+        # "not elsewhere classified" and "unspecified organism" are the default, not extra words
+        ("stress", "2026-03-01", "Z73.3", 1.0, "title"),
+        ("sepsis", "2026-03-01", "A41.9", 1.0, "title"),
+        # only essential words earn precision: not N40.2 "... without lower urinary tract symptoms"
+        ("urinary tract infection", "2026-03-01", "N39.0", 1.0, "title"),
+    ],
+)
+def test_terms_and_nonessential_words(query: str, on: str, first: str, score: float, matched: str) -> None:
+    hit = icd10cm.search(query, limit=3, on=on)[0]
+    assert (hit.code, hit.score, hit.matched) == (first, score, matched)
+
+
+def test_without_phrase_is_the_default() -> None:
+    # "Laceration without foreign body" (S51.81-) before "with foreign body" (S51.82-)
+    codes = [h.code for h in icd10cm.search("laceration of forearm", limit=6, on="2026-03-01")]
+    assert codes[:3] == ["S51.819", "S51.811", "S51.812"], codes
+
+
+def test_a_word_spelled_nearly_alike_is_found() -> None:
+    # "hypertriglyceridemia" is not in the tabular; "hyperglyceridemia" is (E78.1, E78.3)
+    codes = [h.code for h in icd10cm.search("hypertriglyceridemia", limit=3, on="2026-03-01")]
+    assert "E78.1" in codes

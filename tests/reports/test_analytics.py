@@ -285,3 +285,33 @@ def test_patient_ar_is_net_of_patient_payments_as_posting_applies_them():
     posted = post_patient_payments(t, as_of=pd.Timestamp("2026-06-30")).lines
     assert f["patient_paid"].sum() > 0
     assert round(f["patient_balance"].sum(), 2) == round(posted["patient_balance"].sum(), 2)
+
+
+@pytest.mark.slow
+def test_report_findings_are_the_command_lines(sample_dir):
+    """The reports' scrubber findings are what `medbill scrub --as-of` finds: the payers table is
+    seen (a self-pay claim needs no member id) and dates count to the data's last day."""
+    from medbill.analytics.coding import scrub_findings
+    from medbill.claims.tables import read_claims_dir
+    from medbill.edits import scrub
+
+    day = facts.default_as_of(tables_module.read_dir(sample_dir))
+    reported = scrub_findings(tables_module.read_dir(sample_dir))
+    expected = scrub(read_claims_dir(sample_dir), as_of=day.date()).findings
+    key = ["claim_id", "rule_id", "severity"]
+    assert reported[key].value_counts().to_dict() == expected[key].value_counts().to_dict()
+    assert (
+        not reported.loc[reported["rule_id"].eq("REQUIRED"), "claim_id"]
+        .isin(read_claims_dir(sample_dir).claims.loc[lambda c: c["payer_id"].eq("SELF"), "claim_id"])
+        .any()
+    )
+
+
+def test_self_pay_claims_are_not_in_the_clean_claim_rate(tables, findings):
+    # C5 becomes self-pay: never submitted to a payer, so neither clean nor unclean
+    tables["payers"] = pd.concat(
+        [tables["payers"], pd.DataFrame({"payer_id": ["SP"], "name": ["Self-pay"], "kind": ["selfpay"]})]
+    )
+    tables["claims"].loc[tables["claims"]["claim_id"].eq("C5"), "payer_id"] = "SP"
+    kpi = kpis.clean_claim_rate(tables, findings)
+    assert (kpi.numerator, kpi.denominator) == (3, 4) and "C5" not in set(kpi.rows["claim_id"])

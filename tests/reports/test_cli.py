@@ -33,7 +33,7 @@ def test_list_json(capsys):
     ("argv", "message"),
     [
         (["-p", "colour=red"], "has no parameter 'colour'"),  # unknown name
-        (["-p", "top=many"], "'top': 'many' is not a int"),  # wrong type
+        (["-p", "top=many"], "'top': 'many' is not an int"),  # wrong type
         (["-p", "top"], "is not KEY=VALUE"),  # no value
         (["-p", "start=2026-13-01"], "parameter 'start': '2026-13-01' is not a date"),  # month 13
         (["-p", "end=yesterday"], "parameter 'end': 'yesterday' is not a date"),  # not a date at all
@@ -43,6 +43,16 @@ def test_list_json(capsys):
 def test_run_rejects_bad_parameters_before_running(argv, message, capsys, tmp_path):
     assert main(["report", "run", "billing_summary", *argv, "--out", str(tmp_path)]) == 2
     assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("report", ["ar_aging", "patient_statements"])
+@pytest.mark.parametrize("edges", ["90,30", "30,30", "-5,30"])  # decreasing, repeated, negative
+def test_aging_edges_are_checked_before_running(report, edges, capsys, tmp_path):
+    assert main(["report", "run", report, "-p", f"edges={edges}", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "parameter 'edges': bucket edges must be increasing non-negative days" in err
+    assert "-p edges=30,60,90" in err
     assert list(tmp_path.iterdir()) == []
 
 

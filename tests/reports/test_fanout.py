@@ -50,7 +50,10 @@ def test_output_names_never_collide():
 
 def test_file_names_carry_the_provider_or_payer_name(tables_dir, practice):
     # An NPI missing from the providers table keeps its number as its name.
-    assert value_names("provider_npi", [practice.npi_a, "1999999984"], tables_dir) == ["Ann Avery", "1999999984"]
+    assert value_names("provider_npi", [practice.npi_a, "1999999984"], tables_dir) == [
+        "Ann Avery",
+        "1999999984",
+    ]
     assert value_names("payer_id", ["P2"], tables_dir) == ["Acme Health"]
     assert value_names("basis", ["service"], tables_dir) == ["service"]
     assert _stems("r", [practice.npi_a], ["Ann Avery"]) == [f"r-Ann_Avery-{practice.npi_a}"]
@@ -76,4 +79,5 @@ def test_fan_out_keeps_html_only_and_can_share_plotlyjs(tables_dir, tmp_path, pr
     ]
     page = runs[0].output.html.read_text(encoding="utf-8")
     assert 'src="plotly.min.js"' in page and "plotly.js v" not in page
+    assert "<title>A/R aging: Ann Avery · medbill</title>" in page  # whose page it is
     assert "plotly.js v" in (folder / "plotly.min.js").read_text(encoding="utf-8")[:400]

@@ -34,12 +34,16 @@ def test_kpi_cards_show_definition_formatted_parts_and_every_row(practice, table
     html = figures.kpi_cards_html(kpis.all_kpis(tables, findings, as_of=practice.as_of), tables)
     assert html.count('class="medbill-kpi"') == 10
     assert "Clean claim rate: 80.0%" in html
-    assert "<p>4 / 5 (higher is better)</p>" in html  # counts as integers, not 4.00 / 5.00
+    # counts as integers (not 4.00 / 5.00), each part saying what it counts
+    assert "<p>4 clean claims / 5 claims submitted (higher is better)</p>" in html
     # Gross collection: $180.00 paid over $470.00 charged on the three adjudicated claims.
-    assert "<p>$180.00 / $470.00 (higher is better)</p>" in html
+    assert "<p>$180.00 payments / $470.00 gross charges (higher is better)</p>" in html
+    assert "<p>92 days from service to submission / 5 claims (lower is better)</p>" in html
+    for k in kpis.all_kpis(tables, findings, as_of=practice.as_of).values():  # every card, both parts
+        assert all(re.search(r"\d [a-z]", part) for part in figures.kpi_parts(k).split(" / ")), k.key
     assert "HFMA MAP Keys" in html and "<details><summary>Drill down: 5 rows</summary>" in html
     assert "Ann Avery" in html and "Medicare Part B" in html  # names, not NPIs and payer ids
-    assert html.count("<dt>Notes</dt>") == 4  # where medbill departs from the standard
+    assert html.count("<dt>Notes</dt>") == 5  # where medbill departs from the standard
 
 
 def test_table_html_keeps_every_row_with_headers_in_words(tables):

@@ -33,7 +33,7 @@ def test_parse_reads_names_types_defaults_and_help():
         ("x = 1", "expected 'name: type = default"),  # no annotation
         ("x: int", "expected 'name: type = default"),  # no default
         ("x: dict = {}", "not supported"),  # unsupported type
-        ("x: int = 'ten'", "is not a int"),  # default of the wrong type
+        ("x: int = 'ten'", "is not an int"),  # default of the wrong type
         ("x: int = len('a')", "must be a literal"),  # computed default
         ("x: int = = 1", "not valid Python"),  # syntax error
         ("print('hi')", "expected 'name: type = default"),  # a statement

@@ -60,7 +60,7 @@ def _check_offline_report(notebook, html_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [t for t in TEMPLATES if t not in ("billing_summary", "patient_statements")])
+@pytest.mark.parametrize("name", [t for t in TEMPLATES if t != "billing_summary"])
 def test_template_runs_on_the_sample_to_offline_html(name, sample_dir, tmp_path):
     out = run_report(name, data_dir=sample_dir, out_dir=tmp_path)
     _check_offline_report(out.notebook, out.html)
@@ -74,6 +74,26 @@ def test_default_report_is_billing_summary_on_the_sample(tmp_path):
     assert "Top diagnoses by ICD-10-CM chapter" in html.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("payer_id", ["MCR01", "SELF"])  # SELF: self-pay claims are never on the list
+def test_one_payers_worklist_names_the_payer_or_says_there_is_nothing(payer_id, sample_dir, tmp_path):
+    from medbill.analytics import filter_tables, read_dir
+    from medbill.analytics.facts import default_as_of
+    from medbill.followup import worklist
+
+    data = read_dir(sample_dir)
+    day = default_as_of(data).date()
+    rows = worklist(filter_tables(data, payer_id=payer_id), as_of=day)
+    out = run_report(
+        "denial_worklist", {"payer_id": payer_id, "scrub": False}, data_dir=sample_dir, out_dir=tmp_path
+    )
+    page = out.html.read_text(encoding="utf-8")
+    name = data.payers.set_index("payer_id").loc[payer_id, "name"]
+    assert f"{name}: {len(rows):,} claims to work on {day}" in page
+    assert ("Nothing to work on" in page) == rows.empty
+    assert f">{payer_id}<" not in page
+
+
 def test_unknown_parameter_stops_before_running(tmp_path):
     with pytest.raises(ReportError, match="has no parameter 'colour'") as err:
         run_report("billing_summary", {"colour": "red"}, out_dir=tmp_path)
@@ -82,7 +102,7 @@ def test_unknown_parameter_stops_before_running(tmp_path):
 
 
 def test_wrong_type_stops_before_running(tmp_path):
-    with pytest.raises(ReportError, match="'top': 'many' is not a int"):
+    with pytest.raises(ReportError, match="'top': 'many' is not an int"):
         run_report("billing_summary", {"top": "many"}, out_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
 

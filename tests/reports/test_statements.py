@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import nbformat
@@ -31,7 +32,9 @@ def test_statements_reconcile_with_the_tables(sample_dir, day: str) -> None:
     served = served[served["service_date"] <= day]
     rc = _raw(sample_dir, "remit_claims")
     rc = rc[rc["received_date"] <= day]
-    adj = _raw(sample_dir, "remit_adjustments").merge(rc[["payment_id", "claim_id"]], on=["payment_id", "claim_id"])
+    adj = _raw(sample_dir, "remit_adjustments").merge(
+        rc[["payment_id", "claim_id"]], on=["payment_id", "claim_id"]
+    )
     payers = _raw(sample_dir, "payers").set_index("payer_id")["kind"]
     claims = _raw(sample_dir, "claims").set_index("claim_id")
     selfpay = served["claim_id"].map(claims["payer_id"]).map(payers).eq("selfpay")
@@ -88,7 +91,7 @@ def test_patient_ar_beside_insurance_ar(sample_dir) -> None:
     assert table.loc["total", "total"] == pytest.approx(table.loc[["insurance", "patient"], "total"].sum())
 
 
-def test_net_collection_counts_patient_payments(tables) -> None:
+def test_collection_rates_count_patient_payments(tables) -> None:
     # C1's patient paid their PR 10: the share no longer leaves the denominator, the 10 joins the payments
     tables["patient_payments"] = pd.DataFrame(
         {
@@ -103,6 +106,10 @@ def test_net_collection_counts_patient_payments(tables) -> None:
     kpi = kpis.net_collection_rate(tables)
     assert (kpi.numerator, kpi.denominator) == (pytest.approx(190), pytest.approx(390))
     assert kpi.rows.set_index("claim_id").loc["C1", "patient_paid"] == 10.0
+    # MGMA's gross collection rate counts every payment too, over gross charges (C1-C3: 470)
+    gross = kpis.gross_collection_rate(tables)
+    assert (gross.numerator, gross.denominator) == (pytest.approx(190), pytest.approx(470))
+    assert "patient payments" in gross.definition["formula"]
 
 
 def test_bad_include_is_refused(sample_dir) -> None:
@@ -131,15 +138,24 @@ def test_the_report_prints_one_patients_statement(sample_dir, tmp_path) -> None:
     assert _errors(out.notebook) == []
     page = out.html.read_text(encoding="utf-8")
     assert EXTERNAL.search(page) is None
-    assert f"Amount due: {due['amount_due']:,.2f}" in page
+    assert f"Amount due: ${due['amount_due']:,.2f}" in page
     assert f"Statement for {due['name']}" in page
+    # each service names the insurance billed, never its payer id
+    tables = read_dir(sample_dir)
+    billed = statements.statement_lines(tables, statement_date="2026-06-30")
+    payer_ids = set(billed.loc[billed["patient_id"].eq(due["patient_id"]), "payer_id"])
+    names = tables.payers.set_index("payer_id")["name"]
+    assert all(html.escape(names[p]) in page for p in payer_ids)
+    assert not any(f">{p}<" in page for p in payer_ids)
     assert "medbill-provenance" in page
     assert "Patient A/R" not in page  # nothing about other patients' accounts
 
 
 @pytest.mark.slow
 def test_the_report_lists_every_statement_and_fans_out_per_patient(sample_dir, tmp_path) -> None:
-    out = run_report("patient_statements", {"statement_date": "2026-06-30"}, data_dir=sample_dir, out_dir=tmp_path)
+    out = run_report(
+        "patient_statements", {"statement_date": "2026-06-30"}, data_dir=sample_dir, out_dir=tmp_path
+    )
     assert _errors(out.notebook) == []
     assert "Open balances by age" in out.html.read_text(encoding="utf-8")
     each = statements.patient_statements(read_dir(sample_dir), statement_date="2026-06-30")

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import nbformat
 import pytest
+import yaml
 
 from medbill.cli import main
 from medbill.teach import Bank, BankError, Progress, check, collect_grades, exercises, load_bank
@@ -37,6 +38,16 @@ def test_every_shipped_exercise_is_valid_on_its_date(ex) -> None:
     assert FY2026[0] <= ex.date_of_service <= FY2026[1]
     errors = [p.message for p in validate_exercise(ex) if p.severity == "error"]
     assert not errors
+
+
+@pytest.mark.parametrize(
+    "ex", [e for e in exercises() if e.kind in ("diagnosis", "procedure")], ids=lambda e: e.id
+)
+def test_every_rationale_explains_an_accepted_code(ex) -> None:
+    # a rationale written with commas once broke into extra keys with no text ("right upper lobe": None)
+    codes = {c for a in ex.accepted for c in (*a.required, *a.optional)}
+    assert set(ex.rationale) <= codes, set(ex.rationale) - codes
+    assert all(text and text != "None" for text in ex.rationale.values())
 
 
 def test_every_chapter_has_three_exercises() -> None:
@@ -83,17 +94,22 @@ def _mentions(body: str, code: str) -> bool:
 
 
 def test_student_export_contains_no_answer(tmp_path) -> None:
-    # the student bank names no answer code at all; each walkthrough names none of the answers of
-    # the exercises it poses (it may teach with other codes)
+    # the student bank names no answer code outside the worked problems' data (an 835 or a KPI table
+    # shows procedure codes as the inputs they are, tied to no exercise's answer); each walkthrough
+    # names none of the answers of the exercises it poses (it may teach with other codes)
     bank = load_bank()
     written = {p.name: p.read_text() for p in export_student(tmp_path / "student")}
     student_bank = load_bank(tmp_path / "student" / STUDENT_BANK)
     assert not student_bank.has_answers and len(student_bank) == len(bank)
+    raw = yaml.safe_load(written[STUDENT_BANK])
+    for entry in raw["exercises"]:
+        assert entry.pop("data", {}) == dict(bank.get(entry["id"]).data)
+    without_data = yaml.safe_dump(raw)
     for ex in bank:
         if ex.kind == "choice":  # letters: the copy keeps the option texts, without answer or rationales
             assert not any(o.rationale for o in student_bank.get(ex.id).options.values())
             continue
-        leaked = [c for c in _answer_codes(ex) if _mentions(written[STUDENT_BANK], c)]
+        leaked = [c for c in _answer_codes(ex) if _mentions(without_data, c)]
         assert not leaked, f"{leaked} of {ex.id} in the student bank"
     posed_anywhere = set()
     for name, body in written.items():
@@ -139,7 +155,8 @@ def test_grades_count_unattempted_as_zero_and_check_answers_again(tmp_path) -> N
     grades = collect_grades(sorted(tmp_path.glob("*.json")), bank, key="k")
     assert grades.loc["alice", "end-01"] == 1.0 and grades.loc["alice", "circ-01"] == 0.0
     assert grades.loc["alice", "attempted"] == 1
-    assert grades.loc["bob", "percent"] == pytest.approx(round(100 / len(bank), 1))
+    possible = sum(e.points for e in bank)  # worked problems are worth more than one point
+    assert grades.loc["bob", "percent"] == pytest.approx(round(100 / possible, 1))
     csv = gradebook_csv(grades, bank)
     assert csv.splitlines()[0].startswith("Student,ID,SIS User ID,Section,inf-01 (1 pts)")
     with pytest.raises(ProgressError, match="one file per student"):

@@ -90,3 +90,23 @@ def test_nothing_to_open_says_so(widget: WorklistWidget) -> None:
     assert "Nothing to work" in widget.table.value
     widget.mark.click()
     assert "Open a claim first" in widget.message.value
+
+
+def test_the_list_and_the_claim_name_payers_and_providers(widget: WorklistWidget, practice) -> None:
+    data, _ = practice
+    payers = data.payers.set_index("payer_id")["name"]
+    assert set(widget.payer.options) == {ALL, *widget.rows["payer_id"].map(payers)}
+    medicare = payers["MCR01"]
+    widget.payer.value = medicare
+    assert widget.shown()["payer_id"].eq("MCR01").all()
+    table = widget.table.value
+    assert f"<td>{medicare}</td>" in table and "<td>MCR01</td>" not in table
+    assert "<th>Payer</th>" in table and "<th>What the codes mean</th>" in table
+    first = widget.shown().iloc[0]
+    assert f"<td>${first['amount_at_stake']:,.2f}</td>" in table
+    assert f"<td>{first['deadline']:%Y-%m-%d}</td>" in table
+    widget.claim.value = first["claim_id"]
+    person = data.providers.set_index("npi").loc[first["provider_npi"]]
+    name = f"{person['first_name']} {person['last_name']}"
+    assert f"Provider: {name} (NPI {first['provider_npi']})" in widget.detail.value
+    assert f"Payer: {medicare}" in widget.detail.value

@@ -65,5 +65,7 @@ def display_codes(codes: np.ndarray) -> np.ndarray:
     ids, distinct = pd.factorize(np.asarray(codes, dtype=object), use_na_sentinel=False)
     text = pd.Series(np.asarray(distinct, dtype=object), dtype=object).astype(str)
     dotted = text.str[:3] + "." + text.str[3:]
-    shown = np.where(text.str.len().to_numpy() > 3, dotted.to_numpy(dtype=object), text.to_numpy(dtype=object))
+    shown = np.where(
+        text.str.len().to_numpy() > 3, dotted.to_numpy(dtype=object), text.to_numpy(dtype=object)
+    )
     return shown[ids]

@@ -189,7 +189,7 @@ def line_number_dup(b: Batch) -> pd.DataFrame:
     fix="Point the line at the diagnosis slots that support it (A = dx1 ... L = dx12).",
 )
 def dx_pointer(b: Batch) -> pd.DataFrame:
-    ptr = b.pointers
+    table, at = b.pointers
     claim = b.line_values["claim"]
     dx = b.dx_long
     has_dx = np.zeros((len(b.claim_values["claim_id"]) + 1, 12), dtype=bool)  # row -1: orphan lines
@@ -199,15 +199,19 @@ def dx_pointer(b: Batch) -> pd.DataFrame:
     exists = np.zeros(slots.shape, dtype=bool)
     exists[in_range] = has_dx[np.broadcast_to(claim[:, None], slots.shape)[in_range], slots[in_range] - 1]
     wrong = (slots != 0) & ~exists
-    too_many = positions(ptr["count"].to_numpy() > 4)
-    repeated = positions(ptr["repeated"].to_numpy())
+    too_many = positions((table["count"].to_numpy() > 4)[at])
+    repeated = positions(table["repeated"].to_numpy(dtype=bool)[at])
     if not (len(too_many) or len(repeated) or wrong.any()):
         return no_findings()
-    text = ptr["text"]
+    text = table["text"]
     parts = [
-        findings(claim[too_many], too_many, "dx_pointers", text.iloc[too_many], "more than 4 pointers"),
+        findings(claim[too_many], too_many, "dx_pointers", text.iloc[at[too_many]], "more than 4 pointers"),
         findings(
-            claim[repeated], repeated, "dx_pointers", text.iloc[repeated], "a diagnosis is pointed at twice"
+            claim[repeated],
+            repeated,
+            "dx_pointers",
+            text.iloc[at[repeated]],
+            "a diagnosis is pointed at twice",
         ),
     ]
     for k in range(1, 5):
@@ -215,21 +219,21 @@ def dx_pointer(b: Batch) -> pd.DataFrame:
         bad = positions(wrong[:, k - 1])
         if not len(bad):
             continue
-        letter = text.iloc[bad].str[k - 1]
+        letter = text.iloc[at[bad]].str[k - 1]
         msg = np.where(
             in_range[bad, k - 1],
             "pointer " + letter + " names dx" + slot[bad].astype(str) + ", which is empty",
             "pointer " + letter + " is not a letter A-L",
         )
-        parts.append(findings(claim[bad], bad, "dx_pointers", text.iloc[bad], msg))
+        parts.append(findings(claim[bad], bad, "dx_pointers", text.iloc[at[bad]], msg))
     return pd.concat(parts, ignore_index=True)
 
 
 def _pointer_slots(b: Batch) -> np.ndarray:
     """Lines x 4 matrix of the pointers' diagnosis slots (``Batch.pointers`` slot1-4), memoised."""
     if "pointer_slots" not in b.memo:
-        ptr = b.pointers
-        b.memo["pointer_slots"] = np.column_stack([ptr[f"slot{k}"].to_numpy() for k in range(1, 5)])
+        table, at = b.pointers
+        b.memo["pointer_slots"] = table[[f"slot{k}" for k in range(1, 5)]].to_numpy(dtype="int64")[at]
     return b.memo["pointer_slots"]
 
 

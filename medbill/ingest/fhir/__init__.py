@@ -1,9 +1,12 @@
-"""FHIR R4 (US Core, Synthea) Bundles and bulk NDJSON -> a coding worklist.
+"""FHIR R4 (US Core, Synthea) Bundles and bulk NDJSON -> a coding worklist, and claims.
 
 :func:`load_fhir` reads a file or folder and returns :class:`FhirWorklist` (``encounters``,
-``findings``, ``suggestions``, ``skipped``); :func:`write_worklist` writes the four tables and
-:func:`read_worklist` reads them back (``medbill data load fhir PATH --out DIR``). The tables are
-described in ``docs/tables.md``. Suggestions are suggestions: nothing is accepted for the coder.
+``findings``, ``suggestions``, ``skipped``; and ``billing``, the claims and remittance tables the
+export's Claim and ExplanationOfBenefit resources allow, with ``claims_skipped``).
+:func:`write_worklist` writes them all to one folder, which is then also a claims folder
+(``read_claims_dir``), and :func:`read_worklist` reads the worklist back (``medbill data load fhir
+PATH --out DIR``). The tables are described in ``docs/tables.md``. Suggestions are suggestions:
+nothing is accepted for the coder.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from medbill.claims.tables import ClaimsData, write_claims_dir
 from medbill.exceptions import ImportFailed
+from medbill.ingest.fhir.billing import CLAIMS_SKIPPED_COLUMNS
 from medbill.ingest.fhir.suggest import SUGGESTION_COLUMNS, suggest
 from medbill.ingest.fhir.worklist import ENCOUNTER_COLUMNS, FINDING_COLUMNS, SKIPPED_COLUMNS, build
 
@@ -23,7 +28,9 @@ TABLES = ("encounters", "findings", "suggestions", "skipped")
 
 @dataclasses.dataclass
 class FhirWorklist:
-    """The four worklist tables; ``resources_read`` counts every resource or line read."""
+    """The four worklist tables; ``resources_read`` counts every resource or line read. ``billing``
+    holds the claims and remittance tables carried from Claim and ExplanationOfBenefit resources and
+    ``claims_skipped`` what could not be carried (None when read back with :func:`read_worklist`)."""
 
     encounters: pd.DataFrame
     findings: pd.DataFrame
@@ -31,16 +38,27 @@ class FhirWorklist:
     skipped: pd.DataFrame
     resources_read: int = 0
     ignored_files: list[str] = dataclasses.field(default_factory=list)
+    billing: ClaimsData | None = None
+    claims_skipped: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, Any]:
-        return {
+        counts = {
             "resources_read": self.resources_read,
             "encounters": len(self.encounters),
             "findings": len(self.findings),
             "suggestions": len(self.suggestions),
             "skipped": len(self.skipped),
-            "ignored_files": ", ".join(self.ignored_files) or "none",
         }
+        if self.billing is not None and self.claims_skipped is not None:
+            counts |= {
+                "claims": len(self.billing.claims),
+                "claim_lines": len(self.billing.lines),
+                "remittances": len(
+                    self.billing.remit_claims if self.billing.remit_claims is not None else []
+                ),
+                "claims_skipped": len(self.claims_skipped),
+            }
+        return {**counts, "ignored_files": ", ".join(self.ignored_files) or "none"}
 
     def encounter(self, encounter_id: str) -> tuple[pd.Series, pd.DataFrame]:
         """One encounter's worklist row and its findings joined to their suggestions."""
@@ -64,14 +82,24 @@ def load_fhir(path: str | Path) -> FhirWorklist:
         built["skipped"],
         built["resources_read"],
         built["ignored_files"],
+        built["billing"],
+        built["claims_skipped"],
     )
 
 
 def write_worklist(worklist: FhirWorklist, out: str | Path, fmt: str = "csv") -> None:
+    """Write the worklist tables to ``out``, and beside them the claims and remittance tables (every
+    table, empty when the export had no Claim) and ``claims_skipped``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
-        frame = getattr(worklist, name)
+    frames = {name: getattr(worklist, name) for name in TABLES}
+    if worklist.billing is not None:
+        write_claims_dir(worklist.billing, out, fmt)
+        skipped = worklist.claims_skipped
+        frames["claims_skipped"] = (
+            pd.DataFrame(columns=CLAIMS_SKIPPED_COLUMNS) if skipped is None else skipped
+        )
+    for name, frame in frames.items():
         if fmt == "parquet":
             frame.to_parquet(out / f"{name}.parquet", index=False)
         else:

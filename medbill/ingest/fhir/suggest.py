@@ -1,8 +1,14 @@
 """Billing-code suggestions for the findings of a FHIR worklist. Nothing here is accepted for the coder.
 
 - a Condition coded in ICD-10-CM keeps its code, flagged when not valid on the finding's date;
-- other Conditions (SNOMED CT or text): medbill's ICD-10-CM search on the display text, billable
-  codes first (no SNOMED CT map is shipped: it is licensed);
+- other Conditions (SNOMED CT or text): medbill's ICD-10-CM search on the display text without its
+  SNOMED CT semantic tag (no SNOMED CT map is shipped: it is licensed). The text is also searched in
+  ICD-10-CM's own wording where it uses a lay or adjectival word ICD-10-CM words otherwise
+  (``medbill/_data/icd10cm_wording.csv``: "muscle pain" -> "myalgia", "renal" -> "kidney"), and
+  when the best code leaves words of the text unmatched ("Escherichia coli urinary tract
+  infection"), those words are searched alone and their best code is suggested second, as a coder
+  codes a second condition. Billable codes first, then codes that add no context the text does not
+  name (history, newborn, subsequent encounter ...), then score, then code;
 - Immunizations: CVX -> vaccine product and administration codes from ``medbill/_data/cvx_to_cpt.csv``;
   an unknown CVX code falls back to the search;
 - Procedures: medbill's CPT/HCPCS search on the display text.
@@ -12,6 +18,7 @@ The search runs once per distinct (kind, code, text, release in effect), not onc
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from datetime import date
@@ -21,6 +28,7 @@ import pandas as pd
 
 from medbill.refdata import icd10cm, registry
 from medbill.refdata._packaged import read_csv
+from medbill.refdata._types import Hit
 from medbill.refdata.coverage import CoverageWarning
 
 TOP = 5
@@ -31,6 +39,7 @@ _SEMANTIC_TAG = re.compile(
     r"\s*\((disorder|finding|procedure|situation|morphologic abnormality|event|regime/therapy)\)\s*$", re.I
 )
 _WORD = re.compile(r"[a-z0-9]+")
+_DEFAULT_WORDS = re.compile(r"\b(unspecified|nos|not elsewhere classified|not specified|without)\b", re.I)
 _STOP = frozenset(
     {"and", "the", "of", "with", "without", "for", "by", "to", "in", "on", "or", "due", "using"}
 )
@@ -38,7 +47,8 @@ _STOP = frozenset(
 # do not: a coder does not code "family history of stroke" or "congenital tuberculosis" from "Stroke"
 # or "Tuberculosis".
 _CONTEXTS = ("family history", "history", "newborn", "congenital", "perinatal", "pregnancy", "puerperium",
-             "sequela", "postprocedural", "screening", "complicating")  # fmt: skip
+             "sequela", "subsequent encounter", "postprocedural", "screening", "complicating")  # fmt: skip
+_CONTEXT_WORDS = frozenset(w for c in _CONTEXTS for w in c.split())
 
 
 def clean_text(text: str) -> str:
@@ -47,7 +57,7 @@ def clean_text(text: str) -> str:
 
 
 def matched_words(query: str, title: str) -> str:
-    """Query words found in the title (whole words, or sharing their first five letters)."""
+    """Query words found in ``title`` (whole words, or sharing their first five letters)."""
     have = set(_WORD.findall(title.lower()))
     found = []
     for word in dict.fromkeys(_WORD.findall(query.lower())):
@@ -68,30 +78,131 @@ def cvx_table() -> pd.DataFrame:
     return read_csv("cvx_to_cpt.csv")
 
 
-def _ranked(text: str, systems: tuple[str, ...], on: date) -> tuple[list[dict[str, Any]], str]:
-    query = clean_text(text)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CoverageWarning)
-        if systems == ("icd10cm",):
-            hits = icd10cm.search(query, TOP * 5, on=on)
-        else:
-            hits = registry.search(query, systems, TOP * 5, on=on)
-    note = next((str(w.message) for w in caught if issubclass(w.category, CoverageWarning)), "")
-    # Billable first (None: CPT/HCPCS carry no such flag), then no added context, then score, then code.
-    hits.sort(key=lambda h: (h.billable is False, _adds_context(query, h.title), -h.score, h.code))
-    rows = [
+@functools.cache
+def wording_table() -> tuple[tuple[re.Pattern[str], str, str], ...]:
+    """medbill's lay and adjectival words with ICD-10-CM's wording for them, as (pattern, term, wording)."""
+    table = read_csv("icd10cm_wording.csv")
+    return tuple(
+        (re.compile(rf"\b{re.escape(term)}\b", re.I), term, wording)
+        for term, wording in zip(table["term"], table["icd_wording"], strict=True)
+    )
+
+
+def reworded(query: str) -> tuple[str, str]:
+    """``query`` in ICD-10-CM's wording and a note of what was read how; ``("", "")`` when nothing applies."""
+    text, read = query, []
+    for pattern, term, wording in wording_table():
+        if pattern.search(text):
+            text = pattern.sub(wording, text)
+            read.append(f"{term} read as {wording}")
+    return (text, "; ".join(read)) if read else ("", "")
+
+
+def _search(query: str, systems: tuple[str, ...], on: date) -> list[Hit]:
+    if systems == ("icd10cm",):
+        return icd10cm.search(query, TOP * 5, on=on)
+    return registry.search(query, systems, TOP * 5, on=on)
+
+
+def _rows(hits: list[Hit], query: str, source: str) -> list[dict[str, Any]]:
+    return [
         {
             "code": h.code,
             "system": h.system,
             "title": h.title,
             "billable": h.billable,
             "score": round(h.score, 3),
-            "matched_words": matched_words(query, h.title),
-            "source": "medbill search",
+            # the words of the title or of the term that matched (an inclusion term, an includes note)
+            "matched_words": matched_words(query, f"{h.title} {h.matched.partition(': ')[2]}"),
+            "source": source,
+            "searched": query,  # the text searched (a reworded query), for the words left; not a column
         }
-        for h in hits[:TOP]
+        for h in hits
     ]
-    return rows, note
+
+
+def default_code(rel: icd10cm.Release, code: str) -> icd10cm.Code | None:
+    """The billable code a coder takes under header ``code`` when nothing more is documented: at each
+    level the last child whose title adds a default qualifier ("unspecified", "without ...") the
+    header's lacks (the tabular lists the unspecified code last: E11.9 after E11.8 "with unspecified
+    complications"), else the first child (for a 7th-character code: the initial encounter)."""
+    found = rel.get(code)
+    while found is not None and not found.billable:
+        children = rel.children(found.code)
+        if not children:
+            return None
+        have = len(_DEFAULT_WORDS.findall(found.title))
+        qualified = [c for c in children if len(_DEFAULT_WORDS.findall(c.title)) > have]
+        found = qualified[-1] if qualified else children[0]
+    return found
+
+
+def _billable(rows: list[dict[str, Any]], rel: icd10cm.Release) -> list[dict[str, Any]]:
+    """``rows`` with each ICD-10-CM header replaced by its default billable code."""
+    out = []
+    for row in rows:
+        found = default_code(rel, row["code"]) if row["billable"] is False else None
+        if found is not None:
+            source = f"{row['source']}, default code under {row['code']}"
+            row = {**row, "code": found.display, "title": found.title, "billable": True, "source": source}
+        out.append(row)
+    return out
+
+
+def _order(rows: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
+    """Billable first (None: CPT/HCPCS carry no such flag), then no added context, then score, then
+    code; one row per code (its best)."""
+    rows = sorted(
+        rows, key=lambda r: (r["billable"] is False, _adds_context(query, r["title"]), -r["score"], r["code"])
+    )
+    best: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        best.setdefault(row["code"], row)
+    return list(best.values())
+
+
+def _unmatched(query: str, matched: str) -> str:
+    """The words of ``query`` that ``matched`` does not hold (connecting and context words left out:
+    "history" alone names no condition)."""
+    have = set(matched.split())
+    words = dict.fromkeys(_WORD.findall(query.lower()))
+    return " ".join(w for w in words if w not in _STOP and w not in have and w not in _CONTEXT_WORDS)
+
+
+def _condition_rows(query: str, on: date) -> list[dict[str, Any]]:
+    """ICD-10-CM rows for a Condition's text, best first: the text and its ICD-10-CM wording searched,
+    headers replaced by their default billable code, and the best code for the words the first one
+    leaves unmatched put second."""
+    icd = ("icd10cm",)
+    rows = _rows(_search(query, icd, on), query, "medbill search")
+    answering = icd10cm.coverage_on(on).release
+    assert answering is not None  # the search above raised DataNotAvailable otherwise
+    rel = icd10cm.release(answering.release)
+    variant, read = reworded(query)
+    if variant:
+        rows += _rows(_search(variant, icd, on), variant, f"medbill search ({read})")
+    rows = _order(_billable(rows, rel), query)
+    rest = (
+        _unmatched(rows[0]["searched"], rows[0]["matched_words"]) if rows and rows[0]["matched_words"] else ""
+    )
+    if rest:
+        source = f"medbill search (words left: {rest})"
+        second = _order(_billable(_rows(_search(rest, icd, on), rest, source), rel), rest)
+        if second and second[0]["code"] not in {r["code"] for r in rows[:TOP]}:
+            rows.insert(1, second[0])
+    return rows
+
+
+def _ranked(text: str, systems: tuple[str, ...], on: date) -> tuple[list[dict[str, Any]], str]:
+    query = clean_text(text)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CoverageWarning)
+        if systems == ("icd10cm",):
+            rows = _condition_rows(query, on)
+        else:
+            rows = _order(_rows(_search(query, systems, on), query, "medbill search"), query)
+    note = next((str(w.message) for w in caught if issubclass(w.category, CoverageWarning)), "")
+    return rows[:TOP], note
 
 
 def _given_icd(code: str, on: date) -> tuple[list[dict[str, Any]], str]:

@@ -2,19 +2,22 @@
 
 One pass over the resources collects plain rows; joins (encounter references, payer, E/M family)
 are done on the frames. Every resource read ends up in exactly one place: a worklist row, a
-finding, a lookup used for names or payer (Patient, Practitioner, Organization, Coverage, Claim,
-ExplanationOfBenefit), or ``skipped`` with the reason.
+finding, a lookup used for names or payer (Patient, Practitioner, Organization, Coverage), a Claim
+or ExplanationOfBenefit (also carried to the claims tables by :mod:`.billing`, which lists what it
+cannot carry in its own skipped table), or ``skipped`` with the reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from medbill.ingest.fhir.reader import fhir_files, read_resources, reference_id
+from medbill.ingest.fhir.billing import US_NPI, carry, npi_of, objects, payer_of
+from medbill.ingest.fhir.reader import fhir_files, gc_paused, read_resources, reference_id
 
 SYSTEMS = {
     "http://snomed.info/sct": "snomed",
@@ -25,6 +28,7 @@ SYSTEMS = {
     "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets": "hcpcs",
 }
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+US_NPI_SYSTEM = US_NPI.rstrip("|")
 SUPPORTED = (
     "Patient",
     "Encounter",
@@ -109,12 +113,13 @@ def _finding(kind: str, r: dict[str, Any], where: str) -> dict[str, Any]:
     }
 
 
-def _encounter(r: dict[str, Any], where: str) -> dict[str, Any]:
+def _encounter(r: dict[str, Any], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The worklist row of an Encounter, and the reference of its first participant."""
     types = [_coding(t) for t in r.get("type") or []]
     individuals = (p.get("individual") for p in r.get("participant") or [] if isinstance(p, dict))
     performer: dict[str, Any] = next((i for i in individuals if isinstance(i, dict) and i), {})
     reasons = [_coding(c) for c in r.get("reasonCode") or []]
-    return {
+    row = {
         "encounter_id": r.get("id", ""),
         "patient_id": reference_id(r.get("subject")),
         "date": _day((r.get("period") or {}).get("start")),
@@ -127,20 +132,13 @@ def _encounter(r: dict[str, Any], where: str) -> dict[str, Any]:
         "organization": (r.get("serviceProvider") or {}).get("display", ""),
         "source": where,
     }
+    return row, performer
 
 
 def _payers(r: dict[str, Any]) -> tuple[list[str], str]:
-    """(encounter ids, payer name) of a Claim or ExplanationOfBenefit; the payer from its Coverage."""
-    contained = {c.get("id"): c for c in r.get("contained") or [] if isinstance(c, dict)}
-    payer = ""
-    for ins in r.get("insurance") or []:
-        cov = ins.get("coverage") or {}
-        local = contained.get(cov.get("reference", "").lstrip("#"), {})
-        payer = next((p.get("display", "") for p in local.get("payor") or []), "") or cov.get("display", "")
-        if payer:
-            break
-    encounters = [reference_id(e) for item in r.get("item") or [] for e in item.get("encounter") or []]
-    return sorted(set(filter(None, encounters))), payer
+    """(encounter ids, payer name) of a Claim or ExplanationOfBenefit."""
+    encounters = [reference_id(e) for item in objects(r.get("item")) for e in objects(item.get("encounter"))]
+    return sorted(set(filter(None, encounters))), payer_of(r)[1]
 
 
 def em_family(cls: pd.Series, type_text: pd.Series, established: pd.Series) -> pd.Series:
@@ -166,60 +164,117 @@ def _established(frame: pd.DataFrame) -> pd.Series:
 
 
 def build(path: str | Path) -> dict[str, Any]:
-    """Read ``path`` and return the ``encounters``, ``findings`` and ``skipped`` frames, and counts."""
+    """Read ``path`` and return the ``encounters``, ``findings`` and ``skipped`` frames, the claims and
+    remittance tables (``billing``, a ClaimsData) with ``claims_skipped``, and counts."""
     files, ignored = fhir_files(path)
-    encounters: list[dict[str, Any]] = []
-    findings: list[dict[str, Any]] = []
-    skipped: list[dict[str, Any]] = []
-    patients: set[str] = set()
-    payer_of_patient: dict[str, str] = {}
-    payer_of_encounter: dict[str, str] = {}
-    names: dict[str, str] = {}  # practitioner / organization id or NPI -> name
-    read = 0
+    # The parsed resources are freed when _read returns, before the collector runs again: otherwise
+    # its first pass walks them all.
+    with gc_paused():
+        built = _read(files)
+    return {**built, "files": len(files), "ignored_files": [p.name for p in ignored]}
+
+
+def _read(files: Iterable[Path]) -> dict[str, Any]:
+    seen = _Collected()
     for where, r, problem in _all(files):
-        read += 1
+        seen.add(where, r, problem)
+    billing, claims_skipped = carry(
+        seen.claims, seen.eobs, seen.patients, seen.conditions, seen.npis, seen.performers()
+    )
+    return {
+        **_frames(seen),
+        "billing": billing,
+        "claims_skipped": claims_skipped,
+        "resources_read": seen.read,
+    }
+
+
+@dataclasses.dataclass
+class _Collected:
+    """What one pass over the resources keeps: plain rows, and the resources the claims need."""
+
+    encounters: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    findings: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    skipped: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    patients: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    payer_of_patient: dict[str, str] = dataclasses.field(default_factory=dict)
+    payer_of_encounter: dict[str, str] = dataclasses.field(default_factory=dict)
+    names: dict[str, str] = dataclasses.field(default_factory=dict)  # practitioner / org id or NPI -> name
+    npis: dict[str, str] = dataclasses.field(default_factory=dict)  # practitioner / org id -> NPI
+    conditions: dict[str, str] = dataclasses.field(default_factory=dict)  # Condition id -> ICD-10-CM
+    performer_refs: dict[str, Any] = dataclasses.field(default_factory=dict)  # Encounter id -> reference
+    claims: list[tuple[str, dict[str, Any]]] = dataclasses.field(default_factory=list)
+    eobs: list[tuple[str, dict[str, Any]]] = dataclasses.field(default_factory=list)
+    read: int = 0
+
+    def add(self, where: str, r: dict[str, Any] | None, problem: str) -> None:
+        self.read += 1
         kind = r.get("resourceType", "") if r else ""
         if r is None:
-            skipped.append({"source": where, "resource_type": "", "resource_id": "", "reason": problem})
+            self.skipped.append({"source": where, "resource_type": "", "resource_id": "", "reason": problem})
         elif kind not in SUPPORTED:
-            skipped.append(_skip(where, r, f"unsupported type {kind}"))
+            self.skipped.append(_skip(where, r, f"unsupported type {kind}"))
         elif kind == "Patient":
-            patients.add(r.get("id", ""))
+            self.patients[r.get("id", "")] = r
         elif kind == "Encounter":
-            encounters.append(_encounter(r, where))
+            row, performer = _encounter(r, where)
+            self.encounters.append(row)
+            self.performer_refs[row["encounter_id"]] = performer
         elif kind in ("Condition", "Procedure", "Immunization"):
-            findings.append(_finding(kind.lower(), r, where))
+            row = _finding(kind.lower(), r, where)
+            self.findings.append(row)
+            if kind == "Condition":
+                self.conditions[row["finding_id"]] = row["icd10cm_given"]
         elif kind in ("Practitioner", "Organization"):
             name = r.get("name")
             if isinstance(name, list) and name:  # Practitioner HumanName
                 name = " ".join([*name[0].get("given", []), name[0].get("family", "")]).strip()
-            for key in [r.get("id", ""), *(i.get("value", "") for i in r.get("identifier") or [])]:
-                names[key] = str(name or "")
+            identifiers = [i for i in r.get("identifier") or [] if isinstance(i, dict)]
+            for key in [r.get("id", ""), *(i.get("value", "") for i in identifiers)]:
+                self.names[key] = str(name or "")
+            npi = next((i.get("value", "") for i in identifiers if i.get("system") == US_NPI_SYSTEM), "")
+            if npi:
+                self.npis[r.get("id", "")] = npi
         elif kind == "Coverage":
             payer = next((p.get("display", "") for p in r.get("payor") or []), "")
-            payer_of_patient[reference_id(r.get("beneficiary"))] = payer
-        else:  # Claim, ExplanationOfBenefit: the payer of their encounters
+            self.payer_of_patient[reference_id(r.get("beneficiary"))] = payer
+        else:  # Claim, ExplanationOfBenefit: carried to the claims tables, and the payer of their encounters
+            (self.claims if kind == "Claim" else self.eobs).append((where, r))
             ids, payer = _payers(r)
             for encounter_id in ids:
-                payer_of_encounter.setdefault(encounter_id, payer)
+                self.payer_of_encounter.setdefault(encounter_id, payer)
 
-    enc = pd.DataFrame(encounters, columns=[c for c in ENCOUNTER_COLUMNS if c not in ("payer", "em_family")])
+    def performers(self) -> dict[str, tuple[str, str]]:
+        """Encounter id -> (NPI, name) of its first participant, where it has an NPI."""
+        out = {}
+        for encounter_id, ref in self.performer_refs.items():
+            npi = npi_of(ref, self.npis)
+            if npi:
+                out[encounter_id] = (npi, ref.get("display") or self.names.get(npi, ""))
+        return out
+
+
+def _frames(seen: _Collected) -> dict[str, pd.DataFrame]:
+    skipped = seen.skipped
+    enc = pd.DataFrame(
+        seen.encounters, columns=[c for c in ENCOUNTER_COLUMNS if c not in ("payer", "em_family")]
+    )
     enc, bad = _require(enc, "Encounter", "date", "no date")
     skipped += bad
-    if patients:  # bulk exports without Patient files still load; with them, references must resolve
-        enc, bad = _require_ref(enc, "Encounter", "patient_id", patients, "Patient")
+    if seen.patients:  # bulk exports without Patient files still load; with them, references must resolve
+        enc, bad = _require_ref(enc, "Encounter", "patient_id", set(seen.patients), "Patient")
         skipped += bad
-    named = enc["practitioner_npi"].map(names).astype(object)
+    named = enc["practitioner_npi"].map(seen.names).astype(object)
     enc["practitioner"] = (
         enc["practitioner"].where(enc["practitioner"] != "", named).where(lambda s: s.notna(), "")
     )
-    payer = enc["encounter_id"].map(payer_of_encounter).astype(object)
-    payer = payer.where(payer.notna(), enc["patient_id"].map(payer_of_patient).astype(object))
+    payer = enc["encounter_id"].map(seen.payer_of_encounter).astype(object)
+    payer = payer.where(payer.notna(), enc["patient_id"].map(seen.payer_of_patient).astype(object))
     enc["payer"] = payer.where(payer.notna(), "")
     enc["em_family"] = em_family(enc["class"], enc["type_text"], _established(enc))
     enc = enc[ENCOUNTER_COLUMNS].sort_values(["date", "encounter_id"], kind="stable").reset_index(drop=True)
 
-    fnd = pd.DataFrame(findings, columns=FINDING_COLUMNS)
+    fnd = pd.DataFrame(seen.findings, columns=FINDING_COLUMNS)
     fnd, bad = _require(fnd, "Finding", "encounter_id", "no encounter reference")
     skipped += bad
     fnd, bad = _require_ref(fnd, "Finding", "encounter_id", set(enc["encounter_id"]), "Encounter")
@@ -230,14 +285,10 @@ def build(path: str | Path) -> dict[str, Any]:
     fnd["date"] = fnd["date"].where(
         fnd["date"] != "", fnd["encounter_id"].map(enc.set_index("encounter_id")["date"])
     )
-    fnd = fnd.reset_index(drop=True)
     return {
         "encounters": enc,
-        "findings": fnd,
+        "findings": fnd.reset_index(drop=True),
         "skipped": pd.DataFrame(skipped, columns=SKIPPED_COLUMNS),
-        "resources_read": read,
-        "files": len(files),
-        "ignored_files": [p.name for p in ignored],
     }
 
 
