@@ -169,7 +169,8 @@ def _claim_facts(t: Any, cutoff: pd.Timestamp | None) -> pd.DataFrame:
     ).round(2)
     facts["self_pay"] = self_pay(t, facts["payer_id"])
     facts["insurance_balance"] = facts["balance"].where(~facts["self_pay"], 0.0)
-    facts["patient_paid"] = facts["claim_id"].map(_patient_paid(t, cutoff)).fillna(0.0)
+    # reindex, not map: mapping text through an empty Series gives text, and the sums below fail
+    facts["patient_paid"] = _patient_paid(t, cutoff).reindex(facts["claim_id"]).fillna(0.0).to_numpy()
     facts["patient_balance"] = (
         facts["patient_adjustment"] + facts["balance"].where(facts["self_pay"], 0.0) - facts["patient_paid"]
     ).round(2)
@@ -192,8 +193,9 @@ def _patient_paid(t: Any, cutoff: pd.Timestamp | None) -> pd.Series:
 def self_pay(t: Any, payer_ids: pd.Series) -> pd.Series:
     """True where ``payer_ids`` names a payer whose ``kind`` is self-pay (see :data:`SELF_PAY_KINDS`)."""
     payers = t.payers.drop_duplicates("payer_id").set_index("payer_id")["kind"]
-    kinds = payer_ids.map(payers.astype("string").str.lower().str.replace(" ", ""))
-    return kinds.isin(SELF_PAY_KINDS).fillna(False).astype(bool)
+    # reindex, not map: mapping through an empty payers table gives numbers, which isin refuses
+    kinds = payers.astype("string").str.lower().str.replace(" ", "").reindex(payer_ids.to_numpy())
+    return pd.Series(kinds.isin(SELF_PAY_KINDS).fillna(False).to_numpy(dtype=bool), index=payer_ids.index)
 
 
 def default_as_of(data: Any) -> pd.Timestamp:

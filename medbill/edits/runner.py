@@ -10,10 +10,8 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits import engine
-from medbill.edits.result import SEVERITY_RANK, STATUS_NAMES, ScrubResult
+from medbill.edits.result import CATEGORY_COLUMNS, SEVERITY_RANK, STATUS, ScrubResult, as_category
 from medbill.exceptions import InvalidArgument
-
-_NONE = np.array([None], dtype=object)  # the padding row for findings with no line or claim
 
 
 def as_tables(
@@ -79,35 +77,30 @@ def assemble(
     at_line = np.where(on_line, line_pos, n_lines)  # n_lines: the padding row below, for claim findings
     line_claim = np.append(ln["claim"], -1)[at_line]
     claim_pos = np.where(on_line, line_claim, found["claim"].to_numpy())
-    claim_id = np.where(
-        on_line,
-        np.append(ln["claim_id"], _NONE)[at_line],
-        np.append(cl["claim_id"], _NONE)[claim_pos],
-    )
     severity = found["severity"].to_numpy(dtype=object)
     rank = np.select([severity == s for s in SEVERITY_RANK], list(SEVERITY_RANK.values()), 0)
-    rule_id = found["rule_id"].to_numpy(dtype=object)
-    by_rule = pd.factorize(rule_id, sort=True)[0]
+    by_rule = pd.factorize(found["rule_id"].to_numpy(dtype=object), sort=True)[0]
     order = np.lexsort((by_rule, -rank, np.where(on_line, line_pos, -1), claim_pos))
-    text = {
-        "claim_id": claim_id,
-        "rule_id": rule_id,
-        "severity": severity,
-        **{c: found[c].to_numpy(dtype=object) for c in ("field", "value", "message", "reference")},
-    }
+    # Claim ids as Arrow strings, shared with the status tables: a finding on a line takes its
+    # line's claim_id, one on a claim its claim's; the last position is the missing value.
+    line_ids = pd.Series(pd.array(ln["claim_id"], dtype="str"))
+    claim_ids = pd.Series(pd.array(cl["claim_id"], dtype="str"))
+    every_id = pd.concat([line_ids, claim_ids, pd.Series([None], dtype="str")], ignore_index=True).array
+    id_at = np.where(on_line, line_pos, n_lines + np.where(claim_pos >= 0, claim_pos, n_claims))
     f = pd.DataFrame(
-        np.column_stack([v[order] for v in text.values()]) if len(order) else None,
-        columns=list(text),
-        dtype=object,
+        {
+            "claim_id": every_id.take(id_at[order]),
+            "line_number": _int64(np.append(ln["line_number"], np.nan)[at_line][order]),
+            **{c: as_category(found[c], order) for c in CATEGORY_COLUMNS},
+            "claim_row": _int64(np.where(claim_pos >= 0, claim_pos, np.nan)[order]),
+            "line_row": _int64(np.where(on_line, line_pos, np.nan)[order]),
+        }
     )
-    f.insert(1, "line_number", _int64(np.append(ln["line_number"], np.nan)[at_line][order]))
-    f["claim_row"] = _int64(np.where(claim_pos >= 0, claim_pos, np.nan)[order])
-    f["line_row"] = _int64(np.where(on_line, line_pos, np.nan)[order])
     rank = rank[order]
     unchecked = engine.unchecked_counts(batch)
     line_status = pd.DataFrame(
         {
-            "claim_id": ln["claim_id"],
+            "claim_id": line_ids,
             "line_number": batch.line_numbers.to_numpy(),
             **_counts(np.where(on_line, line_pos, -1)[order], rank, n_lines),
             "unchecked": unchecked,
@@ -118,7 +111,7 @@ def assemble(
     np.maximum.at(claim_unchecked, ln["claim"][has_claim], unchecked[has_claim])
     claim_status = pd.DataFrame(
         {
-            "claim_id": cl["claim_id"],
+            "claim_id": claim_ids,
             "lines": np.bincount(ln["claim"][has_claim], minlength=n_claims),
             **_counts(claim_pos[order], rank, n_claims),
             "unchecked": claim_unchecked,
@@ -152,7 +145,7 @@ def _rules_table(chosen: list[engine.Rule]) -> pd.DataFrame:
     return _rules_tables[key].copy()
 
 
-def _counts(row: np.ndarray, rank: np.ndarray, n: int) -> dict[str, np.ndarray]:
+def _counts(row: np.ndarray, rank: np.ndarray, n: int) -> dict[str, Any]:
     """errors / warnings / infos and the worst status per row position (``row`` -1 = none)."""
     keep = row >= 0
     row, rank = row[keep], rank[keep]
@@ -162,5 +155,5 @@ def _counts(row: np.ndarray, rank: np.ndarray, n: int) -> dict[str, np.ndarray]:
         "errors": np.bincount(row[rank == 3], minlength=n),
         "warnings": np.bincount(row[rank == 2], minlength=n),
         "infos": np.bincount(row[rank == 1], minlength=n),
-        "status": STATUS_NAMES[top],
+        "status": pd.Categorical.from_codes(top, dtype=STATUS),
     }

@@ -956,9 +956,10 @@ def _with_claim_pos(lines: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     from_claim = lines["claim_id"].map(by_claim)
     if "place_of_service" not in lines.columns:
         return lines.assign(place_of_service=from_claim)
-    own = lines["place_of_service"]
-    filled = own.notna() & (own.astype("string").str.strip() != "")
-    return lines.assign(place_of_service=own.where(filled, from_claim))
+    # as text: the two columns may be categoricals with different categories (read from files)
+    own = lines["place_of_service"].astype("string")
+    filled = own.notna() & (own.str.strip() != "")
+    return lines.assign(place_of_service=own.where(filled, from_claim.astype("string")))
 
 
 def _label(mac: str, lc: str) -> str:

@@ -21,7 +21,7 @@ from pandas.api.types import union_categoricals
 
 from medbill.edits import engine as rule_engine
 from medbill.edits import scrub
-from medbill.edits.result import SEVERITY_RANK, ScrubResult
+from medbill.edits.result import SEVERITY_RANK, ScrubResult, concat_findings
 from medbill.edits.runner import _rules_table
 from medbill.exceptions import MedbillError
 from medbill.scale.partition import SOURCE_ROW, Dataset
@@ -110,7 +110,7 @@ def scrub_dataset(
     rules_list = None if rules is None else list(rules)
     parts = _each_partition(dataset, scrub_partition, rules_list, list(disable), payer_config, as_of)
     return ScrubResult(
-        findings=_ordered_findings(pd.concat([p["findings"] for p in parts], ignore_index=True)),
+        findings=_ordered_findings(concat_findings([p["findings"] for p in parts])),
         line_status=_in_input_order([p["line_status"] for p in parts]),
         claim_status=_in_input_order([p["claim_status"] for p in parts]),
         rules=_rules_table(chosen),
@@ -120,7 +120,7 @@ def scrub_dataset(
 
 def _ordered_findings(f: pd.DataFrame) -> pd.DataFrame:
     """Findings in ``scrub``'s order: by claim, line (claim-level first), worst severity, rule id."""
-    rank = f["severity"].map(SEVERITY_RANK).fillna(0).to_numpy()
+    rank = f["severity"].astype(object).map(SEVERITY_RANK).fillna(0).to_numpy()
     by_rule = pd.factorize(f["rule_id"].to_numpy(dtype=object), sort=True)[0]
     line = f["line_row"].to_numpy(dtype="int64", na_value=-1)
     claim = f["claim_row"].to_numpy(dtype="int64", na_value=-1)

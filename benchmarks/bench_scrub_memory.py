@@ -1,0 +1,189 @@
+"""Peak memory of a single-process scrub of 1,000,000 lines read from a claims folder, on this
+checkout and on a baseline revision, side by side.
+
+    .venv/bin/python benchmarks/bench_scrub_memory.py [--baseline REV] [--lines 1000000]
+        [--rounds 2] [--format csv|parquet]
+
+Setup (in child processes, so this process stays small): the claims and lines of
+``bench_scrub.build`` written once as a claims folder, and the same synthetic NCCI/MUE releases
+(plus the MCE list from ``$MEDBILL_SHARED_DATA`` when present) imported into one ``MEDBILL_HOME``
+per tree. Each measurement is a fresh process with the tree first on ``PYTHONPATH`` doing what
+``medbill scrub DIR`` does: ``read_claims_dir`` then ``scrub``. It reports its own peak resident set
+(``VmHWM``, which unlike ``ru_maxrss`` does not inherit the parent's peak across fork and exec),
+the peak after reading, the time, and a digest of the findings as text, so the two trees are
+checked to find the same things. Runs alternate new and old so that machine noise hits both alike.
+The baseline tree is a temporary ``git worktree`` of ``--baseline``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve()
+AS_OF = "2026-12-31"
+
+
+def _peak_mb() -> float:
+    """This process's peak resident set in MB (``VmHWM``; ``ru_maxrss`` where /proc is absent)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _write_claims(folder: str, lines: int, fmt: str) -> None:
+    """Child: the benchmark claims as a claims folder."""
+    sys.path.insert(0, str(HERE.parent))
+    import bench_scrub
+
+    from medbill.claims.tables import ClaimsData, write_claims_dir
+
+    claims, table = bench_scrub.build(lines)
+    write_claims_dir(ClaimsData(claims, table), folder, fmt=fmt)
+
+
+def _import_reference(home: str) -> None:
+    """Child: the synthetic NCCI/MUE quarters (and the MCE list) into ``$MEDBILL_HOME``."""
+    sys.path.insert(0, str(HERE.parent))
+    import bench_scrub
+    import numpy as np
+
+    from medbill.refdata import mce, mue, ncci
+
+    Path(home).mkdir(parents=True, exist_ok=True)
+    for ptp_path, mue_path in bench_scrub.reference_files(Path(home), np.random.default_rng(11)):
+        ncci.import_release(ptp_path)
+        mue.import_release(mue_path)
+    shared = Path(os.environ.get("MEDBILL_SHARED_DATA", ROOT.parent / "shared" / "data"))
+    mce_file = shared / "cms/mce/v37/MCE_Simple_Code_Edits_v37.txt"
+    if mce_file.exists():
+        mce.import_release(mce_file)
+
+
+def _scrub(folder: str) -> None:
+    """Child: read the folder and scrub it; print peak RSS, time and a digest of the findings."""
+    import hashlib
+    import inspect
+    import time
+    from datetime import date
+
+    import pandas as pd
+
+    from medbill.claims.tables import read_claims_dir
+    from medbill.edits import scrub
+
+    # as `medbill scrub DIR` reads it (code columns as categoricals, where the tree can)
+    compact = {"compact": True} if "compact" in inspect.signature(read_claims_dir).parameters else {}
+    start = time.perf_counter()
+    data = read_claims_dir(folder, **compact)
+    read_peak = _peak_mb()
+    result = scrub(data, as_of=date.fromisoformat(AS_OF))
+    seconds = time.perf_counter() - start
+    peak = _peak_mb()
+    columns = ["claim_id", "line_number", "rule_id", "severity", "field", "value", "message", "reference"]
+    text = result.findings[columns].astype("string").fillna("<NA>")
+    digest = hashlib.sha256(pd.util.hash_pandas_object(text, index=False).to_numpy().tobytes()).hexdigest()
+    print(
+        json.dumps(
+            {
+                "peak_mb": peak,
+                "read_peak_mb": read_peak,
+                "seconds": seconds,
+                "findings": len(result.findings),
+                "findings_mb": result.findings.memory_usage(deep=True).sum() / 2**20,
+                "digest": digest[:16],
+            }
+        )
+    )
+
+
+def _child(tree: Path, home: str, *args: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(tree), "MEDBILL_HOME": home}
+    done = subprocess.run(
+        [sys.executable, str(HERE), *args], env=env, capture_output=True, text=True, cwd=tree
+    )
+    if done.returncode:
+        raise SystemExit(f"child {args[:2]} on {tree} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--baseline",
+        default="2974e0d",
+        help="git revision to compare with (main before issue 21's memory work)",
+    )
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=2, help="runs per tree (alternated)")
+    parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        task, *rest = args.child
+        {"write": lambda: _write_claims(rest[0], int(rest[1]), rest[2]),
+         "reference": lambda: _import_reference(rest[0]),
+         "scrub": lambda: _scrub(rest[0])}[task]()  # fmt: skip
+        return 0
+
+    work = Path(tempfile.mkdtemp(prefix="medbill_bench_memory_"))
+    old = work / "baseline"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.baseline],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        trees = {"new": ROOT, "old": old}
+        homes = {name: str(work / f"home_{name}") for name in trees}
+        folder = str(work / "claims")
+        _child(ROOT, homes["new"], "--child", "write", folder, str(args.lines), args.format)
+        for name, tree in trees.items():
+            _child(tree, homes[name], "--child", "reference", homes[name])
+        runs: dict[str, list[dict]] = {"new": [], "old": []}
+        for r in range(args.rounds):
+            for name in ("new", "old") if r % 2 == 0 else ("old", "new"):
+                out = json.loads(
+                    _child(trees[name], homes[name], "--child", "scrub", folder).splitlines()[-1]
+                )
+                runs[name].append(out)
+                print(
+                    f"round {r + 1} {name}: peak RSS {out['peak_mb']:,.0f} MB (after reading "
+                    f"{out['read_peak_mb']:,.0f} MB), {out['seconds']:.1f} s, {out['findings']:,} findings "
+                    f"holding {out['findings_mb']:,.0f} MB, digest {out['digest']}",
+                    flush=True,
+                )
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+    new_peak = statistics.median(r["peak_mb"] for r in runs["new"])
+    old_peak = statistics.median(r["peak_mb"] for r in runs["old"])
+    new_s = statistics.median(r["seconds"] for r in runs["new"])
+    old_s = statistics.median(r["seconds"] for r in runs["old"])
+    same = {r["digest"] for r in runs["new"] + runs["old"]}
+    print(
+        f"\n{args.lines:,} lines from {args.format.upper()}, read_claims_dir + scrub in a fresh process, "
+        f"baseline {args.baseline} vs this checkout, {args.rounds} rounds alternated"
+    )
+    print(f"peak RSS: new {new_peak:,.0f} MB, old {old_peak:,.0f} MB, new/old {new_peak / old_peak:.2f}")
+    print(f"time:     new {new_s:.1f} s, old {old_s:.1f} s, new/old {new_s / old_s:.2f}")
+    print(
+        f"findings equal as text: {'yes' if len(same) == 1 else 'NO (digests ' + ', '.join(sorted(same)) + ')'}"
+    )
+    return 0 if len(same) == 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
