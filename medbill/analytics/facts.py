@@ -175,7 +175,8 @@ def _claim_facts(t: Tables, cutoff: pd.Timestamp | None) -> pd.DataFrame:
     ).round(2)
     facts["self_pay"] = self_pay(t, facts["payer_id"])
     facts["insurance_balance"] = facts["balance"].where(~facts["self_pay"], 0.0)
-    facts["patient_paid"] = facts["claim_id"].map(_patient_paid(t, cutoff)).fillna(0.0)
+    # typed: mapping no claim (an empty partition) would keep the claim ids' text dtype
+    facts["patient_paid"] = facts["claim_id"].map(_patient_paid(t, cutoff)).astype("float64").fillna(0.0)
     facts["patient_balance"] = (
         facts["patient_adjustment"] + facts["balance"].where(facts["self_pay"], 0.0) - facts["patient_paid"]
     ).round(2)

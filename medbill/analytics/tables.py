@@ -293,7 +293,8 @@ def filter_tables(
         keep &= claims["payer_id"].eq(str(payer_id)).fillna(False)
     if start is not None or end is not None:
         first = t.lines.groupby("claim_id")["service_date"].min()
-        dates = claims["claim_id"].map(first)
+        # reindex, not map: mapping no claim (an empty partition) would not keep the date dtype
+        dates = pd.Series(first.reindex(claims["claim_id"]).to_numpy(), index=claims.index)
         if start is not None:
             keep &= dates.ge(pd.Timestamp(start)).fillna(False)
         if end is not None:
