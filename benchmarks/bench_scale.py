@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +60,8 @@ def peak_rss(pids: list[int]) -> Iterator[dict[int, int]]:
     def poll() -> None:
         while not done.is_set():
             for proc in procs:
-                try:
+                with suppress(psutil.NoSuchProcess):  # a process that ended keeps its last peak
                     peaks[proc.pid] = max(peaks[proc.pid], proc.memory_info().rss)
-                except psutil.NoSuchProcess:
-                    pass
             done.wait(0.1)
 
     poller = threading.Thread(target=poll, daemon=True)
