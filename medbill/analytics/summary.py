@@ -3,6 +3,9 @@ diagnoses; E/M level distribution by provider against the practice.
 
 Money is attributed to the claim's month of service (a cohort view): what was charged for March's
 services, and what has been paid and adjusted on them so far.
+
+Each figure is a group-sum :class:`~medbill.analytics.rollup.Rollup`, so the views also run on a
+patient-partitioned dataset (:data:`BILLING_SUMMARY` lists what the report shows, for one pass).
 """
 
 from __future__ import annotations

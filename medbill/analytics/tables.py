@@ -10,15 +10,18 @@ absent table, so a practice with no remittances yet gets zeros, not KeyErrors.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, overload, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
 
 import pandas as pd
 
 from medbill.claims.tables import DX_COLUMNS, SCHEMAS, TABLES, read_claims_dir
 from medbill.exceptions import InvalidArgument
+
+if TYPE_CHECKING:
+    from medbill.analytics.rollup import Request
 
 # The columns analytics reads, per table (docs/tables.md); their kinds come from the claims tables'
 # contract, with money as plain float. Extra columns are kept.
@@ -180,11 +183,10 @@ class Partitioned(Protocol):
     (:mod:`medbill.analytics.rollup`) are computed per partition and combined; the rest of analytics
     needs whole tables and refuses it."""
 
-    source: Path
+    @property
+    def source(self) -> Path: ...
 
-    def aggregate_many(
-        self, requests: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]]
-    ) -> list[pd.DataFrame]: ...
+    def aggregate_many(self, requests: Sequence[Request]) -> list[pd.DataFrame]: ...
 
     def shared_tables(self) -> Tables: ...
 
