@@ -131,7 +131,7 @@ def test_billing_summary_report_runs_on_the_dataset(claims_dir: Path, dataset, d
     address = dask_client.scheduler.address
     out = run_report("billing_summary", {"scheduler": address}, data_dir=dataset.path, out_dir=tmp_path)
     page = out.html.read_text(encoding="utf-8")
-    tables = [json.loads(t) for t in re.findall(r'class="medbill-data">(.*?)</script>', page)]
+    tables = [json.loads(t) for t in re.findall(r'class="medbill-data"[^>]*>(.*?)</script>', page)]
     shown = {v for t in tables for row in t["rows"] for v in row if isinstance(v, float)}
     total = summary.money_summary(read_dir(claims_dir))["charge"].iloc[-1]
     assert total in shown  # the folder's total charge
