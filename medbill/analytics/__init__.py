@@ -5,6 +5,7 @@ computed here and tested against hand-computed tables.
 
 - :mod:`~medbill.analytics.tables` — typed tables, reading a claims folder, filtering by provider/payer/period
 - :mod:`~medbill.analytics.facts` — one row per claim: charges, remittance outcome, insurance and patient A/R
+- :mod:`~medbill.analytics.rollup` — figures computed per partition of a partitioned dataset and combined
 - :mod:`~medbill.analytics.kpis` — the KPIs with numerator, denominator, definition and rows
 - :mod:`~medbill.analytics.aging` — insurance or patient A/R by age bucket
 - :mod:`~medbill.analytics.denials`, :mod:`~medbill.analytics.summary`, :mod:`~medbill.analytics.payers`,

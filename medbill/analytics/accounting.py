@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from medbill.analytics.facts import claim_positions
-from medbill.analytics.tables import as_tables
+from medbill.analytics.rollup import Rollup, aggregate, input_rows, summed
+from medbill.analytics.tables import Tables
 
 # The tables whose rows attach to a claim (the others describe people and payments, not money per claim).
 ATTACHED = ("lines", "remit_claims", "remit_lines", "remit_adjustments")
@@ -30,9 +31,7 @@ NO_ID = "no claim_id"
 ORPHAN = "claim_id not in claims"
 
 
-def excluded_rows(data: Any) -> pd.DataFrame:
-    """One row per excluded input row: table, row (1-based, as in the file), claim_id, reason."""
-    t = as_tables(data)
+def _excluded(t: Tables) -> pd.DataFrame:
     parts = [_excluded_claims(t.claims)]
     ids = t.claims["claim_id"]
     for name in ATTACHED:
@@ -40,11 +39,23 @@ def excluded_rows(data: Any) -> pd.DataFrame:
         if frame.empty:
             continue
         missing = frame["claim_id"].isna().to_numpy()
-        rows = np.flatnonzero(~attached(ids, frame["claim_id"]))
-        reasons = np.where(missing[rows], NO_ID, ORPHAN)
-        parts.append(_rows(name, rows, frame["claim_id"], reasons))
+        at = np.flatnonzero(~attached(ids, frame["claim_id"]))
+        reasons = np.where(missing[at], NO_ID, ORPHAN)
+        parts.append(_rows(name, at, input_rows(frame)[at], frame["claim_id"], reasons))
+    return _sorted(parts)
+
+
+def _sorted(parts: list[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
+
+
+EXCLUDED = Rollup(_excluded, _sorted)
+
+
+def excluded_rows(data: Any) -> pd.DataFrame:
+    """One row per excluded input row: table, row (1-based, as in the file), claim_id, reason."""
+    return aggregate(data, EXCLUDED)
 
 
 def attached(claim_ids: pd.Series, keys: pd.Series) -> np.ndarray:
@@ -54,34 +65,46 @@ def attached(claim_ids: pd.Series, keys: pd.Series) -> np.ndarray:
 
 def _excluded_claims(claims: pd.DataFrame) -> pd.DataFrame:
     ids = claims["claim_id"].reset_index(drop=True)
+    source = input_rows(claims)
     missing = ids.isna().to_numpy()
     repeat = ids.duplicated().to_numpy() & ~missing
-    first_row = pd.Series(np.arange(len(ids)), index=ids).groupby(level=0).min()
-    rows = np.flatnonzero(missing | repeat)
+    first_row = pd.Series(source, index=ids).groupby(level=0).min()
+    at = np.flatnonzero(missing | repeat)
     reasons = np.where(
-        missing[rows],
+        missing[at],
         NO_ID,
         "repeats claim_id of claims row "
-        + (ids.iloc[rows].map(first_row).fillna(-1).astype(int) + 1).astype(str).to_numpy(),
+        + (ids.iloc[at].map(first_row).fillna(-1).astype(int) + 1).astype(str).to_numpy(),
     )
-    return _rows("claims", rows, ids, reasons)
+    return _rows("claims", at, source[at], ids, reasons)
 
 
-def _rows(table: str, rows: np.ndarray, claim_ids: pd.Series, reasons: np.ndarray) -> pd.DataFrame:
+def _rows(
+    table: str, at: np.ndarray, input_row: np.ndarray, claim_ids: pd.Series, reasons: np.ndarray
+) -> pd.DataFrame:
+    """Excluded rows at positions ``at`` of a table, numbered by their ``input_row`` (0-based)."""
     return pd.DataFrame(
         {
-            "table": pd.Series([table] * len(rows), dtype="string"),
-            "row": rows + 1,
-            "claim_id": claim_ids.iloc[rows].reset_index(drop=True).astype("string"),
+            "table": pd.Series([table] * len(at), dtype="string"),
+            "row": input_row + 1,
+            "claim_id": claim_ids.iloc[at].reset_index(drop=True).astype("string"),
             "reason": pd.Series(reasons, dtype="string"),
         }
     )
 
 
+def _table_rows(t: Tables) -> pd.DataFrame:
+    names = ("claims", *ATTACHED)
+    return pd.DataFrame({"rows": [len(t[n]) for n in names]}, index=pd.Index(names, name="table"))
+
+
+TABLE_ROWS = Rollup(_table_rows, summed)
+
+
 def input_accounting(data: Any) -> pd.DataFrame:
     """Per input table: rows read, rows counted, rows excluded (and the reasons, with counts)."""
-    t = as_tables(data)
-    excluded = excluded_rows(t)
+    excluded = excluded_rows(data)
+    read = aggregate(data, TABLE_ROWS)["rows"]
     rows = []
     for name in ("claims", *ATTACHED):
         mine = excluded[excluded["table"] == name]
@@ -89,8 +112,8 @@ def input_accounting(data: Any) -> pd.DataFrame:
         rows.append(
             {
                 "table": name,
-                "rows": len(t[name]),
-                "counted": len(t[name]) - len(mine),
+                "rows": int(read[name]),
+                "counted": int(read[name]) - len(mine),
                 "excluded": len(mine),
                 "reasons": "; ".join(f"{reason}: {count}" for reason, count in reasons.items()),
             }

@@ -29,7 +29,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from medbill.analytics.tables import as_tables
+from medbill.analytics.rollup import Rollup, aggregate, in_input_order
+from medbill.analytics.tables import Partitioned, Tables, as_tables
+from medbill.claims.tables import SOURCE_ROW
 
 # CARCs that express the payer's contracted rate rather than a denial: 45 (charge exceeds fee
 # schedule / contracted amount), 253 (sequestration), 59 (multiple/concurrent procedure rules),
@@ -75,8 +77,10 @@ def claim_facts(data: Any, as_of: str | pd.Timestamp | None = None) -> pd.DataFr
     """One row per claim (every claim_id of ``data.claims``, once) with charges, remittance outcome,
     adjustments and the insurance A/R balance. See the module docstring for the rules; rows that
     attach to no claim are listed by :func:`medbill.analytics.accounting.excluded_rows`."""
-    t = as_tables(data)
     cutoff = pd.Timestamp(as_of) if as_of is not None else None
+    if isinstance(data, Partitioned):
+        return aggregate(data, CLAIM_FACTS, cutoff)
+    t = as_tables(data)
     key = ("claim_facts", cutoff)
     if key not in t.cache:
         t.cache[key] = _claim_facts(t, cutoff)
@@ -106,7 +110,7 @@ def _sum_per_claim(positions: np.ndarray, values: pd.Series, n: int) -> np.ndarr
     return np.bincount(positions[known], weights=values.fillna(0.0).to_numpy()[known], minlength=n)
 
 
-def _claim_facts(t: Any, cutoff: pd.Timestamp | None) -> pd.DataFrame:
+def _claim_facts(t: Tables, cutoff: pd.Timestamp | None) -> pd.DataFrame:
     keep = [
         "claim_id",
         "patient_id",
@@ -116,6 +120,8 @@ def _claim_facts(t: Any, cutoff: pd.Timestamp | None) -> pd.DataFrame:
         "place_of_service",
         "submitted_date",
     ]
+    if SOURCE_ROW in t.claims.columns:  # a partition's claims: keep their input rows for the combine
+        keep.append(SOURCE_ROW)
     # A claims row without a claim_id, or repeating one, is not a claim (analytics.accounting lists it).
     ids = t.claims["claim_id"]
     facts = t.claims.loc[(ids.notna() & ~ids.duplicated()).to_numpy(), keep].reset_index(drop=True)
@@ -169,14 +175,20 @@ def _claim_facts(t: Any, cutoff: pd.Timestamp | None) -> pd.DataFrame:
     ).round(2)
     facts["self_pay"] = self_pay(t, facts["payer_id"])
     facts["insurance_balance"] = facts["balance"].where(~facts["self_pay"], 0.0)
-    # reindex, not map: mapping text through an empty Series gives text, and the sums below fail
-    facts["patient_paid"] = _patient_paid(t, cutoff).reindex(facts["claim_id"]).fillna(0.0).to_numpy()
+    # reindex, not map, and typed: with no payment (an empty partition) the result would stay text
+    facts["patient_paid"] = (
+        _patient_paid(t, cutoff).reindex(facts["claim_id"]).astype("float64").fillna(0.0).to_numpy()
+    )
     facts["patient_balance"] = (
         facts["patient_adjustment"] + facts["balance"].where(facts["self_pay"], 0.0) - facts["patient_paid"]
     ).round(2)
     activity = facts[["service_date", "submitted_date", "last_remit_date"]]
     facts["last_activity_date"] = activity.max(axis=1)
     return facts.reset_index(drop=True)
+
+
+# One row per claim of every partition, back in the claims' input order.
+CLAIM_FACTS = Rollup(_claim_facts, in_input_order)
 
 
 def _patient_paid(t: Any, cutoff: pd.Timestamp | None) -> pd.Series:

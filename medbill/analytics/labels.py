@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from medbill.analytics.tables import as_tables
+from medbill.analytics.tables import as_tables, shared_tables
 
 # Placeholders the analytics functions put in a group column: shown as they are.
 PLACEHOLDERS = frozenset({"total", "all", "(none)", "(none given)", "(no service date)"})
@@ -20,14 +20,14 @@ PLACEHOLDERS = frozenset({"total", "all", "(none)", "(none given)", "(no service
 
 def payer_names(data: Any) -> pd.Series:
     """payer_id -> payer name, from the practice's payers table."""
-    payers = as_tables(data).payers.drop_duplicates("payer_id")
+    payers = shared_tables(data).payers.drop_duplicates("payer_id")
     names = payers["name"].astype("string").fillna(payers["payer_id"].astype("string"))
     return pd.Series(names.to_numpy(), index=payers["payer_id"].astype("string"), dtype="string")
 
 
 def provider_names(data: Any) -> pd.Series:
     """NPI -> "First Last" for a person, the organisation's name otherwise."""
-    providers = as_tables(data).providers.drop_duplicates("npi")
+    providers = shared_tables(data).providers.drop_duplicates("npi")
     first = providers["first_name"].astype("string").fillna("").str.strip()
     last = providers["last_name"].astype("string").fillna("").str.strip()
     full = (first + " " + last).str.strip()

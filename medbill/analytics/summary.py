@@ -3,6 +3,9 @@ diagnoses; E/M level distribution by provider against the practice.
 
 Money is attributed to the claim's month of service (a cohort view): what was charged for March's
 services, and what has been paid and adjusted on them so far.
+
+Each figure is a group-sum :class:`~medbill.analytics.rollup.Rollup`, so the views also run on a
+patient-partitioned dataset (:data:`BILLING_SUMMARY` lists what the report shows, for one pass).
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from medbill.analytics import accounting
 from medbill.analytics.accounting import attached
 from medbill.analytics.facts import claim_facts, claim_positions
-from medbill.analytics.tables import as_tables
+from medbill.analytics.rollup import Request, Rollup, aggregate, summed
+from medbill.analytics.tables import Tables, as_tables
 
 SUMMARY_BY = ("month", "payer_id", "rendering_npi", "billing_npi", "place_of_service")
 MONEY = [
@@ -36,6 +41,20 @@ EM_LEVELS: dict[str, tuple[str, int]] = {
 LEVELS = ("chapter", "block", "code")
 
 
+def _money_by(t: Tables, by: str) -> pd.DataFrame:
+    facts = claim_facts(t)
+    if by == "month":
+        key = facts["service_date"].dt.to_period("M").astype("string").fillna("(no service date)")
+    else:
+        key = facts[by].fillna("(none)")
+    return facts.groupby(key.rename(by)).agg(
+        claims=("claim_id", "size"), lines=("lines", "sum"), **{m: (m, "sum") for m in MONEY}
+    )
+
+
+MONEY_BY = Rollup(_money_by, summed)
+
+
 def money_summary(data: Any, by: str = "month") -> pd.DataFrame:
     """Claims, lines and money per ``by`` value (one of :data:`SUMMARY_BY`), with a ``total`` row.
 
@@ -45,27 +64,27 @@ def money_summary(data: Any, by: str = "month") -> pd.DataFrame:
     """
     if by not in SUMMARY_BY:
         raise ValueError(f"the summary can be grouped by {', '.join(SUMMARY_BY)}, got {by!r}")
-    facts = claim_facts(data)
-    if by == "month":
-        key = facts["service_date"].dt.to_period("M").astype("string").fillna("(no service date)")
-    else:
-        key = facts[by].fillna("(none)")
-    out = facts.groupby(key.rename(by)).agg(
-        claims=("claim_id", "size"), lines=("lines", "sum"), **{m: (m, "sum") for m in MONEY}
-    )
+    out = aggregate(data, MONEY_BY, by)
     out.loc["total"] = out.sum()
     return out.round(2).reset_index()
+
+
+def _procedures(t: Tables) -> pd.DataFrame:
+    lines = t.lines[attached(t.claims["claim_id"], t.lines["claim_id"])]
+    return lines.groupby(lines["procedure_code"].fillna("(none)")).agg(
+        lines=("line_number", "size"), units=("units", "sum"), charge=("charge", "sum")
+    )
+
+
+PROCEDURES = Rollup(_procedures, summed)
 
 
 def top_procedures(data: Any, n: int = 10) -> pd.DataFrame:
     """The ``n`` procedure codes with the largest charges: lines, units and charges (the lines of
     claims only, as in :func:`money_summary`; see :mod:`medbill.analytics.accounting`)."""
-    t = as_tables(data)
-    lines = t.lines[attached(t.claims["claim_id"], t.lines["claim_id"])]
-    out = lines.groupby(lines["procedure_code"].fillna("(none)")).agg(
-        lines=("line_number", "size"), units=("units", "sum"), charge=("charge", "sum")
-    )
-    return out.sort_values(["charge", "lines"], ascending=False).head(n).round(2).reset_index()
+    # rounded before sorting, so sums added in another order (partitions) rank the same
+    out = aggregate(data, PROCEDURES).round(2)
+    return out.sort_values(["charge", "lines"], ascending=False, kind="stable").head(n).reset_index()
 
 
 def diagnosis_codes(data: Any) -> pd.DataFrame:
@@ -106,6 +125,22 @@ def icd10cm_table(release: str | None = None) -> pd.DataFrame:
     return rel.table
 
 
+def _diagnoses(t: Tables, level: str, code_table: pd.DataFrame | None) -> pd.DataFrame:
+    table = icd10cm_table() if code_table is None else code_table
+    dx = diagnosis_codes(t)
+    if level == "code":
+        dx["group"] = dx["code"]
+        dx["title"] = lookup(dx["code"], table["title"]).fillna("(not in release)")
+    else:
+        dx["group"] = lookup(dx["code"], table[level]).fillna("(not in release)")
+        dx["title"] = lookup(dx["code"], table[f"{level}_title"]).fillna("")
+    # claim rows of different partitions are different claims: per-partition counts add up
+    return dx.groupby(["group", "title"]).agg(claims=("claim_row", "nunique"), mentions=("code", "size"))
+
+
+DIAGNOSES = Rollup(_diagnoses, summed)
+
+
 def top_diagnoses(
     data: Any, level: str = "chapter", n: int = 10, code_table: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -116,26 +151,12 @@ def top_diagnoses(
     """
     if level not in LEVELS:
         raise ValueError(f"diagnoses can be grouped by {', '.join(LEVELS)}, got {level!r}")
-    table = icd10cm_table() if code_table is None else code_table
-    dx = diagnosis_codes(data)
-    if level == "code":
-        dx["group"] = dx["code"]
-        dx["title"] = lookup(dx["code"], table["title"]).fillna("(not in release)")
-    else:
-        dx["group"] = lookup(dx["code"], table[level]).fillna("(not in release)")
-        dx["title"] = lookup(dx["code"], table[f"{level}_title"]).fillna("")
-    out = dx.groupby(["group", "title"]).agg(claims=("claim_row", "nunique"), mentions=("code", "size"))
-    out = out.sort_values(["claims", "mentions"], ascending=False).head(n).reset_index()
+    out = aggregate(data, DIAGNOSES, level, code_table)
+    out = out.sort_values(["claims", "mentions"], ascending=False, kind="stable").head(n).reset_index()
     return out.rename(columns={"group": level})
 
 
-def em_distribution(data: Any) -> pd.DataFrame:
-    """E/M office visit levels per rendering provider against the whole practice.
-
-    One row per provider, category (new/established) and level with the provider's line count,
-    its share of the provider's visits in that category, and the practice's share for that level.
-    """
-    t = as_tables(data)
+def _em_visits(t: Tables) -> pd.DataFrame:
     lines = t.lines.loc[t.lines["procedure_code"].isin(EM_LEVELS), ["claim_id", "procedure_code"]]
     rows = claim_positions(t.claims["claim_id"], lines["claim_id"])
     npi = t.claims["rendering_npi"].fillna("(none)").to_numpy()
@@ -145,8 +166,20 @@ def em_distribution(data: Any) -> pd.DataFrame:
             "procedure_code": lines["procedure_code"].to_numpy(),
         }
     )
+    return visits.groupby(["rendering_npi", "procedure_code"]).size().rename("visits").to_frame()
+
+
+EM_VISITS = Rollup(_em_visits, summed)
+
+
+def em_distribution(data: Any) -> pd.DataFrame:
+    """E/M office visit levels per rendering provider against the whole practice.
+
+    One row per provider, category (new/established) and level with the provider's line count,
+    its share of the provider's visits in that category, and the practice's share for that level.
+    """
     # Count first (a few hundred groups), then name each code's category and level.
-    out = visits.groupby(["rendering_npi", "procedure_code"]).size().rename("visits").reset_index()
+    out = aggregate(data, EM_VISITS).reset_index()
     out["category"] = out["procedure_code"].map(lambda code: EM_LEVELS[code][0])
     out["level"] = out["procedure_code"].map(lambda code: EM_LEVELS[code][1]).astype("Int64")
     out["share"] = out["visits"] / out.groupby(["rendering_npi", "category"])["visits"].transform("sum")
@@ -154,6 +187,19 @@ def em_distribution(data: Any) -> pd.DataFrame:
     practice = (practice / practice.groupby(level="category").transform("sum")).rename("practice_share")
     out = out.merge(practice.reset_index(), on=["category", "procedure_code"], how="left")
     return out.sort_values(["rendering_npi", "category", "level"]).reset_index(drop=True)
+
+
+# Every figure the billing_summary report shows, for one pass over a partitioned dataset
+# (medbill.analytics.rollup.prefetch).
+BILLING_SUMMARY: tuple[Request, ...] = (
+    *((MONEY_BY, (by,)) for by in ("month", "payer_id", "rendering_npi", "place_of_service")),
+    (PROCEDURES, ()),
+    (DIAGNOSES, ("chapter", None)),
+    (DIAGNOSES, ("block", None)),
+    (EM_VISITS, ()),
+    (accounting.EXCLUDED, ()),
+    (accounting.TABLE_ROWS, ()),
+)
 
 
 def busiest_provider(data: Any) -> str:

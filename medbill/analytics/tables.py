@@ -10,14 +10,18 @@ absent table, so a practice with no remittances yet gets zeros, not KeyErrors.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
 
 import pandas as pd
 
 from medbill.claims.tables import DX_COLUMNS, SCHEMAS, TABLES, read_claims_dir
+from medbill.exceptions import InvalidArgument
+
+if TYPE_CHECKING:
+    from medbill.analytics.rollup import Request
 
 # The columns analytics reads, per table (docs/tables.md); their kinds come from the claims tables'
 # contract, with money as plain float. Extra columns are kept.
@@ -172,10 +176,35 @@ class Tables(Mapping[str, pd.DataFrame]):
         return len(self.frames)
 
 
+@runtime_checkable
+class Partitioned(Protocol):
+    """A claims history split by patient into partitions that each hold every row of their claims
+    (:class:`medbill.scale.claims.PartitionedClaims`). The billing summary's figures
+    (:mod:`medbill.analytics.rollup`) are computed per partition and combined; the rest of analytics
+    needs whole tables and refuses it."""
+
+    @property
+    def source(self) -> Path: ...
+
+    def aggregate_many(self, requests: Sequence[Request]) -> list[pd.DataFrame]: ...
+
+    def shared_tables(self) -> Tables: ...
+
+    def filtered(self, **where: Any) -> Partitioned: ...
+
+    def files(self) -> list[Path]: ...
+
+
 def as_tables(data: Any) -> Tables:
     """Typed :class:`Tables` from a Tables, ClaimsData, mapping, or claims folder path."""
     if isinstance(data, Tables):
         return data
+    if isinstance(data, Partitioned):
+        raise InvalidArgument(
+            f"{data.source} is a partitioned dataset: only the billing summary's figures "
+            "(medbill.analytics.summary, facts.claim_facts, accounting) are computed on it; "
+            "read the claims folder it was made from for this view"
+        )
     if isinstance(data, (str, os.PathLike)):
         return read_dir(data)
     frames: dict[str, pd.DataFrame] = {}
@@ -195,9 +224,18 @@ def read_dir(path: str | os.PathLike[str]) -> Tables:
     return Tables(as_tables(read_claims_dir(folder)).frames, source=folder)
 
 
-def data_files(tables: Tables) -> list[Path]:
+def shared_tables(data: Any) -> Tables:
+    """The tables of payers, providers and payments (names for identifiers): those of a partitioned
+    dataset, read once for all its partitions, or :func:`as_tables` of ``data``."""
+    return data.shared_tables() if isinstance(data, Partitioned) else as_tables(data)
+
+
+def data_files(tables: Tables | Partitioned) -> list[Path]:
     """The table files a folder-backed :class:`Tables` was read from (for provenance): per table of
-    docs/tables.md, its Parquet file or else its CSV file, as ``read_claims_dir`` chooses."""
+    docs/tables.md, its Parquet file or else its CSV file, as ``read_claims_dir`` chooses; every
+    file of a partitioned dataset."""
+    if isinstance(tables, Partitioned):
+        return tables.files()
     if tables.source is None:
         return []
     found = []
@@ -208,6 +246,18 @@ def data_files(tables: Tables) -> list[Path]:
     return found
 
 
+@overload
+def filter_tables(
+    data: Partitioned,
+    *,
+    provider_npi: str | None = None,
+    payer_id: str | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+) -> Partitioned: ...
+
+
+@overload
 def filter_tables(
     data: Any,
     *,
@@ -215,12 +265,25 @@ def filter_tables(
     payer_id: str | None = None,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
-) -> Tables:
+) -> Tables: ...
+
+
+def filter_tables(
+    data: Any,
+    *,
+    provider_npi: str | None = None,
+    payer_id: str | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+) -> Tables | Partitioned:
     """Restrict every table to the claims of one rendering provider / payer / service-date range.
 
     A claim's service date is its earliest line's; ``start`` and ``end`` are inclusive. The
     remittance tables keep the rows of the kept claims (payments: those carrying one of them).
+    A partitioned dataset is filtered partition by partition when its figures are computed.
     """
+    if isinstance(data, Partitioned):
+        return data.filtered(provider_npi=provider_npi, payer_id=payer_id, start=start, end=end)
     t = as_tables(data)
     if not (provider_npi or payer_id) and start is None and end is None:
         return t
@@ -232,7 +295,8 @@ def filter_tables(
         keep &= claims["payer_id"].eq(str(payer_id)).fillna(False)
     if start is not None or end is not None:
         first = t.lines.groupby("claim_id")["service_date"].min()
-        dates = claims["claim_id"].map(first)
+        # reindex, not map: mapping no claim (an empty partition) would not keep the date dtype
+        dates = pd.Series(first.reindex(claims["claim_id"]).to_numpy(), index=claims.index)
         if start is not None:
             keep &= dates.ge(pd.Timestamp(start)).fillna(False)
         if end is not None:

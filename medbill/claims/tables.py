@@ -227,6 +227,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 TABLES: tuple[str, ...] = tuple(SCHEMAS)
+# In a patient-partitioned dataset (medbill.scale.partition), each row's position in the input table.
+SOURCE_ROW = "source_row"
 
 
 @dataclasses.dataclass

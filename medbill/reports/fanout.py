@@ -48,9 +48,10 @@ class FanoutRun:
 
 def each_values(parameter: str, data_dir: str | os.PathLike[str] | None = None) -> list[str]:
     """The distinct values of ``parameter`` in the claims of ``data_dir`` (default: the sample)."""
+    from medbill.analytics.tables import as_tables
     from medbill.reports.provenance import load_data
 
-    tables = load_data(data_dir or "")
+    tables = as_tables(load_data(data_dir or ""))  # a partitioned dataset is refused with a message
     table, column = EACH_SOURCES.get(parameter, ("claims", parameter))
     frame = tables[table]
     if column not in frame.columns:

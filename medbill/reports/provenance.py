@@ -11,16 +11,27 @@ from pathlib import Path
 from typing import Any
 
 from medbill import __version__
-from medbill.analytics.tables import Tables, data_files, read_dir
+from medbill.analytics.tables import Partitioned, Tables, data_files, read_dir
 from medbill.refdata.store import file_sha256
 from medbill.synth.sample import sample_dir
 
 FEE_SCHEDULE_SYSTEMS = frozenset({"pfs"})
 
 
-def load_data(data_dir: str | os.PathLike[str] = "") -> Tables:
-    """The claims tables of ``data_dir`` (empty: :func:`sample_dir`)."""
-    return read_dir(Path(data_dir) if str(data_dir) else sample_dir())
+def load_data(
+    data_dir: str | os.PathLike[str] = "", *, scheduler: str = "", workers: int = 2
+) -> Tables | Partitioned:
+    """The claims tables of ``data_dir`` (empty: :func:`sample_dir`). A dataset written by
+    ``medbill partition`` is not read here: its figures are computed partition by partition on the
+    Dask ``scheduler`` (empty: a local cluster of ``workers``), see :mod:`medbill.scale.claims`."""
+    folder = Path(data_dir) if str(data_dir) else sample_dir()
+    from medbill.scale.partition import MANIFEST
+
+    if (folder / MANIFEST).is_file():
+        from medbill.scale.claims import PartitionedClaims
+
+        return PartitionedClaims.open(folder, scheduler=scheduler or None, workers=workers)
+    return read_dir(folder)
 
 
 def releases() -> tuple[list[dict[str, Any]], str]:
@@ -33,7 +44,7 @@ def releases() -> tuple[list[dict[str, Any]], str]:
         return [], f"{type(exc).__name__}: {exc}"
 
 
-def provenance(tables: Tables, run: dict[str, Any] | None = None) -> dict[str, Any]:
+def provenance(tables: Tables | Partitioned, run: dict[str, Any] | None = None) -> dict[str, Any]:
     """The provenance of a report run as a dict (``run`` is what the runner passes as ``_run``)."""
     run = run or {}
     found, error = releases()
@@ -44,13 +55,22 @@ def provenance(tables: Tables, run: dict[str, Any] | None = None) -> dict[str, A
         "rendered": datetime.now(UTC).isoformat(timespec="seconds"),
         "medbill_version": __version__,
         "data_dir": str(tables.source) if tables.source else "(in memory)",
-        "files": [
-            {"file": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in data_files(tables)
-        ],
+        "files": _files(tables),
         "code_sets": [r for r in found if r["system"] not in FEE_SCHEDULE_SYSTEMS],
         "fee_schedules": [r for r in found if r["system"] in FEE_SCHEDULE_SYSTEMS],
         "releases_error": error,
     }
+
+
+def _files(tables: Tables | Partitioned) -> list[dict[str, Any]]:
+    """Name (within the data folder), size and checksum of every input file."""
+    source = tables.source
+    if source is None:
+        return []
+    return [
+        {"file": str(p.relative_to(source)), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
+        for p in data_files(tables)
+    ]
 
 
 def _rows(items: list[dict[str, Any]], columns: list[str], empty: str) -> str:
@@ -85,7 +105,7 @@ def provenance_html(info: dict[str, Any]) -> str:
     )
 
 
-def show_provenance(tables: Tables, run: dict[str, Any] | None = None) -> None:
+def show_provenance(tables: Tables | Partitioned, run: dict[str, Any] | None = None) -> None:
     """Display the provenance block in the notebook (the first output of every report)."""
     from IPython.display import HTML, display
 

@@ -50,7 +50,26 @@ def client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
         yield c
 
 
-def _each_partition(dataset: Dataset, task: Any, *args: Any) -> list[Any]:
+@contextlib.contextmanager
+def active_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
+    """The Dask client already active in this process when no ``scheduler`` is named, else
+    :func:`client` for the duration."""
+    active = None
+    if not scheduler:
+        try:
+            from dask.distributed import default_client
+
+            active = default_client()
+        except (ImportError, ValueError):  # no dask (client() says how to install it), or no client
+            active = None
+    if active is not None:
+        yield active
+        return
+    with client(workers, scheduler) as c:
+        yield c
+
+
+def each_partition(dataset: Dataset, task: Any, *args: Any) -> list[Any]:
     """``task(dataset_path, i, *args)`` for every partition, on the active Dask client."""
     import dask
 
@@ -108,7 +127,7 @@ def scrub_dataset(
     dataset = Dataset.open(path)
     chosen = rule_engine.select(rules, disable)  # bad rule names fail here, before any task runs
     rules_list = None if rules is None else list(rules)
-    parts = _each_partition(dataset, scrub_partition, rules_list, list(disable), payer_config, as_of)
+    parts = each_partition(dataset, scrub_partition, rules_list, list(disable), payer_config, as_of)
     return ScrubResult(
         findings=_ordered_findings(concat_findings([p["findings"] for p in parts])),
         line_status=_in_input_order([p["line_status"] for p in parts]),
@@ -152,7 +171,7 @@ def priced_lines(lines: pd.DataFrame, claims: pd.DataFrame, locality: object = N
 
 
 def price_partition(path: str, i: int, locality: object = None) -> pd.DataFrame:
-    data = Dataset.open(path).read(i)
+    data = Dataset.open(path).read(i, only=("claims", "lines"))  # the remittance tables are not priced
     out = priced_lines(data.lines, data.claims, locality)
     out[SOURCE_ROW] = data.lines[SOURCE_ROW].to_numpy()
     return out
@@ -161,7 +180,7 @@ def price_partition(path: str, i: int, locality: object = None) -> pd.DataFrame:
 def price_dataset(path: str | Path, *, locality: object = None) -> pd.DataFrame:
     """``priced_lines`` of every partition on the active Dask client, in input line order."""
     dataset = Dataset.open(path)
-    parts = _each_partition(dataset, price_partition, locality)
+    parts = each_partition(dataset, price_partition, locality)
     return _in_input_order(_common_categories(parts))
 
 

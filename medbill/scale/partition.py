@@ -11,27 +11,29 @@ patient's claims gives the same answers as the whole history. Layout::
 A claim goes to the partition of its patient (patient_id, or its claim_id when that is empty); every
 row sharing a claim_id goes with the first claim of that id, so CLAIM-ID-DUP and the lines follow.
 Lines and remittance rows go with their claim (an orphan with the hash of its own claim_id);
-patients with their patient_id. Tables that are not about one patient (payers, providers,
-remit_payments) are written once under ``shared/`` and read with every partition. ``claims`` and
-``lines`` carry a ``source_row`` column, the row's position in the input, so results can be put
-back in input order. Every partition has every table, possibly empty.
+patients and patient payments with their patient_id (posting applies a payment to the patient's
+claims), a payment without one with its claim. Tables that are not about one patient (payers,
+providers, remit_payments) are written once under ``shared/`` and read with every partition. The
+partitioned tables carry a ``source_row`` column, the row's position in the input, so results can
+be put back in input order and excluded rows named by their row in the file. Every partition has
+every table, possibly empty.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from medbill.claims.tables import TABLES, ClaimsData, read_claims_dir
+from medbill.claims.tables import SOURCE_ROW, TABLES, ClaimsData, read_claims_dir
 from medbill.exceptions import ImportFailed
 
 SHARED_TABLES: tuple[str, ...] = ("payers", "providers", "remit_payments")
 BY_CLAIM: tuple[str, ...] = ("lines", "remit_claims", "remit_lines", "remit_adjustments", "remit_remarks")
-SOURCE_ROW = "source_row"
 MANIFEST = "manifest.json"
 
 
@@ -58,17 +60,20 @@ class Dataset:
     def part_dir(self, i: int) -> Path:
         return self.path / f"part-{i:05d}"
 
-    def read(self, i: int) -> ClaimsData:
-        """Partition ``i`` with the shared tables, as one ``ClaimsData``."""
+    def read(self, i: int, only: Collection[str] = TABLES) -> ClaimsData:
+        """Partition ``i`` with the shared tables, as one ``ClaimsData``; with ``only``, just those
+        tables (claims and lines always), the others None, so a task reads what it uses."""
+        wanted = {"claims", "lines", *only}
         tables = {
-            name: pd.read_parquet(self.part_dir(i) / f"{name}.parquet") for name in self._present(False)
+            name: pd.read_parquet(self.part_dir(i) / f"{name}.parquet")
+            for name in self._present(False, wanted)
         }
-        for name in self._present(True):
+        for name in self._present(True, wanted):
             tables[name] = pd.read_parquet(self.path / "shared" / f"{name}.parquet")
         return ClaimsData(**tables)
 
-    def _present(self, shared: bool) -> list[str]:
-        return [n for n in TABLES if n in self.rows and (n in SHARED_TABLES) == shared]
+    def _present(self, shared: bool, wanted: set[str]) -> list[str]:
+        return [n for n in TABLES if n in self.rows and n in wanted and (n in SHARED_TABLES) == shared]
 
 
 def buckets(keys: pd.Series, partitions: int) -> np.ndarray:
@@ -100,8 +105,10 @@ def partition(claims_dir: str | Path, out: str | Path, partitions: int = 16) -> 
             mapped = frame["claim_id"].map(by_claim)
             orphan = mapped.isna().to_numpy()
             where = np.where(orphan, buckets(frame["claim_id"], partitions), mapped.fillna(0).to_numpy())
-        if name in ("claims", "lines"):
-            frame = frame.assign(**{SOURCE_ROW: np.arange(len(frame), dtype=np.int64)})
+            if name == "patient_payments":
+                named = frame["patient_id"].notna().to_numpy()
+                where = np.where(named, buckets(frame["patient_id"], partitions), where)
+        frame = frame.assign(**{SOURCE_ROW: np.arange(len(frame), dtype=np.int64)})
         assigned[name] = (frame, where.astype(np.int64))
 
     rows: dict[str, list[int]] = {}
