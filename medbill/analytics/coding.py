@@ -18,7 +18,7 @@ from medbill.analytics.tables import as_tables
 
 def findings_summary(findings: pd.DataFrame) -> pd.DataFrame:
     """Scrubber findings per rule and severity: findings and distinct claims, most frequent first."""
-    out = findings.groupby(["rule_id", "severity"], dropna=False).agg(
+    out = findings.groupby(["rule_id", "severity"], dropna=False, observed=True).agg(
         findings=("claim_id", "size"), claims=("claim_id", "nunique")
     )
     return out.sort_values("findings", ascending=False).reset_index()

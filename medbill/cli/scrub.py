@@ -74,7 +74,7 @@ def summary_lines(result: Any) -> list[str]:
     ]
     if len(findings):
         per_rule = (
-            findings.groupby(["rule_id", "severity"]).agg(
+            findings.groupby(["rule_id", "severity"], observed=True).agg(
                 findings=("claim_id", "size"), claims=("claim_id", "nunique")
             )
         ).reset_index()

@@ -18,7 +18,9 @@ SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 # A line's or claim's worst finding, ordered by rank: status >= "warning" selects warnings and errors.
 STATUS = pd.CategoricalDtype(["clean", "info", "warning", "error"], ordered=True)
 _COLOURS = {"error": "#b00020", "warning": "#a15c00", "info": "#0b5394"}
-_NO_CATEGORIES = pd.Index([], dtype="str")
+# Arrow-backed text: pandas 3 calls it "str"; pandas 2 reads "str" as object, so it is named there
+TEXT = "str" if int(pd.__version__.split(".")[0]) >= 3 else "string[pyarrow]"
+_NO_CATEGORIES = pd.Index([], dtype=TEXT)
 
 
 def as_category(
@@ -36,8 +38,8 @@ def as_category(
         cat = pd.Categorical(text if take is None else text[take])
     if not len(cat.categories):
         return pd.Categorical.from_codes(cat.codes, categories=_NO_CATEGORIES)
-    if cat.categories.dtype != "str":  # a check gave numbers or other objects: findings are text
-        cat = pd.Categorical(np.asarray(cat, dtype=object).astype(str), categories=None)
+    if cat.categories.dtype != TEXT:  # a check gave numbers or other objects: findings are text
+        cat = pd.Categorical(pd.Series(np.asarray(cat, dtype=object)).astype(TEXT))  # missing stays missing
     if not cat.categories.is_monotonic_increasing:
         cat = cat.reorder_categories(cat.categories.sort_values())
     return cat
@@ -84,7 +86,7 @@ class ScrubResult:
                 {"rule_id": "str", "severity": "str", "findings": "int64"}
             )
         return (
-            self.findings.groupby(["rule_id", "severity"], sort=True)
+            self.findings.groupby(["rule_id", "severity"], sort=True, observed=True)
             .size()
             .rename("findings")
             .reset_index()

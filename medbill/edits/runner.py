@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits import engine
-from medbill.edits.result import CATEGORY_COLUMNS, SEVERITY_RANK, STATUS, ScrubResult, as_category
+from medbill.edits.result import CATEGORY_COLUMNS, SEVERITY_RANK, STATUS, TEXT, ScrubResult, as_category
 from medbill.exceptions import InvalidArgument
 
 
@@ -83,9 +83,9 @@ def assemble(
     order = np.lexsort((by_rule, -rank, np.where(on_line, line_pos, -1), claim_pos))
     # Claim ids as Arrow strings, shared with the status tables: a finding on a line takes its
     # line's claim_id, one on a claim its claim's; the last position is the missing value.
-    line_ids = pd.Series(pd.array(ln["claim_id"], dtype="str"))
-    claim_ids = pd.Series(pd.array(cl["claim_id"], dtype="str"))
-    every_id = pd.concat([line_ids, claim_ids, pd.Series([None], dtype="str")], ignore_index=True).array
+    line_ids = pd.Series(pd.array(ln["claim_id"], dtype=TEXT))
+    claim_ids = pd.Series(pd.array(cl["claim_id"], dtype=TEXT))
+    every_id = pd.concat([line_ids, claim_ids, pd.Series([None], dtype=TEXT)], ignore_index=True).array
     id_at = np.where(on_line, line_pos, n_lines + np.where(claim_pos >= 0, claim_pos, n_claims))
     f = pd.DataFrame(
         {

@@ -9,7 +9,7 @@ import pytest
 from medbill import synth
 from medbill.claims.tables import ClaimsData, read_claims_dir, write_claims_dir
 from medbill.edits import engine, scrub
-from medbill.edits.result import CATEGORY_COLUMNS, STATUS, as_category, concat_findings
+from medbill.edits.result import CATEGORY_COLUMNS, STATUS, TEXT, as_category, concat_findings
 
 AS_OF = synth.DEFAULT_END
 
@@ -27,7 +27,7 @@ def result(practice):
 def test_findings_text_is_categorical_and_small(result) -> None:
     f = result.findings
     assert len(f) > 200
-    assert f["claim_id"].dtype == "str"
+    assert f["claim_id"].dtype == TEXT
     for column in CATEGORY_COLUMNS:
         cats = f[column].cat.categories
         # the categories are the values present, sorted: equal findings have equal dtypes
@@ -106,7 +106,7 @@ def test_a_folder_of_header_rows_only_scrubs(practice, tmp_path) -> None:
 def _assert_compact(got) -> None:
     f = got.findings
     assert list(f.columns) == ["claim_id", "line_number", *CATEGORY_COLUMNS, "claim_row", "line_row"]
-    assert f["claim_id"].dtype == "str"
+    assert f["claim_id"].dtype == TEXT
     assert all(isinstance(f[c].dtype, pd.CategoricalDtype) for c in CATEGORY_COLUMNS)
     assert (f[["line_number", "claim_row", "line_row"]].dtypes == "Int64").all()
     assert got.line_status["status"].dtype == STATUS and got.claim_status["status"].dtype == STATUS
