@@ -39,6 +39,15 @@ from medbill.claims.tables import SOURCE_ROW
 CONTRACTUAL_CARCS: frozenset[str] = frozenset({"45", "253", "59", "94", "131"})
 
 DENIED_STATUS = "4"
+# What became of a claim's charge, in dollars: the money columns the summary and KPIs carry.
+SETTLEMENT_COLUMNS = (
+    "paid",
+    "contractual_adjustment",
+    "other_adjustment",
+    "patient_adjustment",
+    "insurance_balance",
+    "patient_balance",
+)
 SELF_PAY_KINDS: frozenset[str] = frozenset({"selfpay", "self-pay", "self_pay"})
 REVERSAL_STATUS = "22"
 

@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from medbill.analytics.aging import open_items
-from medbill.analytics.facts import claim_facts, default_as_of
+from medbill.analytics.facts import SETTLEMENT_COLUMNS, claim_facts, default_as_of
 from medbill.analytics.tables import as_tables
 from medbill.claims.posting import post_patient_payments
 from medbill.refdata.store import lazy
@@ -133,15 +133,7 @@ def initial_denial_rate(data: Any, *, start: Any = None, end: Any = None) -> KPI
 
 def _collection_rows(data: Any, start: Any, end: Any) -> pd.DataFrame:
     facts = _adjudicated(data, start, end)
-    money = [
-        "paid",
-        "contractual_adjustment",
-        "other_adjustment",
-        "patient_adjustment",
-        "insurance_balance",
-        "patient_balance",
-    ]
-    return facts[[*_ROW_COLUMNS, *money]].copy()
+    return facts[[*_ROW_COLUMNS, *SETTLEMENT_COLUMNS]].copy()
 
 
 def _with_patient_paid(t: Any, rows: pd.DataFrame) -> pd.DataFrame:

@@ -17,20 +17,12 @@ import pandas as pd
 
 from medbill.analytics import accounting
 from medbill.analytics.accounting import attached
-from medbill.analytics.facts import claim_facts, claim_positions
+from medbill.analytics.facts import SETTLEMENT_COLUMNS, claim_facts, claim_positions
 from medbill.analytics.rollup import Request, Rollup, aggregate, summed
 from medbill.analytics.tables import Tables, as_tables
 
 SUMMARY_BY = ("month", "payer_id", "rendering_npi", "billing_npi", "place_of_service")
-MONEY = [
-    "charge",
-    "paid",
-    "contractual_adjustment",
-    "other_adjustment",
-    "patient_adjustment",
-    "insurance_balance",
-    "patient_balance",
-]
+MONEY = ["charge", *SETTLEMENT_COLUMNS]
 
 # Office/outpatient E/M visits (CPT 99202–99215), by patient category and level.
 EM_LEVELS: dict[str, tuple[str, int]] = {
