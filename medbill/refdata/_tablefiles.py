@@ -91,15 +91,19 @@ def load(prov: store.Provenance) -> pd.DataFrame:
     key = (prov.system, prov.release, prov.sha256)
     with _lock:
         if key not in _memo:
-            path = store.release_dir(prov.system, prov.release) / TABLE
-            try:
-                _memo[key] = pd.read_parquet(path)
-            except FileNotFoundError as exc:
-                raise DataNotAvailable(
-                    f"{prov.system} release {prov.release} is registered but {path} is missing; "
-                    f"re-import it with `medbill data import {prov.system} PATH`."
-                ) from exc
+            _memo[key] = pd.read_parquet(table_path(prov))
         return _memo[key]
+
+
+def table_path(prov: store.Provenance) -> Path:
+    """The table file of one installed release; DataNotAvailable saying how to re-import it if gone."""
+    path = store.release_dir(prov.system, prov.release) / TABLE
+    if not path.is_file():
+        raise DataNotAvailable(
+            f"{prov.system} release {prov.release} is registered but {path} is missing; "
+            f"re-import it with `medbill data import {prov.system} PATH`."
+        )
+    return path
 
 
 def releases(

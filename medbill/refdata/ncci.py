@@ -23,13 +23,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import threading
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from medbill.exceptions import ImportFailed, InvalidArgument
-from medbill.refdata import _tablefiles, coverage, store
+from medbill.refdata import _tablefiles, code_numbers, coverage, store
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SYSTEM = "ncci"
 SETTINGS = ("practitioner", "hospital")
@@ -143,37 +149,207 @@ _parts_memo: dict[tuple[tuple[str, str], ...], tuple[store.Provenance, pd.DataFr
 
 
 def load(setting: str = "practitioner") -> list[tuple[store.Provenance, pd.DataFrame]]:
-    """Installed PTP releases of one setting by effective date, each with its table; the scrubber
-    applies to each line the release in effect on its date of service.
+    """Installed PTP releases of one setting by effective date, each with its table (every row and
+    column of the files, as imported). The scrubber uses :func:`edits` instead.
 
     CMS splits a quarter's practitioner edits into several files (``-f1`` to ``-f4``): the installed
     parts of one version are one release here (``practitioner-v322r0``), their tables concatenated.
     """
+    out = [_one_release(prov, parts) for prov, parts in _releases(setting)]
+    return sorted(out, key=lambda pt: (pt[0].effective_from or date.min, pt[0].release))
+
+
+def _releases(setting: str) -> list[tuple[store.Provenance, list[store.Provenance]]]:
+    """(provenance of the release, provenances of its installed files) per release of ``setting``."""
     setting = _tablefiles.require_setting(setting, SETTINGS)
     provs = _tablefiles.releases(SYSTEM, lambda p: p.release.startswith(setting + "-"))
     groups: dict[str, list[store.Provenance]] = {}
     for p in sorted(provs, key=lambda p: p.release):
         groups.setdefault(re.sub(r"-f\d+$", "", p.release), []).append(p)
-    out = [_one_release(name, parts) for name, parts in groups.items()]
-    return sorted(out, key=lambda pt: (pt[0].effective_from or date.min, pt[0].release))
+    return [(_release_provenance(name, parts), parts) for name, parts in groups.items()]
 
 
-def _one_release(name: str, parts: list[store.Provenance]) -> tuple[store.Provenance, pd.DataFrame]:
+def _release_provenance(name: str, parts: list[store.Provenance]) -> store.Provenance:
+    """The provenance of a release installed as ``parts`` (one file: that file's)."""
     if len(parts) == 1:
-        return parts[0], _tablefiles.load(parts[0])
+        return parts[0]
+    return dataclasses.replace(
+        parts[0],
+        release=name,
+        source=" + ".join(p.source for p in parts),
+        sha256=hashlib.sha256("".join(p.sha256 for p in parts).encode()).hexdigest(),
+        rows=sum(p.rows for p in parts),
+        note=f"{parts[0].note}; {len(parts)} files: "
+        + ", ".join(p.release.rsplit("-", 1)[-1] for p in parts),
+    )
+
+
+def _one_release(
+    prov: store.Provenance, parts: list[store.Provenance]
+) -> tuple[store.Provenance, pd.DataFrame]:
+    if len(parts) == 1:
+        return prov, _tablefiles.load(parts[0])
     key = tuple((p.release, p.sha256) for p in parts)
     if key not in _parts_memo:
         if len(_parts_memo) >= 8:
             _parts_memo.clear()
-        table = pd.concat([_tablefiles.load(p) for p in parts], ignore_index=True)
-        prov = dataclasses.replace(
-            parts[0],
-            release=name,
-            source=" + ".join(p.source for p in parts),
-            sha256=hashlib.sha256("".join(p.sha256 for p in parts).encode()).hexdigest(),
-            rows=len(table),
-            note=f"{parts[0].note}; {len(parts)} files: "
-            + ", ".join(p.release.rsplit("-", 1)[-1] for p in parts),
-        )
-        _parts_memo[key] = (prov, table)
+        _parts_memo[key] = (prov, pd.concat([_tablefiles.load(p) for p in parts], ignore_index=True))
     return _parts_memo[key]
+
+
+# -- the compact form the scrubber holds ----------------------------------------------------------
+
+NO_DELETION = np.iinfo(np.int32).max
+"""The deletion day of an edit without one: after every date of service."""
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PtpEdits:
+    """The edits of one PTP release that can fire on a date it covers, compact for the scrubber.
+
+    Left out: indicator 9 edits (never applied) and edits deleted before the release's first day or
+    effective after its last (a line is edited only by the release in effect on its date, see
+    :mod:`medbill.refdata.coverage`, so those never apply). Codes are :mod:`code_numbers` (int32),
+    dates are days since 1970-01-01 (int32), the rationale a categorical: about 18 bytes an edit,
+    where :func:`load`'s table takes about 80 and a dict of code strings more. Rows are ordered by
+    column 1 code and keep the files' order within one code.
+    """
+
+    provenance: store.Provenance
+    column1: np.ndarray  # int32 code number, ascending
+    column2: np.ndarray  # int32 code number
+    effective: np.ndarray  # int32 day
+    deletion: np.ndarray  # int32 day, the last the edit applies on; NO_DELETION for none
+    indicator: np.ndarray  # int8 modifier indicator: 0 or 1
+    rationale: pd.Categorical
+
+    def __len__(self) -> int:
+        return len(self.column1)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the edits' arrays."""
+        arrays = (self.column1, self.column2, self.effective, self.deletion, self.indicator)
+        return sum(a.nbytes for a in arrays) + int(self.rationale.memory_usage(deep=True))
+
+    def rows(self, codes: np.ndarray) -> np.ndarray:
+        """Positions (ascending) of the edits between two of ``codes`` (code numbers, -1 ignored):
+        a binary search per distinct code, so a one-claim scrub does not scan the release."""
+        known = np.unique(codes[codes >= 0]).astype(np.int32)
+        lo = np.searchsorted(self.column1, known, "left")
+        count = np.searchsorted(self.column1, known, "right") - lo
+        rows = np.repeat(lo, count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        return rows[np.isin(self.column2[rows], known)]
+
+    def table(self, rows: np.ndarray) -> pd.DataFrame:
+        """The edits at ``rows`` with :func:`load`'s columns (``prior_1996`` aside): codes as text,
+        dates as datetime64 (NaT for no deletion), the rationale as text."""
+        deletion = self.deletion[rows]
+        return pd.DataFrame(
+            {
+                "column1": pd.Series(code_numbers.codes(self.column1[rows]), dtype="str"),
+                "column2": pd.Series(code_numbers.codes(self.column2[rows]), dtype="str"),
+                "effective": self.effective[rows].astype("datetime64[D]"),
+                "deletion": np.where(deletion == NO_DELETION, np.int64(-(2**63)), deletion).astype(
+                    "datetime64[D]"
+                ),
+                "modifier_indicator": self.indicator[rows],
+                "rationale": pd.Series(np.asarray(self.rationale.take(rows)), dtype="str"),
+            }
+        )
+
+
+_edits_memo: dict[tuple[object, ...], PtpEdits] = {}
+_edits_lock = threading.Lock()
+# Rows read from a file at a time, so its text columns are never all in memory at once.
+_READ_ROWS = 65_536
+
+
+def edits(setting: str = "practitioner") -> list[PtpEdits]:
+    """Installed PTP releases of one setting by effective date, as :class:`PtpEdits`.
+
+    Read once per release straight from the installed files (not through :func:`load`, whose
+    tables would stay in memory beside them) and kept for the process.
+    """
+    out = []
+    for prov, parts in _releases(setting):
+        key = (prov.release, prov.sha256, prov.effective_from, prov.effective_to)
+        with _edits_lock:
+            if key not in _edits_memo:
+                if len(_edits_memo) >= 8:  # a few quarters at a time are worth keeping
+                    _edits_memo.clear()
+                _edits_memo[key] = _read_edits(prov, parts)
+            out.append(_edits_memo[key])
+    return sorted(out, key=lambda e: (e.provenance.effective_from or date.min, e.provenance.release))
+
+
+def _read_edits(prov: store.Provenance, parts: list[store.Provenance]) -> PtpEdits:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = _day(prov.effective_from, np.iinfo(np.int32).min)
+    last = _day(prov.effective_to, np.iinfo(np.int32).max)
+    rationales: dict[str, int] = {}
+    pieces = []
+    for part in parts:
+        with pq.ParquetFile(_tablefiles.table_path(part), read_dictionary=["rationale"]) as f:
+            for batch in f.iter_batches(_READ_ROWS, columns=_EDIT_COLUMNS, use_threads=False):
+                pieces.append(_compact_batch(batch, first, last, rationales))
+    # The reader's buffers are freed but pyarrow's allocator keeps the pages (tens of MB) unless asked.
+    pa.default_memory_pool().release_unused()
+    column1, column2, effective, deletion, indicator, rationale = (
+        np.concatenate([p[i] for p in pieces]) if pieces else np.empty(0, dtype=np.int32) for i in range(6)
+    )
+    order = np.argsort(column1, kind="stable")
+    return PtpEdits(
+        provenance=prov,
+        column1=column1[order],
+        column2=column2[order],
+        effective=effective[order],
+        deletion=deletion[order],
+        indicator=indicator[order].astype(np.int8),
+        rationale=pd.Categorical.from_codes(
+            rationale[order], categories=pd.Index(list(rationales), dtype=object)
+        ),
+    )
+
+
+_EDIT_COLUMNS = ["column1", "column2", "effective", "deletion", "modifier_indicator", "rationale"]
+
+
+def _day(value: date | None, default: int) -> int:
+    return default if value is None else (value - date(1970, 1, 1)).days
+
+
+def _compact_batch(
+    batch: pa.RecordBatch, first: int, last: int, rationales: dict[str, int]
+) -> tuple[np.ndarray, ...]:
+    """(column1, column2, effective, deletion, indicator, rationale id) of the rows of ``batch``
+    that can apply between days ``first`` and ``last``; ``rationales`` numbers the rationale texts."""
+    import pyarrow as pa
+
+    indicator = batch.column("modifier_indicator").to_numpy()
+    effective = batch.column("effective").cast(pa.date32()).cast(pa.int32()).to_numpy()
+    deletion = batch.column("deletion").cast(pa.date32()).cast(pa.int32()).fill_null(NO_DELETION).to_numpy()
+    keep = np.flatnonzero((indicator != 9) & (effective <= last) & (deletion >= first))
+    text = batch.column("rationale")
+    ids = np.array(
+        [rationales.setdefault(r, len(rationales)) for r in text.dictionary.to_pylist()], dtype=np.int32
+    )
+    return (
+        _code_column(batch.column("column1"))[keep],
+        _code_column(batch.column("column2"))[keep],
+        effective[keep],
+        deletion[keep],
+        indicator[keep],
+        ids[text.indices.to_numpy()[keep]],
+    )
+
+
+def _code_column(column: pa.Array) -> np.ndarray:
+    """Code numbers of a column of five-character codes (as :func:`parse` keeps them)."""
+    import pyarrow as pa
+
+    fixed = column.cast(pa.binary(5))
+    chars = np.frombuffer(fixed.buffers()[1], dtype=np.uint8, count=5 * len(fixed), offset=5 * fixed.offset)
+    return code_numbers.from_characters(chars.reshape(-1, 5))

@@ -1,0 +1,52 @@
+"""Procedure codes as numbers, for tables that hold millions of them (NCCI PTP pairs, MUE).
+
+A CPT or HCPCS Level II code is five characters of ``[0-9A-Z]``; read as a base-36 number it fits
+an int32 (``00000`` is 0, ``ZZZZZ`` is ``36**5 - 1``), with the same order as the text. A fixed
+encoding needs no vocabulary: every release and every batch of claims numbers a code alike, and
+a number turns back into its code with arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+_ALPHABET = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
+_PLACES = 36 ** np.arange(4, -1, -1, dtype=np.int32)  # weight of each of the five characters
+# Value of each ASCII character in a code, -1 for the characters that cannot be in one.
+_VALUE = np.full(128, -1, dtype=np.int32)
+_VALUE[_ALPHABET] = np.arange(36)
+
+COUNT = 36**5
+"""How many numbers there are: every code number is in ``range(COUNT)``."""
+
+
+def from_characters(chars: np.ndarray) -> np.ndarray:
+    """int32 code number per row of an (n, 5) array of character values (bytes or code points);
+    -1 where a character is not in ``[0-9A-Z]``."""
+    chars = np.asarray(chars)
+    values = _VALUE[np.minimum(chars, 127)]
+    ok = (chars < 128).all(axis=1) & (values >= 0).all(axis=1)
+    return np.where(ok, values @ _PLACES, np.int32(-1))
+
+
+def numbers(codes: Iterable[object]) -> np.ndarray:
+    """int32 code number per code text; -1 for anything that is not five characters of ``[0-9A-Z]``
+    (so it matches no table row)."""
+    text = np.asarray(list(codes) if not isinstance(codes, np.ndarray) else codes, dtype=str)
+    if text.ndim != 1:
+        text = text.reshape(-1)
+    width = text.dtype.itemsize // 4
+    if width < 5 or not len(text):
+        return np.full(len(text), -1, dtype=np.int32)
+    points = text.view(np.uint32).reshape(len(text), width)
+    got = from_characters(points[:, :5])
+    return np.where((points[:, 5:] == 0).all(axis=1), got, -1).astype(np.int32)
+
+
+def codes(numbers: np.ndarray) -> np.ndarray:
+    """The code text of each code number (all in ``range(COUNT)``), as a ``<U5`` array."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    chars = _ALPHABET[(numbers[:, None] // _PLACES) % 36]
+    return chars.view("S5").reshape(-1).astype("U5")
