@@ -15,14 +15,17 @@ publishes MUEs quarterly, so a release covers the calendar quarter of that date 
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import threading
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from medbill.exceptions import ImportFailed
-from medbill.refdata import _tablefiles, coverage, store
+from medbill.refdata import _tablefiles, code_numbers, coverage, store
 
 SYSTEM = "mue"
 SETTINGS = ("practitioner", "outpatient", "dme")
@@ -115,8 +118,79 @@ def import_release(path: Path, effective: date | None = None) -> store.Provenanc
 
 
 def load(setting: str = "practitioner") -> list[tuple[store.Provenance, pd.DataFrame]]:
-    """Installed MUE releases of one setting, by effective date, each with its table."""
+    """Installed MUE releases of one setting, by effective date, each with its table (as imported).
+    The scrubber uses :func:`values` instead."""
+    return [(p, _tablefiles.load(p)) for p in _releases(setting)]
+
+
+def _releases(setting: str) -> list[store.Provenance]:
     setting = _tablefiles.require_setting(setting, SETTINGS)
     provs = _tablefiles.releases(SYSTEM, lambda p: p.release.startswith(setting + "-"))
-    provs = sorted(provs, key=lambda p: (p.effective_from or date.min, p.release))
-    return [(p, _tablefiles.load(p)) for p in provs]
+    return sorted(provs, key=lambda p: (p.effective_from or date.min, p.release))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class MueValues:
+    """The MUE values of one release, compact for the scrubber: codes as :mod:`code_numbers` (int32,
+    ascending, each once), the value, the MAI (int8) and the rationale as a categorical; about 14
+    bytes a code, where :func:`load`'s table and a dict keyed by code text take hundreds."""
+
+    provenance: store.Provenance
+    code: np.ndarray  # int32 code number, ascending
+    mue: np.ndarray  # units
+    mai: np.ndarray  # int8: 1, 2 or 3
+    rationale: pd.Categorical
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the values' arrays."""
+        return (
+            self.code.nbytes + self.mue.nbytes + self.mai.nbytes + int(self.rationale.memory_usage(deep=True))
+        )
+
+    def find(self, numbers: np.ndarray) -> np.ndarray:
+        """The row of each code number, -1 where the release has no value for the code."""
+        at = np.minimum(np.searchsorted(self.code, numbers), max(len(self.code) - 1, 0))
+        found = self.code[at] == numbers if len(self.code) else np.zeros(len(numbers), dtype=bool)
+        return np.where(found, at, -1)
+
+
+_values_memo: dict[tuple[object, ...], MueValues] = {}
+_values_lock = threading.Lock()
+
+
+def values(setting: str = "practitioner") -> list[MueValues]:
+    """Installed MUE releases of one setting by effective date, as :class:`MueValues`: read once
+    per release straight from the installed file (not kept as :func:`load`'s table too)."""
+    out = []
+    for prov in _releases(setting):
+        key = (prov.release, prov.sha256)
+        with _values_lock:
+            if key not in _values_memo:
+                if len(_values_memo) >= 8:  # a few quarters at a time are worth keeping
+                    _values_memo.clear()
+                _values_memo[key] = _read_values(prov)
+            out.append(_values_memo[key])
+    return out
+
+
+def _read_values(prov: store.Provenance) -> MueValues:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(_tablefiles.table_path(prov), read_dictionary=["rationale"])
+    code = code_numbers.from_arrow(table.column("code"))
+    order = np.argsort(code, kind="stable")
+    values = MueValues(
+        provenance=prov,
+        code=code[order],
+        mue=table.column("mue").to_numpy()[order],
+        mai=table.column("mai").to_numpy()[order].astype(np.int8),
+        rationale=pd.Categorical(table.column("rationale").to_pandas()).take(order),
+    )
+    del table
+    pa.default_memory_pool().release_unused()  # as in ncci._read_edits: pyarrow's allocator keeps freed pages
+    return values

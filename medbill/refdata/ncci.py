@@ -337,19 +337,10 @@ def _compact_batch(
         [rationales.setdefault(r, len(rationales)) for r in text.dictionary.to_pylist()], dtype=np.int32
     )
     return (
-        _code_column(batch.column("column1"))[keep],
-        _code_column(batch.column("column2"))[keep],
+        code_numbers.from_arrow(batch.column("column1"))[keep],
+        code_numbers.from_arrow(batch.column("column2"))[keep],
         effective[keep],
         deletion[keep],
         indicator[keep],
         ids[text.indices.to_numpy()[keep]],
     )
-
-
-def _code_column(column: pa.Array) -> np.ndarray:
-    """Code numbers of a column of five-character codes (as :func:`parse` keeps them)."""
-    import pyarrow as pa
-
-    fixed = column.cast(pa.binary(5))
-    chars = np.frombuffer(fixed.buffers()[1], dtype=np.uint8, count=5 * len(fixed), offset=5 * fixed.offset)
-    return code_numbers.from_characters(chars.reshape(-1, 5))

@@ -6,27 +6,31 @@ import numpy as np
 import pandas as pd
 
 from medbill.edits.engine import Batch, findings, no_findings, rule
-from medbill.refdata import coverage
+from medbill.refdata import code_numbers, coverage
 from medbill.refdata import mue as mue_tables
 
 _MAI = {1: "MAI 1 (per line)", 2: "MAI 2 (per day, policy)", 3: "MAI 3 (per day, clinical)"}
 
 
-_combined_memo: dict[tuple[tuple[str, str], ...], tuple[pd.DataFrame, dict, np.ndarray, np.ndarray]] = {}
-
-
-def _combined(releases: list) -> tuple[pd.DataFrame, dict[tuple[int, str], int], np.ndarray, np.ndarray]:
-    """Every installed release's rows with its position as ``release``, the row of each (release,
-    code) (one per code and release: import_release keeps the last), and the mue and mai columns
-    as arrays; built once per set of installed releases rather than on every scrub call."""
-    key = tuple((p.release, p.sha256) for p, _ in releases)
-    if key not in _combined_memo:
-        _combined_memo.clear()  # only the current combination is worth keeping
-        tables = pd.concat([t.assign(release=i) for i, (_, t) in enumerate(releases)], ignore_index=True)
-        keys = zip(tables["release"].tolist(), tables["code"].tolist(), strict=True)
-        row_of = {key: row for row, key in enumerate(keys)}
-        _combined_memo[key] = (tables, row_of, tables["mue"].to_numpy(), tables["mai"].to_numpy())
-    return _combined_memo[key]
+def _values_of(releases: list[mue_tables.MueValues], release: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
+    """Per (release index, code text) pair: the release's ``row`` for the code (-1 when it has none)
+    and its mue, mai and rationale."""
+    numbers = code_numbers.numbers(codes)
+    row = np.full(len(codes), -1, dtype="int64")
+    limit = np.zeros(len(codes), dtype="int64")
+    mai = np.zeros(len(codes), dtype="int8")
+    rationale = np.full(len(codes), "", dtype=object)
+    for r in np.unique(release):
+        at = np.flatnonzero(release == r)
+        found = releases[r].find(numbers[at])
+        row[at] = found
+        at, found = at[found >= 0], found[found >= 0]
+        limit[at] = releases[r].mue[found]
+        mai[at] = releases[r].mai[found]
+        rationale[at] = np.asarray(releases[r].rationale.take(found), dtype=object)
+    return pd.DataFrame(
+        {"row": row, "mue": limit, "mai": mai, "rationale": pd.Series(rationale, dtype="str")}
+    )
 
 
 @rule(
@@ -43,9 +47,8 @@ def _combined(releases: list) -> tuple[pd.DataFrame, dict[tuple[int, str], int],
     fix="Check the units against the record; split only if the payer allows (MAI 1 with 76/77/91/anatomic modifiers), otherwise correct the units.",
 )
 def mue(b: Batch) -> pd.DataFrame:
-    releases = mue_tables.load("practitioner")
-    provs = [p for p, _ in releases]
-    tables, row_of, limit, mai = _combined(releases)
+    releases = mue_tables.values("practitioner")
+    provs = [r.provenance for r in releases]
     lv = b.line_values
     line = np.flatnonzero(~b.missing("procedure_code") & ~b.missing("units"))
     # the codes of these lines, numbered by first appearance among them
@@ -62,30 +65,29 @@ def mue(b: Batch) -> pd.DataFrame:
     line, code_id, release = line[keep], code_id[keep], release[keep]
     if not len(line):
         return no_findings()
-    # The table row of each line (a line whose code has none is not edited), looked up once per
-    # distinct (release, code): the same rows as a merge on them, in line order.
+    # The release's values for each line (a line whose code has none is not edited), looked up once
+    # per distinct (release, code), in line order.
     _, at, inverse = np.unique(release * len(codes) + code_id, return_index=True, return_inverse=True)
-    keys = zip(release[at].tolist(), codes[code_id[at]].tolist(), strict=True)
-    row = np.array([row_of.get(k, -1) for k in keys], dtype="int64")[inverse]
-    hit = row >= 0
-    line, row, code_id = line[hit], row[hit], code_id[hit]
+    key_values = _values_of(releases, release[at], codes[code_id[at]])
+    hit = key_values["row"].to_numpy()[inverse] >= 0
+    line, key, code_id, release = line[hit], inverse[hit], code_id[hit], release[hit]
+    limit, mai = key_values["mue"].to_numpy()[key], key_values["mai"].to_numpy()[key]
     units = lv["units"][line]
-    per_day = mai[row] != 1
+    per_day = mai != 1
     day = pd.factorize(b.encounter[line] * len(codes) + code_id)[0]
     if np.all(units == np.round(units)) and np.abs(units).sum() < 2**53:  # whole units: any sum is exact
         day_units = np.bincount(day, weights=units)[day]
     else:  # pandas' compensated sums, for the same last digits
         day_units = pd.Series(units).groupby(day).transform("sum").to_numpy()
     counted = np.where(per_day, day_units, units)
-    over = counted > limit[row]
+    over = counted > limit
     if not over.any():
         return no_findings()
     line, counted, per_day = line[over], counted[over], per_day[over]
-    h = tables.iloc[row[over]].reset_index(drop=True)
-    h["line"] = line
+    h = key_values.iloc[key[over]].reset_index(drop=True)
+    h["release"] = release[over]
     h["procedure_code"] = pd.Series(lv["procedure_code"][line], dtype=object)
     h["units"] = units[over]
-    h["service_date"] = lv["service_date"][line]
     release_name = np.array([p.release for p in provs], dtype=object)[h["release"].to_numpy()]
     message = (
         h["procedure_code"]
