@@ -290,30 +290,39 @@ def _read_edits(prov: store.Provenance, parts: list[store.Provenance]) -> PtpEdi
     first = _day(prov.effective_from, np.iinfo(np.int32).min)
     last = _day(prov.effective_to, np.iinfo(np.int32).max)
     rationales: dict[str, int] = {}
-    pieces = []
+    pieces: dict[str, list[np.ndarray]] = {name: [np.empty(0, dtype)] for name, dtype in _FIELDS.items()}
     for part in parts:
         with pq.ParquetFile(_tablefiles.table_path(part), read_dictionary=["rationale"]) as f:
             for batch in f.iter_batches(_READ_ROWS, columns=_EDIT_COLUMNS, use_threads=False):
-                pieces.append(_compact_batch(batch, first, last, rationales))
+                for name, values in zip(_FIELDS, _compact_batch(batch, first, last, rationales), strict=True):
+                    pieces[name].append(values)
     # The reader's buffers are freed but pyarrow's allocator keeps the pages (tens of MB) unless asked.
     pa.default_memory_pool().release_unused()
-    column1, column2, effective, deletion, indicator, rationale = (
-        np.concatenate([p[i] for p in pieces]) if pieces else np.empty(0, dtype=np.int32) for i in range(6)
-    )
-    order = np.argsort(column1, kind="stable")
+    # One field at a time, so at most one field is in memory twice.
+    fields = {
+        name: np.concatenate(pieces.pop(name)).astype(dtype, copy=False) for name, dtype in _FIELDS.items()
+    }
+    column1 = fields["column1"]
+    if (column1[1:] < column1[:-1]).any():  # CMS files come sorted by column 1; others are sorted here
+        order = np.argsort(column1, kind="stable")
+        for name in fields:
+            fields[name] = fields[name][order]
+    codes = fields.pop("rationale")
+    categories = pd.Index(list(rationales), dtype=object)
     return PtpEdits(
-        provenance=prov,
-        column1=column1[order],
-        column2=column2[order],
-        effective=effective[order],
-        deletion=deletion[order],
-        indicator=indicator[order].astype(np.int8),
-        rationale=pd.Categorical.from_codes(
-            rationale[order], categories=pd.Index(list(rationales), dtype=object)
-        ),
+        provenance=prov, **fields, rationale=pd.Categorical.from_codes(codes, categories=categories)
     )
 
 
+# The PtpEdits arrays and their types, in the order _compact_batch returns them.
+_FIELDS = {
+    "column1": np.int32,
+    "column2": np.int32,
+    "effective": np.int32,
+    "deletion": np.int32,
+    "indicator": np.int8,
+    "rationale": np.int32,
+}
 _EDIT_COLUMNS = ["column1", "column2", "effective", "deletion", "modifier_indicator", "rationale"]
 
 
