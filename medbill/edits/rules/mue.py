@@ -12,25 +12,26 @@ from medbill.refdata import mue as mue_tables
 _MAI = {1: "MAI 1 (per line)", 2: "MAI 2 (per day, policy)", 3: "MAI 3 (per day, clinical)"}
 
 
-def _values_of(releases: list[mue_tables.MueValues], release: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
-    """Per (release index, code text) pair: the release's ``row`` for the code (-1 when it has none)
-    and its mue, mai and rationale."""
+def _values_of(
+    releases: list[mue_tables.MueValues], release: np.ndarray, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(found, mue, mai, rationale) per (release index, code text) pair: whether the release has a
+    value for the code, and the value's columns (0 / "" where it has none)."""
     numbers = code_numbers.numbers(codes)
-    row = np.full(len(codes), -1, dtype="int64")
+    found = np.zeros(len(codes), dtype=bool)
     limit = np.zeros(len(codes), dtype="int64")
     mai = np.zeros(len(codes), dtype="int8")
     rationale = np.full(len(codes), "", dtype=object)
     for r in np.unique(release):
         at = np.flatnonzero(release == r)
-        found = releases[r].find(numbers[at])
-        row[at] = found
-        at, found = at[found >= 0], found[found >= 0]
-        limit[at] = releases[r].mue[found]
-        mai[at] = releases[r].mai[found]
-        rationale[at] = np.asarray(releases[r].rationale.take(found), dtype=object)
-    return pd.DataFrame(
-        {"row": row, "mue": limit, "mai": mai, "rationale": pd.Series(rationale, dtype="str")}
-    )
+        row = releases[r].find(numbers[at])
+        at, row = at[row >= 0], row[row >= 0]
+        found[at] = True
+        limit[at] = releases[r].mue[row]
+        mai[at] = releases[r].mai[row]
+        why = releases[r].rationale
+        rationale[at] = why.categories.to_numpy(dtype=object)[why.codes[row]]
+    return found, limit, mai, rationale
 
 
 @rule(
@@ -68,10 +69,10 @@ def mue(b: Batch) -> pd.DataFrame:
     # The release's values for each line (a line whose code has none is not edited), looked up once
     # per distinct (release, code), in line order.
     _, at, inverse = np.unique(release * len(codes) + code_id, return_index=True, return_inverse=True)
-    key_values = _values_of(releases, release[at], codes[code_id[at]])
-    hit = key_values["row"].to_numpy()[inverse] >= 0
+    found, key_limit, key_mai, key_rationale = _values_of(releases, release[at], codes[code_id[at]])
+    hit = found[inverse]
     line, key, code_id, release = line[hit], inverse[hit], code_id[hit], release[hit]
-    limit, mai = key_values["mue"].to_numpy()[key], key_values["mai"].to_numpy()[key]
+    limit, mai = key_limit[key], key_mai[key]
     units = lv["units"][line]
     per_day = mai != 1
     day = pd.factorize(b.encounter[line] * len(codes) + code_id)[0]
@@ -84,8 +85,15 @@ def mue(b: Batch) -> pd.DataFrame:
     if not over.any():
         return no_findings()
     line, counted, per_day = line[over], counted[over], per_day[over]
-    h = key_values.iloc[key[over]].reset_index(drop=True)
-    h["release"] = release[over]
+    key = key[over]
+    h = pd.DataFrame(
+        {
+            "release": release[over],
+            "mue": key_limit[key],
+            "mai": key_mai[key],
+            "rationale": pd.Series(key_rationale[key], dtype="str"),
+        }
+    )
     h["procedure_code"] = pd.Series(lv["procedure_code"][line], dtype=object)
     h["units"] = units[over]
     release_name = np.array([p.release for p in provs], dtype=object)[h["release"].to_numpy()]
