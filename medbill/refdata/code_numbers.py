@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from medbill.exceptions import InvalidArgument
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -37,16 +39,13 @@ def from_characters(chars: np.ndarray) -> np.ndarray:
 
 def numbers(codes: Iterable[object]) -> np.ndarray:
     """int32 code number per code text; -1 for anything that is not five characters of ``[0-9A-Z]``
-    (so it matches no table row)."""
-    text = np.asarray(list(codes) if not isinstance(codes, np.ndarray) else codes, dtype=str)
-    if text.ndim != 1:
-        text = text.reshape(-1)
-    width = text.dtype.itemsize // 4
-    if width < 5 or not len(text):
-        return np.full(len(text), -1, dtype=np.int32)
-    points = text.view(np.uint32).reshape(len(text), width)
-    got = from_characters(points[:, :5])
-    return np.where((points[:, 5:] == 0).all(axis=1), got, -1).astype(np.int32)
+    (so it matches no table row). ``InvalidArgument`` when ``codes`` is not a collection of values."""
+    if isinstance(codes, str | bytes) or not isinstance(codes, Iterable):
+        raise InvalidArgument(f"codes must be a list, array or Series of code text, got {codes!r:.60}.")
+    # Only five-character text can be a code: anything else becomes "" (and -1) before numpy sees it.
+    text = np.array([c if isinstance(c, str) and len(c) == 5 else "" for c in codes], dtype="<U5")
+    points = text.view(np.uint32).reshape(len(text), 5)
+    return from_characters(points)
 
 
 def from_arrow(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -62,7 +61,18 @@ def from_arrow(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def codes(numbers: np.ndarray) -> np.ndarray:
-    """The code text of each code number (all in ``range(COUNT)``), as a ``<U5`` array."""
-    numbers = np.asarray(numbers, dtype=np.int64)
-    chars = _ALPHABET[(numbers[:, None] // _PLACES) % 36]
+    """The code text of each code number, as a ``<U5`` array; ``InvalidArgument`` unless ``numbers``
+    is a one-dimensional array (or list) of integers in ``range(COUNT)``."""
+    values = np.asarray(numbers) if isinstance(numbers, np.ndarray | list | tuple) else None
+    if (
+        values is None
+        or values.ndim != 1
+        or (len(values) and values.dtype.kind not in "iu")
+        or (len(values) and (values.min() < 0 or values.max() >= COUNT))
+    ):
+        raise InvalidArgument(
+            f"numbers must be a list or array of code numbers (integers 0 to {COUNT - 1}), got {numbers!r:.60}."
+        )
+    values = values.astype(np.int64)
+    chars = _ALPHABET[(values[:, None] // _PLACES) % 36]
     return chars.view("S5").reshape(-1).astype("U5")

@@ -250,8 +250,8 @@ class PtpEdits:
                 "column1": pd.Series(code_numbers.codes(self.column1[rows]), dtype="str"),
                 "column2": pd.Series(code_numbers.codes(self.column2[rows]), dtype="str"),
                 "effective": self.effective[rows].astype("datetime64[D]"),
-                "deletion": np.where(deletion == NO_DELETION, np.int64(-(2**63)), deletion).astype(
-                    "datetime64[D]"
+                "deletion": np.where(
+                    deletion == NO_DELETION, np.datetime64("NaT", "D"), deletion.astype("datetime64[D]")
                 ),
                 "modifier_indicator": self.indicator[rows],
                 "rationale": pd.Series(np.asarray(self.rationale.take(rows)), dtype="str"),

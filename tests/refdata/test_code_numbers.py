@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from medbill.exceptions import InvalidArgument
 from medbill.refdata import code_numbers
 
 CODE = st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=5, max_size=5)
@@ -66,3 +67,25 @@ def test_bytes_and_text_agree(codes):
     # the importer's path (fixed-width bytes) and the claims' path (text) number codes alike
     chars = np.frombuffer("".join(codes).encode(), dtype=np.uint8).reshape(-1, 5)
     assert code_numbers.from_characters(chars).tolist() == code_numbers.numbers(codes).tolist()
+
+
+@pytest.mark.parametrize("junk", ["99213", None, 7, b"99213"])  # one code, not a collection of them
+def test_numbers_wants_a_collection(junk):
+    with pytest.raises(InvalidArgument, match="codes must be"):
+        code_numbers.numbers(junk)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        [-1],  # below range
+        [code_numbers.COUNT],  # above range
+        ["99213"],  # text, not numbers
+        [1.5],  # not integers
+        [[1, 2]],  # two-dimensional
+        7,  # not a collection
+    ],
+)
+def test_codes_wants_code_numbers(junk):
+    with pytest.raises(InvalidArgument, match="numbers must be"):
+        code_numbers.codes(junk)
