@@ -422,11 +422,7 @@ def read_claims_dir(path: str | Path, *, compact: bool = False) -> ClaimsData:
         parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
         chosen = parquet if parquet.exists() else csv if csv.exists() else None
         if chosen is not None:
-            raw = read_table_file(chosen, CODE_COLUMNS.get(name, ()) if compact else ())
-            found[name] = coerce_table(name, raw, str(chosen))
-            del raw  # the typed table replaces it before the next one is read
-            if compact:
-                found[name] = _empty_text_compact(name, found[name])
+            found[name] = read_table(name, chosen, compact=compact)
     release_freed()  # the parse buffers and the untyped tables: a large folder would keep them for good
     for name in ("claims", "lines"):
         if name not in found:
@@ -434,6 +430,14 @@ def read_claims_dir(path: str | Path, *, compact: bool = False) -> ClaimsData:
                 f"claims folder {folder} has no {name}.csv or {name}.parquet (see docs/tables.md)"
             )
     return ClaimsData(**found)
+
+
+def read_table(name: str, path: Path, *, compact: bool = False) -> pd.DataFrame:
+    """Claims table ``name`` from one CSV or Parquet file, typed (``compact``: see :func:`read_claims_dir`)."""
+    raw = read_table_file(path, CODE_COLUMNS.get(name, ()) if compact else ())
+    table = coerce_table(name, raw, str(path))
+    del raw  # the typed table replaces it
+    return _empty_text_compact(name, table) if compact else table
 
 
 def _empty_text_compact(name: str, table: pd.DataFrame) -> pd.DataFrame:

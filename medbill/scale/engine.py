@@ -105,7 +105,7 @@ def scrub_partition(
     as_of: date | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Scrub partition ``i``: its result with rows numbered as in the input (``part_tables``)."""
-    data = Dataset.open(path).read(i)
+    data = Dataset.open(path).read(i, compact=True)
     result = scrub(data, rules=rules, disable=disable, payer_config=payer_config, as_of=as_of)
     return part_tables(result, data.claims[SOURCE_ROW].to_numpy(), data.lines[SOURCE_ROW].to_numpy())
 
@@ -144,7 +144,7 @@ def priced_lines(lines: pd.DataFrame, claims: pd.DataFrame, locality: object = N
 
 
 def price_partition(path: str, i: int, locality: object = None) -> pd.DataFrame:
-    data = Dataset.open(path).read(i, only=("claims", "lines"))  # the remittance tables are not priced
+    data = Dataset.open(path).read(i, only=("claims", "lines"), compact=True)  # remittances are not priced
     out = priced_lines(data.lines, data.claims, locality)
     out[SOURCE_ROW] = data.lines[SOURCE_ROW].to_numpy()
     return out

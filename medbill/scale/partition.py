@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from medbill.claims import groups
-from medbill.claims.tables import SOURCE_ROW, TABLES, ClaimsData, read_claims_dir
+from medbill.claims.tables import SOURCE_ROW, TABLES, ClaimsData, read_claims_dir, read_table
 from medbill.exceptions import ImportFailed
 
 SHARED_TABLES: tuple[str, ...] = ("payers", "providers", "remit_payments")
@@ -57,16 +57,17 @@ class Dataset:
     def part_dir(self, i: int) -> Path:
         return self.path / f"part-{i:05d}"
 
-    def read(self, i: int, only: Collection[str] = TABLES) -> ClaimsData:
+    def read(self, i: int, only: Collection[str] = TABLES, *, compact: bool = False) -> ClaimsData:
         """Partition ``i`` with the shared tables, as one ``ClaimsData``; with ``only``, just those
-        tables (claims and lines always), the others None, so a task reads what it uses."""
+        tables (claims and lines always), the others None, so a task reads what it uses;
+        ``compact`` as ``read_claims_dir`` has it, for tasks that only read (scrub, price)."""
         wanted = {"claims", "lines", *only}
         tables = {
-            name: pd.read_parquet(self.part_dir(i) / f"{name}.parquet")
+            name: read_table(name, self.part_dir(i) / f"{name}.parquet", compact=compact)
             for name in self._present(False, wanted)
         }
         for name in self._present(True, wanted):
-            tables[name] = pd.read_parquet(self.path / "shared" / f"{name}.parquet")
+            tables[name] = read_table(name, self.path / "shared" / f"{name}.parquet", compact=compact)
         return ClaimsData(**tables)
 
     def _present(self, shared: bool, wanted: set[str]) -> list[str]:
