@@ -44,7 +44,9 @@ def client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
     if workers < 1:
         raise MedbillError(f"--workers must be at least 1, got {workers}")
     with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as lc,
+        # ":0", a free port: None does not turn the dashboard off (dask/distributed#8136) and
+        # would warn whenever 8787 is taken
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as lc,
         Client(lc) as c,
     ):
         yield c
