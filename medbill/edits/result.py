@@ -24,19 +24,15 @@ TEXT = "str" if int(pd.__version__.split(".")[0]) >= 3 else "string[pyarrow]"
 _NO_CATEGORIES = pd.Index([], dtype=TEXT)
 
 
-def as_category(
-    values: pd.Series | pd.Categorical | np.ndarray, take: np.ndarray | None = None
-) -> pd.Categorical:
+def as_category(values: pd.Series | pd.Categorical | np.ndarray) -> pd.Categorical:
     """Text as a categorical whose categories are the distinct values present, sorted (so equal
-    findings have equal dtypes however they were computed); ``take`` picks and orders rows first."""
+    findings have equal dtypes however they were computed)."""
     if isinstance(values, pd.Series):
         values = values.array
     if isinstance(values, pd.Categorical):
-        codes = values.codes if take is None else values.codes[take]
-        cat = pd.Categorical.from_codes(codes, dtype=values.dtype).remove_unused_categories()
+        cat = values.remove_unused_categories()
     else:
-        text = np.asarray(values, dtype=object)
-        cat = pd.Categorical(text if take is None else text[take])
+        cat = pd.Categorical(np.asarray(values, dtype=object))
     if not len(cat.categories):
         return pd.Categorical.from_codes(cat.codes, categories=_NO_CATEGORIES)
     if cat.categories.dtype != TEXT:  # a check gave numbers or other objects: findings are text
