@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from medbill._memory import release_freed
-from medbill.edits.result import CATEGORY_COLUMNS, SEVERITY_RANK, ScrubResult, concat_findings
+from medbill.edits.result import CATEGORY_COLUMNS, ScrubResult, concat_findings
 
 _ROWS = "_row"  # the input row of a status table's row, while the parts are put together
 
@@ -73,11 +73,12 @@ def _taken(parts: list[dict[str, pd.DataFrame]], table: str) -> list[pd.DataFram
 
 
 def _ordered(f: pd.DataFrame) -> pd.DataFrame:
-    rank = f["severity"].astype(object).map(SEVERITY_RANK).fillna(0).to_numpy()
+    """Findings of the parts in ``scrub``'s order. A claim's findings all come from one part, which
+    has them in that order already, and line positions follow input order, so a stable sort by
+    claim and line row finishes the job (a quarter of the time of :func:`finding_order`)."""
     line = f["line_row"].to_numpy(dtype="int64", na_value=-1)
     claim = f["claim_row"].to_numpy(dtype="int64", na_value=-1)
-    order = finding_order(claim, line, rank, {c: f[c].array for c in CATEGORY_COLUMNS})
-    return f.take(order).reset_index(drop=True)
+    return f.take(np.lexsort((line, claim))).reset_index(drop=True)
 
 
 def in_input_order(parts: list[pd.DataFrame], rows: str) -> pd.DataFrame:
