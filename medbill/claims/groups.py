@@ -22,7 +22,7 @@ def keys(values: pd.Series) -> np.ndarray:
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
     cleaned = pd.Series(np.asarray(distinct, dtype=object), dtype=object).astype("string").str.strip()
     table = cleaned.mask(cleaned.eq("")).to_numpy(dtype=object, na_value=None)
-    return np.append(table, None)[codes]  # NA (-1) takes the None at the end
+    return np.append(table, np.array([None], dtype=object))[codes]  # NA (-1) takes the None at the end
 
 
 def buckets(values: np.ndarray, parts: int) -> np.ndarray:
