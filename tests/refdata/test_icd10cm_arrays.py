@@ -106,3 +106,10 @@ def test_notes_round_trip_through_the_pack() -> None:
         contents="test",
     )
     assert unpack_notes(data.pack()) == notes
+
+
+def test_releases_share_the_code_strings_they_have_in_common() -> None:
+    fy2025, fy2026 = icd10cm.release("FY2025"), icd10cm.release("FY2026")
+    for code in ("E119", "S52521A", "T07XXXD"):
+        assert fy2025.codes[fy2025._find(code)] is fy2026.codes[fy2026._find(code)]
+    assert fy2025._sorted[0] is fy2025.codes[fy2025._sorted_rows[0]]  # the sorted view holds the same objects

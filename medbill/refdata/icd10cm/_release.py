@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import sys
 from bisect import bisect_left
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -106,9 +105,7 @@ class Release:
     def __init__(self, provenance: Provenance, packed: dict[str, Any]) -> None:
         self.provenance = provenance
         self.name = provenance.release
-        # Interned: releases share the code strings they have in common (most of them), and the
-        # sorted view below holds the same objects, not copies.
-        self.codes: list[str] = list(map(sys.intern, packed["codes"].split("\n")))
+        self.codes: list[str] = packed["codes"].split("\n")
         self._titles: str = packed["titles"]
         self._title_ends = unpack_array("I", packed["title_ends"])
         self._kinds: bytes = packed["kinds"]
@@ -116,7 +113,7 @@ class Release:
         self._parents = unpack_array("i", packed["parents"])
         self._requires_7th: bytes = packed["requires_7th"]
         self._sorted_rows = unpack_array("i", packed["sorted_rows"])
-        self._sorted: list[str] = list(map(self.codes.__getitem__, self._sorted_rows))
+        self._sorted: list[str] = list(map(self.codes.__getitem__, self._sorted_rows))  # same objects
         self._n = len(self.codes)
         # only the notes stay packed (decoded a note at a time); the rest is in the fields above
         self._packed = {k: v for k, v in packed.items() if k.startswith("note_")}
@@ -133,6 +130,13 @@ class Release:
         self._search_index: Any = None
         self._sorted_array: np.ndarray | None = None
         self._excludes1: dict[int, tuple[int, ...]] = {}
+
+    def _share_codes(self, other: Release) -> None:
+        """Hold the codes ``other`` also has as ``other``'s string objects: releases share most of
+        their codes, so a second release costs only the codes it adds (called once, on load)."""
+        same = dict(zip(other.codes, other.codes, strict=True))
+        self.codes = [same.get(c, c) for c in self.codes]
+        self._sorted = list(map(self.codes.__getitem__, self._sorted_rows))
 
     def __repr__(self) -> str:
         p = self.provenance
