@@ -3,11 +3,13 @@ notes_of_kind) agree with the release's tables and scalar verbs; notes survive p
 
 from __future__ import annotations
 
+import re
 from array import array
 
 import numpy as np
 import pytest
 
+from medbill.exceptions import InvalidArgument
 from medbill.refdata import icd10cm
 from medbill.refdata.icd10cm._model import ReleaseData, unpack_notes
 
@@ -113,3 +115,23 @@ def test_releases_share_the_code_strings_they_have_in_common() -> None:
     for code in ("E119", "S52521A", "T07XXXD"):
         assert fy2025.codes[fy2025._find(code)] is fy2026.codes[fy2026._find(code)]
     assert fy2025._sorted[0] is fy2025.codes[fy2025._sorted_rows[0]]  # the sorted view holds the same objects
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        (
+            lambda r: r.rows_of(np.array(["E119", None], dtype=object)),
+            "compact ICD-10-CM codes as text",
+        ),  # a missing value
+        (
+            lambda r: r.rows_of(np.array(["E119", 3.5], dtype=object)),
+            "compact ICD-10-CM codes as text",
+        ),  # a number
+        (lambda r: r.flags("bilable"), "'billable' or 'requires_7th'"),  # misspelt flag
+        (lambda r: r.notes_of_kind("exclude1"), "Unknown ICD-10-CM note kind 'exclude1'"),  # misspelt kind
+    ],
+)
+def test_bad_arguments_name_the_value(call, says: str) -> None:
+    with pytest.raises(InvalidArgument, match=re.escape(says)):
+        call(icd10cm.release("FY2026"))

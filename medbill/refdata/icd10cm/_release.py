@@ -1,8 +1,10 @@
 """One ICD-10-CM release in memory: lookups, hierarchy, notes, and its tables.
 
-The hot path (``get``, ``is_billable``) is a dict hit on the compact code plus a slice of one big
-title string; ``Code`` objects are made on first request and kept. pandas is imported only for
-``.table`` / ``.notes_table`` and numpy only for search.
+The hot path (``get``, ``is_billable``) is a bisect over the sorted codes (a dict hit once a text
+has been asked for) plus a slice of one big title string; ``Code`` objects are made on first
+request and kept. Notes stay packed and are decoded one at a time. The scrubber's vectorised path
+(``rows_of``, ``flags``, ``title_of``, ``billable_under``, ``notes_of_kind``) reads these same fields;
+pandas is imported only for ``.table`` / ``.notes_table``, which nothing in a scrub builds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from medbill.exceptions import UnknownCode
+from medbill.exceptions import InvalidArgument, UnknownCode
 from medbill.refdata.icd10cm import _format
 from medbill.refdata.icd10cm._model import (
     BLOCK,
@@ -161,7 +163,10 @@ class Release:
 
     # -- many codes at once (the scrubber's path: arrays over the fields above, no table) ----------
     def rows_of(self, codes: np.ndarray) -> np.ndarray:
-        """Row of each compact code string in ``codes`` (an object array), -1 where absent; vectorised."""
+        """Row of each compact code string in ``codes`` (an object array), -1 where absent; vectorised.
+
+        Raises ``InvalidArgument`` when an element is not text (compact codes first: "E11.9" is absent).
+        """
         import numpy as np
 
         if self._sorted_array is None:  # the sorted codes' own string objects: 8 bytes a code
@@ -169,7 +174,12 @@ class Release:
         ordered = self._sorted_array
         if not self._n:
             return np.full(len(codes), -1)
-        at = np.minimum(np.searchsorted(ordered, codes), self._n - 1)
+        try:
+            at = np.minimum(np.searchsorted(ordered, codes), self._n - 1)
+        except TypeError:  # a value that does not compare with text
+            raise InvalidArgument(
+                f"rows_of takes compact ICD-10-CM codes as text; {codes[:5]!r:.120} holds other values."
+            ) from None
         found = ordered[at] == codes
         return np.where(found, np.frombuffer(self._sorted_rows, dtype=np.int32)[at], -1)
 
@@ -177,7 +187,9 @@ class Release:
         """Boolean flag per row, ``billable`` or ``requires_7th``: a view of the release's bytes."""
         import numpy as np
 
-        held = {"billable": self._billable_flags, "requires_7th": self._requires_7th}[name]
+        held = {"billable": self._billable_flags, "requires_7th": self._requires_7th}.get(name)
+        if held is None:
+            raise InvalidArgument(f"Release.flags takes 'billable' or 'requires_7th', not {name!r:.60}.")
         return np.frombuffer(held, dtype=np.bool_)
 
     def title_of(self, key: str) -> str:
@@ -334,6 +346,10 @@ class Release:
     def notes_of_kind(self, kind: str) -> list[tuple[str, str, tuple[str, ...]]]:
         """Every note of one kind as written (not inherited), in the release's order: (compact code,
         block id or chapter number it is written on, text, referenced code prefixes)."""
+        if kind not in NOTE_KIND_NAMES:
+            raise InvalidArgument(
+                f"Unknown ICD-10-CM note kind {kind!r:.60}; kinds: {', '.join(NOTE_KIND_NAMES)}."
+            )
         notes = self._note_columns
         return [(self.codes[notes.rows[i]], notes.text(i), notes.refs(i)) for i in notes.of_kind(kind)]
 
