@@ -112,6 +112,7 @@ class PackedNotes:
         self._text_ends = unpack_array("I", packed["note_text_ends"])
         self._refs: str = packed["note_refs"]
         self._ref_ends = unpack_array("I", packed["note_ref_ends"])
+        self._decoded_refs: dict[int, tuple[str, ...]] = {}
         self._by_row: array | None = None  # note positions sorted by row, made on first ``of_row``
         self._row_of_sorted = array("i")
 
@@ -125,8 +126,12 @@ class PackedNotes:
         return self._texts[self._text_ends[i - 1] if i else 0 : self._text_ends[i]]
 
     def refs(self, i: int) -> tuple[str, ...]:
-        joined = self._refs[self._ref_ends[i - 1] if i else 0 : self._ref_ends[i]]
-        return tuple(joined.split(",")) if joined else ()
+        """Code prefixes note ``i`` names, decoded once (a range such as "(C00-C96)" names hundreds)."""
+        found = self._decoded_refs.get(i)
+        if found is None:
+            joined = self._refs[self._ref_ends[i - 1] if i else 0 : self._ref_ends[i]]
+            found = self._decoded_refs[i] = tuple(joined.split(",")) if joined else ()
+        return found
 
     def of_row(self, row: int) -> list[int]:
         """Positions of the notes written on ``row``, in the release's order."""

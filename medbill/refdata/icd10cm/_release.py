@@ -120,6 +120,7 @@ class Release:
         # only the notes stay packed (decoded a note at a time); the rest is in the fields above
         self._packed = {k: v for k, v in packed.items() if k.startswith("note_")}
         self._packed_notes: PackedNotes | None = None
+        self._row_notes: dict[int, list[tuple[str, str, tuple[str, ...]]]] = {}  # rows asked for only
         # an order-file release has no notes of its own: they are the named XML release's
         self.notes_from: str = packed.get("notes_from") or self.name
         # input text as given (and compact code) -> Code, filled on first request of each
@@ -340,8 +341,14 @@ class Release:
         return self._packed_notes
 
     def _notes_of_row(self, row: int) -> list[tuple[str, str, tuple[str, ...]]]:
-        notes = self._note_columns
-        return [(notes.kind(i), notes.text(i), notes.refs(i)) for i in notes.of_row(row)]
+        """(kind, text, refs) of the notes written on one row, decoded on the row's first request."""
+        found = self._row_notes.get(row)
+        if found is None:
+            notes = self._note_columns
+            found = self._row_notes[row] = [
+                (notes.kind(i), notes.text(i), notes.refs(i)) for i in notes.of_row(row)
+            ]
+        return found
 
     def notes_of_kind(self, kind: str) -> list[tuple[str, str, tuple[str, ...]]]:
         """Every note of one kind as written (not inherited), in the release's order: (compact code,
