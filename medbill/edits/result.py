@@ -7,6 +7,7 @@ import html
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from medbill.exceptions import ScrubErrors
 
@@ -49,11 +50,16 @@ def concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """Findings tables one after another (``ignore_index``), the categorical columns kept categorical
     with the union of the parts' categories, sorted: equal to scrubbing the parts as one batch."""
     filled = [p for p in parts if len(p)] or parts[:1]
-    joined = pd.concat(filled, ignore_index=True)
+    # categories differ between parts, and concat would fall back to one Python string per finding
+    text = {
+        c: union_categoricals([p[c].array for p in filled], sort_categories=True)
+        for c in CATEGORY_COLUMNS
+        if c in filled[0]
+    }
+    joined = pd.concat([p.drop(columns=list(text)) for p in filled], ignore_index=True)
     for c in CATEGORY_COLUMNS:
-        if c in joined and not isinstance(joined[c].dtype, pd.CategoricalDtype):
-            # categories differ between parts: concat fell back to object
-            joined[c] = as_category(joined[c])
+        if c in text:
+            joined.insert(filled[0].columns.get_loc(c), c, as_category(text[c]))
     return joined
 
 
