@@ -21,6 +21,7 @@ GPCIs in thousandths, CF in ten-thousandths, money in cents) and gives the same 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -135,13 +136,20 @@ class FeeSchedule:
         keep = (row >= 0) & (loc >= 0) & ~pd.Series(key).duplicated().to_numpy()  # aliases repeat rows
         self._cap_index = pd.Index(key[keep])
         self._cap_position = {int(k): i for i, k in enumerate(key[keep])}
-        # Plain dicts for the one-code path (a pandas row lookup costs more than the arithmetic).
-        self._rvu_records = rvu.to_dict("records")
-        ones = dict.fromkeys(("gpci_work", "gpci_pe", "gpci_mp"), 10**GPCI_PLACES)
-        national = {"mac": NATIONAL, "locality": "", "state": "", "name": "no geographic adjustment", **ones}
-        self._gpci_records = [*gpci.to_dict("records"), national]
         self._cap_fac = caps["cap_fac_cents"].to_numpy("int64")[keep]
         self._cap_nonfac = caps["cap_nonfac_cents"].to_numpy("int64")[keep]
+
+    # Plain dicts for the one-code path (a pandas row lookup costs more than the arithmetic), built
+    # on its first use: the batch path never reads them, and the RVU rows as dicts are 15 MB.
+    @functools.cached_property
+    def _rvu_records(self) -> list[dict[str, Any]]:
+        return self.rvu.to_dict("records")
+
+    @functools.cached_property
+    def _gpci_records(self) -> list[dict[str, Any]]:
+        ones = dict.fromkeys(("gpci_work", "gpci_pe", "gpci_mp"), 10**GPCI_PLACES)
+        national = {"mac": NATIONAL, "locality": "", "state": "", "name": "no geographic adjustment", **ones}
+        return [*self.gpci.to_dict("records"), national]
 
     def _add_locality_aliases(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Accept a second MAC number for a locality, as CMS's OPPS cap file does.
