@@ -170,7 +170,7 @@ def priced_lines(lines: pd.DataFrame, claims: pd.DataFrame, locality: object = N
     priced = price_lines(lines, claims=claims, locality=locality).reset_index(drop=True)
     # the keys go in front without copying the priced columns (a concat would copy all of them)
     for at, key in enumerate(PRICE_KEYS):
-        priced.insert(at, key, lines[key].to_numpy())
+        priced.insert(at, key, lines[key].array)
     return priced
 
 
