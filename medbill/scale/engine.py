@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
 from medbill.edits import engine as rule_engine
@@ -141,15 +142,30 @@ def priced_lines(lines: pd.DataFrame, claims: pd.DataFrame, locality: object = N
     """Every line priced with the PFS release in effect on its date, keyed by claim_id and line_number."""
     from medbill.pricing.pfs import price_lines
 
-    priced = price_lines(lines, claims=claims, locality=locality)
-    return pd.concat([lines[PRICE_KEYS].reset_index(drop=True), priced.reset_index(drop=True)], axis=1)
+    priced = price_lines(lines, claims=claims, locality=locality).reset_index(drop=True)
+    # the keys go in front without copying the priced columns (a concat would copy all of them)
+    for at, key in enumerate(PRICE_KEYS):
+        priced.insert(at, key, lines[key].array)
+    return priced
 
 
 def price_partition(path: str, i: int, locality: object = None) -> pd.DataFrame:
-    data = Dataset.open(path).read(i, only=("claims", "lines"), compact=True)  # remittances are not priced
-    out = priced_lines(data.lines, data.claims, locality)
-    out[SOURCE_ROW] = data.lines[SOURCE_ROW].to_numpy()
+    """``priced_lines`` of partition ``i`` with its lines' ``source_row``, reading only the columns
+    pricing uses (a whole claims table is most of a partition's memory and reading time)."""
+    from medbill.pricing.pfs_batch import INPUT_COLUMNS
+
+    folder = Dataset.open(path).part_dir(i)
+    lines = _read_columns(folder / "lines.parquet", (*PRICE_KEYS, *INPUT_COLUMNS, SOURCE_ROW))
+    claims = _read_columns(folder / "claims.parquet", ("claim_id", "place_of_service"))
+    out = priced_lines(lines, claims, locality)
+    out[SOURCE_ROW] = lines[SOURCE_ROW].to_numpy()
     return out
+
+
+def _read_columns(file: Path, wanted: Iterable[str]) -> pd.DataFrame:
+    """The ``wanted`` columns of a partition's Parquet file that it has (``partition`` writes typed tables)."""
+    present = set(pq.read_schema(file).names)
+    return pd.read_parquet(file, columns=[c for c in dict.fromkeys(wanted) if c in present])
 
 
 def price_dataset(path: str | Path, *, locality: object = None) -> pd.DataFrame:
