@@ -94,9 +94,11 @@ def digest(frame: pd.DataFrame) -> str:
 def _single(kind: str, folder: str, queue: Any) -> None:
     start = time.perf_counter()
     if kind == "scrub":  # as `medbill scrub DIR` and `medbill price --data DIR` read the folder
-        result: Any = digest(scrub(read_claims_dir(folder, compact=True), as_of=AS_OF).findings)
+        result: Any = digest(
+            scrub(read_claims_dir(folder, compact=True, only=("payers",)), as_of=AS_OF).findings
+        )
     elif kind == "price":
-        data = read_claims_dir(folder, compact=True)
+        data = read_claims_dir(folder, compact=True, only=("claims", "lines"))
         result = digest(engine.priced_lines(data.lines, data.claims, "national"))
     else:
         result = figures(read_dir(folder))

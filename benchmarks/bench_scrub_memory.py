@@ -86,8 +86,9 @@ def _scrub(folder: str) -> None:
     from medbill.claims.tables import read_claims_dir
     from medbill.edits import scrub
 
-    # as `medbill scrub DIR` reads it (code columns as categoricals, where the tree can)
-    compact = {"compact": True} if "compact" in inspect.signature(read_claims_dir).parameters else {}
+    # as `medbill scrub DIR` reads it (code columns as categoricals, the tables scrub uses, where the tree can)
+    known = inspect.signature(read_claims_dir).parameters
+    compact = {k: v for k, v in {"compact": True, "only": ("payers",)}.items() if k in known}
     start = time.perf_counter()
     data = read_claims_dir(folder, **compact)
     read_peak = _peak_mb()

@@ -11,7 +11,7 @@ import dataclasses
 import functools
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -393,19 +393,23 @@ def _refuse(bad: pd.Series, shown: pd.Series, label: str, problem: str) -> None:
         )
 
 
-def read_claims_dir(path: str | Path, *, compact: bool = False) -> ClaimsData:
+def read_claims_dir(
+    path: str | Path, *, compact: bool = False, only: Collection[str] | None = None
+) -> ClaimsData:
     """Read the tables of a ``CLAIMS_DIR`` (``<table>.parquet`` wins over ``<table>.csv``).
 
     ``claims`` and ``lines`` are required; the other tables are None when absent. Anything
     unreadable raises ``ImportFailed`` naming the file, the row and the column. ``compact`` reads
     the code columns of :data:`CODE_COLUMNS` as categoricals, a fraction of the memory, for tables
     that are only read (scrubbing or pricing a large folder): a categorical refuses a value outside
-    its categories, so leave it off to edit the tables.
+    its categories, so leave it off to edit the tables. ``only`` names the tables to read (claims
+    and lines always), the others None: scrubbing reads claims, lines and payers, pricing two.
     """
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ImportFailed(f"{path!r:.60} is not the path of a claims folder (docs/tables.md)")
     if not isinstance(compact, bool):
         raise InvalidArgument(f"compact is True or False, got {compact!r:.60}")
+    wanted = set(TABLES) if only is None else {"claims", "lines", *_table_names(only)}
     folder = Path(path)
     try:
         is_folder = folder.is_dir()
@@ -418,7 +422,7 @@ def read_claims_dir(path: str | Path, *, compact: bool = False) -> ClaimsData:
             f"claims folder {folder} does not exist; it should hold claims.csv and lines.csv (docs/tables.md)"
         )
     found: dict[str, pd.DataFrame] = {}
-    for name in TABLES:
+    for name in [t for t in TABLES if t in wanted]:
         parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
         chosen = parquet if parquet.exists() else csv if csv.exists() else None
         if chosen is not None:
@@ -430,6 +434,16 @@ def read_claims_dir(path: str | Path, *, compact: bool = False) -> ClaimsData:
                 f"claims folder {folder} has no {name}.csv or {name}.parquet (see docs/tables.md)"
             )
     return ClaimsData(**found)
+
+
+def _table_names(only: Collection[str]) -> list[str]:
+    names = [only] if isinstance(only, str) else list(only)
+    unknown = [n for n in names if n not in TABLES]
+    if unknown:
+        raise InvalidArgument(
+            f"only= names tables, not {unknown[0]!r:.60}; the tables are {', '.join(TABLES)}"
+        )
+    return names
 
 
 def read_table(name: str, path: Path, *, compact: bool = False) -> pd.DataFrame:

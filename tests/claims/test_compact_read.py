@@ -11,7 +11,7 @@ import pytest
 from medbill import synth
 from medbill.claims import _table_files
 from medbill.claims.tables import CODE_COLUMNS, TABLES, ClaimsData, read_claims_dir, write_claims_dir
-from medbill.exceptions import ImportFailed
+from medbill.exceptions import ImportFailed, InvalidArgument
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +69,13 @@ def test_a_character_split_across_chunks_is_read(tmp_path: Path, monkeypatch: py
     path = tmp_path / "claims.csv"
     path.write_text("claim_id,note\nA1,Zoë née Ågren\n", encoding="utf-8")
     assert _table_files.read_table_file(path)["note"].tolist() == ["Zoë née Ågren"]
+
+
+def test_only_the_named_tables_are_read(practice: ClaimsData, tmp_path: Path) -> None:
+    write_claims_dir(practice, tmp_path, fmt="parquet")
+    data = read_claims_dir(tmp_path, compact=True, only=("payers",))
+    read = {name for name in TABLES if getattr(data, name) is not None}
+    assert read == {"claims", "lines", "payers"} and practice.remit_claims is not None
+    pd.testing.assert_frame_equal(data.lines, read_claims_dir(tmp_path, compact=True).lines)
+    with pytest.raises(InvalidArgument, match="'remits'"):
+        read_claims_dir(tmp_path, only=("remits",))
