@@ -15,6 +15,7 @@ The baseline is the same lines priced by the code of git ref ``REF`` (default: t
 before quarterly releases, which priced every 2025 line with one file, ``FeeSchedule.load(2025)``),
 run in a subprocess on a copy of that ref's ``medbill`` with its own MEDBILL_HOME, its runs
 interleaved with this code's.
+A baseline ref with quarterly releases (``--baseline main``) prices each input as this code does.
 The ``price()`` loop is timed on a sample and extrapolated to N lines.
 """
 
@@ -52,16 +53,17 @@ try:
     from medbill.refdata.pfs import import_release
 except ImportError:
     from medbill.pricing.pfs_import import import_release
-from medbill.pricing.pfs import FeeSchedule
+from medbill.pricing import pfs
 import_release(sys.argv[1])
-fs = FeeSchedule.load(2025)
+quarterly = hasattr(pfs, "releases")  # a ref that chooses the release per date of service
+fs = pfs.FeeSchedule.load("RVU25D" if quarterly else 2025)
 frames = {}
 print("ready", flush=True)
 for path in sys.stdin:
     path = path.strip()
     lines = frames.setdefault(path, pd.read_parquet(path))
     t0 = time.perf_counter()
-    priced = fs.price_lines(lines)
+    priced = pfs.price_lines(lines) if quarterly and "mixed" in path else fs.price_lines(lines)
     seconds = time.perf_counter() - t0
     print(json.dumps({"seconds": seconds, "priced": int(priced["allowed"].notna().sum())}), flush=True)
 """

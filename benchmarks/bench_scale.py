@@ -2,7 +2,7 @@
 on a two-worker local Dask cluster.
 
     .venv/bin/python benchmarks/bench_scale.py [--lines 10000000] [--partitions 32] [--workers 2]
-        [--skip-single scrub,price,summary]
+        [--skip-single scrub,price,summary] [--only scrub,price,summary] [--work DIR]
 
 Generates ``--lines`` lines (medbill.synth, in a child process), writes them as Parquet,
 partitions them by patient (``medbill partition``) and prints, for scrub, price and the billing
@@ -10,15 +10,17 @@ summary's figures (``summary.BILLING_SUMMARY``, one pass): the single-process ti
 (in a child process), the Dask time and the peak RSS of each worker, lines/s and the ratio
 Dask/single, in wall time and per core (Dask time x workers / single time). Peak RSS is polled
 with psutil every 0.1 s on the child's and the workers' own pids (``ru_maxrss`` would not do: Linux
-carries a parent's peak into a child across fork and exec). Both paths are checked equal (finding
-and priced-line counts, every summary figure). ``--skip-single`` leaves out single-process runs
-that do not fit in memory. Pricing uses the PFS releases of ``$MEDBILL_SHARED_DATA/cms/pfs/2025``
-(or ../shared/data), imported into a temporary MEDBILL_HOME.
+carries a parent's peak into a child across fork and exec). Both paths are checked equal (a digest
+of the findings and of the priced lines as text, in order; every summary figure). ``--skip-single``
+leaves out single-process runs that do not fit in memory; ``--work`` keeps the generated folder and
+dataset for another run. Pricing uses the PFS releases of ``$MEDBILL_SHARED_DATA/cms/pfs/2025``
+(or ../shared/data), imported into MEDBILL_HOME under the work folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -83,13 +85,21 @@ def figures(data: Any) -> list[pd.DataFrame]:
     return [rollup.aggregate(data, r, *args) for r, args in summary.BILLING_SUMMARY]
 
 
+def digest(frame: pd.DataFrame) -> str:
+    """A digest of a table's rows as text, in order (findings, priced lines)."""
+    text = frame.astype("string").fillna("<NA>")
+    return hashlib.sha256(pd.util.hash_pandas_object(text, index=False).to_numpy().tobytes()).hexdigest()[:16]
+
+
 def _single(kind: str, folder: str, queue: Any) -> None:
     start = time.perf_counter()
-    if kind == "scrub":
-        result: Any = len(scrub(read_claims_dir(folder), as_of=AS_OF).findings)
+    if kind == "scrub":  # as `medbill scrub DIR` and `medbill price --data DIR` read the folder
+        result: Any = digest(
+            scrub(read_claims_dir(folder, compact=True, only=("payers",)), as_of=AS_OF).findings
+        )
     elif kind == "price":
-        data = read_claims_dir(folder)
-        result = len(engine.priced_lines(data.lines, data.claims, "national"))
+        data = read_claims_dir(folder, compact=True, only=("claims", "lines"))
+        result = digest(engine.priced_lines(data.lines, data.claims, "national"))
     else:
         result = figures(read_dir(folder))
     queue.put((time.perf_counter() - start, result))
@@ -115,9 +125,9 @@ def on_dask(kind: str, dataset: Path, workers: int) -> tuple[float, list[float],
         with peak_rss(pids) as peaks:
             start = time.perf_counter()
             if kind == "scrub":
-                result: Any = len(engine.scrub_dataset(dataset, as_of=AS_OF).findings)
+                result: Any = digest(engine.scrub_dataset(dataset, as_of=AS_OF).findings)
             elif kind == "price":
-                result = len(engine.price_dataset(dataset, locality="national"))
+                result = digest(engine.price_dataset(dataset, locality="national"))
             else:
                 result = figures(PartitionedClaims.open(dataset))
             seconds = time.perf_counter() - start
@@ -138,26 +148,32 @@ def main() -> None:
     ap.add_argument("--partitions", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--skip-single", default="", help="comma-separated kinds to run on Dask only")
+    ap.add_argument(
+        "--work", help="folder for the data: reuses its claims/ and dataset/ when a run left them there"
+    )
+    ap.add_argument("--only", default=",".join(KINDS), help="comma-separated kinds to measure")
     args = ap.parse_args()
     skip = {k for k in args.skip_single.split(",") if k}
-    tmp = Path(tempfile.mkdtemp(prefix="bench_scale_"))
+    tmp = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="bench_scale_"))
     os.environ["MEDBILL_HOME"] = str(tmp / "home")
     shared = Path(os.environ.get("MEDBILL_SHARED_DATA", ROOT.parent / "shared" / "data")) / "cms/pfs/2025"
     if shared.is_dir():
         from medbill.refdata.pfs import import_releases
 
         import_releases(shared)
-    start = time.perf_counter()
-    # in a child process, so this process stays small while the others run
-    ctx = multiprocessing.get_context("spawn")
-    child = ctx.Process(target=_generate, args=(args.lines, str(tmp / "claims")))
-    child.start()
-    child.join()
-    print(f"generated {args.lines:,} lines in {time.perf_counter() - start:.1f} s", flush=True)
-    start = time.perf_counter()
-    partition(tmp / "claims", tmp / "dataset", args.partitions)
-    print(f"partitioned into {args.partitions} in {time.perf_counter() - start:.1f} s", flush=True)
-    for kind in KINDS:
+    if not (tmp / "claims").is_dir():
+        start = time.perf_counter()
+        # in a child process, so this process stays small while the others run
+        ctx = multiprocessing.get_context("spawn")
+        child = ctx.Process(target=_generate, args=(args.lines, str(tmp / "claims")))
+        child.start()
+        child.join()
+        print(f"generated {args.lines:,} lines in {time.perf_counter() - start:.1f} s", flush=True)
+    if not (tmp / "dataset").is_dir():
+        start = time.perf_counter()
+        partition(tmp / "claims", tmp / "dataset", args.partitions)
+        print(f"partitioned into {args.partitions} in {time.perf_counter() - start:.1f} s", flush=True)
+    for kind in [k for k in KINDS if k in args.only.split(",")]:
         d_time, d_peaks, d_result = on_dask(kind, tmp / "dataset", args.workers)
         dask_text = (
             f"dask x{args.workers} {d_time:.1f} s, {args.lines / d_time:,.0f} lines/s, worker peaks "

@@ -11,14 +11,14 @@ import dataclasses
 import functools
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from medbill._memory import release_freed
 from medbill.claims._table_files import read_table_file
 from medbill.exceptions import ImportFailed, InvalidArgument
 
@@ -194,11 +194,14 @@ SCHEMAS: dict[str, dict[str, str]] = {
     },
 }
 
-# Text columns holding codes with few distinct values: ``read_claims_dir(compact=True)`` reads them as
-# categoricals, a byte or two a row instead of a string each.
+# Text columns holding codes, or ids repeated over many rows (providers, patients), with few distinct
+# values: ``read_claims_dir(compact=True)`` reads them as categoricals, a byte or a few a row instead
+# of a string each.
 CODE_COLUMNS: dict[str, frozenset[str]] = {
     "claims": frozenset(
         {
+            "patient_id", "member_id", "subscriber_id", "group_number", "billing_npi", "rendering_npi",
+            "referring_npi", "facility_npi",
             "patient_sex", "payer_id", "subscriber_relationship", "place_of_service", "claim_frequency",
             "accident_code", "accident_state", *DX_COLUMNS, "dx_code_set", "provider_signature",
             "assignment", "benefits_assigned", "release_of_information", "payer_responsibility",
@@ -207,7 +210,7 @@ CODE_COLUMNS: dict[str, frozenset[str]] = {
     ),
     "lines": frozenset(
         {"procedure_code", *MODIFIER_COLUMNS, "unit_code", "dx_pointers", "place_of_service", "ndc_unit",
-         "emergency"}
+         "emergency", "rendering_npi", "ndc"}
     ),
 }  # fmt: skip
 
@@ -390,19 +393,23 @@ def _refuse(bad: pd.Series, shown: pd.Series, label: str, problem: str) -> None:
         )
 
 
-def read_claims_dir(path: str | Path, *, compact: bool = False) -> ClaimsData:
+def read_claims_dir(
+    path: str | Path, *, compact: bool = False, only: Collection[str] | None = None
+) -> ClaimsData:
     """Read the tables of a ``CLAIMS_DIR`` (``<table>.parquet`` wins over ``<table>.csv``).
 
     ``claims`` and ``lines`` are required; the other tables are None when absent. Anything
     unreadable raises ``ImportFailed`` naming the file, the row and the column. ``compact`` reads
     the code columns of :data:`CODE_COLUMNS` as categoricals, a fraction of the memory, for tables
     that are only read (scrubbing or pricing a large folder): a categorical refuses a value outside
-    its categories, so leave it off to edit the tables.
+    its categories, so leave it off to edit the tables. ``only`` names the tables to read (claims
+    and lines always), the others None: scrubbing reads claims, lines and payers, pricing two.
     """
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ImportFailed(f"{path!r:.60} is not the path of a claims folder (docs/tables.md)")
     if not isinstance(compact, bool):
         raise InvalidArgument(f"compact is True or False, got {compact!r:.60}")
+    wanted = set(TABLES) if only is None else {"claims", "lines", *_table_names(only)}
     folder = Path(path)
     try:
         is_folder = folder.is_dir()
@@ -415,21 +422,53 @@ def read_claims_dir(path: str | Path, *, compact: bool = False) -> ClaimsData:
             f"claims folder {folder} does not exist; it should hold claims.csv and lines.csv (docs/tables.md)"
         )
     found: dict[str, pd.DataFrame] = {}
-    for name in TABLES:
+    for name in [t for t in TABLES if t in wanted]:
         parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
         chosen = parquet if parquet.exists() else csv if csv.exists() else None
         if chosen is not None:
-            raw = read_table_file(chosen, CODE_COLUMNS.get(name, ()) if compact else ())
-            found[name] = coerce_table(name, raw, str(chosen))
-            del raw  # the typed table replaces it before the next one is read
-    # Arrow keeps freed parse buffers for reuse; a large folder would keep them for good.
-    pa.default_memory_pool().release_unused()
+            found[name] = read_table(name, chosen, compact=compact)
+    release_freed()  # the parse buffers and the untyped tables: a large folder would keep them for good
     for name in ("claims", "lines"):
         if name not in found:
             raise ImportFailed(
                 f"claims folder {folder} has no {name}.csv or {name}.parquet (see docs/tables.md)"
             )
     return ClaimsData(**found)
+
+
+def _table_names(only: Collection[str]) -> list[str]:
+    names = [only] if isinstance(only, str) else list(only)
+    unknown = [n for n in names if n not in TABLES]
+    if unknown:
+        raise InvalidArgument(
+            f"only= names tables, not {unknown[0]!r:.60}; the tables are {', '.join(TABLES)}"
+        )
+    return names
+
+
+def read_table(name: str, path: Path, *, compact: bool = False) -> pd.DataFrame:
+    """Claims table ``name`` from one CSV or Parquet file, typed (``compact``: see :func:`read_claims_dir`)."""
+    raw = read_table_file(path, CODE_COLUMNS.get(name, ()) if compact else ())
+    table = coerce_table(name, raw, str(path))
+    del raw  # the typed table replaces it
+    return _empty_text_compact(name, table) if compact else table
+
+
+def _empty_text_compact(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with no value at all as categoricals without categories: a byte a row instead of
+    Arrow's eight-byte offsets (a claims folder has many such columns: pay-to address, names ...)."""
+    empty = [
+        c
+        for c, kind in SCHEMAS[name].items()
+        if kind == "str" and not isinstance(table[c].dtype, pd.CategoricalDtype) and table[c].isna().all()
+    ]
+    none = pd.Index([], dtype="str")
+    return table.assign(
+        **{
+            c: pd.Categorical.from_codes(np.full(len(table), -1, dtype=np.int8), categories=none)
+            for c in empty
+        }
+    )
 
 
 def write_claims_dir(data: ClaimsData, path: str | Path, fmt: str = "csv") -> list[Path]:

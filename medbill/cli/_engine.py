@@ -16,12 +16,24 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         default="pandas",
         help="pandas: one process (default); dask: one task per patient partition (medbill[dask])",
     )
-    p.add_argument("--workers", type=int, default=2, metavar="N", help="local Dask cluster size (default 2)")
+    p.add_argument(
+        "--workers", type=_at_least_one, default=2, metavar="N", help="local Dask cluster size (default 2)"
+    )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="a running Dask scheduler (tcp://host:8786) instead of a local cluster",
     )
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of workers") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} workers: a cluster needs at least 1")
+    return n
 
 
 @contextlib.contextmanager
@@ -37,6 +49,6 @@ def on_dask(args: argparse.Namespace, folder: str | None = None) -> Iterator[Pat
             dataset = source
         else:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="medbill-partitions-")))
-            dataset = partition(source, tmp / "dataset", max(1, args.workers) * 4).path
+            dataset = partition(source, tmp / "dataset", args.workers * 4).path
         stack.enter_context(client(args.workers, args.scheduler))
         yield dataset

@@ -83,7 +83,7 @@ def _price_folder(args: argparse.Namespace) -> int:
         with on_dask(args, args.data) as dataset:
             priced = price_dataset(dataset, locality=args.locality)
     else:
-        data = read_claims_dir(args.data, compact=True)
+        data = read_claims_dir(args.data, compact=True, only=("claims", "lines"))
         priced = priced_lines(data.lines, data.claims, args.locality)
     if args.out.endswith(".parquet"):
         priced.to_parquet(args.out, index=False)

@@ -128,7 +128,7 @@ def _scrub(args: argparse.Namespace) -> int:
         with on_dask(args) as dataset:
             result = scrub_dataset(dataset, **options)
     else:
-        result = scrub(read_claims_dir(args.claims_dir, compact=True), **options)
+        result = scrub(read_claims_dir(args.claims_dir, compact=True, only=("payers",)), **options)
     if args.json and not args.out:
         print_json(result.to_dict())
         return 0 if result.ok else 1

@@ -7,6 +7,7 @@ import html
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from medbill.exceptions import ScrubErrors
 
@@ -23,19 +24,15 @@ TEXT = "str" if int(pd.__version__.split(".")[0]) >= 3 else "string[pyarrow]"
 _NO_CATEGORIES = pd.Index([], dtype=TEXT)
 
 
-def as_category(
-    values: pd.Series | pd.Categorical | np.ndarray, take: np.ndarray | None = None
-) -> pd.Categorical:
+def as_category(values: pd.Series | pd.Categorical | np.ndarray) -> pd.Categorical:
     """Text as a categorical whose categories are the distinct values present, sorted (so equal
-    findings have equal dtypes however they were computed); ``take`` picks and orders rows first."""
+    findings have equal dtypes however they were computed)."""
     if isinstance(values, pd.Series):
         values = values.array
     if isinstance(values, pd.Categorical):
-        codes = values.codes if take is None else values.codes[take]
-        cat = pd.Categorical.from_codes(codes, dtype=values.dtype).remove_unused_categories()
+        cat = values.remove_unused_categories()
     else:
-        text = np.asarray(values, dtype=object)
-        cat = pd.Categorical(text if take is None else text[take])
+        cat = pd.Categorical(np.asarray(values, dtype=object))
     if not len(cat.categories):
         return pd.Categorical.from_codes(cat.codes, categories=_NO_CATEGORIES)
     if cat.categories.dtype != TEXT:  # a check gave numbers or other objects: findings are text
@@ -49,11 +46,16 @@ def concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """Findings tables one after another (``ignore_index``), the categorical columns kept categorical
     with the union of the parts' categories, sorted: equal to scrubbing the parts as one batch."""
     filled = [p for p in parts if len(p)] or parts[:1]
-    joined = pd.concat(filled, ignore_index=True)
+    # categories differ between parts, and concat would fall back to one Python string per finding
+    text = {
+        c: union_categoricals([p[c].array for p in filled], sort_categories=True)
+        for c in CATEGORY_COLUMNS
+        if c in filled[0]
+    }
+    joined = pd.concat([p.drop(columns=list(text)) for p in filled], ignore_index=True)
     for c in CATEGORY_COLUMNS:
-        if c in joined and not isinstance(joined[c].dtype, pd.CategoricalDtype):
-            # categories differ between parts: concat fell back to object
-            joined[c] = as_category(joined[c])
+        if c in text:
+            joined.insert(filled[0].columns.get_loc(c), c, as_category(text[c]))
     return joined
 
 

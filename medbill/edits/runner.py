@@ -9,7 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from medbill._memory import release_freed
+from medbill.claims import groups
 from medbill.edits import engine
+from medbill.edits.combine import combined, finding_order, part_tables
 from medbill.edits.result import CATEGORY_COLUMNS, SEVERITY_RANK, STATUS, TEXT, ScrubResult, as_category
 from medbill.exceptions import InvalidArgument
 
@@ -61,9 +64,36 @@ def scrub(
     """
     claims, lines_df, payers = as_tables(claims_or_data, lines)
     chosen = engine.select(rules, disable)
-    batch = engine.Batch(claims, lines_df, payers=payers, payer_config=payer_config, as_of=as_of)
+    options = {"payers": payers, "payer_config": payer_config, "as_of": as_of}
+    if len(lines_df) > PART_LINES or len(claims) > PART_LINES:
+        return _in_parts(claims, lines_df, chosen, options)
+    batch = engine.Batch(claims, lines_df, **options)
     found, skipped = engine.run(batch, chosen)
     return assemble(batch, found, skipped, chosen)
+
+
+# A batch with more lines (or claims) than this is scrubbed one patient group at a time: the same
+# result, since every rule looks within one patient, while the engine's working arrays (~750 bytes
+# a line) are held for one group only instead of for the whole batch.
+PART_LINES = 100_000
+
+
+def _in_parts(
+    claims: pd.DataFrame, lines: pd.DataFrame, chosen: list[engine.Rule], options: dict[str, Any]
+) -> ScrubResult:
+    n = -(-max(len(lines), len(claims)) // PART_LINES) * 2  # hashing fills groups unevenly: aim for half
+    claim_group = groups.of_claims(claims, n)
+    line_group = groups.following_claims(lines, claims, claim_group, n)
+    options = {**options, "as_of": options["as_of"] or date.today()}  # one "today" for every group
+    parts = []
+    for i in range(n):
+        claim_rows, line_rows = np.flatnonzero(claim_group == i), np.flatnonzero(line_group == i)
+        batch = engine.Batch(claims.iloc[claim_rows], lines.iloc[line_rows], **options)
+        result = assemble(batch, *engine.run(batch, chosen), chosen)
+        parts.append(part_tables(result, claim_rows, line_rows))
+        del batch, result
+        release_freed()  # this group's working arrays, before the next group's are built
+    return combined(parts, _rules_table(chosen))
 
 
 def assemble(
@@ -79,8 +109,8 @@ def assemble(
     claim_pos = np.where(on_line, line_claim, found["claim"].to_numpy())
     severity = found["severity"].to_numpy(dtype=object)
     rank = np.select([severity == s for s in SEVERITY_RANK], list(SEVERITY_RANK.values()), 0)
-    by_rule = pd.factorize(found["rule_id"].to_numpy(dtype=object), sort=True)[0]
-    order = np.lexsort((by_rule, -rank, np.where(on_line, line_pos, -1), claim_pos))
+    text = {c: as_category(found[c]) for c in CATEGORY_COLUMNS}
+    order = finding_order(claim_pos, np.where(on_line, line_pos, -1), rank, text)
     # Claim ids as Arrow strings, shared with the status tables: a finding on a line takes its
     # line's claim_id, one on a claim its claim's; the last position is the missing value.
     line_ids = pd.Series(pd.array(ln["claim_id"], dtype=TEXT))
@@ -91,7 +121,10 @@ def assemble(
         {
             "claim_id": every_id.take(id_at[order]),
             "line_number": _int64(np.append(ln["line_number"], np.nan)[at_line][order]),
-            **{c: as_category(found[c], order) for c in CATEGORY_COLUMNS},
+            **{
+                c: pd.Categorical.from_codes(text[c].codes[order], dtype=text[c].dtype)
+                for c in CATEGORY_COLUMNS
+            },
             "claim_row": _int64(np.where(claim_pos >= 0, claim_pos, np.nan)[order]),
             "line_row": _int64(np.where(on_line, line_pos, np.nan)[order]),
         }

@@ -280,6 +280,9 @@ def price_lines(
     total = first + further * (units - 1)
     procedure_rank = np.where(ranked, rank, 0)
     procedure_rank[m_at] = rank[m_at]
+    # Line-length working arrays the output does not use, freed before it is built (at 1M lines
+    # each is 8 MB, and the output's own arrays would come on top of them).
+    del code_id, ids, u, raw, group, amount, rank_by, mkeys, rank, reduced, first, further, capped_base
 
     no_amount = np.isin(outcome, list(rules.NO_AMOUNT))
     total = np.where(priced, total, 0)
@@ -288,7 +291,8 @@ def price_lines(
     fee_cents = pd.array(fee, dtype="Int64")
     fee_cents[~priced & ~np.isin(outcome, list(rules.KEEPS_FEE))] = pd.NA
 
-    out = pd.DataFrame(
+    unknown_row, unknown_loc = row < 0, loc < 0
+    return pd.DataFrame(
         {
             "allowed": allowed_cents.astype("Float64") / 100,
             "allowed_cents": allowed_cents,
@@ -300,23 +304,26 @@ def price_lines(
             "rule": _rule_labels(outcome, status_code, cats, component, facility, capped, bilateral,
                                  assist_kind, has["62"], mppr, mult_proc, endo, family + 1, r,
                                  fs.rvu["endo_base"].to_numpy()),
-            "work_rvu": a["work_rvu"][r] / 10**RVU_PLACES,
-            "pe_rvu": pe / 10**RVU_PLACES,
-            "mp_rvu": a["mp_rvu"][r] / 10**RVU_PLACES,
-            "gpci_work": g["gpci_work"][lo] / 10**GPCI_PLACES,
-            "gpci_pe": g["gpci_pe"][lo] / 10**GPCI_PLACES,
-            "gpci_mp": g["gpci_mp"][lo] / 10**GPCI_PLACES,
-            "conversion_factor": cf[r] / 10**CF_PLACES,
+            "work_rvu": _scaled(a["work_rvu"][r], RVU_PLACES, unknown_row),
+            "pe_rvu": _scaled(pe, RVU_PLACES, unknown_row),
+            "mp_rvu": _scaled(a["mp_rvu"][r], RVU_PLACES, unknown_row),
+            "gpci_work": _scaled(g["gpci_work"][lo], GPCI_PLACES, unknown_loc),
+            "gpci_pe": _scaled(g["gpci_pe"][lo], GPCI_PLACES, unknown_loc),
+            "gpci_mp": _scaled(g["gpci_mp"][lo], GPCI_PLACES, unknown_loc),
+            "conversion_factor": _scaled(cf[r], CF_PLACES, unknown_row),
             "procedure_rank": procedure_rank,
             "endoscopy_rank": endoscopy_rank,
         },
         index=lines.index,
+        copy=False,  # one block per column: consolidating the float columns would copy them all
     )  # fmt: skip
-    unknown_row = row < 0
-    for col in ("work_rvu", "pe_rvu", "mp_rvu", "conversion_factor"):
-        out.loc[unknown_row, col] = np.nan
-    for col in ("gpci_work", "gpci_pe", "gpci_mp"):
-        out.loc[loc < 0, col] = np.nan
+
+
+def _scaled(values: np.ndarray, places: int, unknown: np.ndarray) -> np.ndarray:
+    """Scaled integers as floats (``values / 10**places``), NaN where ``unknown``."""
+    out = values / 10**places
+    out[unknown] = np.nan
+    return out
     return out
 
 

@@ -15,13 +15,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
 from medbill.edits import engine as rule_engine
 from medbill.edits import scrub
-from medbill.edits.result import SEVERITY_RANK, ScrubResult, concat_findings
+from medbill.edits.combine import combined, in_input_order, part_tables
+from medbill.edits.result import ScrubResult
 from medbill.edits.runner import _rules_table
 from medbill.exceptions import MedbillError
 from medbill.scale.partition import SOURCE_ROW, Dataset
@@ -44,7 +45,9 @@ def client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
     if workers < 1:
         raise MedbillError(f"--workers must be at least 1, got {workers}")
     with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as lc,
+        # ":0", a free port: None does not turn the dashboard off (dask/distributed#8136) and
+        # would warn whenever 8787 is taken
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as lc,
         Client(lc) as c,
     ):
         yield c
@@ -70,11 +73,27 @@ def active_client(workers: int = 2, scheduler: str | None = None) -> Iterator[An
 
 
 def each_partition(dataset: Dataset, task: Any, *args: Any) -> list[Any]:
-    """``task(dataset_path, i, *args)`` for every partition, on the active Dask client."""
-    import dask
+    """``task(dataset_path, i, *args)`` for every partition, on the active Dask client.
 
-    tasks = [dask.delayed(task)(str(dataset.path), i, *args) for i in range(dataset.partitions)]
-    return list(dask.compute(*tasks))
+    Each result is fetched as soon as its task ends and then released on the worker: a worker holds
+    one partition's result at a time, not every result it computed until the last task ends.
+    """
+    from dask.distributed import as_completed, get_client
+
+    try:
+        c = get_client()
+    except ValueError:
+        raise MedbillError(
+            "No Dask client is active: run inside `with medbill.scale.engine.client():` "
+            "(or pass --engine dask on the command line)"
+        ) from None
+    futures = [c.submit(task, str(dataset.path), i, *args, pure=False) for i in range(dataset.partitions)]
+    position = {f.key: i for i, f in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
+    for done in as_completed(futures):
+        results[position[done.key]] = done.result()
+        done.release()
+    return results
 
 
 # ---------------------------------------------------------------------------------------- scrub
@@ -88,27 +107,10 @@ def scrub_partition(
     payer_config: Mapping[str, Any] | None = None,
     as_of: date | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Scrub partition ``i``: findings, line_status, claim_status (row numbers of the input) and skipped."""
-    data = Dataset.open(path).read(i)
+    """Scrub partition ``i``: its result with rows numbered as in the input (``part_tables``)."""
+    data = Dataset.open(path).read(i, compact=True)
     result = scrub(data, rules=rules, disable=disable, payer_config=payer_config, as_of=as_of)
-    claim_rows = data.claims[SOURCE_ROW].to_numpy()
-    line_rows = data.lines[SOURCE_ROW].to_numpy()
-    f = result.findings.copy()
-    f["claim_row"] = _remap(f["claim_row"], claim_rows)
-    f["line_row"] = _remap(f["line_row"], line_rows)
-    return {
-        "findings": f,
-        "line_status": result.line_status.assign(**{SOURCE_ROW: line_rows}),
-        "claim_status": result.claim_status.assign(**{SOURCE_ROW: claim_rows}),
-        "skipped": result.skipped,
-    }
-
-
-def _remap(rows: pd.Series, source: np.ndarray) -> pd.arrays.IntegerArray:
-    """Partition row positions (nullable) to input row numbers."""
-    missing = rows.isna().to_numpy()
-    at = rows.to_numpy(dtype="int64", na_value=0)
-    return pd.arrays.IntegerArray(np.where(missing, 0, source[at] if len(source) else at), missing)
+    return part_tables(result, data.claims[SOURCE_ROW].to_numpy(), data.lines[SOURCE_ROW].to_numpy())
 
 
 def scrub_dataset(
@@ -127,36 +129,10 @@ def scrub_dataset(
     dataset = Dataset.open(path)
     chosen = rule_engine.select(rules, disable)  # bad rule names fail here, before any task runs
     rules_list = None if rules is None else list(rules)
+    # one "today" for every partition, even on workers whose clocks pass midnight
+    as_of = date.today() if as_of is None else as_of
     parts = each_partition(dataset, scrub_partition, rules_list, list(disable), payer_config, as_of)
-    return ScrubResult(
-        findings=_ordered_findings(concat_findings([p["findings"] for p in parts])),
-        line_status=_in_input_order([p["line_status"] for p in parts]),
-        claim_status=_in_input_order([p["claim_status"] for p in parts]),
-        rules=_rules_table(chosen),
-        skipped=_summed_skips([p["skipped"] for p in parts]),
-    )
-
-
-def _ordered_findings(f: pd.DataFrame) -> pd.DataFrame:
-    """Findings in ``scrub``'s order: by claim, line (claim-level first), worst severity, rule id."""
-    rank = f["severity"].astype(object).map(SEVERITY_RANK).fillna(0).to_numpy()
-    by_rule = pd.factorize(f["rule_id"].to_numpy(dtype=object), sort=True)[0]
-    line = f["line_row"].to_numpy(dtype="int64", na_value=-1)
-    claim = f["claim_row"].to_numpy(dtype="int64", na_value=-1)
-    return f.iloc[np.lexsort((by_rule, -rank, line, claim))].reset_index(drop=True)
-
-
-def _in_input_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    # an empty partition's columns may be typed differently (object for string): leave them out
-    joined = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
-    return joined.sort_values(SOURCE_ROW, kind="stable").drop(columns=SOURCE_ROW).reset_index(drop=True)
-
-
-def _summed_skips(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    joined = pd.concat(parts, ignore_index=True)
-    if joined.empty:
-        return parts[0]
-    return joined.groupby(["rule_id", "reason"], as_index=False, sort=True)[["lines", "claims"]].sum()
+    return combined(parts, _rules_table(chosen))
 
 
 # ---------------------------------------------------------------------------------------- price
@@ -166,22 +142,37 @@ def priced_lines(lines: pd.DataFrame, claims: pd.DataFrame, locality: object = N
     """Every line priced with the PFS release in effect on its date, keyed by claim_id and line_number."""
     from medbill.pricing.pfs import price_lines
 
-    priced = price_lines(lines, claims=claims, locality=locality)
-    return pd.concat([lines[PRICE_KEYS].reset_index(drop=True), priced.reset_index(drop=True)], axis=1)
+    priced = price_lines(lines, claims=claims, locality=locality).reset_index(drop=True)
+    # the keys go in front without copying the priced columns (a concat would copy all of them)
+    for at, key in enumerate(PRICE_KEYS):
+        priced.insert(at, key, lines[key].array)
+    return priced
 
 
 def price_partition(path: str, i: int, locality: object = None) -> pd.DataFrame:
-    data = Dataset.open(path).read(i, only=("claims", "lines"))  # the remittance tables are not priced
-    out = priced_lines(data.lines, data.claims, locality)
-    out[SOURCE_ROW] = data.lines[SOURCE_ROW].to_numpy()
+    """``priced_lines`` of partition ``i`` with its lines' ``source_row``, reading only the columns
+    pricing uses (a whole claims table is most of a partition's memory and reading time)."""
+    from medbill.pricing.pfs_batch import INPUT_COLUMNS
+
+    folder = Dataset.open(path).part_dir(i)
+    lines = _read_columns(folder / "lines.parquet", (*PRICE_KEYS, *INPUT_COLUMNS, SOURCE_ROW))
+    claims = _read_columns(folder / "claims.parquet", ("claim_id", "place_of_service"))
+    out = priced_lines(lines, claims, locality)
+    out[SOURCE_ROW] = lines[SOURCE_ROW].to_numpy()
     return out
+
+
+def _read_columns(file: Path, wanted: Iterable[str]) -> pd.DataFrame:
+    """The ``wanted`` columns of a partition's Parquet file that it has (``partition`` writes typed tables)."""
+    present = set(pq.read_schema(file).names)
+    return pd.read_parquet(file, columns=[c for c in dict.fromkeys(wanted) if c in present])
 
 
 def price_dataset(path: str | Path, *, locality: object = None) -> pd.DataFrame:
     """``priced_lines`` of every partition on the active Dask client, in input line order."""
     dataset = Dataset.open(path)
     parts = each_partition(dataset, price_partition, locality)
-    return _in_input_order(_common_categories(parts))
+    return in_input_order(_common_categories(parts), SOURCE_ROW)
 
 
 def _common_categories(parts: list[pd.DataFrame]) -> list[pd.DataFrame]:

@@ -11,7 +11,7 @@ import pytest
 from medbill import synth
 from medbill.claims import _table_files
 from medbill.claims.tables import CODE_COLUMNS, TABLES, ClaimsData, read_claims_dir, write_claims_dir
-from medbill.exceptions import ImportFailed
+from medbill.exceptions import ImportFailed, InvalidArgument
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +27,12 @@ def test_compact_reading_holds_the_same_values(practice: ClaimsData, tmp_path: P
     for name in ("claims", "lines"):
         small, full = getattr(compact, name), getattr(plain, name)
         codes = sorted(CODE_COLUMNS[name])
-        assert all(isinstance(small[c].dtype, pd.CategoricalDtype) for c in codes)
         assert full[codes].dtypes.eq("string").all()  # plain reading is unchanged
-        pd.testing.assert_frame_equal(small.astype({c: "string" for c in codes}), full, obj=name)
+        compacted = {c for c in small if isinstance(small[c].dtype, pd.CategoricalDtype)}
+        # the code columns, and the text columns holding no value at all
+        empty = {c for c in full if full[c].dtype == "string" and full[c].isna().all()}
+        assert compacted == set(codes) | empty and empty - set(codes)
+        pd.testing.assert_frame_equal(small.astype(dict.fromkeys(compacted, "string")), full, obj=name)
         assert small.memory_usage(deep=True).sum() < full.memory_usage(deep=True).sum()
 
 
@@ -66,3 +69,13 @@ def test_a_character_split_across_chunks_is_read(tmp_path: Path, monkeypatch: py
     path = tmp_path / "claims.csv"
     path.write_text("claim_id,note\nA1,Zoë née Ågren\n", encoding="utf-8")
     assert _table_files.read_table_file(path)["note"].tolist() == ["Zoë née Ågren"]
+
+
+def test_only_the_named_tables_are_read(practice: ClaimsData, tmp_path: Path) -> None:
+    write_claims_dir(practice, tmp_path, fmt="parquet")
+    data = read_claims_dir(tmp_path, compact=True, only=("payers",))
+    read = {name for name in TABLES if getattr(data, name) is not None}
+    assert read == {"claims", "lines", "payers"} and practice.remit_claims is not None
+    pd.testing.assert_frame_equal(data.lines, read_claims_dir(tmp_path, compact=True).lines)
+    with pytest.raises(InvalidArgument, match="'remits'"):
+        read_claims_dir(tmp_path, only=("remits",))

@@ -205,6 +205,29 @@ def test_place_of_service_from_the_claim(fs):
     assert out["allowed"].tolist() == [59.93, 81.86, 81.86]
 
 
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        object,  # frames built by hand
+        "string",  # read_claims_dir
+        "category",  # read_claims_dir(compact=True)
+    ],
+)
+def test_place_of_service_from_the_first_claim_row_of_each_id(fs, dtype):
+    lines = pd.DataFrame(
+        {
+            "claim_id": ["h", "o", "x", "h"],  # x is on no claim: the default place of service (11)
+            "procedure_code": ["99213"] * 4,
+            "place_of_service": [None, "", None, "11"],
+        }
+    ).astype({"claim_id": dtype, "place_of_service": dtype})
+    # claim h is listed twice: its first row (22, outpatient hospital) is the claim's place of service
+    claims = pd.DataFrame({"claim_id": ["h", "h", "o"], "place_of_service": ["22", "11", "11"]}).astype(dtype)
+    out = fs.price_lines(lines, locality="10112-00", claims=claims)
+    assert out["facility"].tolist() == [True, False, False, False]
+    assert out["allowed"].tolist() == [59.93, 81.86, 81.86, 81.86]
+
+
 def test_sample_claims_folder_is_priced_line_for_line(fs):
     from medbill.claims.tables import read_claims_dir
     from medbill.pricing.pfs import price_lines

@@ -70,3 +70,15 @@ def test_cli_price_folder_writes_every_line(claims_dir: Path, tmp_path: Path, sh
 def test_cli_price_folder_needs_an_output_file(claims_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["price", "--data", str(claims_dir), "--out", "priced.txt"]) == 2
     assert "--out FILE ending .parquet or .csv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "said"), [("0", "at least 1"), ("-2", "at least 1"), ("two", "whole number")]
+)
+@pytest.mark.parametrize("command", [["scrub"], ["price", "--out", "priced.parquet", "--data"]])
+def test_cli_refuses_a_cluster_without_workers(
+    claims_dir: Path, capsys: pytest.CaptureFixture[str], command: list[str], value: str, said: str
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([*command, str(claims_dir), "--engine", "dask", "--workers", value])
+    assert stop.value.code == 2 and said in capsys.readouterr().err

@@ -56,19 +56,9 @@ def _notes(name: str, kind: str, combine: bool = False, with_ref: bool = False) 
     release = icd10cm.release(name)
     key = (id(release), kind, combine, with_ref)
     if key not in _notes_memo:
-        notes = release.notes_table
-        n = notes[notes["kind"] == kind]
-        owner = n["code"].astype(str)
-        text = n["text"].astype(str)
+        n = pd.DataFrame(release.notes_of_kind(kind), columns=["owner", "text", "ref"], dtype=object)
         if combine:
-            text = owner.map(text.groupby(owner, sort=False).agg(join_notes))
-        n = pd.DataFrame(
-            {
-                "owner": pd.Series(owner.to_numpy(dtype=object), dtype=object),
-                "text": pd.Series(text.to_numpy(dtype=object), dtype=object),
-                "ref": pd.Series(n["refs"].to_numpy(dtype=object), dtype=object),
-            }
-        )
+            n["text"] = n["owner"].map(n["text"].groupby(n["owner"], sort=False).agg(join_notes))
         n["note"] = pd.factorize(n["owner"] if combine else pd.Series(np.arange(len(n))))[0]
         n = n.explode("ref")
         n = n[["note", "owner", "text", "ref"]].drop_duplicates(["note", "ref"])
@@ -100,18 +90,6 @@ def _per_release(b: Batch) -> list[tuple[str, DxStatus, np.ndarray, np.ndarray]]
             found.append((name, rows, b.dx_vocab[ids], ids))
         b.memo["icd_per_release"] = found
     return b.memo["icd_per_release"]
-
-
-_titles_memo: dict[int, dict[str, str]] = {}
-
-
-def _titles(release) -> dict[str, str]:
-    """Code -> title of one release ("" when it has none), built once per release."""
-    key = id(release)
-    if key not in _titles_memo:
-        titles = release.table["title"].fillna("")
-        _titles_memo[key] = dict(zip(titles.index.astype(str), titles.astype(str), strict=True))
-    return _titles_memo[key]
 
 
 _ELSEWHERE = re.compile("classified elsewhere", flags=re.IGNORECASE)
@@ -254,10 +232,10 @@ def manifestation(b: Batch) -> pd.DataFrame:
     parts = [no_findings()]
     claims_n = np.bincount(b.dx_long["claim"].to_numpy(), minlength=len(b.claim_values["claim_id"]))
     for name, dx, code, code_id in _per_release(b):
-        titles = _titles(icd10cm.release(name))
+        release = icd10cm.release(name)
         noted = _code_pairs(code, code_id, _notes(name, "code_first"))
         elsewhere = [
-            _ELSEWHERE.search(titles.get(c, "") + " " + titles.get(o, "")) is not None
+            _ELSEWHERE.search(release.title_of(c) + " " + release.title_of(o)) is not None
             for c, o in zip(noted["code"], noted["owner"], strict=True)
         ]
         manif = set(noted["code_id"][np.asarray(elsewhere, dtype=bool)])

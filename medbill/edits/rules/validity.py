@@ -40,32 +40,18 @@ def skip_uncovered(b: Batch) -> None:
     b.shared_skips("icd10cm_uncovered", record)  # the same for every ICD-10-CM rule
 
 
-_prepared: dict[int, tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]] = {}
-
-
-def _prepare(table: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
-    """(index of codes, billable flags, requires-7th flags, sorted billable codes) per release table."""
-    key = id(table)
-    if key not in _prepared:
-        index = pd.Index(table.index.astype(str), dtype=object)
-        billable = table["billable"].fillna(False).to_numpy(dtype=bool)
-        seventh = table["requires_7th"].fillna(False).to_numpy(dtype=bool)
-        _prepared[key] = (index, billable, seventh, np.sort(index[billable].to_numpy(dtype=str)))
-    return _prepared[key]
-
-
-def _classify(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Status and hint per distinct code against one release's table (indexed by compact code)."""
-    index, billable_flag, seventh_flag, ordered = _prepare(table)
-    at = index.get_indexer(codes.to_numpy(dtype=object))
-    known = at >= 0
-    billable = known & billable_flag[at]
-    seventh = known & seventh_flag[at]
+def _classify(codes: pd.Series, release: icd10cm.Release) -> tuple[pd.Series, pd.Series]:
+    """Status and hint per distinct code (compact) against one release."""
+    rows = release.rows_of(codes.to_numpy(dtype=object))
+    known = rows >= 0
+    billable_flag, seventh_flag = release.flags("billable"), release.flags("requires_7th")
+    billable = known & billable_flag[rows]
+    seventh = known & seventh_flag[rows]
     # A code that needs X placeholders: strip the trailing 7th character and the X's before it,
     # pad back to six characters with X, and see whether that code exists ("T07D" -> "T07XXXD").
     base = codes.str[:-1].str.rstrip("X")
     padded = (base.str.pad(6, side="right", fillchar="X") + codes.str[-1]).to_numpy(dtype=object)
-    at_padded = index.get_indexer(padded)
+    at_padded = release.rows_of(padded)
     placeholder = ~known & (codes.str.len().to_numpy() >= 4) & (at_padded >= 0) & billable_flag[at_padded]
     placeholder &= padded != codes.to_numpy(dtype=object)
     status = np.select(
@@ -74,9 +60,8 @@ def _classify(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Seri
         "invalid",
     )
     # For a header code, name a billable code under it as an example (few headers: one loop each).
-    titles = table["title"]
     example = [
-        _example(c, ordered, titles) if st in ("header", "seventh") else ""
+        _example(c, release) if st in ("header", "seventh") else ""
         for c, st in zip(codes, status, strict=True)
     ]
     hint = np.select([status == "placeholder", status != "ok"], [padded, np.array(example, dtype=object)], "")
@@ -86,42 +71,43 @@ def _classify(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Seri
 _UNSPECIFIED = re.compile(r"(?<!with )\bunspecified\b", re.IGNORECASE)
 
 
-def _example(header: str, ordered: np.ndarray, titles: pd.Series) -> str:
+def _example(header: str, release: icd10cm.Release) -> str:
     """The billable code to name for a header: among the shortest under it, the unspecified one (its
     title says "unspecified", not "with unspecified ..."), else one ending in 9, else the first
     (J18 -> J18.9, E11 -> E11.9, R10.1 -> R10.10, S52.521 -> S52.521A)."""
-    under = ordered[np.searchsorted(ordered, header) : np.searchsorted(ordered, header + "~")]
-    if not len(under):
+    under = release.billable_under(header)
+    if not under:
         return ""
     size = min(len(c) for c in under)
     shortest = [c for c in under if len(c) == size]
     return min(
-        shortest, key=lambda c: (_UNSPECIFIED.search(titles.get(c, "")) is None, not c.endswith("9"), c)
+        shortest,
+        key=lambda c: (_UNSPECIFIED.search(release.title_of(c)) is None, not c.endswith("9"), c),
     )
 
 
-# Status and hint per code, memoised per release table for small sets of codes: an encounter
-# re-scrubbed as it is edited repeats its codes, and _classify costs a few ms of pandas per call.
-_classified: dict[int, tuple[pd.DataFrame, dict[str, tuple[str, str]]]] = {}
+# Status and hint per code, memoised per release for small sets of codes: an encounter re-scrubbed
+# as it is edited repeats its codes, and _classify costs a few ms of pandas per call.
+_classified: dict[str, tuple[icd10cm.Release, dict[str, tuple[str, str]]]] = {}
 _MEMO_CODES = 256
 _MEMO_LIMIT = 100_000
 
 
-def _classify_memoised(codes: np.ndarray, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_classify` as (status, hint) arrays, from the memo for codes already seen with ``table``."""
+def _classify_memoised(codes: np.ndarray, release: icd10cm.Release) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_classify` as (status, hint) arrays, from the memo for codes already seen with ``release``."""
     if len(codes) > _MEMO_CODES:
-        st, hi = _classify(pd.Series(codes, dtype="str"), table)
+        st, hi = _classify(pd.Series(codes, dtype="str"), release)
         return st.to_numpy(), hi.to_numpy()
-    held = _classified.get(id(table))
-    if held is None or held[0] is not table:  # a new table (or a reused id): start afresh
-        held = _classified[id(table)] = (table, {})
+    held = _classified.get(release.name)
+    if held is None or held[0] is not release:  # a new release of that name (another MEDBILL_HOME, an import)
+        held = _classified[release.name] = (release, {})
     memo = held[1]
     keys = codes.tolist()
     new = list(dict.fromkeys(k for k in keys if k not in memo))
     if new:
         if len(memo) + len(new) > _MEMO_LIMIT:
             memo.clear()
-        st, hi = _classify(pd.Series(new, dtype="str"), table)
+        st, hi = _classify(pd.Series(new, dtype="str"), release)
         memo.update(zip(new, zip(st.to_numpy(), hi.to_numpy(), strict=True), strict=True))
     status, hint = np.empty(len(keys), dtype=object), np.empty(len(keys), dtype=object)
     status[:], hint[:] = [memo[k][0] for k in keys], [memo[k][1] for k in keys]
@@ -167,7 +153,7 @@ def icd_status(b: Batch) -> DxStatus:
         rows = release == name
         # Classify each distinct code once, then spread back by code id.
         ids = np.unique(code_id[rows])
-        st, hi = _classify_memoised(b.dx_vocab[ids], icd10cm.release(name).table)
+        st, hi = _classify_memoised(b.dx_vocab[ids], icd10cm.release(name))
         by_id_status = np.empty(len(b.dx_vocab), dtype=object)
         by_id_hint = np.empty(len(b.dx_vocab), dtype=object)
         by_id_status[ids], by_id_hint[ids] = st, hi

@@ -32,6 +32,7 @@ NOTE_KINDS = {
     "sevenChrNote": "note",
     "sevenChrDef": "seven_chr_def",
 }
+NOTE_KIND_NAMES = tuple(dict.fromkeys(NOTE_KINDS.values()))  # packed as one byte per note
 
 # A category is a letter and two letters or digits, one of them a digit (E11, C4A, QA0), as in
 # _format.SHAPE; the digit keeps words in parentheses ("(HIV)", "(AIDS)") from reading as codes.
@@ -65,35 +66,95 @@ class ReleaseData:
             "version": self.version,
             "contents": self.contents,
             "codes": "\n".join(self.codes),
-            # lookups bisect this sorted list (C speed) instead of building a 100k-entry dict at load
-            "sorted_codes": "\n".join(sorted(self.codes)),
+            # lookups bisect the codes in this order (C speed) instead of building a 100k-entry dict
             "sorted_rows": array("i", sorted(range(len(self.codes)), key=self.codes.__getitem__)).tobytes(),
             "titles": "".join(self.titles),
-            "title_ends": array("I", itertools.accumulate(len(t) for t in self.titles)).tobytes(),
+            "title_ends": _ends(self.titles),
             "kinds": self.kinds,
             "billable": self.billable,
             "parents": self.parents.tobytes(),
             "requires_7th": self.requires_7th,
             "note_rows": array("i", [n[0] for n in self.notes]).tobytes(),
-            "note_kinds": "\n".join(n[1] for n in self.notes),
-            "note_texts": "\n".join(n[2] for n in self.notes),
-            "note_refs": "\n".join(",".join(n[3]) for n in self.notes),
+            "note_kinds": bytes(NOTE_KIND_NAMES.index(n[1]) for n in self.notes),
+            "note_texts": "".join(n[2] for n in self.notes),
+            "note_text_ends": _ends([n[2] for n in self.notes]),
+            "note_refs": "".join(",".join(n[3]) for n in self.notes),
+            "note_ref_ends": _ends([",".join(n[3]) for n in self.notes]),
         }
 
 
-PACK_FORMAT = 4  # bump when the packed layout or parsing rules change (part of every cache key)
+PACK_FORMAT = 5  # bump when the packed layout or parsing rules change (part of every cache key)
+
+
+def _ends(texts: list[str]) -> bytes:
+    """End offset of each text in their concatenation, as packed ``array("I")`` bytes."""
+    return array("I", itertools.accumulate(len(t) for t in texts)).tobytes()
+
+
+def unpack_array(kind: str, packed: bytes) -> array:
+    out = array(kind)
+    out.frombytes(packed)
+    return out
+
+
+class PackedNotes:
+    """The notes of a packed release, decoded one note at a time (a release holds 25-30k notes, and
+    a scrub or a lookup reads a few of them): rows, kinds, texts and references stay the few
+    strings and arrays they were unpickled as.
+
+    Note ``i`` is written on row ``rows[i]``; notes are in the order the release lists them.
+    """
+
+    def __init__(self, packed: dict[str, Any]) -> None:
+        self.rows = unpack_array("i", packed["note_rows"])
+        self.kinds: bytes = packed["note_kinds"]
+        self._texts: str = packed["note_texts"]
+        self._text_ends = unpack_array("I", packed["note_text_ends"])
+        self._refs: str = packed["note_refs"]
+        self._ref_ends = unpack_array("I", packed["note_ref_ends"])
+        self._decoded_refs: dict[int, tuple[str, ...]] = {}
+        self._by_row: array | None = None  # note positions sorted by row, made on first ``of_row``
+        self._row_of_sorted = array("i")
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def kind(self, i: int) -> str:
+        return NOTE_KIND_NAMES[self.kinds[i]]
+
+    def text(self, i: int) -> str:
+        return self._texts[self._text_ends[i - 1] if i else 0 : self._text_ends[i]]
+
+    def refs(self, i: int) -> tuple[str, ...]:
+        """Code prefixes note ``i`` names, decoded once (a range such as "(C00-C96)" names hundreds)."""
+        found = self._decoded_refs.get(i)
+        if found is None:
+            joined = self._refs[self._ref_ends[i - 1] if i else 0 : self._ref_ends[i]]
+            found = self._decoded_refs[i] = tuple(joined.split(",")) if joined else ()
+        return found
+
+    def of_row(self, row: int) -> list[int]:
+        """Positions of the notes written on ``row``, in the release's order."""
+        if self._by_row is None:  # stable: the notes of a row keep their order
+            self._by_row = array("i", sorted(range(len(self.rows)), key=self.rows.__getitem__))
+            self._row_of_sorted = array("i", (self.rows[i] for i in self._by_row))
+        lo = bisect.bisect_left(self._row_of_sorted, row)
+        hi = bisect.bisect_right(self._row_of_sorted, row, lo)
+        return list(self._by_row[lo:hi])
+
+    def of_kind(self, kind: str) -> list[int]:
+        """Positions of the notes of one kind, in the release's order."""
+        wanted = NOTE_KIND_NAMES.index(kind)
+        return [i for i, k in enumerate(self.kinds) if k == wanted]
+
+    def all(self) -> list[tuple[int, str, str, tuple[str, ...]]]:
+        """Every note as ``(row, kind, text, refs)``."""
+        return [(self.rows[i], self.kind(i), self.text(i), self.refs(i)) for i in range(len(self))]
 
 
 def unpack_notes(packed: dict[str, Any]) -> list[tuple[int, str, str, tuple[str, ...]]]:
-    """Decode the notes of a packed release (done on first use of notes only)."""
-    rows = array("i")
-    rows.frombytes(packed["note_rows"])
-    if not rows:
-        return []
-    kinds = packed["note_kinds"].split("\n")
-    texts = packed["note_texts"].split("\n")
-    refs = [tuple(r.split(",")) if r else () for r in packed["note_refs"].split("\n")]
-    return list(zip(rows, kinds, texts, refs, strict=True))
+    """Decode every note of a packed release (for tables, search and borrowing notes)."""
+    return PackedNotes(packed).all()
 
 
 class TabularOrder:

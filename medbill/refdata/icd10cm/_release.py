@@ -1,25 +1,35 @@
 """One ICD-10-CM release in memory: lookups, hierarchy, notes, and its tables.
 
-The hot path (``get``, ``is_billable``) is a dict hit on the compact code plus a slice of one big
-title string; ``Code`` objects are made on first request and kept. pandas is imported only for
-``.table`` / ``.notes_table`` and numpy only for search.
+The hot path (``get``, ``is_billable``) is a bisect over the sorted codes (a dict hit once a text
+has been asked for) plus a slice of one big title string; ``Code`` objects are made on first
+request and kept. Notes stay packed and are decoded one at a time. The scrubber's vectorised path
+(``rows_of``, ``flags``, ``title_of``, ``billable_under``, ``notes_of_kind``) reads these same fields;
+pandas is imported only for ``.table`` / ``.notes_table``, which nothing in a scrub builds.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from medbill.exceptions import UnknownCode
+from medbill.exceptions import InvalidArgument, UnknownCode
 from medbill.refdata.icd10cm import _format
-from medbill.refdata.icd10cm._model import BLOCK, CATEGORY, CHAPTER, KIND_NAMES, unpack_notes
+from medbill.refdata.icd10cm._model import (
+    BLOCK,
+    CATEGORY,
+    CHAPTER,
+    KIND_NAMES,
+    NOTE_KIND_NAMES,
+    PackedNotes,
+    unpack_array,
+)
 from medbill.refdata.store import Provenance
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from medbill.refdata._types import Hit
@@ -97,23 +107,20 @@ class Release:
     def __init__(self, provenance: Provenance, packed: dict[str, Any]) -> None:
         self.provenance = provenance
         self.name = provenance.release
-        self._packed = packed
         self.codes: list[str] = packed["codes"].split("\n")
         self._titles: str = packed["titles"]
-        ends = array("I")
-        ends.frombytes(packed["title_ends"])
-        self._title_ends = ends
+        self._title_ends = unpack_array("I", packed["title_ends"])
         self._kinds: bytes = packed["kinds"]
         self._billable_flags: bytes = packed["billable"]
-        parents = array("i")
-        parents.frombytes(packed["parents"])
-        self._parents = parents
+        self._parents = unpack_array("i", packed["parents"])
         self._requires_7th: bytes = packed["requires_7th"]
-        self._sorted: list[str] = packed["sorted_codes"].split("\n")
-        sorted_rows = array("i")
-        sorted_rows.frombytes(packed["sorted_rows"])
-        self._sorted_rows = sorted_rows
+        self._sorted_rows = unpack_array("i", packed["sorted_rows"])
+        self._sorted: list[str] = list(map(self.codes.__getitem__, self._sorted_rows))  # same objects
         self._n = len(self.codes)
+        # only the notes stay packed (decoded a note at a time); the rest is in the fields above
+        self._packed = {k: v for k, v in packed.items() if k.startswith("note_")}
+        self._packed_notes: PackedNotes | None = None
+        self._row_notes: dict[int, list[tuple[str, str, tuple[str, ...]]]] = {}  # rows asked for only
         # an order-file release has no notes of its own: they are the named XML release's
         self.notes_from: str = packed.get("notes_from") or self.name
         # input text as given (and compact code) -> Code, filled on first request of each
@@ -121,11 +128,18 @@ class Release:
         self._by_row: dict[int, Code] = {}
         self._billable_codes: frozenset[str] | None = None
         self._children: dict[int, list[int]] | None = None
-        self._notes_by_row: dict[int, list[tuple[str, str, tuple[str, ...]]]] | None = None
         self._table: pd.DataFrame | None = None
         self._notes_table: pd.DataFrame | None = None
         self._search_index: Any = None
-        self._excludes1: dict[int, list[tuple[str, str, tuple[str, ...]]]] = {}
+        self._sorted_array: np.ndarray | None = None
+        self._excludes1: dict[int, tuple[int, ...]] = {}
+
+    def _share_codes(self, other: Release) -> None:
+        """Hold the codes ``other`` also has as ``other``'s string objects: releases share most of
+        their codes, so a second release costs only the codes it adds (called once, on load)."""
+        same = dict(zip(other.codes, other.codes, strict=True))
+        self.codes = [same.get(c, c) for c in self.codes]
+        self._sorted = list(map(self.codes.__getitem__, self._sorted_rows))
 
     def __repr__(self) -> str:
         p = self.provenance
@@ -147,6 +161,52 @@ class Release:
         if i < self._n and self._sorted[i] == key:
             return self._sorted_rows[i]
         return -1
+
+    # -- many codes at once (the scrubber's path: arrays over the fields above, no table) ----------
+    def rows_of(self, codes: np.ndarray) -> np.ndarray:
+        """Row of each compact code string in ``codes`` (an object array), -1 where absent; vectorised.
+
+        Raises ``InvalidArgument`` when an element is not text (compact codes first: "E11.9" is absent).
+        """
+        import numpy as np
+
+        if self._sorted_array is None:  # the sorted codes' own string objects: 8 bytes a code
+            self._sorted_array = np.array(self._sorted, dtype=object)
+        ordered = self._sorted_array
+        if not self._n:
+            return np.full(len(codes), -1)
+        try:
+            at = np.minimum(np.searchsorted(ordered, codes), self._n - 1)
+        except TypeError:  # a value that does not compare with text
+            raise InvalidArgument(
+                f"rows_of takes compact ICD-10-CM codes as text; {codes[:5]!r:.120} holds other values."
+            ) from None
+        found = ordered[at] == codes
+        return np.where(found, np.frombuffer(self._sorted_rows, dtype=np.int32)[at], -1)
+
+    def flags(self, name: str) -> np.ndarray:
+        """Boolean flag per row, ``billable`` or ``requires_7th``: a view of the release's bytes."""
+        import numpy as np
+
+        held = {"billable": self._billable_flags, "requires_7th": self._requires_7th}.get(name)
+        if held is None:
+            raise InvalidArgument(f"Release.flags takes 'billable' or 'requires_7th', not {name!r:.60}.")
+        return np.frombuffer(held, dtype=np.bool_)
+
+    def title_of(self, key: str) -> str:
+        """Title of a compact code, block id or chapter number; "" when the release has no such row."""
+        row = self._find(key)
+        return self._title(row) if row >= 0 else ""
+
+    def billable_under(self, prefix: str) -> list[str]:
+        """Compact billable codes that start with ``prefix`` (a compact header), in code order."""
+        out = []
+        i = bisect_left(self._sorted, prefix)
+        while i < self._n and self._sorted[i].startswith(prefix):
+            if self._billable_flags[self._sorted_rows[i]]:
+                out.append(self._sorted[i])
+            i += 1
+        return out
 
     # -- rows -----------------------------------------------------------------------------------
     def _title(self, row: int) -> str:
@@ -274,13 +334,31 @@ class Release:
         return self._row(code)
 
     # -- notes ------------------------------------------------------------------------------------
+    @property
+    def _note_columns(self) -> PackedNotes:
+        if self._packed_notes is None:
+            self._packed_notes = PackedNotes(self._packed)
+        return self._packed_notes
+
     def _notes_of_row(self, row: int) -> list[tuple[str, str, tuple[str, ...]]]:
-        if self._notes_by_row is None:
-            by_row: dict[int, list[tuple[str, str, tuple[str, ...]]]] = {}
-            for r, kind, text, refs in unpack_notes(self._packed):
-                by_row.setdefault(r, []).append((kind, text, refs))
-            self._notes_by_row = by_row
-        return self._notes_by_row.get(row, [])
+        """(kind, text, refs) of the notes written on one row, decoded on the row's first request."""
+        found = self._row_notes.get(row)
+        if found is None:
+            notes = self._note_columns
+            found = self._row_notes[row] = [
+                (notes.kind(i), notes.text(i), notes.refs(i)) for i in notes.of_row(row)
+            ]
+        return found
+
+    def notes_of_kind(self, kind: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        """Every note of one kind as written (not inherited), in the release's order: (compact code,
+        block id or chapter number it is written on, text, referenced code prefixes)."""
+        if kind not in NOTE_KIND_NAMES:
+            raise InvalidArgument(
+                f"Unknown ICD-10-CM note kind {kind!r:.60}; kinds: {', '.join(NOTE_KIND_NAMES)}."
+            )
+        notes = self._note_columns
+        return [(self.codes[notes.rows[i]], notes.text(i), notes.refs(i)) for i in notes.of_kind(kind)]
 
     def notes(self, code: Any, inherited: bool = True) -> list[Note]:
         """Notes written on the code and, when ``inherited``, on its ancestors up to the chapter.
@@ -348,18 +426,19 @@ class Release:
         return out
 
     def _excludes1_of(self, row: int) -> list[tuple[str, str, tuple[str, ...]]]:
-        """(owner, text, refs) of the Excludes1 notes over one row, nearest owner first (memoised)."""
+        """(owner, text, refs) of the Excludes1 notes over one row, nearest owner first."""
+        notes = self._note_columns
+        return [(self.codes[notes.rows[i]], notes.text(i), notes.refs(i)) for i in self._excludes1_notes(row)]
+
+    def _excludes1_notes(self, row: int) -> tuple[int, ...]:
+        """Positions of the Excludes1 notes over one row, nearest owner first (memoised per row)."""
         found = self._excludes1.get(row)
         if found is None:
-            found = []
-            at = row
-            while at >= 0:
-                found += [
-                    (self.codes[at], text, refs)
-                    for kind, text, refs in self._notes_of_row(at)
-                    if kind == "excludes1"
-                ]
-                at = self._parents[at]
+            notes = self._note_columns
+            excludes1 = NOTE_KIND_NAMES.index("excludes1")
+            own = tuple(i for i in notes.of_row(row) if notes.kinds[i] == excludes1)
+            parent = self._parents[row]
+            found = own + self._excludes1_notes(parent) if parent >= 0 else own
             if len(self._excludes1) < _MEMO_LIMIT:
                 self._excludes1[row] = found
         return found

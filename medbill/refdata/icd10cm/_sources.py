@@ -266,7 +266,10 @@ def load(name: str) -> Any:
                         f"ICD-10-CM release {name!r} is not available; available: {describe()}. "
                         "Import an official CDC tabular XML release with `medbill data import icd10cm PATH`."
                     )
-                found = _loaded[key] = src.load()
+                found = src.load()
+                if _loaded:  # any release already loaded holds most of this one's code strings
+                    found._share_codes(next(iter(_loaded.values())))
+                _loaded[key] = found
     return found
 
 
