@@ -437,8 +437,10 @@ def read_claims_dir(
 
 
 def _table_names(only: Collection[str]) -> list[str]:
+    if not isinstance(only, str | list | tuple | set | frozenset):
+        raise InvalidArgument(f"only= takes table names such as ('payers',), got {only!r:.60}")
     names = [only] if isinstance(only, str) else list(only)
-    unknown = [n for n in names if n not in TABLES]
+    unknown = [n for n in names if not isinstance(n, str) or n not in TABLES]
     if unknown:
         raise InvalidArgument(
             f"only= names tables, not {unknown[0]!r:.60}; the tables are {', '.join(TABLES)}"
