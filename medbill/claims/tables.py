@@ -306,10 +306,14 @@ def coerce_table(name: str, frame: pd.DataFrame, source: str = "") -> pd.DataFra
             continue
         out[column] = _convert(out[column], kind, f"{name}.{column}{where}")
     extra = [c for c in out.columns if c not in schema]
-    out = out[[*schema, *extra]]
-    key = id(out)
-    _TYPED[key] = (name, weakref.ref(out, functools.partial(_forget, key)))
-    return out
+    return _typed(name, out[[*schema, *extra]])
+
+
+def _typed(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Remember that ``table`` is typed as table ``name``, so ``ClaimsData`` does not type it again."""
+    key = id(table)
+    _TYPED[key] = (name, weakref.ref(table, functools.partial(_forget, key)))
+    return table
 
 
 def _forget(key: int, _ref: weakref.ref) -> None:
@@ -465,12 +469,13 @@ def _empty_text_compact(name: str, table: pd.DataFrame) -> pd.DataFrame:
         if kind == "str" and not isinstance(table[c].dtype, pd.CategoricalDtype) and table[c].isna().all()
     ]
     none = pd.Index([], dtype="str")
-    return table.assign(
+    compacted = table.assign(
         **{
             c: pd.Categorical.from_codes(np.full(len(table), -1, dtype=np.int8), categories=none)
             for c in empty
         }
     )
+    return _typed(name, compacted)
 
 
 def write_claims_dir(data: ClaimsData, path: str | Path, fmt: str = "csv") -> list[Path]:
