@@ -26,22 +26,15 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from _baseline import alternated, baseline_tree, memory_mb, run_child
+
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve()
 KINDS = ("folder", "partition")
-
-
-def _peak_mb() -> float:
-    """This process's peak resident set in MB (``VmHWM``: unlike ``ru_maxrss``, not inherited)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise SystemExit("VmHWM is not in /proc/self/status: this benchmark needs Linux")
 
 
 def _setup(folder: str, dataset: str, lines: int, partitions: int) -> None:
@@ -80,7 +73,7 @@ def _price(kind: str, path: str) -> None:
     else:
         priced = engine.price_partition(path, 0, "national")
     seconds = time.perf_counter() - start
-    peak = _peak_mb()
+    peak = memory_mb()
     digest = hashlib.sha256()
     for column in priced.columns:
         values = priced[column]
@@ -97,16 +90,6 @@ def _price(kind: str, path: str) -> None:
             }
         )
     )
-
-
-def _child(tree: Path, home: str, *args: str) -> str:
-    env = {**os.environ, "PYTHONPATH": str(tree), "MEDBILL_HOME": home}
-    done = subprocess.run(
-        [sys.executable, str(HERE), *args], env=env, capture_output=True, text=True, cwd=tree
-    )
-    if done.returncode:
-        raise SystemExit(f"child {args[:2]} on {tree} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
 
 
 def main() -> int:
@@ -127,13 +110,7 @@ def main() -> int:
         return 0
 
     work = Path(tempfile.mkdtemp(prefix="medbill_bench_price_memory_"))
-    old = work / "baseline"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.baseline],
-        check=True,
-        capture_output=True,
-    )
-    try:
+    with baseline_tree(args.baseline, work) as old:
         trees = {"new": ROOT, "old": old}
         homes = {name: str(work / f"home_{name}") for name in trees}
         paths = {"folder": str(work / "claims"), "partition": str(work / "dataset")}
@@ -145,26 +122,23 @@ def main() -> int:
             str(args.lines),
             str(args.partitions),
         )
-        _child(ROOT, homes["new"], *setup)
+        run_child(HERE, ROOT, homes["new"], *setup)
         for name, tree in trees.items():
-            _child(tree, homes[name], "--child", "pfs", homes[name])
+            run_child(HERE, tree, homes[name], "--child", "pfs", homes[name])
         runs: dict[tuple[str, str], list[dict]] = {(k, n): [] for k in KINDS for n in trees}
-        for r in range(args.rounds):
+        for r, name in alternated(args.rounds):
             for kind in KINDS:
-                for name in ("new", "old") if r % 2 == 0 else ("old", "new"):
-                    out = json.loads(
-                        _child(trees[name], homes[name], "--child", "price", kind, paths[kind]).splitlines()[
-                            -1
-                        ]
-                    )
-                    runs[kind, name].append(out)
-                    print(
-                        f"round {r + 1} {kind} {name}: {out['lines']:,} lines, peak RSS {out['peak_mb']:,.0f} MB, "
-                        f"{out['seconds']:.2f} s, priced frame {out['priced_mb']:,.0f} MB, digest {out['digest']}",
-                        flush=True,
-                    )
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+                out = json.loads(
+                    run_child(
+                        HERE, trees[name], homes[name], "--child", "price", kind, paths[kind]
+                    ).splitlines()[-1]
+                )
+                runs[kind, name].append(out)
+                print(
+                    f"round {r + 1} {kind} {name}: {out['lines']:,} lines, peak RSS {out['peak_mb']:,.0f} MB, "
+                    f"{out['seconds']:.2f} s, priced frame {out['priced_mb']:,.0f} MB, digest {out['digest']}",
+                    flush=True,
+                )
     print(
         f"\nbaseline {args.baseline} vs this checkout, fresh process per run, {args.rounds} rounds alternated"
     )

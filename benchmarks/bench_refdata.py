@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _baseline import alternated, baseline_tree
+
 ROOT = Path(__file__).resolve().parents[1]
 LOOKUP = "import sys; from medbill.cli import main; sys.exit(main(['codes', 'lookup', 'E11.9', '--json']))"
 
@@ -64,32 +66,25 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="scrub runs per tree (alternated)")
     parser.add_argument("--lookups", type=int, default=15, help="timed CLI lookups per tree and round")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="medbill_baseline_") as folder:
-        old = Path(folder) / "tree"
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.baseline],
-            check=True,
-            capture_output=True,
-        )
-        try:
-            trees = {"new": ROOT, "old": old}
-            scrub: dict[str, list[float]] = {"new": [], "old": []}
-            scrub_cpu: dict[str, list[float]] = {"new": [], "old": []}
-            lookup: dict[str, list[float]] = {"new": [], "old": []}
-            homes = {k: tempfile.mkdtemp(prefix=f"medbill_bench_{k}_") for k in trees}
-            for r in range(args.rounds):
-                for name in ("new", "old") if r % 2 == 0 else ("old", "new"):
-                    lookup[name].append(lookup_seconds(trees[name], homes[name], args.lookups))
-                    wall, cpu = scrub_seconds(trees[name], args.lines)
-                    scrub[name].append(wall)
-                    scrub_cpu[name].append(cpu)
-                    print(
-                        f"round {r + 1} {name}: scrub {wall:.1f} s (CPU {cpu:.1f} s), "
-                        f"warm lookup {lookup[name][-1] * 1000:.0f} ms",
-                        flush=True,
-                    )
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+    with (
+        tempfile.TemporaryDirectory(prefix="medbill_baseline_") as folder,
+        baseline_tree(args.baseline, Path(folder)) as old,
+    ):
+        trees = {"new": ROOT, "old": old}
+        scrub: dict[str, list[float]] = {"new": [], "old": []}
+        scrub_cpu: dict[str, list[float]] = {"new": [], "old": []}
+        lookup: dict[str, list[float]] = {"new": [], "old": []}
+        homes = {k: tempfile.mkdtemp(prefix=f"medbill_bench_{k}_") for k in trees}
+        for r, name in alternated(args.rounds):
+            lookup[name].append(lookup_seconds(trees[name], homes[name], args.lookups))
+            wall, cpu = scrub_seconds(trees[name], args.lines)
+            scrub[name].append(wall)
+            scrub_cpu[name].append(cpu)
+            print(
+                f"round {r + 1} {name}: scrub {wall:.1f} s (CPU {cpu:.1f} s), "
+                f"warm lookup {lookup[name][-1] * 1000:.0f} ms",
+                flush=True,
+            )
     print(
         f"\nbaseline {args.baseline} vs this checkout, {args.lines:,} lines, {args.rounds} rounds alternated"
     )

@@ -15,22 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from _baseline import alternated, baseline_tree, memory_mb, run_child
+
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve()
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise SystemExit("this benchmark reads /proc/self/status (Linux)")
 
 
 def _import_reference(home: str) -> None:
@@ -61,7 +54,7 @@ def _measure() -> None:
     pd.DataFrame({"a": ["x"] * 10}).to_parquet(tiny)
     pd.read_parquet(tiny)  # the reader's one-time cost is not the tables'
     gc.collect()
-    start = _rss_mb()
+    start = memory_mb("VmRSS")
     if hasattr(ncci, "edits"):
         held = [ncci.edits("practitioner"), mue.values("practitioner")]
         rows = sum(len(e) for e in held[0])
@@ -74,17 +67,7 @@ def _measure() -> None:
         ]
         rows = sum(len(a.column1) for a in held[1])
     gc.collect()
-    print(json.dumps({"mb": _rss_mb() - start, "ptp_rows_held": rows}))
-
-
-def _child(tree: Path, home: str, *args: str) -> str:
-    env = {**os.environ, "PYTHONPATH": str(tree), "MEDBILL_HOME": home}
-    done = subprocess.run(
-        [sys.executable, str(HERE), *args], env=env, capture_output=True, text=True, cwd=tree
-    )
-    if done.returncode:
-        raise SystemExit(f"child {args[:1]} on {tree} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
+    print(json.dumps({"mb": memory_mb("VmRSS") - start, "ptp_rows_held": rows}))
 
 
 def main() -> int:
@@ -100,26 +83,15 @@ def main() -> int:
         return 0
 
     work = Path(tempfile.mkdtemp(prefix="medbill_bench_refmem_"))
-    old = work / "baseline"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.baseline],
-        check=True,
-        capture_output=True,
-    )
-    try:
+    with baseline_tree(args.baseline, work) as old:
         home = str(work / "home")
-        _child(ROOT, home, "--child", "reference", home)
+        run_child(HERE, ROOT, home, "--child", "reference", home)
         trees = {"new": ROOT, "old": old}
         runs: dict[str, list[dict]] = {"new": [], "old": []}
-        for r in range(args.rounds):
-            for name in ("new", "old") if r % 2 == 0 else ("old", "new"):
-                out = json.loads(_child(trees[name], home, "--child", "measure").splitlines()[-1])
-                runs[name].append(out)
-                print(
-                    f"round {r + 1} {name}: +{out['mb']:,.1f} MB RSS, {out['ptp_rows_held']:,} PTP rows held"
-                )
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+        for r, name in alternated(args.rounds):
+            out = json.loads(run_child(HERE, trees[name], home, "--child", "measure").splitlines()[-1])
+            runs[name].append(out)
+            print(f"round {r + 1} {name}: +{out['mb']:,.1f} MB RSS, {out['ptp_rows_held']:,} PTP rows held")
     new = statistics.median(r["mb"] for r in runs["new"])
     old_mb = statistics.median(r["mb"] for r in runs["old"])
     print(

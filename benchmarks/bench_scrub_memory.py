@@ -21,27 +21,15 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from _baseline import alternated, baseline_tree, memory_mb, run_child
+
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve()
 AS_OF = "2026-12-31"
-
-
-def _peak_mb() -> float:
-    """This process's peak resident set in MB (``VmHWM``; ``ru_maxrss`` where /proc is absent)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _write_claims(folder: str, lines: int, fmt: str) -> None:
@@ -91,10 +79,10 @@ def _scrub(folder: str) -> None:
     compact = {k: v for k, v in {"compact": True, "only": ("payers",)}.items() if k in known}
     start = time.perf_counter()
     data = read_claims_dir(folder, **compact)
-    read_peak = _peak_mb()
+    read_peak = memory_mb()
     result = scrub(data, as_of=date.fromisoformat(AS_OF))
     seconds = time.perf_counter() - start
-    peak = _peak_mb()
+    peak = memory_mb()
     columns = ["claim_id", "line_number", "rule_id", "severity", "field", "value", "message", "reference"]
     text = result.findings[columns].astype("string").fillna("<NA>")
     # as a set of rows: since scrub orders findings that tie on claim, line, severity and rule by their
@@ -113,16 +101,6 @@ def _scrub(folder: str) -> None:
             }
         )
     )
-
-
-def _child(tree: Path, home: str, *args: str) -> str:
-    env = {**os.environ, "PYTHONPATH": str(tree), "MEDBILL_HOME": home}
-    done = subprocess.run(
-        [sys.executable, str(HERE), *args], env=env, capture_output=True, text=True, cwd=tree
-    )
-    if done.returncode:
-        raise SystemExit(f"child {args[:2]} on {tree} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
 
 
 def main() -> int:
@@ -145,34 +123,25 @@ def main() -> int:
         return 0
 
     work = Path(tempfile.mkdtemp(prefix="medbill_bench_memory_"))
-    old = work / "baseline"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.baseline],
-        check=True,
-        capture_output=True,
-    )
-    try:
+    with baseline_tree(args.baseline, work) as old:
         trees = {"new": ROOT, "old": old}
         homes = {name: str(work / f"home_{name}") for name in trees}
         folder = str(work / "claims")
-        _child(ROOT, homes["new"], "--child", "write", folder, str(args.lines), args.format)
+        run_child(HERE, ROOT, homes["new"], "--child", "write", folder, str(args.lines), args.format)
         for name, tree in trees.items():
-            _child(tree, homes[name], "--child", "reference", homes[name])
+            run_child(HERE, tree, homes[name], "--child", "reference", homes[name])
         runs: dict[str, list[dict]] = {"new": [], "old": []}
-        for r in range(args.rounds):
-            for name in ("new", "old") if r % 2 == 0 else ("old", "new"):
-                out = json.loads(
-                    _child(trees[name], homes[name], "--child", "scrub", folder).splitlines()[-1]
-                )
-                runs[name].append(out)
-                print(
-                    f"round {r + 1} {name}: peak RSS {out['peak_mb']:,.0f} MB (after reading "
-                    f"{out['read_peak_mb']:,.0f} MB), {out['seconds']:.1f} s, {out['findings']:,} findings "
-                    f"holding {out['findings_mb']:,.0f} MB, digest {out['digest']}",
-                    flush=True,
-                )
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+        for r, name in alternated(args.rounds):
+            out = json.loads(
+                run_child(HERE, trees[name], homes[name], "--child", "scrub", folder).splitlines()[-1]
+            )
+            runs[name].append(out)
+            print(
+                f"round {r + 1} {name}: peak RSS {out['peak_mb']:,.0f} MB (after reading "
+                f"{out['read_peak_mb']:,.0f} MB), {out['seconds']:.1f} s, {out['findings']:,} findings "
+                f"holding {out['findings_mb']:,.0f} MB, digest {out['digest']}",
+                flush=True,
+            )
     new_peak = statistics.median(r["peak_mb"] for r in runs["new"])
     old_peak = statistics.median(r["peak_mb"] for r in runs["old"])
     new_s = statistics.median(r["seconds"] for r in runs["new"])
