@@ -16,12 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from medbill.claims.tables import clean_text
+
 
 def keys(values: pd.Series) -> np.ndarray:
     """Text as the scrubber keys it (stripped, empty as None), cleaned once per distinct value."""
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    cleaned = pd.Series(np.asarray(distinct, dtype=object), dtype=object).astype("string").str.strip()
-    table = cleaned.mask(cleaned.eq("")).to_numpy(dtype=object, na_value=None)
+    cleaned = clean_text(pd.Series(np.asarray(distinct, dtype=object), dtype=object))
+    table = cleaned.to_numpy(dtype=object, na_value=None)
     return np.append(table, np.array([None], dtype=object))[codes]  # NA (-1) takes the None at the end
 
 

@@ -331,12 +331,17 @@ _DTYPES = {"str": "string", "date": "datetime64[ns]", "money": "float64", "float
 _MAX_WHOLE = 2**53
 
 
+def clean_text(values: pd.Series) -> pd.Series:
+    """Text as every table holds it: surrounding spaces stripped, empty text missing."""
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
 def _convert(values: pd.Series, kind: str, label: str) -> pd.Series:
     if kind == "str" and isinstance(values.dtype, pd.CategoricalDtype):
         return _stripped_categories(values)
     if kind == "str":
-        text = values.astype("string").str.strip()
-        return text.mask(text == "")
+        return clean_text(values)
     if kind == "date":
         return _convert_date(values, label)
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):

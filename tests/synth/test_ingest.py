@@ -192,15 +192,7 @@ MAPPING = {
 
 def test_generic_csv_with_mapping(tmp_path: Path) -> None:
     rows = [
-        {
-            "Claim No": "A1",
-            "MRN": "M1",
-            "Dx": "I10",
-            "DOS": "01/02/2026",
-            "CPT": "99213",
-            "Qty": "1",
-            "Billed": "$150.00",
-        },
+        {**ONE_LINE, "Billed": "$150.00"},
         {
             "Claim No": "A1",
             "MRN": "M1",
